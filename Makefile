@@ -1,0 +1,54 @@
+# Two commands set everything up on a fresh machine:
+#   make demo   venv + install + default models + the end-to-end demo
+#   make test   venv + install + test models + the whole suite
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PRIVSPLIT := $(VENV)/bin/privsplit
+EXTRAS ?= edge,cloud,dev
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc)
+
+.PHONY: demo test install sysdeps models-test models-demo protos lint-protos check-protos bench clean
+
+sysdeps:
+	@missing=""; \
+	for tool in gcc g++ cmake make; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing build tools:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq build-essential cmake; \
+	fi
+
+$(VENV)/.installed: pyproject.toml setup.py | sysdeps
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip wheel setuptools
+	# llama-cpp-python compiles llama.cpp (~11 min on 2 cores, once; pip caches the wheel)
+	$(PIP) install --quiet -e ".[$(EXTRAS)]"
+	touch $@
+
+install: $(VENV)/.installed
+
+models-test: install
+	$(PRIVSPLIT) models pull smollm2-135m-instruct-q4_1 en-core-web-sm
+
+models-demo: install
+	$(PRIVSPLIT) models pull qwen2.5-coder-0.5b-instruct-q4_k_m qwen2.5-coder-1.5b-instruct-q4_k_m en-core-web-sm
+
+protos: install
+	$(PY) protos/generate.py
+
+check-protos: install
+	$(PY) protos/generate.py --check
+
+lint-protos: install
+	cd protos && ../$(VENV)/bin/buf lint
+
+test: models-test check-protos lint-protos
+	$(PY) -m pytest -q
+
+demo: models-demo
+	$(PRIVSPLIT) demo
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,1 @@
+"""The ``privsplit`` command line."""

@@ -1,0 +1,1 @@
+"""The cloud half: a stateless grpc.aio gateway in front of a model backend."""

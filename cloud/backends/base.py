@@ -1,0 +1,80 @@
+"""The backend interface and its registry.
+
+A backend class declares ``name`` and ``is_available`` (can it run here: is its library
+installed?). The registry keeps every class; ``create_backend`` refuses an unknown name with
+the list of valid ones, and an unavailable one with the reason.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import AsyncIterator
+from typing import Any, ClassVar
+
+from privsplit.shared.errors import ConfigError
+from privsplit.shared.types import Chunk, CompletionRequest
+
+
+class Backend(abc.ABC):
+    name: ClassVar[str]
+    is_available: ClassVar[bool]
+    unavailable_reason: ClassVar[str] = ""
+
+    @abc.abstractmethod
+    async def start(self) -> None:
+        """Load models / open connection pools."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Release everything ``start`` acquired."""
+
+    @abc.abstractmethod
+    def models(self) -> list[dict[str, Any]]:
+        """[{"name", "context_length", "is_default"}]"""
+
+    @abc.abstractmethod
+    def complete(self, request: CompletionRequest, *, deadline: float | None = None) -> AsyncIterator[Chunk]:
+        """Stream the completion; the last chunk carries finish_reason and usage.
+
+        ``deadline`` is an absolute ``time.monotonic()`` value; past it the backend stops.
+        """
+
+    async def __aenter__(self) -> "Backend":
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+
+_REGISTRY: dict[str, type[Backend]] = {}
+
+
+def register(cls: type[Backend]) -> type[Backend]:
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def _load_builtin() -> None:
+    # importing registers; each module sets is_available from its own imports
+    from privsplit.cloud.backends import llamacpp  # noqa: F401
+
+    try:
+        from privsplit.cloud.backends import openai_compat  # noqa: F401
+    except ImportError:  # module not written yet / optional
+        pass
+
+
+def available_backends() -> dict[str, type[Backend]]:
+    _load_builtin()
+    return {n: c for n, c in _REGISTRY.items() if c.is_available}
+
+
+def create_backend(name: str, **kwargs: Any) -> Backend:
+    _load_builtin()
+    if name not in _REGISTRY:
+        raise ConfigError(f"unknown backend '{name}'; valid backends: {', '.join(sorted(_REGISTRY))}")
+    cls = _REGISTRY[name]
+    if not cls.is_available:
+        raise ConfigError(f"backend '{name}' cannot run here: {cls.unavailable_reason}")
+    return cls(**kwargs)

@@ -1,0 +1,96 @@
+"""The CloudInference servicer: thin, it unpacks, validates, calls the backend, packs."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import grpc
+
+from privsplit.cloud.backends.base import Backend
+from privsplit.cloud.settings import CloudSettings
+from privsplit.shared.errors import InvalidRequest
+from privsplit.shared.logging import Timer, get_logger
+from privsplit.shared.proto import CloudInferenceServicer, cloud
+from privsplit.shared.types import CompletionRequest
+
+log = get_logger(__name__)
+
+
+def _deadline(context: grpc.aio.ServicerContext) -> float | None:
+    remaining = context.time_remaining()
+    return None if remaining is None else time.monotonic() + remaining
+
+
+class CloudInferenceService(CloudInferenceServicer):
+    def __init__(self, *, backend: Backend, settings: CloudSettings) -> None:
+        self.backend = backend
+        self.settings = settings
+
+    def _validate(self, request: cloud.CompleteRequest) -> CompletionRequest:
+        if request.ByteSize() > self.settings.max_request_bytes:
+            raise InvalidRequest(f"request is larger than {self.settings.max_request_bytes} bytes")
+        if not request.messages:
+            raise InvalidRequest("request has no messages")
+        if request.params.max_tokens > self.settings.max_tokens_limit:
+            raise InvalidRequest(f"max_tokens exceeds the limit of {self.settings.max_tokens_limit}")
+        known = {m["name"] for m in self.backend.models()}
+        if request.model and request.model not in known:
+            raise InvalidRequest(f"unknown model; served models: {', '.join(sorted(known))}")
+        try:
+            return CompletionRequest.from_pb(request, default_max_tokens=self.settings.default_max_tokens)
+        except ValueError as exc:
+            raise InvalidRequest(str(exc)) from None
+
+    async def Complete(self, request, context):  # noqa: N802 (gRPC naming)
+        req = self._validate(request)
+        with Timer() as t:
+            async for chunk in self.backend.complete(req, deadline=_deadline(context)):
+                if chunk.usage is not None:
+                    log.info("completion_done", backend=self.backend.name,
+                             prompt_tokens=chunk.usage.prompt_tokens,
+                             completion_tokens=chunk.usage.completion_tokens)
+                yield chunk.to_pb()
+        log.debug("complete_stream_closed", ms=t.ms)
+
+    async def CompleteBatch(self, request, context):  # noqa: N802
+        if len(request.requests) == 0:
+            raise InvalidRequest("batch has no sub-queries")
+        if len(request.requests) > self.settings.max_subqueries:
+            raise InvalidRequest(f"batch has more than {self.settings.max_subqueries} sub-queries")
+        if request.ByteSize() > self.settings.max_request_bytes:
+            raise InvalidRequest(f"request is larger than {self.settings.max_request_bytes} bytes")
+        reqs = [self._validate(r) for r in request.requests]
+        deadline = _deadline(context)
+        out: asyncio.Queue = asyncio.Queue()
+
+        async def run(i: int, req: CompletionRequest) -> None:
+            async for chunk in self.backend.complete(req, deadline=deadline):
+                await out.put(cloud.CompleteBatchResponse(index=i, chunk=chunk.to_pb()))
+
+        tasks = [asyncio.create_task(run(i, r)) for i, r in enumerate(reqs)]
+        pending = set(tasks)
+        try:
+            while pending or not out.empty():
+                if not out.empty():
+                    yield out.get_nowait()
+                    continue
+                getter = asyncio.create_task(out.get())
+                done, _ = await asyncio.wait(pending | {getter}, return_when=asyncio.FIRST_COMPLETED)
+                if getter in done:
+                    yield getter.result()
+                else:
+                    getter.cancel()
+                for task in done - {getter}:
+                    pending.discard(task)
+                    task.result()  # re-raise a sub-query's error: the whole batch fails
+        finally:
+            for task in tasks:
+                task.cancel()
+
+    async def ListModels(self, request, context):  # noqa: N802
+        return cloud.ListModelsResponse(models=[
+            cloud.ModelInfo(name=m["name"], backend=self.backend.name,
+                            context_length=m.get("context_length", 0), is_default=m.get("is_default", False))
+            for m in self.backend.models()
+        ])

@@ -1,0 +1,1 @@
+"""The device half: detect, redact, plan, delegate, merge, restore."""

@@ -1,0 +1,1 @@
+"""Detection, pseudonymization vault, egress guard and restore."""

@@ -1,0 +1,24 @@
+"""Settings of the edge process (env prefix PRIVSPLIT_EDGE_)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from privsplit.shared.settings import PrivsplitSettings
+
+
+class EdgeSettings(PrivsplitSettings):
+    model_config = SettingsConfigDict(env_prefix="PRIVSPLIT_EDGE_", extra="forbid")
+
+    cloud_address: str = Field(default="127.0.0.1:50051",
+                               description="host:port of the cloud gateway; the only place the edge connects to.")
+    cloud_insecure: bool = Field(default=False,
+                                 description="Connect without TLS (only allowed to a loopback address).")
+    cloud_model: str = Field(default="", description="Model to ask the cloud for; empty uses its default.")
+    cloud_deadline_seconds: float = Field(default=120.0, gt=0, description="Deadline of each cloud call.")
+    edge_model: str = Field(default="qwen2.5-coder-0.5b-instruct-q4_k_m",
+                            description="Local model (registered name or path to a GGUF file).")
+    detectors: list[str] = Field(default_factory=lambda: ["presidio"],
+                                 description="Detectors to run, by registry name.")
+    max_tokens: int = Field(default=256, ge=1, description="Tokens the cloud may generate per sub-query.")

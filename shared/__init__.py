@@ -1,0 +1,1 @@
+"""Pieces every privsplit process shares: wire contract, settings, errors, logging, models."""

@@ -1,0 +1,136 @@
+"""Typed errors, each with the gRPC status it maps to, in one place.
+
+Servers raise these; an interceptor turns them into a status code plus the error's class
+name in the trailing metadata key ``privsplit-error``; the SDK maps both back to the same
+class. Messages are written by us and never contain prompt text or detected values.
+"""
+
+from __future__ import annotations
+
+import grpc
+
+ERROR_METADATA_KEY = "privsplit-error"
+
+
+class PrivsplitError(Exception):
+    """Base class. ``code`` is the gRPC status the error maps to."""
+
+    code: grpc.StatusCode = grpc.StatusCode.INTERNAL
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidRequest(PrivsplitError):
+    """The request is malformed or breaks a documented limit (size, count)."""
+
+    code = grpc.StatusCode.INVALID_ARGUMENT
+
+
+class ConfigError(PrivsplitError):
+    """A settings file or value is invalid; the message names the field."""
+
+    code = grpc.StatusCode.INVALID_ARGUMENT
+
+
+class Unauthenticated(PrivsplitError):
+    """Missing or wrong credentials."""
+
+    code = grpc.StatusCode.UNAUTHENTICATED
+
+
+class PermissionDenied(PrivsplitError):
+    """Authenticated, but not allowed to do this."""
+
+    code = grpc.StatusCode.PERMISSION_DENIED
+
+
+class ResourceExhausted(PrivsplitError):
+    """A rate, concurrency or queue limit was hit; retry later."""
+
+    code = grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
+class Busy(ResourceExhausted):
+    """The model's request queue is full."""
+
+
+class DeadlineExceeded(PrivsplitError):
+    """The request ran past its deadline."""
+
+    code = grpc.StatusCode.DEADLINE_EXCEEDED
+
+
+class Unavailable(PrivsplitError):
+    """A dependency is down (model backend, cloud endpoint)."""
+
+    code = grpc.StatusCode.UNAVAILABLE
+
+
+class CloudUnavailable(Unavailable):
+    """The cloud endpoint could not be reached; nothing was sent anywhere else."""
+
+
+class BackendError(Unavailable):
+    """The model backend failed while serving the request."""
+
+
+class NotFound(PrivsplitError):
+    """A named thing (model, conversation, request) does not exist."""
+
+    code = grpc.StatusCode.NOT_FOUND
+
+
+class ModelNotFound(NotFound):
+    """No model of that name is registered or pulled."""
+
+
+class PrivacyBlocked(PrivsplitError):
+    """The privacy path refused to send (a detector hit, a policy block, or a failure).
+
+    ``entity_types`` names what caused it; never the value.
+    """
+
+    code = grpc.StatusCode.FAILED_PRECONDITION
+
+    def __init__(self, message: str, *, entity_types: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.entity_types = entity_types
+
+
+class ModelVerificationError(PrivsplitError):
+    """A model file does not match its pinned sha256; it is not used."""
+
+    code = grpc.StatusCode.FAILED_PRECONDITION
+
+
+def _all_subclasses(cls: type[PrivsplitError]) -> list[type[PrivsplitError]]:
+    out: list[type[PrivsplitError]] = []
+    for sub in cls.__subclasses__():
+        out.append(sub)
+        out.extend(_all_subclasses(sub))
+    return out
+
+
+def error_class(name: str, code: grpc.StatusCode) -> type[PrivsplitError]:
+    """The error class for a class name from metadata, else the base class for ``code``."""
+    by_name = {c.__name__: c for c in _all_subclasses(PrivsplitError)}
+    if name in by_name and by_name[name].code == code:
+        return by_name[name]
+    for cls in _all_subclasses(PrivsplitError):
+        if cls.code == code and cls.__bases__ == (PrivsplitError,):
+            return cls
+    return PrivsplitError
+
+
+def from_rpc_error(err: grpc.RpcError) -> PrivsplitError:
+    """Map a gRPC error raised by a stub back to the typed error the server raised."""
+    code = err.code() if hasattr(err, "code") else grpc.StatusCode.UNKNOWN
+    details = (err.details() if hasattr(err, "details") else None) or code.name
+    name = ""
+    trailing = err.trailing_metadata() if hasattr(err, "trailing_metadata") else None
+    for key, value in trailing or ():
+        if key == ERROR_METADATA_KEY:
+            name = value if isinstance(value, str) else value.decode()
+    return error_class(name, code)(details)

@@ -1,0 +1,102 @@
+"""Settings base: pydantic-settings with an env prefix, an optional YAML file, strict keys.
+
+Each process has one settings class (``EdgeSettings``, ``CloudSettings``) derived from
+``PrivsplitSettings``. Precedence, highest first: explicit keyword arguments (CLI flags),
+environment variables (``PRIVSPLIT_EDGE_*`` / ``PRIVSPLIT_CLOUD_*``), the YAML file, defaults.
+Unknown keys in the file are errors; an invalid value stops startup with a ``ConfigError``
+whose message names the field.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+import platformdirs
+import yaml
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from privsplit.shared.errors import ConfigError
+
+S = TypeVar("S", bound="PrivsplitSettings")
+
+
+def default_cache_dir() -> Path:
+    return Path(platformdirs.user_cache_dir("privsplit"))
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("privsplit"))
+
+
+class _YamlSource(PydanticBaseSettingsSource):
+    def __init__(self, settings_cls: type[BaseSettings], data: dict[str, Any]) -> None:
+        super().__init__(settings_cls)
+        self._data = data
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self._data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self._data)
+
+
+class PrivsplitSettings(BaseSettings):
+    """Base for per-process settings."""
+
+    model_config = SettingsConfigDict(extra="forbid", validate_default=True)
+    _yaml_data: ClassVar[dict[str, Any]] = {}
+
+    models_dir: Path = Field(
+        default_factory=lambda: default_cache_dir() / "models",
+        description="Where pulled model files are stored (verified before every load).",
+    )
+    log_level: str = Field(default="INFO", description="Log level: DEBUG, INFO, WARNING, ERROR.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _YamlSource(settings_cls, cls._yaml_data))
+
+    @classmethod
+    def load(cls: type[S], config_file: Path | None = None, **overrides: Any) -> S:
+        """Build settings from an optional YAML file, the environment and ``overrides``.
+
+        ``None`` overrides are ignored so CLI options that were not given fall through.
+        """
+        data: dict[str, Any] = {}
+        if config_file is not None:
+            try:
+                loaded = yaml.safe_load(Path(config_file).read_text()) or {}
+            except FileNotFoundError:
+                raise ConfigError(f"config file not found: {config_file}") from None
+            except yaml.YAMLError as exc:
+                raise ConfigError(f"config file {config_file} is not valid YAML: {exc}") from None
+            if not isinstance(loaded, dict):
+                raise ConfigError(f"config file {config_file} must hold a mapping at the top")
+            data = loaded
+        given = {k: v for k, v in overrides.items() if v is not None}
+        sub = type(cls.__name__, (cls,), {"_yaml_data": data, "__module__": cls.__module__})
+        try:
+            return sub(**given)  # type: ignore[return-value]
+        except ValidationError as exc:
+            raise ConfigError(_describe(exc, config_file)) from None
+
+
+def _describe(exc: ValidationError, config_file: Path | None) -> str:
+    where = f" in {config_file}" if config_file else ""
+    parts = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"]) or "<root>"
+        if err["type"] == "extra_forbidden":
+            parts.append(f"unknown setting '{field}'{where}")
+        else:
+            parts.append(f"invalid setting '{field}'{where}: {err['msg']}")
+    return "; ".join(parts)
