@@ -9,7 +9,12 @@ from privsplit.shared.settings import PrivsplitSettings
 
 
 class EdgeSettings(PrivsplitSettings):
-    model_config = SettingsConfigDict(env_prefix="PRIVSPLIT_EDGE_", extra="forbid")
+    """Top-level edge settings. Each area (privacy, runtime, daemon, pipeline) adds one nested
+    section defined in its own module; set nested values from the environment with a double
+    underscore, e.g. PRIVSPLIT_EDGE_RUNTIME__N_CTX=8192, or as a mapping in the YAML file."""
+
+    model_config = SettingsConfigDict(env_prefix="PRIVSPLIT_EDGE_", env_nested_delimiter="__",
+                                      extra="forbid")
 
     cloud_address: str = Field(default="127.0.0.1:50051",
                                description="host:port of the cloud gateway; the only place the edge connects to.")

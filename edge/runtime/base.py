@@ -1,0 +1,85 @@
+"""The ``LocalModel`` interface and the runtime registry.
+
+A local model is an owned resource: ``load()`` / ``close()`` or a ``with`` block. Calls are
+blocking (run them off the event loop with ``asyncio.to_thread``); implementations guard a
+model that is not thread-safe with a lock.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator, Sequence
+from typing import Any, ClassVar
+
+from privsplit.shared.errors import ConfigError
+from privsplit.shared.types import GenerationParams, Message
+
+
+class LocalModel(abc.ABC):
+    name: ClassVar[str]  # runtime name in the registry, e.g. "llamacpp"
+    is_available: ClassVar[bool]
+    unavailable_reason: ClassVar[str] = ""
+
+    @abc.abstractmethod
+    def load(self) -> None: ...
+
+    @abc.abstractmethod
+    def close(self) -> None: ...
+
+    @property
+    @abc.abstractmethod
+    def context_length(self) -> int: ...
+
+    @abc.abstractmethod
+    def count_tokens(self, text: str) -> int: ...
+
+    @abc.abstractmethod
+    def stream(self, messages: Sequence[Message], params: GenerationParams,
+               *, json_schema: dict[str, Any] | None = None) -> Iterator[str]:
+        """Yield text pieces of the assistant reply. ``json_schema`` constrains the output
+        where the runtime supports it (llama.cpp grammars)."""
+
+    def chat(self, messages: Sequence[Message], params: GenerationParams,
+             *, json_schema: dict[str, Any] | None = None) -> str:
+        return "".join(self.stream(messages, params, json_schema=json_schema))
+
+    def __enter__(self) -> "LocalModel":
+        self.load()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+_REGISTRY: dict[str, type[LocalModel]] = {}
+
+
+def register_runtime(cls: type[LocalModel]) -> type[LocalModel]:
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def _load_builtin() -> None:
+    import importlib
+    import pkgutil
+
+    import privsplit.edge.runtime as pkg
+
+    for mod in pkgutil.iter_modules(pkg.__path__):
+        if mod.name != "base":
+            importlib.import_module(f"{pkg.__name__}.{mod.name}")
+
+
+def available_runtimes() -> dict[str, type[LocalModel]]:
+    _load_builtin()
+    return {n: c for n, c in _REGISTRY.items() if c.is_available}
+
+
+def create_runtime(name: str, **kwargs: Any) -> LocalModel:
+    _load_builtin()
+    if name not in _REGISTRY:
+        raise ConfigError(f"unknown runtime '{name}'; valid runtimes: {', '.join(sorted(_REGISTRY))}")
+    cls = _REGISTRY[name]
+    if not cls.is_available:
+        raise ConfigError(f"runtime '{name}' cannot run here: {cls.unavailable_reason}")
+    return cls(**kwargs)
