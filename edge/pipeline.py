@@ -6,10 +6,12 @@ This is the thin first slice; later stages (summarize, plan, merge) plug in betw
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from privsplit.edge.delegate import CloudClient
+from privsplit.edge.egress import EgressHook, OutboundBatch, run_hooks
 from privsplit.edge.privacy.detectors import Detector
 from privsplit.edge.privacy.guard import EgressGuard
 from privsplit.edge.privacy.spans import Span, resolve_overlaps
@@ -58,12 +60,14 @@ class Redactor:
 
 class Pipeline:
     def __init__(self, *, redactor: Redactor, guard: EgressGuard, cloud: CloudClient,
-                 params: GenerationParams | None = None, cloud_model: str = "") -> None:
+                 params: GenerationParams | None = None, cloud_model: str = "",
+                 egress_hooks: Sequence[EgressHook] = ()) -> None:
         self.redactor = redactor
         self.guard = guard
         self.cloud = cloud
         self.params = params or GenerationParams()
         self.cloud_model = cloud_model
+        self.egress_hooks = list(egress_hooks)
 
     def plan(self, text: str, vault: Vault) -> list[str]:
         """The exact strings that would leave the device (guard applied)."""
@@ -73,10 +77,14 @@ class Pipeline:
         log.info("planned", entities=len(redaction.spans), subqueries=len(outbound))
         return outbound
 
-    async def ask(self, text: str, *, vault: Vault | None = None) -> AskResult:
+    async def ask(self, text: str, *, vault: Vault | None = None, request_id: str = "",
+                  conversation_id: str = "", extra_hooks: Sequence[EgressHook] = ()) -> AskResult:
         started = time.perf_counter()
         vault = vault or Vault()
         outbound = self.plan(text, vault)
+        batch = OutboundBatch(request_id=request_id or uuid.uuid4().hex, conversation_id=conversation_id,
+                              destination=self.cloud.address, outbound=tuple(outbound))
+        await run_hooks([*self.egress_hooks, *extra_hooks], batch)  # raises: nothing is sent
         answers: list[str] = []
         usage = Usage()
         for query in outbound:
