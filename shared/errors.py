@@ -99,6 +99,14 @@ class PrivacyBlocked(PrivsplitError):
         self.entity_types = entity_types
 
 
+class AuditLogError(PrivacyBlocked):
+    """The egress audit log cannot be written or does not verify; nothing was sent."""
+
+
+class ApprovalRejected(PrivacyBlocked):
+    """The caller rejected (or did not approve in time) the outbound sub-queries; nothing was sent."""
+
+
 class ModelVerificationError(PrivsplitError):
     """A model file does not match its pinned sha256; it is not used."""
 
