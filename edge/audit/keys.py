@@ -1,0 +1,65 @@
+"""The audit log's Ed25519 signing key: generated at first start, kept 0600 next to the log."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from privsplit.shared.errors import ConfigError
+
+KEY_FILE = "signing.key"
+PUBLIC_KEY_FILE = "signing.pub"
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def load_or_create_signing_key(directory: Path) -> Ed25519PrivateKey:
+    """The key in ``directory``; a new one (and its public half) when there is none yet."""
+    key_path = directory / KEY_FILE
+    if key_path.exists():
+        try:
+            key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+        except (ValueError, TypeError):
+            raise ConfigError(f"audit signing key {key_path} is not a PEM Ed25519 key") from None
+        if not isinstance(key, Ed25519PrivateKey):
+            raise ConfigError(f"audit signing key {key_path} is not an Ed25519 key")
+        return key
+    key = Ed25519PrivateKey.generate()
+    _write_private(key_path, key.private_bytes(serialization.Encoding.PEM,
+                                               serialization.PrivateFormat.PKCS8,
+                                               serialization.NoEncryption()))
+    (directory / PUBLIC_KEY_FILE).write_bytes(public_pem(key.public_key()))
+    return key
+
+
+def public_pem(key: Ed25519PublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def load_public_key(path: Path) -> Ed25519PublicKey:
+    try:
+        key = serialization.load_pem_public_key(path.read_bytes())
+    except FileNotFoundError:
+        raise ConfigError(f"audit public key not found: {path}") from None
+    except ValueError:
+        raise ConfigError(f"audit public key {path} is not a PEM public key") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise ConfigError(f"audit public key {path} is not an Ed25519 key")
+    return key
+
+
+def fingerprint(key: Ed25519PublicKey) -> str:
+    """sha256 of the raw public key, hex; what an operator pins and compares."""
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()

@@ -1,0 +1,119 @@
+"""Verification of the egress audit log: any edited, removed, inserted or reordered record,
+and any changed byte, is reported.
+
+Each line must be exactly the canonical serialization of its record (so whitespace or
+escaping changes count), its hash must match its content, its signature must verify with the
+public key, ``seq`` must count up from 1 with no gap, ``prev`` must be the previous record's
+hash, and the signed head must name the last record and the log's exact size (so removing
+records from the end is detected too).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from privsplit.edge.audit.keys import PUBLIC_KEY_FILE, fingerprint, load_public_key
+from privsplit.edge.audit.log import (GENESIS, HEAD_FIELDS, HEAD_FILE, LOG_FILE, RECORD_CONTEXT,
+                                      RECORD_FIELDS, canonical, head_message, record_hash)
+
+
+@dataclass
+class VerifyReport:
+    records: int = 0
+    problems: list[str] = field(default_factory=list)
+    key_fingerprint: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _signature_ok(key: Ed25519PublicKey, sig: object, message: bytes) -> bool:
+    if not isinstance(sig, str):
+        return False
+    try:
+        key.verify(base64.b64decode(sig, validate=True), message)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def _check_record(key: Ed25519PublicKey, line: bytes, number: int, prev: str) -> tuple[str | None, str]:
+    """(problem or None, this record's hash)."""
+    try:
+        record = json.loads(line.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return f"line {number}: not a JSON record", ""
+    if not isinstance(record, dict) or set(record) != RECORD_FIELDS:
+        return f"line {number}: fields are not the audit record fields", ""
+    if canonical(record) != line:
+        return f"line {number}: bytes differ from the canonical record (edited)", ""
+    digest = record["hash"]
+    if record["seq"] != number:
+        return f"line {number}: sequence number {record['seq']} (removed or reordered records)", digest
+    if record["prev"] != prev:
+        return f"line {number}: does not chain to the previous record", digest
+    if record_hash(record) != digest:
+        return f"line {number}: content does not match its hash (edited)", digest
+    try:
+        message = RECORD_CONTEXT + bytes.fromhex(digest)
+    except (TypeError, ValueError):
+        return f"line {number}: hash is not hex", digest
+    if not _signature_ok(key, record["sig"], message):
+        return f"line {number}: signature does not verify", digest
+    return None, digest
+
+
+def verify_log(directory: Path, *, public_key: Path | None = None) -> VerifyReport:
+    """Check the whole log in ``directory`` with ``public_key`` (default: its signing.pub)."""
+    directory = Path(directory)
+    key = load_public_key(public_key or directory / PUBLIC_KEY_FILE)
+    report = VerifyReport(key_fingerprint=fingerprint(key))
+    try:
+        data = (directory / LOG_FILE).read_bytes()
+    except FileNotFoundError:
+        data = b""
+    if data and not data.endswith(b"\n"):
+        report.problems.append("the log does not end with a complete record (truncated or edited)")
+    prev = GENESIS
+    lines = data.split(b"\n")[:-1] if data.endswith(b"\n") else data.split(b"\n")
+    for number, line in enumerate(lines, 1):
+        problem, digest = _check_record(key, line, number, prev)
+        if problem:
+            report.problems.append(problem)
+        prev = digest
+        report.records += 1
+    _check_head(directory, key, len(lines), prev, len(data), report)
+    return report
+
+
+def _check_head(directory: Path, key: Ed25519PublicKey, count: int, last_hash: str, size: int,
+                report: VerifyReport) -> None:
+    try:
+        raw = (directory / HEAD_FILE).read_bytes()
+    except FileNotFoundError:
+        if count:
+            report.problems.append("the signed head file is missing")
+        return
+    try:
+        head = json.loads(raw)
+    except ValueError:
+        report.problems.append("the head file is not JSON")
+        return
+    if not isinstance(head, dict) or set(head) != HEAD_FIELDS or canonical(head) + b"\n" != raw:
+        report.problems.append("the head file is not canonical (edited)")
+        return
+    if not _signature_ok(key, head["sig"], head_message(head["seq"], head["hash"], head["size"])):
+        report.problems.append("the head signature does not verify")
+        return
+    if head["seq"] != count or head["hash"] != (last_hash if count else head["hash"]):
+        report.problems.append(f"the head names record {head['seq']} but the log has {count} "
+                               "(records removed from or added to the end)")
+    elif head["size"] != size:
+        report.problems.append("the log size differs from the signed head (edited or truncated)")
