@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from privsplit.edge.daemon.settings import DaemonSettings
 from privsplit.shared.settings import PrivsplitSettings
 
 
@@ -27,3 +28,4 @@ class EdgeSettings(PrivsplitSettings):
     detectors: list[str] = Field(default_factory=lambda: ["presidio"],
                                  description="Detectors to run, by registry name.")
     max_tokens: int = Field(default=256, ge=1, description="Tokens the cloud may generate per sub-query.")
+    daemon: DaemonSettings = Field(default_factory=DaemonSettings, description="The on-device agent daemon.")
