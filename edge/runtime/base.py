@@ -19,6 +19,11 @@ class LocalModel(abc.ABC):
     name: ClassVar[str]  # runtime name in the registry, e.g. "llamacpp"
     is_available: ClassVar[bool]
     unavailable_reason: ClassVar[str] = ""
+    model_format: ClassVar[str] = ""  # what it loads: "gguf" (a file) or "onnx" (a folder)
+
+    @property
+    @abc.abstractmethod
+    def is_loaded(self) -> bool: ...
 
     @abc.abstractmethod
     def load(self) -> None: ...
@@ -52,6 +57,7 @@ class LocalModel(abc.ABC):
 
 
 _REGISTRY: dict[str, type[LocalModel]] = {}
+_BACKEND_MODULES = frozenset({"llamacpp", "onnx"})
 
 
 def register_runtime(cls: type[LocalModel]) -> type[LocalModel]:
@@ -66,13 +72,29 @@ def _load_builtin() -> None:
     import privsplit.edge.runtime as pkg
 
     for mod in pkgutil.iter_modules(pkg.__path__):
-        if mod.name != "base":
+        if mod.name in _BACKEND_MODULES:
             importlib.import_module(f"{pkg.__name__}.{mod.name}")
 
 
 def available_runtimes() -> dict[str, type[LocalModel]]:
     _load_builtin()
     return {n: c for n, c in _REGISTRY.items() if c.is_available}
+
+
+def all_runtimes() -> dict[str, type[LocalModel]]:
+    """Every known runtime, including those that cannot run here (see ``unavailable_reason``)."""
+    _load_builtin()
+    return dict(_REGISTRY)
+
+
+def runtime_for_format(model_format: str) -> str:
+    """The registry name of the first available runtime that loads ``model_format``."""
+    _load_builtin()
+    for name, cls in sorted(_REGISTRY.items()):
+        if cls.model_format == model_format and cls.is_available:
+            return name
+    known = [f"{n} ({c.unavailable_reason})" for n, c in _REGISTRY.items() if c.model_format == model_format]
+    raise ConfigError(f"no runtime here loads {model_format} models" + (f": {'; '.join(known)}" if known else ""))
 
 
 def create_runtime(name: str, **kwargs: Any) -> LocalModel:

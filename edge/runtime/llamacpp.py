@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from privsplit.edge.runtime.base import LocalModel, register_runtime
+from privsplit.shared.errors import BackendError, InvalidRequest, ModelNotFound
 from privsplit.shared.types import GenerationParams, Message
 
 try:
@@ -24,6 +25,7 @@ class LlamaCppModel(LocalModel):
     name = "llamacpp"
     is_available = _AVAILABLE
     unavailable_reason = _WHY
+    model_format = "gguf"
 
     def __init__(self, *, model_path: Path, n_ctx: int = 4096, n_threads: int | None = None,
                  seed: int = 42) -> None:
@@ -37,14 +39,24 @@ class LlamaCppModel(LocalModel):
     def load(self) -> None:
         with self._lock:
             if self._llm is None:
-                self._llm = llama_cpp.Llama(model_path=str(self.model_path), n_ctx=self.n_ctx,
-                                            n_threads=self.n_threads, seed=self.seed, verbose=False)
+                if not self.model_path.is_file():
+                    raise ModelNotFound(f"GGUF model file not found: {self.model_path}")
+                try:
+                    self._llm = llama_cpp.Llama(model_path=str(self.model_path), n_ctx=self.n_ctx,
+                                                n_threads=self.n_threads, seed=self.seed, verbose=False)
+                except ValueError:  # llama.cpp could not read the file as a model
+                    raise BackendError(f"llama.cpp could not load {self.model_path.name}: "
+                                       "not a valid GGUF model for this llama.cpp build") from None
 
     def close(self) -> None:
         with self._lock:
             if self._llm is not None:
                 self._llm.close()
                 self._llm = None
+
+    @property
+    def is_loaded(self) -> bool:
+        return self._llm is not None
 
     @property
     def context_length(self) -> int:
@@ -56,15 +68,25 @@ class LlamaCppModel(LocalModel):
 
     def stream(self, messages: Sequence[Message], params: GenerationParams,
                *, json_schema: dict[str, Any] | None = None) -> Iterator[str]:
+        if json_schema is not None and not isinstance(json_schema, dict):
+            raise InvalidRequest("json_schema must be a JSON Schema object (a dict)")
         self.load()
+        # the message texts alone already overflowing is certain; the template adds the rest
+        if sum(self.count_tokens(m.content) for m in messages) >= self.n_ctx:
+            raise InvalidRequest(f"prompt does not fit the context window of {self.n_ctx} tokens")
         response_format = {"type": "json_object", "schema": json_schema} if json_schema else None
         with self._lock:  # one generation at a time per llama.cpp context
-            for part in self._llm.create_chat_completion(
-                messages=[{"role": m.role, "content": m.content} for m in messages],
-                max_tokens=params.max_tokens, temperature=params.temperature, top_p=params.top_p,
-                stop=list(params.stop) or None, seed=params.seed or self.seed,
-                response_format=response_format, stream=True,
-            ):
-                delta = part["choices"][0].get("delta", {}).get("content")
-                if delta:
-                    yield delta
+            try:
+                parts = self._llm.create_chat_completion(
+                    messages=[{"role": m.role, "content": m.content} for m in messages],
+                    max_tokens=params.max_tokens, temperature=params.temperature, top_p=params.top_p,
+                    stop=list(params.stop) or None, seed=params.seed or self.seed,
+                    response_format=response_format, stream=True,
+                )
+                for part in parts:
+                    delta = part["choices"][0].get("delta", {}).get("content")
+                    if delta:
+                        yield delta
+            except ValueError:  # llama-cpp-python raises ValueError when the prompt overflows
+                raise InvalidRequest(f"prompt does not fit the context window of {self.n_ctx} tokens "
+                                     "(or the JSON schema could not be turned into a grammar)") from None
