@@ -113,6 +113,12 @@ class ModelVerificationError(PrivsplitError):
     code = grpc.StatusCode.FAILED_PRECONDITION
 
 
+class ModelConversionError(PrivsplitError):
+    """Converting a model to another format failed (missing tools, or a converter step)."""
+
+    code = grpc.StatusCode.FAILED_PRECONDITION
+
+
 def _all_subclasses(cls: type[PrivsplitError]) -> list[type[PrivsplitError]]:
     out: list[type[PrivsplitError]] = []
     for sub in cls.__subclasses__():
