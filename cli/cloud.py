@@ -1,14 +1,15 @@
-"""``privsplit cloud serve``."""
+"""``privsplit cloud serve | new-token | health``."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from privsplit.cli.common import err_console
+from privsplit.cli.common import console, err_console
 from privsplit.shared import logging as plog
 
 cloud_app = typer.Typer(help="The cloud gateway.", no_args_is_help=True)
@@ -22,17 +23,39 @@ def serve(
     backend: Annotated[Optional[str], typer.Option(help="Backend name: llamacpp, openai.")] = None,
     model: Annotated[Optional[str], typer.Option(help="Registered model name or GGUF path.")] = None,
     insecure: Annotated[Optional[bool], typer.Option("--insecure", help="Plain text, loopback only.")] = None,
+    tls_cert: Annotated[Optional[Path], typer.Option(help="Server certificate (PEM).")] = None,
+    tls_key: Annotated[Optional[Path], typer.Option(help="Server key (PEM, mode 0600).")] = None,
+    tls_client_ca: Annotated[Optional[Path], typer.Option(help="CA of client certificates (PEM).")] = None,
+    metrics_port: Annotated[Optional[int], typer.Option(help="Prometheus port (0 picks one).")] = None,
 ) -> None:
     """Serve CloudInference until SIGTERM, then shut down gracefully."""
     from privsplit.cloud.server import serve as run
     from privsplit.cloud.settings import CloudSettings
 
     settings = CloudSettings.load(config, host=host, port=port, backend=backend, model=model,
-                                  insecure=insecure)
+                                  insecure=insecure, tls_cert=tls_cert, tls_key=tls_key,
+                                  tls_client_ca=tls_client_ca, metrics_port=metrics_port)
     plog.configure(settings.log_level)
-    err_console.print(f"privsplit cloud: backend={settings.backend} model={settings.model} "
-                      f"listening on {settings.host}:{settings.port}")
+    what = settings.openai.base_url if settings.backend == "openai" else settings.model
+    err_console.print(f"privsplit cloud: backend={settings.backend} ({what}) "
+                      f"{'PLAIN TEXT' if settings.insecure else 'mTLS'} on {settings.host}:{settings.port}",
+                      highlight=False)
     asyncio.run(run(settings))
+
+
+@cloud_app.command("new-token")
+def new_token(tenant: Annotated[str, typer.Argument(help="Tenant name.")]) -> None:
+    """Print a new bearer token (give it to the tenant) and its sha256 (put it in the config)."""
+    from privsplit.cloud.auth import hash_token, new_token as make
+    from privsplit.cloud.settings import TenantConfig
+
+    token = make()
+    entry = TenantConfig(name=tenant, token_sha256=hash_token(token))
+    err_console.print("token (shown once; store it as the edge's cloud_token):", highlight=False)
+    console.print(token, highlight=False)
+    err_console.print("config entry for `tenants:` in the cloud config:", highlight=False)
+    err_console.print(json.dumps({"name": entry.name, "token_sha256": entry.token_sha256}), highlight=False,
+                      soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,7 +7,9 @@ import time
 
 import grpc
 
+from privsplit.cloud.auth import Authenticator, current_tenant
 from privsplit.cloud.backends.base import Backend
+from privsplit.cloud.metrics import GatewayMetrics
 from privsplit.cloud.settings import CloudSettings
 from privsplit.shared.errors import InvalidRequest
 from privsplit.shared.logging import Timer, get_logger
@@ -17,15 +19,26 @@ from privsplit.shared.types import CompletionRequest
 log = get_logger(__name__)
 
 
-def _deadline(context: grpc.aio.ServicerContext) -> float | None:
-    remaining = context.time_remaining()
-    return None if remaining is None else time.monotonic() + remaining
-
-
 class CloudInferenceService(CloudInferenceServicer):
-    def __init__(self, *, backend: Backend, settings: CloudSettings) -> None:
+    def __init__(self, *, backend: Backend, settings: CloudSettings, metrics: GatewayMetrics | None = None) -> None:
         self.backend = backend
         self.settings = settings
+        self.metrics = metrics or GatewayMetrics()
+
+    def _deadline(self, context: grpc.aio.ServicerContext) -> float:
+        """The client's deadline (or the default), capped, as an absolute monotonic time."""
+        remaining = context.time_remaining()
+        if remaining is None:
+            remaining = self.settings.default_deadline_seconds
+        return time.monotonic() + min(remaining, self.settings.max_deadline_seconds)
+
+    def _record(self, chunk) -> None:
+        if chunk.usage is not None:
+            tenant = current_tenant.get().name
+            self.metrics.tokens_in.labels(tenant=tenant).inc(chunk.usage.prompt_tokens)
+            self.metrics.tokens_out.labels(tenant=tenant).inc(chunk.usage.completion_tokens)
+            log.info("completion_done", backend=self.backend.name, tenant=tenant,
+                     prompt_tokens=chunk.usage.prompt_tokens, completion_tokens=chunk.usage.completion_tokens)
 
     def _validate(self, request: cloud.CompleteRequest) -> CompletionRequest:
         if request.ByteSize() > self.settings.max_request_bytes:
@@ -37,6 +50,7 @@ class CloudInferenceService(CloudInferenceServicer):
         known = {m["name"] for m in self.backend.models()}
         if request.model and request.model not in known:
             raise InvalidRequest(f"unknown model; served models: {', '.join(sorted(known))}")
+        Authenticator.check_model(current_tenant.get(), request.model or self.backend.default_model)
         try:
             return CompletionRequest.from_pb(request, default_max_tokens=self.settings.default_max_tokens)
         except ValueError as exc:
@@ -45,11 +59,8 @@ class CloudInferenceService(CloudInferenceServicer):
     async def Complete(self, request, context):  # noqa: N802 (gRPC naming)
         req = self._validate(request)
         with Timer() as t:
-            async for chunk in self.backend.complete(req, deadline=_deadline(context)):
-                if chunk.usage is not None:
-                    log.info("completion_done", backend=self.backend.name,
-                             prompt_tokens=chunk.usage.prompt_tokens,
-                             completion_tokens=chunk.usage.completion_tokens)
+            async for chunk in self.backend.complete(req, deadline=self._deadline(context)):
+                self._record(chunk)
                 yield chunk.to_pb()
         log.debug("complete_stream_closed", ms=t.ms)
 
@@ -61,11 +72,12 @@ class CloudInferenceService(CloudInferenceServicer):
         if request.ByteSize() > self.settings.max_request_bytes:
             raise InvalidRequest(f"request is larger than {self.settings.max_request_bytes} bytes")
         reqs = [self._validate(r) for r in request.requests]
-        deadline = _deadline(context)
+        deadline = self._deadline(context)
         out: asyncio.Queue = asyncio.Queue()
 
         async def run(i: int, req: CompletionRequest) -> None:
             async for chunk in self.backend.complete(req, deadline=deadline):
+                self._record(chunk)
                 await out.put(cloud.CompleteBatchResponse(index=i, chunk=chunk.to_pb()))
 
         tasks = [asyncio.create_task(run(i, r)) for i, r in enumerate(reqs)]

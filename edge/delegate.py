@@ -2,17 +2,25 @@
 
 This is the only network client on the edge; it connects to exactly the configured cloud
 address and nowhere else. Connection failures become ``CloudUnavailable``.
+
+By default the connection is mutual TLS (``credentials`` from ``shared.tls.channel_credentials``)
+and every call carries the tenant's bearer token in ``authorization`` metadata. Plain text is
+allowed only to a loopback address and only when asked for (``insecure=True``).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import stat
 from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
 import grpc
 
 from privsplit.shared.errors import CloudUnavailable, ConfigError, PrivsplitError, from_rpc_error
 from privsplit.shared.proto import CloudInferenceStub, cloud
+from privsplit.shared.tls import channel_credentials
 from privsplit.shared.types import Chunk, CompletionRequest, Usage
 
 
@@ -33,21 +41,42 @@ def _is_loopback(host: str) -> bool:
 class CloudClient:
     def __init__(self, *, address: str, insecure: bool = False, deadline_seconds: float = 120.0,
                  credentials: grpc.ChannelCredentials | None = None,
-                 call_credentials: grpc.CallCredentials | None = None) -> None:
+                 call_credentials: grpc.CallCredentials | None = None, token: str | None = None,
+                 server_name: str = "") -> None:
         if insecure and not _is_loopback(_host(address)):
             raise ConfigError("a plain-text cloud connection is only allowed to a loopback address")
         if not insecure and credentials is None:
             raise ConfigError("TLS credentials are required for a non-loopback cloud connection")
+        if token is not None and (not token or any(c in token for c in "\r\n ")):
+            raise ConfigError("cloud token is empty or contains whitespace")
         self.address = address
         self.deadline_seconds = deadline_seconds
         self._insecure = insecure
         self._credentials = credentials
         self._call_credentials = call_credentials
+        self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
+        self._server_name = server_name
         self._channel: grpc.aio.Channel | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> "CloudClient":
+        """From ``EdgeSettings``: mTLS files and the token (or the loopback plain-text opt-in)."""
+        creds = None
+        if not settings.cloud_insecure:
+            if settings.cloud_tls_ca is None:
+                raise ConfigError("cloud_tls_ca is required for a TLS cloud connection "
+                                  "(or cloud_insecure: true to a loopback address)")
+            creds = channel_credentials(ca=settings.cloud_tls_ca, cert=settings.cloud_tls_cert,
+                                        key=settings.cloud_tls_key)
+        return cls(address=settings.cloud_address, insecure=settings.cloud_insecure,
+                   deadline_seconds=settings.cloud_deadline_seconds, credentials=creds,
+                   token=_token(settings), server_name=settings.cloud_tls_server_name)
 
     def _stub(self) -> CloudInferenceStub:
         if self._channel is None:
-            options = [("grpc.enable_retries", 0)]
+            options: list[tuple[str, Any]] = [("grpc.enable_retries", 0)]
+            if self._server_name:
+                options.append(("grpc.ssl_target_name_override", self._server_name))
             if self._insecure:
                 self._channel = grpc.aio.insecure_channel(self.address, options=options)
             else:
@@ -71,7 +100,7 @@ class CloudClient:
     async def stream(self, request: CompletionRequest) -> AsyncIterator[Chunk]:
         try:
             call = self._stub().Complete(request.to_pb(), timeout=self.deadline_seconds,
-                                         wait_for_ready=False)
+                                         wait_for_ready=False, metadata=self._metadata)
             async for response in call:
                 yield Chunk.from_pb(response)
         except grpc.aio.AioRpcError as err:
@@ -88,10 +117,29 @@ class CloudClient:
 
     async def list_models(self) -> list[str]:
         try:
-            reply = await self._stub().ListModels(cloud.ListModelsRequest(), timeout=self.deadline_seconds)
+            reply = await self._stub().ListModels(cloud.ListModelsRequest(), timeout=self.deadline_seconds,
+                                                  metadata=self._metadata)
         except grpc.aio.AioRpcError as err:
             raise _map(err, self.address) from None
         return [m.name for m in reply.models]
+
+
+def _token(settings: Any) -> str | None:
+    if settings.cloud_token is not None and settings.cloud_token_file is not None:
+        raise ConfigError("set cloud_token or cloud_token_file, not both")
+    if settings.cloud_token is not None:
+        return settings.cloud_token.get_secret_value().strip()
+    if settings.cloud_token_file is None:
+        return None
+    path = Path(settings.cloud_token_file)
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        token = path.read_text().strip()
+    except OSError as exc:
+        raise ConfigError(f"cloud_token_file: cannot read {path} ({exc.strerror})") from None
+    if mode & 0o077:
+        raise ConfigError(f"cloud_token_file: {path} is readable by group/others (mode {mode:o}); chmod 600 it")
+    return token
 
 
 def _map(err: grpc.aio.AioRpcError, address: str) -> PrivsplitError:

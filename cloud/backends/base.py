@@ -20,6 +20,11 @@ class Backend(abc.ABC):
     is_available: ClassVar[bool]
     unavailable_reason: ClassVar[str] = ""
 
+    @classmethod
+    @abc.abstractmethod
+    def from_settings(cls, settings: Any) -> "Backend":
+        """Build from ``CloudSettings`` (each backend reads its own fields/section)."""
+
     @abc.abstractmethod
     async def start(self) -> None:
         """Load models / open connection pools."""
@@ -27,6 +32,15 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     async def close(self) -> None:
         """Release everything ``start`` acquired."""
+
+    @property
+    def queue_depth(self) -> int:
+        """Requests waiting for the model (exported as a metric)."""
+        return 0
+
+    @property
+    def default_model(self) -> str:
+        return next((m["name"] for m in self.models() if m.get("is_default")), "")
 
     @abc.abstractmethod
     def models(self) -> list[dict[str, Any]]:
@@ -59,10 +73,7 @@ def _load_builtin() -> None:
     # importing registers; each module sets is_available from its own imports
     from privsplit.cloud.backends import llamacpp  # noqa: F401
 
-    try:
-        from privsplit.cloud.backends import openai_compat  # noqa: F401
-    except ImportError:  # module not written yet / optional
-        pass
+    from privsplit.cloud.backends import openai_compat  # noqa: F401
 
 
 def available_backends() -> dict[str, type[Backend]]:
@@ -70,11 +81,16 @@ def available_backends() -> dict[str, type[Backend]]:
     return {n: c for n, c in _REGISTRY.items() if c.is_available}
 
 
-def create_backend(name: str, **kwargs: Any) -> Backend:
+def backend_class(name: str) -> type[Backend]:
+    """The class registered as ``name``; refuses an unknown or unavailable one clearly."""
     _load_builtin()
     if name not in _REGISTRY:
         raise ConfigError(f"unknown backend '{name}'; valid backends: {', '.join(sorted(_REGISTRY))}")
     cls = _REGISTRY[name]
     if not cls.is_available:
         raise ConfigError(f"backend '{name}' cannot run here: {cls.unavailable_reason}")
-    return cls(**kwargs)
+    return cls
+
+
+def create_backend(name: str, **kwargs: Any) -> Backend:
+    return backend_class(name)(**kwargs)

@@ -18,6 +18,7 @@ from typing import Any
 from privsplit.cloud.backends.base import Backend, register
 from privsplit.shared.errors import BackendError, Busy, DeadlineExceeded
 from privsplit.shared.logging import get_logger
+from privsplit.shared.models import ModelStore
 from privsplit.shared.types import Chunk, CompletionRequest, Usage
 
 log = get_logger(__name__)
@@ -51,6 +52,16 @@ class LlamaCppBackend(Backend):
         self._free: asyncio.Queue[Any] | None = None
         self._waiting = 0
         self._all: list[Any] = []
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> "LlamaCppBackend":
+        model = settings.model
+        if Path(model).suffix == ".gguf" and Path(model).is_file():
+            path, name = Path(model), Path(model).stem
+        else:  # a registered name: resolved in the store and verified by sha256
+            path, name = ModelStore(root=settings.models_dir).path(model), model
+        return cls(model_path=path, model_name=name, n_ctx=settings.n_ctx, n_threads=settings.n_threads,
+                   instances=settings.instances, max_queue=settings.max_queue)
 
     @property
     def queue_depth(self) -> int:
