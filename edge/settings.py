@@ -6,6 +6,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from privsplit.edge.daemon.settings import DaemonSettings
+from privsplit.edge.runtime.settings import RuntimeSettings
 from privsplit.shared.settings import PrivsplitSettings
 
 
@@ -29,3 +30,4 @@ class EdgeSettings(PrivsplitSettings):
                                  description="Detectors to run, by registry name.")
     max_tokens: int = Field(default=256, ge=1, description="Tokens the cloud may generate per sub-query.")
     daemon: DaemonSettings = Field(default_factory=DaemonSettings, description="The on-device agent daemon.")
+    runtime: RuntimeSettings = Field(default_factory=RuntimeSettings, description="How the local model runs.")
