@@ -24,6 +24,16 @@ class SourceSpec(BaseModel):
     module: str | None = Field(default=None, description="import name (python-package)")
 
 
+class OnnxConversion(BaseModel):
+    """How ``privsplit models convert NAME --to onnx`` builds this model."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    precision: Literal["int4", "int8"] = "int4"
+    extra_options: dict[str, str] = Field(default_factory=dict,
+                                          description="onnxruntime-genai builder --extra_options")
+
+
 class ModelSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -33,8 +43,9 @@ class ModelSpec(BaseModel):
     family: str
     license: str
     source: SourceSpec
-    sha256: str | None = None
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     size: int | None = None
+    onnx: OnnxConversion = Field(default_factory=OnnxConversion)
 
     @property
     def filename(self) -> str:
