@@ -70,12 +70,11 @@ class GatewayInterceptor(grpc.aio.ServerInterceptor):
         self.limits = limits
         self.metrics = metrics
 
-    def _admit(self, request: Any, context: grpc.aio.ServicerContext):
+    def _authenticate(self, request: Any, context: grpc.aio.ServicerContext):
         if request is _MALFORMED:
             raise InvalidRequest("request body is not a valid protobuf message for this method")
         tenant = self.auth.authenticate(bearer_token(context.invocation_metadata()), peer_common_name(context))
         current_tenant.set(tenant)
-        self.limits.admit(tenant)
         return tenant
 
     def _finish(self, method: str, tenant: str, code: str, started: float, rid: str) -> None:
@@ -111,8 +110,9 @@ class GatewayInterceptor(grpc.aio.ServerInterceptor):
             tenant, code = "unauthenticated", "OK"
             try:
                 await context.send_initial_metadata(((REQUEST_ID_KEY, rid),))
-                t = self._admit(request, context)
+                t = self._authenticate(request, context)
                 tenant = t.name
+                self.limits.admit(t)
                 with self.limits.stream(t):
                     self.metrics.active_streams.inc()
                     try:
@@ -139,7 +139,9 @@ class GatewayInterceptor(grpc.aio.ServerInterceptor):
             current_request_id.set(rid)
             tenant, code = "unauthenticated", "OK"
             try:
-                tenant = self._admit(request, context).name
+                t = self._authenticate(request, context)
+                tenant = t.name
+                self.limits.admit(t)
                 return await inner(request, context)
             except BaseException as exc:
                 code = _code(exc)
