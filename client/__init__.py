@@ -1,0 +1,20 @@
+"""The privsplit SDK: talk to the on-device daemon over its Unix socket (or loopback TCP).
+
+    from privsplit.client import Client
+    with Client() as client:
+        print(client.ask("Email Maria Gonzalez about Friday").text)
+
+Errors are the typed classes of ``privsplit.shared.errors`` (re-exported here), mapped back
+from the daemon's gRPC status; UNAVAILABLE is retried with backoff, nothing else is.
+"""
+
+from privsplit.client._common import Answer, Plan, Redacted, RetryPolicy, Span, StreamEvent, Usage
+from privsplit.client.aio import AsyncClient, AsyncConversation
+from privsplit.client.sync import Client, Conversation
+from privsplit.shared.errors import (ApprovalRejected, AuditLogError, DeadlineExceeded, InvalidRequest,
+                                     NotFound, PrivacyBlocked, PrivsplitError, Unauthenticated, Unavailable)
+
+__all__ = ["Answer", "ApprovalRejected", "AsyncClient", "AsyncConversation", "AuditLogError", "Client",
+           "Conversation", "DeadlineExceeded", "InvalidRequest", "NotFound", "Plan", "PrivacyBlocked",
+           "PrivsplitError", "Redacted", "RetryPolicy", "Span", "StreamEvent", "Unauthenticated",
+           "Unavailable", "Usage"]

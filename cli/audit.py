@@ -1,0 +1,77 @@
+"""``privsplit audit show|verify``: the egress audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from privsplit.cli.common import console, err_console
+
+audit_app = typer.Typer(help="The tamper-evident egress audit log.", no_args_is_help=True)
+
+DirOption = Annotated[Optional[Path], typer.Option("--dir", help="Audit log directory (default: from the edge settings).")]
+
+
+def _directory(directory: Path | None, config: Path | None) -> Path:
+    if directory is not None:
+        return directory
+    from privsplit.edge.settings import EdgeSettings
+
+    return EdgeSettings.load(config).daemon.audit_dir
+
+
+@audit_app.command("show")
+def show(
+    directory: DirOption = None,
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Edge YAML config file.")] = None,
+    last: Annotated[int, typer.Option("--last", min=0, help="Only the last N records (0: all).")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON record per line.")] = False,
+) -> None:
+    """Print what left the device: time, request, destination and the exact outbound text."""
+    from privsplit.edge.audit.log import LOG_FILE, read_records
+    from privsplit.shared.errors import AuditLogError
+
+    path = _directory(directory, config) / LOG_FILE
+    try:
+        records = list(read_records(path))
+    except ValueError:
+        raise AuditLogError(f"{path} holds a line that is not JSON; run `privsplit audit verify`") from None
+    for record in records[-last:] if last else records:
+        if as_json:
+            print(json.dumps(record, ensure_ascii=False))
+            continue
+        when = dt.datetime.fromtimestamp(record.get("time", 0), dt.timezone.utc).isoformat(timespec="seconds")
+        console.print(f"[bold]#{record.get('seq')}[/] {when} request={record.get('request_id')} "
+                      f"conversation={record.get('conversation_id') or '-'} to={record.get('destination')} "
+                      f"decisions={record.get('decisions')}", highlight=False)
+        for i, text in enumerate(record.get("outbound", []), 1):
+            console.print(f"  [dim]{i}:[/] ", end="", highlight=False)
+            console.print(text, markup=False, highlight=False)
+    if not records:
+        err_console.print(f"no records in {path}")
+
+
+@audit_app.command("verify")
+def verify(
+    directory: DirOption = None,
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Edge YAML config file.")] = None,
+    public_key: Annotated[Optional[Path], typer.Option("--public-key", help="Pinned public key (PEM); default: signing.pub in the directory.")] = None,
+) -> None:
+    """Check every record's hash, signature and chain, and the signed head. Exit 1 on any problem."""
+    from privsplit.edge.audit import verify_log
+
+    report = verify_log(_directory(directory, config), public_key=public_key)
+    for problem in report.problems:
+        err_console.print(f"[bold red]tampered:[/] {problem}", highlight=False)
+    status = "OK" if report.ok else "FAILED"
+    console.print(f"{status}: {report.records} records, key sha256:{report.key_fingerprint}", highlight=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(audit_app, name="audit")

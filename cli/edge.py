@@ -1,0 +1,48 @@
+"""``privsplit edge serve``: the on-device agent daemon."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from privsplit.cli.common import err_console
+from privsplit.shared import logging as plog
+
+edge_app = typer.Typer(help="The on-device agent daemon.", no_args_is_help=True)
+
+
+@edge_app.command("serve")
+def serve(
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Edge YAML config file.")] = None,
+    cloud: Annotated[Optional[str], typer.Option("--cloud", help="Cloud address host:port.")] = None,
+    insecure: Annotated[Optional[bool], typer.Option("--insecure", help="Plain-text cloud connection (loopback only).")] = None,
+    socket_path: Annotated[Optional[Path], typer.Option("--socket", help="Unix socket of the gRPC API.")] = None,
+    grpc_tcp: Annotated[Optional[str], typer.Option("--grpc-tcp", help="Also serve gRPC on loopback host:port.")] = None,
+    http_port: Annotated[Optional[int], typer.Option("--http-port", help="OpenAI-compatible API port (0 picks one).")] = None,
+    no_http: Annotated[bool, typer.Option("--no-http", help="Do not serve the HTTP API.")] = False,
+    audit_dir: Annotated[Optional[Path], typer.Option("--audit-dir", help="Egress audit log directory.")] = None,
+    state_dir: Annotated[Optional[Path], typer.Option("--state-dir", help="Conversations and keys.")] = None,
+    require_approval: Annotated[Optional[bool], typer.Option("--require-approval", help="Hold every request for approval.")] = None,
+) -> None:
+    """Serve the EdgeAgent gRPC API and the OpenAI-compatible HTTP API until SIGTERM."""
+    from privsplit.edge.daemon.server import serve as run
+    from privsplit.edge.settings import EdgeSettings
+
+    daemon: dict[str, Any] = {k: v for k, v in {
+        "socket_path": socket_path, "grpc_tcp": grpc_tcp, "http_port": http_port,
+        "audit_dir": audit_dir, "state_dir": state_dir, "require_approval": require_approval,
+    }.items() if v is not None}
+    if no_http:
+        daemon["http_port"] = None
+    settings = EdgeSettings.load(config, cloud_address=cloud, cloud_insecure=insecure,
+                                 daemon=daemon or None)
+    plog.configure(settings.log_level)
+    err_console.print(f"privsplit edge: socket {settings.daemon.socket_path}, cloud {settings.cloud_address}")
+    asyncio.run(run(settings))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(edge_app, name="edge")
