@@ -47,6 +47,11 @@ class CloudInferenceService(CloudInferenceServicer):
             raise InvalidRequest("request has no messages")
         if request.params.max_tokens > self.settings.max_tokens_limit:
             raise InvalidRequest(f"max_tokens exceeds the limit of {self.settings.max_tokens_limit}")
+        p = request.params
+        if not (0.0 <= p.temperature <= 2.0) or not (0.0 <= p.top_p <= 1.0):
+            raise InvalidRequest("temperature must be in [0, 2] and top_p in [0, 1]")
+        if len(p.stop) > 8 or any(len(s) > 64 for s in p.stop):
+            raise InvalidRequest("at most 8 stop sequences of at most 64 characters each")
         known = {m["name"] for m in self.backend.models()}
         if request.model and request.model not in known:
             raise InvalidRequest(f"unknown model; served models: {', '.join(sorted(known))}")

@@ -79,6 +79,8 @@ async def test_request_size_limits(model_server) -> None:
     (lambda: cloud.CompleteRequest(messages=[pb.ChatMessage(content=SECRET)]), "role is not set"),
     (lambda: request(SECRET, max_tokens=100_000), "max_tokens exceeds"),
     (lambda: request(SECRET, model="gpt-unknown"), "unknown model"),
+    (lambda: cloud.CompleteRequest(messages=[pb.ChatMessage(role=pb.ROLE_USER, content=SECRET)],
+                                   params=pb.GenerationParams(temperature=-1)), "temperature must be in"),
 ])
 async def test_invalid_requests(model_server, make, message) -> None:
     async with running(plain_settings(model_server)) as gw:
