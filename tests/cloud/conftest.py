@@ -59,7 +59,7 @@ def start_model_server(model_path: Path, log_path: Path, port: int | None = None
     proc = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path), "--model_alias", "smol",
          "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "1024", "--n_threads", "1",
-         "--verbose", "False"], stdout=log, stderr=subprocess.STDOUT)
+         "--verbose", "False", "--interrupt_requests", "False"], stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
