@@ -53,7 +53,8 @@ def start_daemon(cloud_address: str, root: Path, *, extra_args: tuple[str, ...] 
             "--http-port", "0", "--grpc-tcp", "127.0.0.1:0", "--audit-dir", str(audit_dir),
             "--state-dir", str(state_dir), *extra_args]
     full_env = {"PRIVSPLIT_EDGE_PIPELINE__MODE": "redact", "PRIVSPLIT_EDGE_MAX_TOKENS": "16",
-                "PRIVSPLIT_EDGE_DAEMON__API_KEY": API_KEY, **(env or {})}
+                "PRIVSPLIT_EDGE_DAEMON__API_KEY": API_KEY,
+                "PRIVSPLIT_EDGE_PIPELINE__BLOCKED_ENTITIES": '["CREDIT_CARD"]', **(env or {})}
     server = _start(args, root / "daemon.log", prefix or [], full_env)
     record = next(json.loads(line) for line in server.log_lines()
                   if line.startswith("{") and json.loads(line).get("event") == "edge_listening")
