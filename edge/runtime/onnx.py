@@ -31,6 +31,9 @@ except ImportError as exc:
 GENAI_CONFIG = "genai_config.json"
 # llama-cpp-python's default for chat completions; keeps sampling comparable across backends
 _TOP_K = 40
+# llguidance lets a JSON schema's output carry any whitespace, and small models then emit
+# newlines until max_tokens; fixed separators (like llama.cpp's JSON grammar) avoid that
+_COMPACT_JSON = {"whitespace_flexible": False, "item_separator": ", ", "key_separator": ": "}
 
 
 @register_runtime
@@ -123,7 +126,7 @@ class OnnxGenAIModel(LocalModel):
             gp.set_search_options(**options)
             if json_schema:
                 try:
-                    gp.set_guidance("json_schema", json.dumps(json_schema))
+                    gp.set_guidance("json_schema", json.dumps({"x-guidance": _COMPACT_JSON, **json_schema}))
                 except RuntimeError:
                     raise InvalidRequest("the JSON schema could not be used for guided generation") from None
             generator = og.Generator(model, gp)
