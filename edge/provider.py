@@ -20,8 +20,7 @@ def build_guard(settings: EdgeSettings) -> EgressGuard:
 
 
 def build_cloud_client(settings: EdgeSettings) -> CloudClient:
-    return CloudClient(address=settings.cloud_address, insecure=settings.cloud_insecure,
-                       deadline_seconds=settings.cloud_deadline_seconds)
+    return CloudClient.from_settings(settings)
 
 
 def build_pipeline(settings: EdgeSettings, *, cloud: CloudClient | None = None) -> Pipeline:

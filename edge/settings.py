@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pathlib import Path
+
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from privsplit.edge.daemon.settings import DaemonSettings
@@ -24,6 +26,13 @@ class EdgeSettings(PrivsplitSettings):
                                  description="Connect without TLS (only allowed to a loopback address).")
     cloud_model: str = Field(default="", description="Model to ask the cloud for; empty uses its default.")
     cloud_deadline_seconds: float = Field(default=120.0, gt=0, description="Deadline of each cloud call.")
+    cloud_tls_ca: Path | None = Field(default=None, description="CA that signed the cloud's server certificate (PEM).")
+    cloud_tls_cert: Path | None = Field(default=None, description="This device's client certificate for mTLS (PEM).")
+    cloud_tls_key: Path | None = Field(default=None, description="Its private key (PEM, mode 0600).")
+    cloud_tls_server_name: str = Field(default="", description="Expected name in the server certificate "
+                                                               "when it differs from the address host.")
+    cloud_token: SecretStr | None = Field(default=None, description="Per-tenant bearer token (prefer cloud_token_file).")
+    cloud_token_file: Path | None = Field(default=None, description="File holding the bearer token (mode 0600).")
     edge_model: str = Field(default="qwen2.5-coder-0.5b-instruct-q4_k_m",
                             description="Local model (registered name or path to a GGUF file).")
     detectors: list[str] = Field(default_factory=lambda: ["presidio"],
