@@ -58,5 +58,40 @@ def new_token(tenant: Annotated[str, typer.Argument(help="Tenant name.")]) -> No
                       soft_wrap=True)
 
 
+@cloud_app.command("health")
+def health_check(
+    address: Annotated[str, typer.Option(help="Gateway host:port.")] = "127.0.0.1:50051",
+    tls_ca: Annotated[Optional[Path], typer.Option(help="CA of the server certificate; unset = plain text.")] = None,
+    tls_cert: Annotated[Optional[Path], typer.Option(help="Client certificate (PEM).")] = None,
+    tls_key: Annotated[Optional[Path], typer.Option(help="Client key (PEM, mode 0600).")] = None,
+    server_name: Annotated[str, typer.Option(help="Name expected in the server certificate.")] = "",
+    timeout: Annotated[float, typer.Option(help="Seconds to wait.")] = 5.0,
+) -> None:
+    """Exit 0 when the gateway reports SERVING (for probes: grpc.health.v1 over mTLS)."""
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    from privsplit.cloud.settings import is_loopback
+    from privsplit.shared.errors import ConfigError
+    from privsplit.shared.tls import channel_credentials
+
+    options = [("grpc.ssl_target_name_override", server_name)] if server_name else []
+    if tls_ca is None:
+        if not is_loopback(address.rsplit(":", 1)[0].strip("[]")):
+            raise ConfigError("plain-text health checks are only allowed to a loopback address; pass --tls-ca")
+        channel = grpc.insecure_channel(address)
+    else:
+        channel = grpc.secure_channel(address, channel_credentials(ca=tls_ca, cert=tls_cert, key=tls_key), options)
+    with channel:
+        try:
+            reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=timeout)
+        except grpc.RpcError as err:
+            err_console.print(f"not serving: {err.code().name}", highlight=False)
+            raise typer.Exit(1) from None
+    status = health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
+    console.print(status, highlight=False)
+    raise typer.Exit(0 if reply.status == health_pb2.HealthCheckResponse.SERVING else 1)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(cloud_app, name="cloud")

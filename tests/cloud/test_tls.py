@@ -119,3 +119,20 @@ def test_settings_reject_plain_text_with_loopback_only(model_server) -> None:
     with pytest.raises(ConfigError, match="loopback"):
         CloudSettings.load(None, insecure=True, host="192.168.1.10", backend="openai")
     assert CloudSettings.load(None, insecure=True, host="::1", backend="openai").insecure
+
+
+async def test_health_cli_over_mtls(pki, model_server) -> None:
+    import sys
+
+    async with running(tls_settings(pki, model_server)) as gw:
+        async def health(*extra: str) -> tuple[int, str]:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "privsplit.cli.main", "cloud", "health", "--address", f"localhost:{gw.port}",
+                "--tls-ca", str(pki.ca.cert), *extra, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            out, err = await proc.communicate()
+            return proc.returncode, (out + err).decode()
+
+        code, out = await health("--tls-cert", str(pki.clients["edge"].cert), "--tls-key", str(pki.clients["edge"].key))
+        assert code == 0 and "SERVING" in out
+        code, out = await health()  # no client certificate: the handshake is refused
+        assert code == 1 and "not serving: UNAVAILABLE" in out
