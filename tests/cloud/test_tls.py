@@ -10,6 +10,7 @@ import stat
 
 import grpc
 import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from privsplit.cloud.settings import CloudSettings
 from privsplit.shared.errors import ConfigError
@@ -76,6 +77,10 @@ async def test_client_with_certificate_and_token_is_served(pki, model_server) ->
             chunks = await collect(stub, request(max_tokens=3), metadata=bearer(), timeout=60)
             assert "".join(c.text for c in chunks)
             assert chunks[-1].usage.completion_tokens >= 1
+            health = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=5)
+            assert health.status == health_pb2.HealthCheckResponse.SERVING
+            services = await _reflected_services(channel)
+            assert {"privsplit.v1.CloudInference", "grpc.health.v1.Health"} <= services
 
 
 @pytest.mark.parametrize("case", ["no client certificate", "client certificate from another CA"])
@@ -97,6 +102,16 @@ async def test_server_from_another_ca_is_not_trusted_by_the_client(pki, rogue_pk
             with pytest.raises(grpc.aio.AioRpcError) as err:
                 await CloudInferenceStub(channel).ListModels(cloud.ListModelsRequest(), metadata=bearer(), timeout=5)
             assert err.value.code() == grpc.StatusCode.UNAVAILABLE
+
+
+async def _reflected_services(channel: grpc.aio.Channel) -> set[str]:
+    from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+    stub = reflection_pb2_grpc.ServerReflectionStub(channel)
+    call = stub.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=5)
+    async for reply in call:
+        return {s.name for s in reply.list_services_response.service}
+    return set()
 
 
 def _handshake(port: int, pki, maximum: ssl.TLSVersion | None = None) -> str:
