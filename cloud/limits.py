@@ -7,9 +7,8 @@ queue's job. Everything runs on the event loop thread, so no locks are needed.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from collections.abc import Iterator
 
 from privsplit.cloud.settings import TenantConfig
 from privsplit.shared.errors import ResourceExhausted
