@@ -1,7 +1,8 @@
 """The gateway's cross-cutting concerns for CloudInference RPCs, in one interceptor.
 
 In order, for every CloudInference call: a malformed request body is refused
-(INVALID_ARGUMENT, instead of gRPC's generic error); the caller is authenticated (bearer token
+(INVALID_ARGUMENT, instead of gRPC's generic error); a TLS connection older than 1.3 is
+refused (PERMISSION_DENIED); the caller is authenticated (bearer token
 and, under mTLS, the client certificate's CN) and bound to a tenant; the tenant's rate limit
 and, for streams, its concurrent-stream limit are applied; then the handler runs while
 metrics (requests by code, latency, time to first chunk, active streams) and one structured
@@ -27,7 +28,7 @@ from privsplit.shared.errors import InvalidRequest, PrivsplitError
 from privsplit.shared.interceptors import REQUEST_ID_KEY, request_id
 from privsplit.shared.logging import get_logger
 from privsplit.shared.proto import CLOUD_SERVICE_NAME
-from privsplit.shared.tls import peer_common_name
+from privsplit.shared.tls import peer_common_name, require_tls13
 
 log = get_logger(__name__)
 current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("privsplit_request_id", default="")
@@ -73,6 +74,7 @@ class GatewayInterceptor(grpc.aio.ServerInterceptor):
     def _authenticate(self, request: Any, context: grpc.aio.ServicerContext):
         if request is _MALFORMED:
             raise InvalidRequest("request body is not a valid protobuf message for this method")
+        require_tls13(context)
         tenant = self.auth.authenticate(bearer_token(context.invocation_metadata()), peer_common_name(context))
         current_tenant.set(tenant)
         return tenant

@@ -6,8 +6,8 @@ loaded with looser permissions: a key readable by others is treated as already l
 
 The credentials helpers build mutual-TLS credentials for grpc: the server requires and
 verifies a client certificate signed by the configured CA; the client verifies the server
-against the same CA and presents its own certificate. gRPC's BoringSSL negotiates TLS 1.3
-whenever both sides support it (they do here); see ``negotiated_tls_version`` in the tests.
+against the same CA and presents its own certificate. grpcio cannot set a minimum TLS
+version, so the gateway checks the negotiated version of every call (``require_tls13``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from privsplit.shared.errors import ConfigError
+from privsplit.shared.errors import ConfigError, PermissionDenied
 
 KEY_MODE = 0o600
 
@@ -202,6 +202,20 @@ def channel_credentials(*, ca: Path, cert: Path | None = None, key: Path | None 
         private_key=read_key(key, "cloud_tls_key") if key else None,
         certificate_chain=read_cert(cert, "cloud_tls_cert") if cert else None,
     )
+
+
+def require_tls13(context: grpc.aio.ServicerContext) -> None:
+    """Refuse a call that arrived over TLS older than 1.3 (plain text is the settings' business).
+
+    grpcio has no minimum-version setting, so the handshake itself may still complete at 1.2;
+    the per-call check makes sure no RPC is served over it.
+    """
+    auth = context.auth_context() or {}
+    if auth.get("transport_security_type") != [b"ssl"]:
+        return
+    version = (auth.get("ssl_tls_version") or [b"unknown"])[0].decode()
+    if version != "TLSv1.3":
+        raise PermissionDenied(f"this connection uses {version}; TLS 1.3 is required")
 
 
 def peer_common_name(context: grpc.aio.ServicerContext) -> str | None:

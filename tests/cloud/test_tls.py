@@ -7,6 +7,7 @@ import asyncio
 import socket
 import ssl
 import stat
+import urllib.parse
 
 import grpc
 import pytest
@@ -17,7 +18,7 @@ from privsplit.shared.errors import ConfigError
 from privsplit.shared.proto import CloudInferenceStub, cloud
 from privsplit.shared.tls import init_pki, read_key, server_credentials
 
-from tests.cloud.conftest import bearer, collect, mtls_channel, request, running, tls_settings
+from tests.cloud.conftest import TOKEN, bearer, collect, mtls_channel, request, running, tls_settings
 
 pytestmark = pytest.mark.slow
 
@@ -125,9 +126,53 @@ def _handshake(port: int, pki, maximum: ssl.TLSVersion | None = None) -> str:
             return tls.version() or ""
 
 
-async def test_tls13_is_negotiated(pki, model_server) -> None:
+def _raw_grpc_call(port: int, pki, maximum: ssl.TLSVersion | None) -> tuple[str, dict[str, str]]:
+    """One ListModels call by hand (h2 over ssl), so the TLS version can be forced."""
+    import h2.config
+    import h2.connection
+    import h2.events
+
+    ctx = ssl.create_default_context(cafile=str(pki.ca.cert))
+    ctx.load_cert_chain(pki.clients["edge"].cert, pki.clients["edge"].key)
+    ctx.set_alpn_protocols(["h2"])
+    if maximum is not None:
+        ctx.maximum_version = maximum
+    conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
+    headers: dict[str, str] = {}
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+            conn.initiate_connection()
+            conn.send_headers(1, [(":method", "POST"), (":scheme", "https"), (":authority", "localhost"),
+                                  (":path", "/privsplit.v1.CloudInference/ListModels"),
+                                  ("content-type", "application/grpc"), ("te", "trailers"),
+                                  ("authorization", f"Bearer {TOKEN}")])
+            conn.send_data(1, b"\x00\x00\x00\x00\x00", end_stream=True)  # empty ListModelsRequest
+            tls.sendall(conn.data_to_send())
+            done = False
+            while not done:
+                data = tls.recv(65536)
+                if not data:
+                    break
+                for event in conn.receive_data(data):
+                    if isinstance(event, (h2.events.ResponseReceived, h2.events.TrailersReceived)):
+                        headers.update(dict(event.headers))
+                    if isinstance(event, h2.events.DataReceived):
+                        conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+                    if isinstance(event, (h2.events.StreamEnded, h2.events.StreamReset)):
+                        done = True
+                tls.sendall(conn.data_to_send())
+            return tls.version() or "", headers
+
+
+async def test_tls13_is_negotiated_and_tls12_calls_are_refused(pki, model_server) -> None:
     async with running(tls_settings(pki, model_server)) as gw:
         assert await asyncio.to_thread(_handshake, gw.port, pki) == "TLSv1.3"
+        version, headers = await asyncio.to_thread(_raw_grpc_call, gw.port, pki, None)
+        assert (version, headers.get("grpc-status")) == ("TLSv1.3", "0")  # the hand-made call works
+        version, headers = await asyncio.to_thread(_raw_grpc_call, gw.port, pki, ssl.TLSVersion.TLSv1_2)
+        assert version == "TLSv1.2"  # grpcio cannot refuse the handshake ...
+        assert headers.get("grpc-status") == str(grpc.StatusCode.PERMISSION_DENIED.value[0])  # ... the call is
+        assert "TLS 1.3 is required" in urllib.parse.unquote(headers.get("grpc-message", ""))
 
 
 def test_settings_reject_plain_text_with_loopback_only(model_server) -> None:
