@@ -1,5 +1,5 @@
 """Build and run the daemon: gRPC on the Unix socket (0600) and optional loopback TCP, the
-OpenAI-compatible HTTP API, the conversation sweeper and the model reaper; graceful stop on
+OpenAI-compatible HTTP API and the conversation sweeper; graceful stop on
 SIGTERM/SIGINT."""
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from privsplit.edge.daemon.approvals import ApprovalBroker
 from privsplit.edge.daemon.conversations import ConversationManager
 from privsplit.edge.daemon.http import build_app
 from privsplit.edge.daemon.metrics import DaemonMetrics
-from privsplit.edge.daemon.residency import ResidentModel
 from privsplit.edge.daemon.service import ApiKeyInterceptor, EdgeAgentService
 from privsplit.edge.daemon.vaults import build_vault_store
 from privsplit.edge.pipeline import Pipeline
@@ -48,10 +47,16 @@ def build_agent(settings: EdgeSettings, *, pipeline: Pipeline | None = None) -> 
     from privsplit.edge.provider import build_pipeline
 
     d = settings.daemon
-    pipeline = pipeline or build_pipeline(settings)
-    if pipeline.local is not None and not isinstance(pipeline.local, ResidentModel):
-        pipeline.local = ResidentModel(inner=pipeline.local, keep_alive_seconds=d.keep_alive_seconds)
-    conversations = ConversationManager(store=build_vault_store(d.state_dir),
+    if pipeline is None:
+        local = None
+        if settings.pipeline.mode == "split":  # one shared edge model, loaded on first use,
+            from privsplit.edge.runtime.resolve import open_local_model  # unloaded when idle
+            from privsplit.shared.models import ModelStore
+
+            local = open_local_model(ref=settings.edge_model, settings=settings.runtime,
+                                     store=ModelStore(root=settings.models_dir))
+        pipeline = build_pipeline(settings, local=local)
+    conversations = ConversationManager(store=build_vault_store(d.state_dir, d.vault_key_file),
                                         index_path=d.state_dir / "conversations.json",
                                         default_ttl_seconds=d.conversation_ttl_seconds,
                                         max_conversations=d.max_conversations).open()
@@ -154,9 +159,6 @@ async def start_daemon(settings: EdgeSettings, *, agent: EdgeAgent | None = None
                             http_port=http_port)
     running.tasks.append(asyncio.create_task(
         agent.conversations.run_sweeper(min(30.0, d.conversation_ttl_seconds / 2))))
-    if isinstance(agent.pipeline.local, ResidentModel):
-        running.tasks.append(asyncio.create_task(
-            agent.pipeline.local.run_reaper(max(0.5, min(30.0, d.keep_alive_seconds / 2)))))
     log.info("edge_listening", socket=str(d.socket_path), grpc_port=grpc_port, port=http_port,
              cloud=agent.pipeline.cloud.address, audit_dir=str(d.audit_dir))
     return running

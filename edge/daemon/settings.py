@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from pathlib import Path
 
+import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from privsplit.client._address import MAX_SOCKET_PATH, default_socket_path
@@ -33,7 +34,11 @@ class DaemonSettings(BaseModel):
     api_key: SecretStr | None = Field(default=None,
                                       description="If set, required as a Bearer token by HTTP and TCP gRPC.")
     state_dir: Path = Field(default_factory=lambda: default_data_dir() / "edge",
-                            description="Conversations (encrypted vaults) and their key live here.")
+                            description="Conversations (vaults encrypted with AES-256-GCM) live here.")
+    vault_key_file: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_config_dir("privsplit")) / "vault.key",
+        description="32-byte key of the conversation vaults (created 0600 at first start); "
+                    "kept apart from state_dir.")
     audit_dir: Path = Field(default_factory=lambda: default_data_dir() / "audit",
                             description="Egress audit log directory (signing key created at first start).")
     audit_fsync: bool = Field(default=True, description="fsync every audit record before sending.")
@@ -45,8 +50,6 @@ class DaemonSettings(BaseModel):
     approval_timeout_seconds: float = Field(default=300.0, gt=0,
                                             description="A held request is rejected after this long.")
     max_request_chars: int = Field(default=100_000, ge=1, description="Longest accepted request text.")
-    keep_alive_seconds: float = Field(default=300.0, ge=0,
-                                      description="Unload the local model after this much idle time.")
     grace_seconds: float = Field(default=5.0, ge=0, description="Graceful shutdown period on SIGTERM.")
 
     @field_validator("socket_path")

@@ -1,6 +1,7 @@
 """The conversation vault store: the privacy package's encrypted store, with its key file.
 
-The key (32 random bytes) is created at first start in the state directory, mode 0600.
+The key (32 random bytes) is created at first start in its own file, mode 0600, outside the
+directory of the vault files (the store's contract: the key never sits next to them).
 """
 
 from __future__ import annotations
@@ -10,18 +11,12 @@ import secrets
 from pathlib import Path
 
 from privsplit.edge.daemon.conversations import VaultStore
-from privsplit.edge.privacy.vault import Vault
-from privsplit.shared.errors import ConfigError, NotFound
-from privsplit.shared.logging import get_logger
-
-log = get_logger(__name__)
-
-KEY_FILE = "vault.key"
+from privsplit.edge.privacy.vault_store import EncryptedVaultStore
+from privsplit.shared.errors import ConfigError
 
 
-def load_or_create_key(directory: Path) -> bytes:
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    path = directory / KEY_FILE
+def load_or_create_key(path: Path) -> bytes:
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         key = path.read_bytes()
     except FileNotFoundError:
@@ -32,35 +27,12 @@ def load_or_create_key(directory: Path) -> bytes:
             os.fsync(fd)
         finally:
             os.close(fd)
+    if path.stat().st_mode & 0o077:
+        raise ConfigError(f"vault key {path} is readable by other users; chmod 600 it")
     if len(key) != 32:
         raise ConfigError(f"vault key {path} must hold exactly 32 bytes")
     return key
 
 
-class MemoryVaultStore:
-    """Keeps vaults in this process only (nothing on disk): used when the encrypted store of
-    the privacy package is not installed; conversations then end with the daemon."""
-
-    def __init__(self) -> None:
-        self._vaults: dict[str, Vault] = {}
-
-    def save(self, conversation_id: str, vault: Vault) -> None:
-        self._vaults[conversation_id] = vault
-
-    def load(self, conversation_id: str) -> Vault:
-        vault = self._vaults.get(conversation_id)
-        if vault is None:
-            raise NotFound("the conversation's vault is gone (the daemon restarted)")
-        return vault
-
-    def delete(self, conversation_id: str) -> None:
-        self._vaults.pop(conversation_id, None)
-
-
-def build_vault_store(state_dir: Path) -> VaultStore:
-    try:
-        from privsplit.edge.privacy.vault_store import EncryptedVaultStore
-    except ImportError:
-        log.warning("vault_store_unavailable", persisted=False)
-        return MemoryVaultStore()
-    return EncryptedVaultStore(directory=state_dir / "vaults", key=load_or_create_key(state_dir))
+def build_vault_store(state_dir: Path, key_file: Path) -> VaultStore:
+    return EncryptedVaultStore(directory=state_dir / "vaults", key=load_or_create_key(key_file))

@@ -54,7 +54,8 @@ def start_daemon(cloud_address: str, root: Path, *, extra_args: tuple[str, ...] 
             "--state-dir", str(state_dir), *extra_args]
     full_env = {"PRIVSPLIT_EDGE_PIPELINE__MODE": "redact", "PRIVSPLIT_EDGE_MAX_TOKENS": "16",
                 "PRIVSPLIT_EDGE_DAEMON__API_KEY": API_KEY,
-                "PRIVSPLIT_EDGE_PIPELINE__BLOCKED_ENTITIES": '["CREDIT_CARD"]', **(env or {})}
+                "PRIVSPLIT_EDGE_PIPELINE__BLOCKED_ENTITIES": '["CREDIT_CARD"]',
+                "PRIVSPLIT_EDGE_DAEMON__VAULT_KEY_FILE": str(root / "keys" / "vault.key"), **(env or {})}
     server = _start(args, root / "daemon.log", prefix or [], full_env)
     record = next(json.loads(line) for line in server.log_lines()
                   if line.startswith("{") and json.loads(line).get("event") == "edge_listening")
