@@ -1,31 +1,61 @@
 """The egress guard: the last check before anything leaves the device.
 
-Every outbound string is checked again against the vault's values (after case, whitespace
-and Unicode normalization) and re-run through the structured detectors. Any hit, and any
-exception while checking, blocks the whole request (fail closed). The error names entity
-types, never values.
+Every outbound string is checked again against the vault's values and re-run through the
+structured detectors. Values are compared on a *skeleton*: Unicode-normalized (NFKC, accents
+dropped, common Cyrillic/Greek look-alikes folded to Latin, O/0 and l/1/I folded), casefolded,
+with every space and punctuation mark removed, and a hit must start and end on a word
+boundary of the outbound text. So "J O H N  S M I T H", "jоhn smith" (Cyrillic o) and a
+card number split over two sub-queries are all caught. Any hit, and any exception while
+checking, blocks the whole request (fail closed); the error names entity types, never values.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 
 from privsplit.edge.privacy.detectors import Detector
-from privsplit.edge.privacy.vault import PLACEHOLDER_RE, Vault, normalize
+from privsplit.edge.privacy.policy import Action, Policy
+from privsplit.edge.privacy.vault import TOKEN_RE, Vault, normalize
 from privsplit.shared.errors import PrivacyBlocked
 from privsplit.shared.logging import get_logger
 
 log = get_logger(__name__)
 
+_CONFUSABLES = str.maketrans({
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
+    "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j", "ѕ": "s", "ԁ": "d",
+    "ӏ": "l", "ɡ": "g", "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "μ": "m",
+    "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w", "ℓ": "l",
+    "0": "o", "1": "l", "i": "l", "|": "l", "ı": "l",
+})
+MIN_SKELETON = 3
+
+
+def skeleton(text: str) -> tuple[str, list[int]]:
+    """Folded letters and digits of ``text`` and, for each, its index in ``text``."""
+    chars: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(text):
+        folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", ch).casefold())
+        for c in folded.translate(_CONFUSABLES):
+            if c.isalnum() and not unicodedata.combining(c):
+                chars.append(c)
+                index.append(i)
+    return "".join(chars), index
+
 
 class EgressGuard:
-    def __init__(self, *, detectors: Sequence[Detector], min_score: float = 0.5) -> None:
+    def __init__(self, *, detectors: Sequence[Detector], policy: Policy | None = None,
+                 min_score: float = 0.5) -> None:
         self.detectors = list(detectors)
+        self.policy = policy or Policy()
         self.min_score = min_score
+        self._allow = {normalize(v) for v in self.policy.allow_list}
 
     def check(self, outbound: Sequence[str], vault: Vault) -> None:
         try:
-            hits = self._hits(outbound, vault)
+            hits = self._hits(list(outbound), vault)
         except Exception as exc:
             log.error("guard_failed", error=type(exc).__name__)
             raise PrivacyBlocked("egress guard failed; nothing was sent") from None
@@ -35,18 +65,38 @@ class EgressGuard:
             raise PrivacyBlocked(
                 f"outbound text still contains private data ({', '.join(types)}); nothing was sent",
                 entity_types=types)
+        log.debug("egress_passed", strings=len(outbound))
 
-    def _hits(self, outbound: Sequence[str], vault: Vault) -> set[str]:
+    def _hits(self, outbound: list[str], vault: Vault) -> set[str]:
+        if not all(isinstance(t, str) for t in outbound):
+            raise TypeError("outbound strings must be str")
         hits: set[str] = set()
-        joined = normalize(" ".join(outbound))
+        # placeholders are ours: blank them so "[PERSON_1]" never matches a value like "Person"
+        masked = [TOKEN_RE.sub(lambda m: " " * len(m.group(0)), t) for t in outbound]
+        joined = "\n".join(masked)
+        skel, index = skeleton(joined)
         for entity_type, value in vault.values():
-            needle = normalize(value)
-            if needle and needle in joined:
-                hits.add(entity_type)
-        for text in outbound:
-            masked = PLACEHOLDER_RE.sub(lambda m: " " * len(m.group(0)), text)
+            needle, _ = skeleton(value)
+            if len(needle) < MIN_SKELETON:
+                continue
+            at = skel.find(needle)
+            while at >= 0:
+                start, end = index[at], index[at + len(needle) - 1] + 1
+                if _boundary(joined, start, end):
+                    hits.add(entity_type)
+                    break
+                at = skel.find(needle, at + 1)
+        for text in masked:
             for detector in self.detectors:
-                for span in detector.detect(masked):
-                    if span.score >= self.min_score:
+                for span in detector.detect(text):
+                    if (span.score >= self.min_score
+                            and self.policy.action_for(span.entity_type) is not Action.ALLOW
+                            and normalize(text[span.start:span.end]) not in self._allow):
                         hits.add(span.entity_type)
         return hits
+
+
+def _boundary(text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return not before.isalnum() and not after.isalnum()

@@ -1,0 +1,113 @@
+"""``privsplit redact``: JSONL in, redacted JSONL out, one record at a time (flat memory).
+
+Input lines: ``{"id": str, "text": str}``. Output lines: ``{"id", "redacted_text", "spans":
+[{"start", "end", "entity_type", "score"}]}`` with offsets into the input text. Each record
+gets its own vault (placeholders are numbered per record). A bad line stops the run with an
+error that names the line; with ``--output`` the file appears only when every line passed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from itertools import islice
+from pathlib import Path
+from typing import IO, Annotated, Optional
+
+import typer
+
+from privsplit.shared.errors import InvalidRequest, PrivacyBlocked
+
+
+def _records(stream: IO[str]) -> Iterator[tuple[int, str, str]]:
+    for number, line in enumerate(stream, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InvalidRequest(f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+        if not isinstance(record, dict):
+            raise InvalidRequest(f"line {number}: expected a JSON object with 'id' and 'text'")
+        missing = [k for k in ("id", "text") if k not in record]
+        if missing:
+            raise InvalidRequest(f"line {number}: missing field(s) {', '.join(missing)}")
+        if not isinstance(record["id"], str) or not isinstance(record["text"], str):
+            raise InvalidRequest(f"line {number}: 'id' and 'text' must be strings")
+        extra = sorted(set(record) - {"id", "text"})
+        if extra:
+            raise InvalidRequest(f"line {number}: unknown field(s) {', '.join(extra)}")
+        yield number, record["id"], record["text"]
+
+
+def run_redact(engine, source: IO[str], sink: IO[str], *, batch_size: int = 64) -> int:
+    """Redact every record of ``source`` into ``sink``; returns the number of records."""
+    from privsplit.edge.privacy.vault import Vault
+
+    records = _records(source)
+    count = 0
+    while batch := list(islice(records, batch_size)):
+        texts = [t for _, _, t in batch]
+        try:
+            per_text = engine.detect_batch(texts)
+        except PrivacyBlocked as exc:
+            raise PrivacyBlocked(f"lines {batch[0][0]}-{batch[-1][0]}: {exc.message}") from None
+        for (number, rid, text), spans in zip(batch, per_text):
+            try:
+                redaction = engine.apply(text, spans, Vault())
+            except PrivacyBlocked as exc:
+                raise PrivacyBlocked(f"line {number}: {exc.message}", entity_types=exc.entity_types) from None
+            sink.write(json.dumps({
+                "id": rid, "redacted_text": redaction.text,
+                "spans": [{"start": s.start, "end": s.end, "entity_type": s.entity_type,
+                           "score": round(s.score, 4)} for s in redaction.spans],
+            }, ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+def redact(
+    input: Annotated[Optional[Path], typer.Option("--input", "-i", help="JSONL input; stdin when omitted.")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="JSONL output; stdout when omitted.")] = None,
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Edge YAML config file.")] = None,
+    detectors: Annotated[Optional[str], typer.Option("--detectors", help="Comma-separated detector names "
+                                                     "(default: patterns,address,names,spacy).")] = None,
+    llm: Annotated[Optional[bool], typer.Option("--llm/--no-llm", help="Run the contextual LLM detector.")] = None,
+    llm_model: Annotated[Optional[str], typer.Option("--llm-model", help="Model for --llm (name or GGUF path).")] = None,
+    policy: Annotated[Optional[Path], typer.Option("--policy", help="Policy YAML (actions, allow/deny lists).")] = None,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=4096, help="Records per NER batch.")] = 64,
+) -> None:
+    """Redact private data from JSONL records."""
+    from privsplit.edge.privacy.factory import build_engine, resolve_llm_model
+    from privsplit.edge.settings import EdgeSettings
+
+    settings = EdgeSettings.load(config)
+    privacy = settings.privacy.model_copy(update={k: v for k, v in {
+        "detectors": [d.strip() for d in detectors.split(",") if d.strip()] if detectors else None,
+        "llm": llm, "llm_model": llm_model, "policy_file": policy}.items() if v is not None})
+    engine = build_engine(privacy, llm_model_path=resolve_llm_model(settings, privacy) if privacy.llm else None)
+    source = sys.stdin if input is None else _open_input(input)
+    if output is None:
+        with source:
+            run_redact(engine, source, sys.stdout, batch_size=batch_size)
+        return
+    tmp = output.with_name(f".{output.name}.{os.getpid()}.partial")
+    try:
+        with source, tmp.open("w", encoding="utf-8") as sink:
+            run_redact(engine, source, sink, batch_size=batch_size)
+        os.replace(tmp, output)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _open_input(path: Path) -> IO[str]:
+    try:
+        return path.open(encoding="utf-8")
+    except FileNotFoundError:
+        raise InvalidRequest(f"input file not found: {path}") from None
+
+
+def register(app: typer.Typer) -> None:
+    app.command("redact")(redact)

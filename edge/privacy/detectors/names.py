@@ -1,0 +1,77 @@
+"""Person names introduced by a cue the small NER model often misses.
+
+"My name is rubija", "Name: Nayla Montero", "Mr. John Olofsson", "signed, Ana": the cue is
+English grammar, the name is whatever follows it (one to three words, stopping at function
+words and punctuation). No lists of names are used.
+"""
+
+from __future__ import annotations
+
+import regex as re
+
+from privsplit.edge.privacy.detectors.base import Detector, register_detector
+from privsplit.edge.privacy.spans import Span
+
+NAME_WORD = r"\p{L}[\p{L}\p{M}'’-]*"
+CAP_WORD = r"\p{Lu}[\p{L}\p{M}'’-]*"
+INITIAL = r"\p{Lu}\."
+HONORIFICS = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Madam|Mme|Mlle|Herr|Frau|Sr|Sra|Srta)"
+NOT_NAMES = frozenset({
+    "and", "or", "but", "the", "a", "an", "is", "was", "not", "in", "on", "at", "to", "for",
+    "from", "with", "by", "of", "and", "i", "my", "your", "his", "her", "their", "our", "it",
+    "this", "that", "here", "there", "going", "trying", "looking", "sorry", "happy", "glad",
+    "interested", "writing", "calling", "wondering", "having", "getting", "not", "also", "just",
+    "very", "so", "really", "currently", "still", "now", "new", "please", "thanks", "hello",
+    "hi", "dear", "regards", "sincerely", "unable", "able", "sure", "afraid", "aware", "confused",
+    "a", "about", "same", "different", "correct", "incorrect", "wrong", "right", "spelled",
+    "listed", "misspelled", "changed", "will", "would", "can", "could", "should", "has", "have",
+    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam",
+})
+PATTERNS = [
+    # cue, then 1-3 words of any case
+    (rf"(?i:\bmy\s+name\s+is|\bmy\s+name's|\bname\s*:|\bcall\s+me|\bi\s+am\s+called|\bthis\s+is|"
+     rf"\bsigned\s*,?|\bregards\s*,|\bsincerely\s*,|\bcontact\s+person\s*:|\bpatient\s*:|"
+     rf"\bauthor\s*:|\bfrom\s*:|\bto\s*:|\bcc\s*:|\bdear)[ \t]+"
+     rf"(?P<name>{NAME_WORD}(?:[ \t]+(?:{INITIAL}|{NAME_WORD})){{0,2}})", 0.7, False),
+    # honorific, then 1-3 capitalised words (the honorific is part of the span)
+    (rf"(?P<name>\b{HONORIFICS}\.?[ \t]+{CAP_WORD}(?:[ \t]+(?:{INITIAL}|{CAP_WORD})){{0,2}})", 0.8, True),
+]
+# Places named right after a movement or residence cue ("flew to STAXROITH", "grew up in Sund").
+PLACE_CUE = (r"(?i:\b(?:flew|flying|fly|moved|moving|relocated|relocating|travell?ed|travell?ing|arrived|"
+             r"grew\s+up|born|lives?|living|located|based|originally|stationed|raised|resides?|"
+             r"visiting|visited|staying)\s+(?:in|at|to|from|near)(?:\s+the)?)[ \t]+"
+             rf"(?P<name>{CAP_WORD}(?:[ \t]+(?:{CAP_WORD}|de|del|da|do|di|la|le|am|an|der|nad|pod|u|upon|on|sur|en)){{0,3}})")
+_compiled = [(re.compile(p), s, cap) for p, s, cap in PATTERNS]
+_place = re.compile(PLACE_CUE)
+
+
+@register_detector
+class CuedNameDetector(Detector):
+    """Names that follow "my name is", "Name:", "Dear", an honorific, a signature cue."""
+
+    name = "names"
+
+    def detect(self, text: str) -> list[Span]:
+        out: list[Span] = []
+        for rx, score, keep_all in _compiled:
+            for m in rx.finditer(text):
+                start, end = m.span("name")
+                words = list(re.finditer(r"\S+", text[start:end]))
+                kept_end = start
+                for i, w in enumerate(words):
+                    token = w.group(0).casefold().strip(".,'’")
+                    if token in NOT_NAMES and not (keep_all and i == 0):
+                        break
+                    if i > 0 and not keep_all and not w.group(0)[0].isupper() \
+                            and words[0].group(0)[0].isupper():
+                        break
+                    kept_end = start + w.end()
+                if kept_end > start:
+                    out.append(Span(start, kept_end, "PERSON", score, self.name))
+        for m in _place.finditer(text):
+            start, end = m.span("name")
+            while end > start and not text[end - 1].isalnum():
+                end -= 1
+            if text[start:end].casefold() not in NOT_NAMES and end > start:
+                out.append(Span(start, end, "LOCATION", 0.6, self.name))
+        return out

@@ -1,0 +1,56 @@
+"""Builds the privacy engine and the egress guard from ``EdgeSettings.privacy``.
+
+``edge/provider.py`` delegates here so the object graph of the privacy path is defined in
+one place, next to the code it builds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from privsplit.edge.privacy.detectors import Detector, create_detector
+from privsplit.edge.privacy.engine import PrivacyEngine
+from privsplit.edge.privacy.guard import EgressGuard
+from privsplit.edge.privacy.policy import Policy
+from privsplit.edge.privacy.settings import PrivacySettings
+from privsplit.shared.models import ModelStore
+
+
+def load_policy(privacy: PrivacySettings) -> Policy:
+    return Policy.from_yaml(privacy.policy_file) if privacy.policy_file else Policy()
+
+
+def detector_kwargs(name: str, privacy: PrivacySettings, *, llm_model_path: Path | None = None) -> dict[str, Any]:
+    table: dict[str, dict[str, Any]] = {
+        "patterns": {"files": list(privacy.recognizer_files)},
+        "spacy": {"model": privacy.spacy_model},
+        "llm": {"model": llm_model_path, "max_chars": privacy.llm_max_chars,
+                "max_tokens": privacy.llm_max_tokens},
+    }
+    return table.get(name, {})
+
+
+def build_detectors(privacy: PrivacySettings, *, llm_model_path: Path | None = None) -> list[Detector]:
+    names = list(dict.fromkeys(privacy.detectors + (["llm"] if privacy.llm else [])))
+    return [create_detector(n, **detector_kwargs(n, privacy, llm_model_path=llm_model_path)) for n in names]
+
+
+def build_engine(privacy: PrivacySettings, *, llm_model_path: Path | None = None) -> PrivacyEngine:
+    return PrivacyEngine(detectors=build_detectors(privacy, llm_model_path=llm_model_path),
+                         policy=load_policy(privacy))
+
+
+def build_egress_guard(privacy: PrivacySettings) -> EgressGuard:
+    """Structured recognizers only: fast, and they do not depend on sentence context."""
+    patterns = create_detector("patterns", **detector_kwargs("patterns", privacy))
+    return EgressGuard(detectors=[patterns], policy=load_policy(privacy), min_score=privacy.guard_min_score)
+
+
+def resolve_llm_model(settings: Any, privacy: PrivacySettings) -> Path:
+    """The contextual detector's model: ``privacy.llm_model`` or the edge model; a registered
+    name is resolved (and verified) by the model store, a ``.gguf`` path is used as is."""
+    name = privacy.llm_model or settings.edge_model
+    if name.endswith(".gguf"):
+        return Path(name)
+    return ModelStore(root=settings.models_dir).path(name)

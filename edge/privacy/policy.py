@@ -1,0 +1,102 @@
+"""What to do with each entity type: pseudonymize, mask, block or allow.
+
+Loaded from YAML and validated strictly (unknown keys are errors). Example::
+
+    default_action: pseudonymize
+    min_score: 0.5
+    entities:
+      AGE: allow
+      US_SSN: mask
+      PRIVATE_KEY: block
+    allow_list: ["Acme Support"]          # never redacted (case-insensitive, whole value)
+    deny_list:                            # always redacted
+      - {value: "Project Falcon", entity_type: PROJECT}
+      - {regex: "INC-\\\\d{6}", entity_type: TICKET}
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from privsplit.shared.errors import ConfigError
+
+
+class Action(str, enum.Enum):
+    PSEUDONYMIZE = "pseudonymize"  # [PERSON_1], restored in the answer
+    MASK = "mask"                  # [PERSON], never restored
+    BLOCK = "block"                # refuse the whole request
+    ALLOW = "allow"                # leave the text as it is
+
+
+# Safe Harbor: an age under 90 and a weekday identify no one; clinical questions need them.
+DEFAULT_ENTITY_ACTIONS: dict[str, Action] = {
+    "AGE": Action.ALLOW,
+    "PRIVATE_KEY": Action.BLOCK,
+}
+
+
+class DenyEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    value: str | None = Field(default=None, min_length=1)
+    regex: str | None = Field(default=None, min_length=1)
+    entity_type: str = Field(default="DENY_LIST", pattern=r"^[A-Z][A-Z0-9_]*[A-Z]$")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> "DenyEntry":
+        if (self.value is None) == (self.regex is None):
+            raise ValueError("a deny_list entry needs exactly one of 'value' or 'regex'")
+        if self.regex is not None:
+            try:
+                re.compile(self.regex)
+            except re.error as exc:
+                raise ValueError(f"invalid regex: {exc}") from None
+        return self
+
+
+class Policy(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    default_action: Action = Action.PSEUDONYMIZE
+    min_score: float = Field(default=0.5, ge=0, le=1, description="Spans scoring lower are ignored.")
+    entities: dict[str, Action] = Field(default_factory=lambda: dict(DEFAULT_ENTITY_ACTIONS))
+    allow_list: list[str] = Field(default_factory=list)
+    deny_list: list[DenyEntry] = Field(default_factory=list)
+
+    @field_validator("entities")
+    @classmethod
+    def _types(cls, value: dict[str, Action]) -> dict[str, Action]:
+        for name in value:
+            if not re.fullmatch(r"[A-Z][A-Z0-9_]*[A-Z]", name):
+                raise ValueError(f"entity type '{name}' must be UPPER_SNAKE_CASE")
+        return value
+
+    def action_for(self, entity_type: str) -> Action:
+        return self.entities.get(entity_type, self.default_action)
+
+    @classmethod
+    def from_yaml(cls, path: Path) -> "Policy":
+        try:
+            data = yaml.safe_load(Path(path).read_text()) or {}
+        except FileNotFoundError:
+            raise ConfigError(f"policy file not found: {path}") from None
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"policy file {path} is not valid YAML: {exc}") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"policy file {path} must hold a mapping at the top")
+        merged = {"entities": {**{k: v.value for k, v in DEFAULT_ENTITY_ACTIONS.items()},
+                               **(data.get("entities") or {})}}
+        try:
+            return cls.model_validate({**data, **merged})
+        except ValidationError as exc:
+            parts = []
+            for err in exc.errors():
+                where = ".".join(str(p) for p in err["loc"]) or "<root>"
+                kind = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+                parts.append(f"'{where}': {kind}")
+            raise ConfigError(f"policy file {path}: " + "; ".join(parts)) from None
