@@ -6,7 +6,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 PRIVSPLIT := $(VENV)/bin/privsplit
-EXTRAS ?= edge,cloud,dev
+# onnx + convert: the runtime suite runs on ONNX too, on SmolLM2 converted in the test run
+# (torch CPU 2.13.0 + transformers, ~30 s once; cached in the model store by source sha256)
+EXTRAS ?= edge,cloud,dev,onnx,convert
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc)
 
