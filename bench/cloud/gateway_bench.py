@@ -183,25 +183,31 @@ async def main_async(args: argparse.Namespace, gw_port: int, gw_pid: int, pki, b
         warm_d, warm_g = Sample(), Sample()
         await run_load(lambda o: direct_one(http, model, args.max_tokens, o), 4, 2, warm_d)
         await run_load(lambda o: gateway_one(stub, args.max_tokens, o), 4, 2, warm_g)
-        direct, gateway = Sample(), Sample()
-        for _ in range(args.rounds):
-            await run_load(lambda o: direct_one(http, model, args.max_tokens, o), args.streams,
-                           args.requests_per_stream, direct)
-            await run_load(lambda o: gateway_one(stub, args.max_tokens, o), args.streams,
-                           args.requests_per_stream, gateway)
-        print(f"\nbackend: {args.backend_desc}; max_tokens={args.max_tokens}; streams={args.streams}; "
-              f"requests/stream/round={args.requests_per_stream}; rounds={args.rounds} (alternating)")
-        print("| path     |  reqs | errors |    req/s |   tok/s |  p50 ms  |  p95 ms  |  p99 ms  | TTFT p50 | TTFT p95 |")
-        print("|----------|-------|--------|----------|---------|----------|----------|----------|----------|----------|")
-        print(row("direct", direct))
-        print(row("gateway", gateway))
-        p50 = pct(gateway.latency, 50) / pct(direct.latency, 50)
-        print(f"\ngateway/direct p50 latency ratio: {p50:.3f} ({(p50 - 1) * 100:+.1f}%); "
-              f"TTFT p50 difference: {pct(gateway.ttft, 50) - pct(direct.ttft, 50):+.1f} ms; "
-              f"errors: direct {direct.errors}, gateway {gateway.errors}")
+        levels = [(args.streams, args.requests_per_stream)]
+        if args.single_stream_requests:
+            levels.insert(0, (1, args.single_stream_requests))
+        print(f"\nbackend: {args.backend_desc}; gateway: privsplit cloud serve --backend openai, mTLS + token, "
+              f"separate process; max_tokens={args.max_tokens}; rounds={args.rounds} (direct and gateway alternate)")
+        for streams, per_stream in levels:
+            direct, gateway = Sample(), Sample()
+            for _ in range(args.rounds):
+                await run_load(lambda o: direct_one(http, model, args.max_tokens, o), streams, per_stream, direct)
+                await run_load(lambda o: gateway_one(stub, args.max_tokens, o), streams, per_stream, gateway)
+            print(f"\n{streams} concurrent stream(s), {per_stream} request(s) each per round")
+            print("| path     |  reqs | errors |    req/s |   tok/s |  p50 ms  |  p95 ms  |  p99 ms  "
+                  "| TTFT p50 | TTFT p95 |")
+            print("|----------|-------|--------|----------|---------|----------|----------|----------"
+                  "|----------|----------|")
+            print(row("direct", direct))
+            print(row("gateway", gateway))
+            p50 = pct(gateway.latency, 50) / pct(direct.latency, 50)
+            print(f"gateway/direct p50 latency ratio: {p50:.3f} ({(p50 - 1) * 100:+.1f}%); "
+                  f"TTFT p50 difference: {pct(gateway.ttft, 50) - pct(direct.ttft, 50):+.1f} ms; "
+                  f"throughput ratio: {(len(gateway.latency) / gateway.wall) / (len(direct.latency) / direct.wall):.3f}; "
+                  f"errors: direct {direct.errors}, gateway {gateway.errors}")
         if backend is not None and args.idle_streams:
             before, after = await idle_streams(stub, gw_pid, backend, args.idle_streams)
-            print(f"idle open streams: {args.idle_streams}; gateway RSS {before} KiB -> {after} KiB; "
+            print(f"\nidle open streams: {args.idle_streams}; gateway RSS {before} KiB -> {after} KiB; "
                   f"{(after - before) / args.idle_streams:.1f} KiB per idle open stream "
                   f"(incl. its pooled HTTP connection to the backend)")
 
@@ -216,6 +222,8 @@ def main() -> None:
     ap.add_argument("--base-url", default="", help="use this OpenAI-compatible server instead of starting one")
     ap.add_argument("--backend-threads", type=int, default=1)
     ap.add_argument("--idle-streams", type=int, default=500)
+    ap.add_argument("--single-stream-requests", type=int, default=20,
+                    help="also compare one stream at a time (per-request overhead without queueing); 0 skips")
     args = ap.parse_args()
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
     tmp = Path(tempfile.mkdtemp(prefix="privsplit-bench-"))
