@@ -9,6 +9,7 @@ import grpc
 
 from privsplit.cloud.auth import Authenticator, current_tenant
 from privsplit.cloud.backends.base import Backend
+from privsplit.cloud.interceptors import current_request_id
 from privsplit.cloud.metrics import GatewayMetrics
 from privsplit.cloud.settings import CloudSettings
 from privsplit.shared.errors import InvalidRequest
@@ -37,8 +38,8 @@ class CloudInferenceService(CloudInferenceServicer):
             tenant = current_tenant.get().name
             self.metrics.tokens_in.labels(tenant=tenant).inc(chunk.usage.prompt_tokens)
             self.metrics.tokens_out.labels(tenant=tenant).inc(chunk.usage.completion_tokens)
-            log.info("completion_done", backend=self.backend.name, tenant=tenant,
-                     prompt_tokens=chunk.usage.prompt_tokens, completion_tokens=chunk.usage.completion_tokens)
+            log.info("completion_done", request_id=current_request_id.get(), backend=self.backend.name,
+                     tenant=tenant, prompt_tokens=chunk.usage.prompt_tokens, completion_tokens=chunk.usage.completion_tokens)
 
     def _validate(self, request: cloud.CompleteRequest) -> CompletionRequest:
         if request.ByteSize() > self.settings.max_request_bytes:

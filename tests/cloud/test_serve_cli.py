@@ -54,6 +54,8 @@ async def test_sigterm_lets_inflight_streams_finish(tmp_path, model_server) -> N
     log_text = "\n".join(server.log_lines())
     assert "Name three colours" not in log_text and answer.strip() not in log_text  # no text in logs
     records = [json.loads(line) for line in server.log_lines() if line.startswith("{")]
+    done = [r for r in records if r["event"] in ("rpc_done", "completion_done")]
+    assert done and all(r["tenant"] == "acme" and len(r["request_id"]) >= 16 for r in done)
     events = [r["event"] if r["event"] != "rpc_done" else f"rpc_done {r['method']} {r['code']}" for r in records]
     # the stream was still in flight when shutdown began, and finished OK before the process stopped
     assert events.index("cloud_shutting_down") < events.index("rpc_done Complete OK") < events.index("cloud_stopped")
