@@ -12,8 +12,8 @@ Layout of the log directory (0700):
                  ``hash`` = sha256 of the canonical record without ``hash``/``sig``, and ``sig``
                  = Ed25519 signature of ``RECORD_CONTEXT + hash``.
 ``egress.head``  the signed position of the last record (``seq``, ``hash``, ``size`` of the log
-                 in bytes), rewritten atomically after each append; it makes removing records
-                 from the end detectable.
+                 in bytes), one 512-byte block overwritten in place after each append; it makes
+                 removing records from the end detectable.
 ``signing.key``  the private key (0600); ``signing.pub`` its public half.
 
 The outbound text is what left the device (sanitized); it is the point of the log and is
@@ -49,6 +49,7 @@ RECORD_CONTEXT = b"privsplit-audit-record-v1\x00"
 HEAD_CONTEXT = b"privsplit-audit-head-v1\x00"
 RECORD_FIELDS = frozenset({"seq", "prev", "time", "request_id", "conversation_id", "destination",
                            "outbound", "decisions", "hash", "sig"})
+HEAD_SIZE = 512
 HEAD_FIELDS = frozenset({"seq", "hash", "size", "sig"})
 
 
@@ -58,6 +59,14 @@ def canonical(obj: Mapping[str, Any]) -> bytes:
 
 def record_hash(body: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical({k: v for k, v in body.items() if k not in ("hash", "sig")})).hexdigest()
+
+
+def head_bytes(head: Mapping[str, Any]) -> bytes:
+    """The head file: its canonical line padded with spaces to HEAD_SIZE bytes."""
+    line = canonical(head) + b"\n"
+    if len(line) > HEAD_SIZE:
+        raise ValueError("head record too long")
+    return line + b" " * (HEAD_SIZE - len(line))
 
 
 def head_message(seq: int, digest: str, size: int) -> bytes:
@@ -115,6 +124,8 @@ class AuditLog:
     def _append_locked(self, request_id: str, conversation_id: str, destination: str,
                        outbound: Sequence[str], decisions: Mapping[str, str],
                        when: float | None) -> dict[str, Any]:
+        if not os.access(self.directory, os.W_OK):
+            raise AuditLogError(f"audit log directory {self.directory} is read-only; nothing was sent")
         seq, prev, size = self._read_head()
         fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         try:
@@ -133,7 +144,7 @@ class AuditLog:
             line = canonical(body) + b"\n"
             os.write(fd, line)
             if self.fsync:
-                os.fsync(fd)
+                os.fdatasync(fd)
             try:
                 self._write_head(body["seq"], body["hash"], size + len(line))
             except OSError:
@@ -146,7 +157,7 @@ class AuditLog:
 
     def _read_head(self) -> tuple[int, str, int]:
         try:
-            head = json.loads(self.head_path.read_bytes())
+            head = json.loads(self.head_path.read_bytes().rstrip(b" "))
         except FileNotFoundError:
             if self.log_path.exists() and self.log_path.stat().st_size:
                 raise AuditLogError("egress audit log has records but no head file; "
@@ -162,17 +173,15 @@ class AuditLog:
         return int(head["seq"]), str(head["hash"]), int(head["size"])
 
     def _write_head(self, seq: int, digest: str, size: int) -> None:
+        """Overwrite the fixed-size head in place (one 512-byte block: no rename, one sync)."""
         sig = b64(self._key.sign(head_message(seq, digest, size)))
-        data = canonical({"seq": seq, "hash": digest, "size": size, "sig": sig}) + b"\n"
-        tmp = self.directory / f".{HEAD_FILE}.{os.getpid()}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = os.open(self.head_path, os.O_WRONLY | os.O_CREAT, 0o600)
         try:
-            os.write(fd, data)
+            os.pwrite(fd, head_bytes({"seq": seq, "hash": digest, "size": size, "sig": sig}), 0)
             if self.fsync:
-                os.fsync(fd)
+                os.fdatasync(fd)
         finally:
             os.close(fd)
-        os.replace(tmp, self.head_path)
 
     def records(self) -> Iterator[dict[str, Any]]:
         """Parsed records, in order, without verification (``verify`` checks them)."""

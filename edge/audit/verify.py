@@ -19,8 +19,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from privsplit.edge.audit.keys import PUBLIC_KEY_FILE, fingerprint, load_public_key
-from privsplit.edge.audit.log import (GENESIS, HEAD_FIELDS, HEAD_FILE, LOG_FILE, RECORD_CONTEXT,
-                                      RECORD_FIELDS, canonical, head_message, record_hash)
+from privsplit.edge.audit.log import (GENESIS, HEAD_FIELDS, HEAD_FILE, HEAD_SIZE, LOG_FILE, RECORD_CONTEXT,
+                                      RECORD_FIELDS, canonical, head_bytes, head_message,
+                                      record_hash)
 
 
 @dataclass
@@ -101,12 +102,15 @@ def _check_head(directory: Path, key: Ed25519PublicKey, count: int, last_hash: s
         if count:
             report.problems.append("the signed head file is missing")
         return
+    if len(raw) != HEAD_SIZE:
+        report.problems.append("the head file is not one head block (edited)")
+        return
     try:
-        head = json.loads(raw)
+        head = json.loads(raw.rstrip(b" "))
     except ValueError:
         report.problems.append("the head file is not JSON")
         return
-    if not isinstance(head, dict) or set(head) != HEAD_FIELDS or canonical(head) + b"\n" != raw:
+    if not isinstance(head, dict) or set(head) != HEAD_FIELDS or head_bytes(head) != raw:
         report.problems.append("the head file is not canonical (edited)")
         return
     if not _signature_ok(key, head["sig"], head_message(head["seq"], head["hash"], head["size"])):
