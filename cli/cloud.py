@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
-
 from privsplit.cli.common import console, err_console
 from privsplit.shared import logging as plog
 
@@ -17,36 +16,52 @@ cloud_app = typer.Typer(help="The cloud gateway.", no_args_is_help=True)
 
 @cloud_app.command("serve")
 def serve(
-    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="YAML config file.")] = None,
-    host: Annotated[Optional[str], typer.Option(help="Listen address.")] = None,
-    port: Annotated[Optional[int], typer.Option(help="gRPC port (0 picks one).")] = None,
-    backend: Annotated[Optional[str], typer.Option(help="Backend name: llamacpp, openai.")] = None,
-    model: Annotated[Optional[str], typer.Option(help="Registered model name or GGUF path.")] = None,
-    insecure: Annotated[Optional[bool], typer.Option("--insecure", help="Plain text, loopback only.")] = None,
-    tls_cert: Annotated[Optional[Path], typer.Option(help="Server certificate (PEM).")] = None,
-    tls_key: Annotated[Optional[Path], typer.Option(help="Server key (PEM, mode 0600).")] = None,
-    tls_client_ca: Annotated[Optional[Path], typer.Option(help="CA of client certificates (PEM).")] = None,
-    metrics_port: Annotated[Optional[int], typer.Option(help="Prometheus port (0 picks one).")] = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file.")] = None,
+    host: Annotated[str | None, typer.Option(help="Listen address.")] = None,
+    port: Annotated[int | None, typer.Option(help="gRPC port (0 picks one).")] = None,
+    backend: Annotated[str | None, typer.Option(help="Backend name: llamacpp, openai.")] = None,
+    model: Annotated[str | None, typer.Option(help="Registered model name or GGUF path.")] = None,
+    insecure: Annotated[
+        bool | None, typer.Option("--insecure", help="Plain text, loopback only.")
+    ] = None,
+    tls_cert: Annotated[Path | None, typer.Option(help="Server certificate (PEM).")] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="Server key (PEM, mode 0600).")] = None,
+    tls_client_ca: Annotated[
+        Path | None, typer.Option(help="CA of client certificates (PEM).")
+    ] = None,
+    metrics_port: Annotated[int | None, typer.Option(help="Prometheus port (0 picks one).")] = None,
 ) -> None:
     """Serve CloudInference until SIGTERM, then shut down gracefully."""
     from privsplit.cloud.server import serve as run
     from privsplit.cloud.settings import CloudSettings
 
-    settings = CloudSettings.load(config, host=host, port=port, backend=backend, model=model,
-                                  insecure=insecure, tls_cert=tls_cert, tls_key=tls_key,
-                                  tls_client_ca=tls_client_ca, metrics_port=metrics_port)
+    settings = CloudSettings.load(
+        config,
+        host=host,
+        port=port,
+        backend=backend,
+        model=model,
+        insecure=insecure,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+        tls_client_ca=tls_client_ca,
+        metrics_port=metrics_port,
+    )
     plog.configure(settings.log_level)
     what = settings.openai.base_url if settings.backend == "openai" else settings.model
-    err_console.print(f"privsplit cloud: backend={settings.backend} ({what}) "
-                      f"{'PLAIN TEXT' if settings.insecure else 'mTLS'} on {settings.host}:{settings.port}",
-                      highlight=False)
+    err_console.print(
+        f"privsplit cloud: backend={settings.backend} ({what}) "
+        f"{'PLAIN TEXT' if settings.insecure else 'mTLS'} on {settings.host}:{settings.port}",
+        highlight=False,
+    )
     asyncio.run(run(settings))
 
 
 @cloud_app.command("new-token")
 def new_token(tenant: Annotated[str, typer.Argument(help="Tenant name.")]) -> None:
     """Print a new bearer token (give it to the tenant) and its sha256 (put it in the config)."""
-    from privsplit.cloud.auth import hash_token, new_token as make
+    from privsplit.cloud.auth import hash_token
+    from privsplit.cloud.auth import new_token as make
     from privsplit.cloud.settings import TenantConfig
 
     token = make()
@@ -54,23 +69,27 @@ def new_token(tenant: Annotated[str, typer.Argument(help="Tenant name.")]) -> No
     err_console.print("token (shown once; store it as the edge's cloud_token):", highlight=False)
     console.print(token, highlight=False)
     err_console.print("config entry for `tenants:` in the cloud config:", highlight=False)
-    err_console.print(json.dumps({"name": entry.name, "token_sha256": entry.token_sha256}), highlight=False,
-                      soft_wrap=True)
+    err_console.print(
+        json.dumps({"name": entry.name, "token_sha256": entry.token_sha256}),
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @cloud_app.command("health")
 def health_check(
     address: Annotated[str, typer.Option(help="Gateway host:port.")] = "127.0.0.1:50051",
-    tls_ca: Annotated[Optional[Path], typer.Option(help="CA of the server certificate; unset = plain text.")] = None,
-    tls_cert: Annotated[Optional[Path], typer.Option(help="Client certificate (PEM).")] = None,
-    tls_key: Annotated[Optional[Path], typer.Option(help="Client key (PEM, mode 0600).")] = None,
+    tls_ca: Annotated[
+        Path | None, typer.Option(help="CA of the server certificate; unset = plain text.")
+    ] = None,
+    tls_cert: Annotated[Path | None, typer.Option(help="Client certificate (PEM).")] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="Client key (PEM, mode 0600).")] = None,
     server_name: Annotated[str, typer.Option(help="Name expected in the server certificate.")] = "",
     timeout: Annotated[float, typer.Option(help="Seconds to wait.")] = 5.0,
 ) -> None:
     """Exit 0 when the gateway reports SERVING (for probes: grpc.health.v1 over mTLS)."""
     import grpc
     from grpc_health.v1 import health_pb2, health_pb2_grpc
-
     from privsplit.cloud.settings import is_loopback
     from privsplit.shared.errors import ConfigError
     from privsplit.shared.tls import channel_credentials
@@ -78,13 +97,19 @@ def health_check(
     options = [("grpc.ssl_target_name_override", server_name)] if server_name else []
     if tls_ca is None:
         if not is_loopback(address.rsplit(":", 1)[0].strip("[]")):
-            raise ConfigError("plain-text health checks are only allowed to a loopback address; pass --tls-ca")
+            raise ConfigError(
+                "plain-text health checks are only allowed to a loopback address; pass --tls-ca"
+            )
         channel = grpc.insecure_channel(address)
     else:
-        channel = grpc.secure_channel(address, channel_credentials(ca=tls_ca, cert=tls_cert, key=tls_key), options)
+        channel = grpc.secure_channel(
+            address, channel_credentials(ca=tls_ca, cert=tls_cert, key=tls_key), options
+        )
     with channel:
         try:
-            reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=timeout)
+            reply = health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(), timeout=timeout
+            )
         except grpc.RpcError as err:
             err_console.print(f"not serving: {err.code().name}", highlight=False)
             raise typer.Exit(1) from None

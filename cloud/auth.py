@@ -20,8 +20,9 @@ from privsplit.shared.errors import PermissionDenied, Unauthenticated
 AUTH_METADATA_KEY = "authorization"
 ANONYMOUS = TenantConfig(name="anonymous", token_sha256="0" * 64)
 
-current_tenant: contextvars.ContextVar[TenantConfig] = contextvars.ContextVar("privsplit_tenant",
-                                                                             default=ANONYMOUS)
+current_tenant: contextvars.ContextVar[TenantConfig] = contextvars.ContextVar(
+    "privsplit_tenant", default=ANONYMOUS
+)
 
 
 def new_token() -> str:

@@ -20,7 +20,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
-
 from privsplit.cloud.auth import Authenticator, bearer_token, current_tenant
 from privsplit.cloud.limits import TenantLimits
 from privsplit.cloud.metrics import GatewayMetrics
@@ -31,7 +30,9 @@ from privsplit.shared.proto import CLOUD_SERVICE_NAME
 from privsplit.shared.tls import peer_common_name, require_tls13
 
 log = get_logger(__name__)
-current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("privsplit_request_id", default="")
+current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "privsplit_request_id", default=""
+)
 _PREFIX = f"/{CLOUD_SERVICE_NAME}/"
 
 
@@ -66,7 +67,9 @@ def _code(exc: BaseException) -> str:
 
 
 class GatewayInterceptor(grpc.aio.ServerInterceptor):
-    def __init__(self, *, authenticator: Authenticator, limits: TenantLimits, metrics: GatewayMetrics) -> None:
+    def __init__(
+        self, *, authenticator: Authenticator, limits: TenantLimits, metrics: GatewayMetrics
+    ) -> None:
         self.auth = authenticator
         self.limits = limits
         self.metrics = metrics
@@ -75,7 +78,9 @@ class GatewayInterceptor(grpc.aio.ServerInterceptor):
         if request is _MALFORMED:
             raise InvalidRequest("request body is not a valid protobuf message for this method")
         require_tls13(context)
-        tenant = self.auth.authenticate(bearer_token(context.invocation_metadata()), peer_common_name(context))
+        tenant = self.auth.authenticate(
+            bearer_token(context.invocation_metadata()), peer_common_name(context)
+        )
         current_tenant.set(tenant)
         return tenant
 
@@ -83,7 +88,14 @@ class GatewayInterceptor(grpc.aio.ServerInterceptor):
         seconds = time.perf_counter() - started
         self.metrics.requests.labels(method=method, tenant=tenant, code=code).inc()
         self.metrics.latency.labels(method=method).observe(seconds)
-        log.info("rpc_done", request_id=rid, tenant=tenant, method=method, code=code, ms=round(seconds * 1000, 2))
+        log.info(
+            "rpc_done",
+            request_id=rid,
+            tenant=tenant,
+            method=method,
+            code=code,
+            ms=round(seconds * 1000, 2),
+        )
 
     async def intercept_service(
         self,
@@ -93,15 +105,19 @@ class GatewayInterceptor(grpc.aio.ServerInterceptor):
         handler = await continuation(details)
         if handler is None or not details.method.startswith(_PREFIX):
             return handler
-        method = details.method[len(_PREFIX):]
+        method = details.method[len(_PREFIX) :]
         if handler.unary_stream:
             return grpc.unary_stream_rpc_method_handler(
                 self._wrap_stream(handler.unary_stream, method),
-                _safe(handler.request_deserializer), handler.response_serializer)
+                _safe(handler.request_deserializer),
+                handler.response_serializer,
+            )
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(
                 self._wrap_unary(handler.unary_unary, method),
-                _safe(handler.request_deserializer), handler.response_serializer)
+                _safe(handler.request_deserializer),
+                handler.response_serializer,
+            )
         return handler
 
     def _wrap_stream(self, inner: Callable, method: str) -> Callable:
@@ -121,7 +137,9 @@ class GatewayInterceptor(grpc.aio.ServerInterceptor):
                         first = True
                         async for item in inner(request, context):
                             if first:
-                                self.metrics.ttft.labels(method=method).observe(time.perf_counter() - started)
+                                self.metrics.ttft.labels(method=method).observe(
+                                    time.perf_counter() - started
+                                )
                                 first = False
                             yield item
                     finally:

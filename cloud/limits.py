@@ -15,7 +15,9 @@ from privsplit.shared.errors import ResourceExhausted
 
 
 class TokenBucket:
-    def __init__(self, *, rate: float, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, *, rate: float, burst: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.rate = rate
         self.burst = burst
         self._clock = clock
@@ -45,17 +47,23 @@ class TenantLimits:
     def admit(self, tenant: TenantConfig) -> None:
         bucket = self._buckets.get(tenant.name)
         if bucket is None:
-            bucket = self._buckets[tenant.name] = TokenBucket(rate=tenant.rate_per_second, burst=tenant.burst)
+            bucket = self._buckets[tenant.name] = TokenBucket(
+                rate=tenant.rate_per_second, burst=tenant.burst
+            )
         if not bucket.try_take():
-            raise ResourceExhausted(f"rate limit of {tenant.rate_per_second:g} requests/s "
-                                    f"(burst {tenant.burst}) exceeded for tenant '{tenant.name}'")
+            raise ResourceExhausted(
+                f"rate limit of {tenant.rate_per_second:g} requests/s "
+                f"(burst {tenant.burst}) exceeded for tenant '{tenant.name}'"
+            )
 
     @contextmanager
     def stream(self, tenant: TenantConfig) -> Iterator[None]:
         """Hold one of the tenant's stream slots for the duration of the block."""
         n = self._streams.get(tenant.name, 0)
         if n >= tenant.max_streams:
-            raise ResourceExhausted(f"tenant '{tenant.name}' already has {tenant.max_streams} open streams")
+            raise ResourceExhausted(
+                f"tenant '{tenant.name}' already has {tenant.max_streams} open streams"
+            )
         self._streams[tenant.name] = n + 1
         try:
             yield

@@ -17,20 +17,43 @@ class GatewayMetrics:
     def __init__(self, *, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
         r = self.registry
-        self.requests = Counter("privsplit_cloud_requests", "RPCs finished, by method, tenant and gRPC code.",
-                                ["method", "tenant", "code"], registry=r)
-        self.latency = Histogram("privsplit_cloud_request_seconds", "RPC duration, end to end.",
-                                 ["method"], buckets=_LATENCY_BUCKETS, registry=r)
-        self.ttft = Histogram("privsplit_cloud_time_to_first_chunk_seconds",
-                              "Time from request to the first streamed chunk.", ["method"],
-                              buckets=_LATENCY_BUCKETS, registry=r)
-        self.tokens_in = Counter("privsplit_cloud_prompt_tokens", "Prompt tokens, by tenant.", ["tenant"],
-                                 registry=r)
-        self.tokens_out = Counter("privsplit_cloud_completion_tokens", "Completion tokens, by tenant.",
-                                  ["tenant"], registry=r)
-        self.active_streams = Gauge("privsplit_cloud_active_streams", "Open streaming RPCs.", registry=r)
-        self.queue_depth = Gauge("privsplit_cloud_backend_queue_depth",
-                                 "Requests waiting for the model backend.", registry=r)
+        self.requests = Counter(
+            "privsplit_cloud_requests",
+            "RPCs finished, by method, tenant and gRPC code.",
+            ["method", "tenant", "code"],
+            registry=r,
+        )
+        self.latency = Histogram(
+            "privsplit_cloud_request_seconds",
+            "RPC duration, end to end.",
+            ["method"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.ttft = Histogram(
+            "privsplit_cloud_time_to_first_chunk_seconds",
+            "Time from request to the first streamed chunk.",
+            ["method"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.tokens_in = Counter(
+            "privsplit_cloud_prompt_tokens", "Prompt tokens, by tenant.", ["tenant"], registry=r
+        )
+        self.tokens_out = Counter(
+            "privsplit_cloud_completion_tokens",
+            "Completion tokens, by tenant.",
+            ["tenant"],
+            registry=r,
+        )
+        self.active_streams = Gauge(
+            "privsplit_cloud_active_streams", "Open streaming RPCs.", registry=r
+        )
+        self.queue_depth = Gauge(
+            "privsplit_cloud_backend_queue_depth",
+            "Requests waiting for the model backend.",
+            registry=r,
+        )
         self._server = None
 
     def watch_queue(self, depth: Callable[[], float]) -> None:

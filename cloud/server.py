@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
-
 from privsplit.cloud.auth import Authenticator
 from privsplit.cloud.backends import Backend, backend_class
 from privsplit.cloud.interceptors import GatewayInterceptor
@@ -65,30 +64,51 @@ async def start_server(settings: CloudSettings, *, backend: Backend | None = Non
         raise ConfigError("insecure (plain-text) listening is only allowed on a loopback host")
     creds = None
     if not settings.insecure:
-        assert settings.tls_cert and settings.tls_key and settings.tls_client_ca  # settings validated
-        creds = server_credentials(cert=settings.tls_cert, key=settings.tls_key, client_ca=settings.tls_client_ca)
+        assert (
+            settings.tls_cert and settings.tls_key and settings.tls_client_ca
+        )  # settings validated
+        creds = server_credentials(
+            cert=settings.tls_cert, key=settings.tls_key, client_ca=settings.tls_client_ca
+        )
     elif settings.tenants:
-        log.warning("tokens_over_plaintext", detail="bearer tokens are sent unencrypted (loopback only)")
+        log.warning(
+            "tokens_over_plaintext", detail="bearer tokens are sent unencrypted (loopback only)"
+        )
     backend = backend or build_backend(settings)
     await backend.start()
     metrics = GatewayMetrics()
     metrics.watch_queue(lambda: backend.queue_depth)
-    gateway = GatewayInterceptor(authenticator=Authenticator(tenants=settings.tenants), limits=TenantLimits(),
-                                 metrics=metrics)
+    gateway = GatewayInterceptor(
+        authenticator=Authenticator(tenants=settings.tenants),
+        limits=TenantLimits(),
+        metrics=metrics,
+    )
     server = grpc.aio.server(
         interceptors=[ErrorMappingInterceptor(), gateway],
-        options=[("grpc.max_receive_message_length", _hard_cap(settings)),
-                 ("grpc.so_reuseport", 0)],
+        options=[
+            ("grpc.max_receive_message_length", _hard_cap(settings)),
+            ("grpc.so_reuseport", 0),
+        ],
     )
     add_CloudInferenceServicer_to_server(
-        CloudInferenceService(backend=backend, settings=settings, metrics=metrics), server)
+        CloudInferenceService(backend=backend, settings=settings, metrics=metrics), server
+    )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
-        (CLOUD_SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-         reflection.SERVICE_NAME), server)
+        (
+            CLOUD_SERVICE_NAME,
+            health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+            reflection.SERVICE_NAME,
+        ),
+        server,
+    )
     address = f"{settings.host}:{settings.port}"
-    port = server.add_insecure_port(address) if creds is None else server.add_secure_port(address, creds)
+    port = (
+        server.add_insecure_port(address)
+        if creds is None
+        else server.add_secure_port(address, creds)
+    )
     if port == 0:
         await backend.close()
         raise ConfigError(f"cannot listen on {address}")
@@ -99,13 +119,25 @@ async def start_server(settings: CloudSettings, *, backend: Backend | None = Non
         log.info("metrics_listening", host=settings.metrics_host, port=metrics_port)
     await health_servicer.set(CLOUD_SERVICE_NAME, health_pb2.HealthCheckResponse.SERVING)
     await health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
-    log.info("cloud_listening", host=settings.host, port=port, backend=backend.name,
-             tls=creds is not None, tenants=len(settings.tenants))
-    return RunningServer(server=server, port=port, health=health_servicer, backend=backend, metrics=metrics,
-                         metrics_port=metrics_port)
+    log.info(
+        "cloud_listening",
+        host=settings.host,
+        port=port,
+        backend=backend.name,
+        tls=creds is not None,
+        tenants=len(settings.tenants),
+    )
+    return RunningServer(
+        server=server,
+        port=port,
+        health=health_servicer,
+        backend=backend,
+        metrics=metrics,
+        metrics_port=metrics_port,
+    )
 
 
-async def serve(settings: CloudSettings, *, ready: "asyncio.Event | None" = None) -> None:
+async def serve(settings: CloudSettings, *, ready: asyncio.Event | None = None) -> None:
     """Run until SIGTERM/SIGINT, then shut down gracefully."""
     running = await start_server(settings)
     stop = asyncio.Event()

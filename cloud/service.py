@@ -6,7 +6,6 @@ import asyncio
 import time
 
 import grpc
-
 from privsplit.cloud.auth import Authenticator, current_tenant
 from privsplit.cloud.backends.base import Backend
 from privsplit.cloud.interceptors import current_request_id
@@ -21,7 +20,9 @@ log = get_logger(__name__)
 
 
 class CloudInferenceService(CloudInferenceServicer):
-    def __init__(self, *, backend: Backend, settings: CloudSettings, metrics: GatewayMetrics | None = None) -> None:
+    def __init__(
+        self, *, backend: Backend, settings: CloudSettings, metrics: GatewayMetrics | None = None
+    ) -> None:
         self.backend = backend
         self.settings = settings
         self.metrics = metrics or GatewayMetrics()
@@ -38,8 +39,14 @@ class CloudInferenceService(CloudInferenceServicer):
             tenant = current_tenant.get().name
             self.metrics.tokens_in.labels(tenant=tenant).inc(chunk.usage.prompt_tokens)
             self.metrics.tokens_out.labels(tenant=tenant).inc(chunk.usage.completion_tokens)
-            log.info("completion_done", request_id=current_request_id.get(), backend=self.backend.name,
-                     tenant=tenant, prompt_tokens=chunk.usage.prompt_tokens, completion_tokens=chunk.usage.completion_tokens)
+            log.info(
+                "completion_done",
+                request_id=current_request_id.get(),
+                backend=self.backend.name,
+                tenant=tenant,
+                prompt_tokens=chunk.usage.prompt_tokens,
+                completion_tokens=chunk.usage.completion_tokens,
+            )
 
     def _validate(self, request: cloud.CompleteRequest) -> CompletionRequest:
         if request.ByteSize() > self.settings.max_request_bytes:
@@ -47,7 +54,9 @@ class CloudInferenceService(CloudInferenceServicer):
         if not request.messages:
             raise InvalidRequest("request has no messages")
         if request.params.max_tokens > self.settings.max_tokens_limit:
-            raise InvalidRequest(f"max_tokens exceeds the limit of {self.settings.max_tokens_limit}")
+            raise InvalidRequest(
+                f"max_tokens exceeds the limit of {self.settings.max_tokens_limit}"
+            )
         p = request.params
         if not (0.0 <= p.temperature <= 2.0) or not (0.0 <= p.top_p <= 1.0):
             raise InvalidRequest("temperature must be in [0, 2] and top_p in [0, 1]")
@@ -58,11 +67,13 @@ class CloudInferenceService(CloudInferenceServicer):
             raise InvalidRequest(f"unknown model; served models: {', '.join(sorted(known))}")
         Authenticator.check_model(current_tenant.get(), request.model or self.backend.default_model)
         try:
-            return CompletionRequest.from_pb(request, default_max_tokens=self.settings.default_max_tokens)
+            return CompletionRequest.from_pb(
+                request, default_max_tokens=self.settings.default_max_tokens
+            )
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from None
 
-    async def Complete(self, request, context):  # noqa: N802 (gRPC naming)
+    async def Complete(self, request, context):
         req = self._validate(request)
         with Timer() as t:
             async for chunk in self.backend.complete(req, deadline=self._deadline(context)):
@@ -70,7 +81,7 @@ class CloudInferenceService(CloudInferenceServicer):
                 yield chunk.to_pb()
         log.debug("complete_stream_closed", ms=t.ms)
 
-    async def CompleteBatch(self, request, context):  # noqa: N802
+    async def CompleteBatch(self, request, context):
         if len(request.requests) == 0:
             raise InvalidRequest("batch has no sub-queries")
         if len(request.requests) > self.settings.max_subqueries:
@@ -94,7 +105,9 @@ class CloudInferenceService(CloudInferenceServicer):
                     yield out.get_nowait()
                     continue
                 getter = asyncio.create_task(out.get())
-                done, _ = await asyncio.wait(pending | {getter}, return_when=asyncio.FIRST_COMPLETED)
+                done, _ = await asyncio.wait(
+                    pending | {getter}, return_when=asyncio.FIRST_COMPLETED
+                )
                 if getter in done:
                     yield getter.result()
                 else:
@@ -106,9 +119,15 @@ class CloudInferenceService(CloudInferenceServicer):
             for task in tasks:
                 task.cancel()
 
-    async def ListModels(self, request, context):  # noqa: N802
-        return cloud.ListModelsResponse(models=[
-            cloud.ModelInfo(name=m["name"], backend=self.backend.name,
-                            context_length=m.get("context_length", 0), is_default=m.get("is_default", False))
-            for m in self.backend.models()
-        ])
+    async def ListModels(self, request, context):
+        return cloud.ListModelsResponse(
+            models=[
+                cloud.ModelInfo(
+                    name=m["name"],
+                    backend=self.backend.name,
+                    context_length=m.get("context_length", 0),
+                    is_default=m.get("is_default", False),
+                )
+                for m in self.backend.models()
+            ]
+        )

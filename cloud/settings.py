@@ -11,10 +11,9 @@ import ipaddress
 import re
 from pathlib import Path
 
+from privsplit.shared.settings import PrivsplitSettings
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
-
-from privsplit.shared.settings import PrivsplitSettings
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -33,23 +32,37 @@ class TenantConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$",
-                      description="Tenant name (appears in logs and metric labels).")
-    token_sha256: str = Field(description="Hex sha256 of the tenant's bearer token "
-                                          "(`privsplit cloud new-token` prints one); never the token itself.")
-    client_names: list[str] = Field(default_factory=list,
-                                    description="Client certificate CNs allowed to use this token; empty allows any "
-                                                "certificate signed by the client CA.")
-    models: list[str] = Field(default_factory=list, description="Models this tenant may use; empty allows all.")
+    name: str = Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9._-]+$",
+        description="Tenant name (appears in logs and metric labels).",
+    )
+    token_sha256: str = Field(
+        description="Hex sha256 of the tenant's bearer token "
+        "(`privsplit cloud new-token` prints one); never the token itself."
+    )
+    client_names: list[str] = Field(
+        default_factory=list,
+        description="Client certificate CNs allowed to use this token; empty allows any "
+        "certificate signed by the client CA.",
+    )
+    models: list[str] = Field(
+        default_factory=list, description="Models this tenant may use; empty allows all."
+    )
     rate_per_second: float = Field(default=20.0, gt=0, description="Sustained requests per second.")
-    burst: int = Field(default=40, ge=1, description="Requests allowed in a burst above the sustained rate.")
+    burst: int = Field(
+        default=40, ge=1, description="Requests allowed in a burst above the sustained rate."
+    )
     max_streams: int = Field(default=64, ge=1, description="Concurrent open streams.")
 
     @field_validator("token_sha256")
     @classmethod
     def _hex(cls, v: str) -> str:
         if not _SHA256.match(v):
-            raise ValueError("must be 64 lowercase hex characters (a sha256 digest), not a raw token")
+            raise ValueError(
+                "must be 64 lowercase hex characters (a sha256 digest), not a raw token"
+            )
         return v
 
 
@@ -59,14 +72,28 @@ class OpenAIBackendSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     base_url: str = Field(default="http://127.0.0.1:8000/v1", description="Base URL including /v1.")
-    model: str = Field(default="", description="Model name to request; empty asks the server's /models.")
-    api_key_env: str = Field(default="", description="Name of an env variable holding the backend's API key.")
-    context_length: int = Field(default=0, ge=0, description="Context window to report; 0 when unknown.")
+    model: str = Field(
+        default="", description="Model name to request; empty asks the server's /models."
+    )
+    api_key_env: str = Field(
+        default="", description="Name of an env variable holding the backend's API key."
+    )
+    context_length: int = Field(
+        default=0, ge=0, description="Context window to report; 0 when unknown."
+    )
     connect_timeout: float = Field(default=5.0, gt=0, description="Seconds to open a connection.")
-    read_timeout: float = Field(default=120.0, gt=0, description="Longest silence between two chunks.")
-    max_connections: int = Field(default=256, ge=1, description="Pooled HTTP connections to the backend.")
-    connect_retries: int = Field(default=2, ge=0, le=10,
-                                 description="Retries when connecting fails (never after a byte was sent).")
+    read_timeout: float = Field(
+        default=120.0, gt=0, description="Longest silence between two chunks."
+    )
+    max_connections: int = Field(
+        default=256, ge=1, description="Pooled HTTP connections to the backend."
+    )
+    connect_retries: int = Field(
+        default=2,
+        ge=0,
+        le=10,
+        description="Retries when connecting fails (never after a byte was sent).",
+    )
 
     @field_validator("base_url")
     @classmethod
@@ -77,46 +104,85 @@ class OpenAIBackendSettings(BaseModel):
 
 
 class CloudSettings(PrivsplitSettings):
-    model_config = SettingsConfigDict(env_prefix="PRIVSPLIT_CLOUD_", env_nested_delimiter="__",
-                                      extra="forbid")
+    model_config = SettingsConfigDict(
+        env_prefix="PRIVSPLIT_CLOUD_", env_nested_delimiter="__", extra="forbid"
+    )
 
     host: str = Field(default="127.0.0.1", description="Address to listen on.")
     port: int = Field(default=50051, ge=0, le=65535, description="gRPC port; 0 picks a free one.")
     backend: str = Field(default="llamacpp", description="Model backend name (llamacpp, openai).")
-    model: str = Field(default="qwen2.5-coder-1.5b-instruct-q4_k_m",
-                       description="Registered model name or path to a GGUF file (llamacpp backend).")
+    model: str = Field(
+        default="qwen2.5-coder-1.5b-instruct-q4_k_m",
+        description="Registered model name or path to a GGUF file (llamacpp backend).",
+    )
     n_ctx: int = Field(default=4096, ge=256, description="Context window in tokens (llamacpp).")
-    n_threads: int | None = Field(default=None, ge=1, description="CPU threads (llamacpp); default all.")
+    n_threads: int | None = Field(
+        default=None, ge=1, description="CPU threads (llamacpp); default all."
+    )
     instances: int = Field(default=1, ge=1, le=64, description="Model instances (llamacpp).")
-    max_queue: int = Field(default=64, ge=1, description="Requests allowed to wait for an instance.")
-    openai: OpenAIBackendSettings = Field(default_factory=OpenAIBackendSettings,
-                                          description="The openai backend's connection.")
-    default_max_tokens: int = Field(default=256, ge=1, description="max_tokens when a request leaves it 0.")
-    max_tokens_limit: int = Field(default=2048, ge=1, description="Largest max_tokens a request may ask.")
-    max_request_bytes: int = Field(default=256 * 1024, ge=1024, description="Largest serialized request.")
-    max_subqueries: int = Field(default=16, ge=1, description="Most sub-queries in one CompleteBatch.")
-    default_deadline_seconds: float = Field(default=120.0, gt=0,
-                                            description="Deadline applied when a client sets none.")
-    max_deadline_seconds: float = Field(default=600.0, gt=0, description="Longest deadline honoured.")
-    grace_seconds: float = Field(default=10.0, ge=0, description="Graceful shutdown period on SIGTERM.")
-    insecure: bool = Field(default=False, description="Listen without TLS (refused unless host is loopback).")
+    max_queue: int = Field(
+        default=64, ge=1, description="Requests allowed to wait for an instance."
+    )
+    openai: OpenAIBackendSettings = Field(
+        default_factory=OpenAIBackendSettings, description="The openai backend's connection."
+    )
+    default_max_tokens: int = Field(
+        default=256, ge=1, description="max_tokens when a request leaves it 0."
+    )
+    max_tokens_limit: int = Field(
+        default=2048, ge=1, description="Largest max_tokens a request may ask."
+    )
+    max_request_bytes: int = Field(
+        default=256 * 1024, ge=1024, description="Largest serialized request."
+    )
+    max_subqueries: int = Field(
+        default=16, ge=1, description="Most sub-queries in one CompleteBatch."
+    )
+    default_deadline_seconds: float = Field(
+        default=120.0, gt=0, description="Deadline applied when a client sets none."
+    )
+    max_deadline_seconds: float = Field(
+        default=600.0, gt=0, description="Longest deadline honoured."
+    )
+    grace_seconds: float = Field(
+        default=10.0, ge=0, description="Graceful shutdown period on SIGTERM."
+    )
+    insecure: bool = Field(
+        default=False, description="Listen without TLS (refused unless host is loopback)."
+    )
     tls_cert: Path | None = Field(default=None, description="Server certificate (PEM).")
     tls_key: Path | None = Field(default=None, description="Server private key (PEM, mode 0600).")
-    tls_client_ca: Path | None = Field(default=None, description="CA that signs client certificates (PEM).")
-    tenants: list[TenantConfig] = Field(default_factory=list,
-                                        description="Tenants and their hashed tokens; required with TLS.")
-    metrics_host: str = Field(default="127.0.0.1", description="Address of the Prometheus metrics endpoint.")
-    metrics_port: int | None = Field(default=None, ge=0, le=65535,
-                                     description="Prometheus metrics HTTP port; unset disables, 0 picks one.")
+    tls_client_ca: Path | None = Field(
+        default=None, description="CA that signs client certificates (PEM)."
+    )
+    tenants: list[TenantConfig] = Field(
+        default_factory=list, description="Tenants and their hashed tokens; required with TLS."
+    )
+    metrics_host: str = Field(
+        default="127.0.0.1", description="Address of the Prometheus metrics endpoint."
+    )
+    metrics_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="Prometheus metrics HTTP port; unset disables, 0 picks one.",
+    )
 
     @model_validator(mode="after")
-    def _consistent(self) -> "CloudSettings":
+    def _consistent(self) -> CloudSettings:
         if self.insecure and not is_loopback(self.host):
-            raise ValueError(f"insecure (plain-text) listening is only allowed on a loopback host, not {self.host}")
+            raise ValueError(
+                "insecure (plain-text) listening is only allowed on a loopback host, "
+                f"not {self.host}"
+            )
         tls = [self.tls_cert, self.tls_key, self.tls_client_ca]
         if not self.insecure and any(p is None for p in tls):
-            missing = [n for n, p in zip(("tls_cert", "tls_key", "tls_client_ca"), tls) if p is None]
-            raise ValueError(f"TLS needs {', '.join(missing)} (or insecure: true on a loopback host)")
+            missing = [
+                n for n, p in zip(("tls_cert", "tls_key", "tls_client_ca"), tls) if p is None
+            ]
+            raise ValueError(
+                f"TLS needs {', '.join(missing)} (or insecure: true on a loopback host)"
+            )
         if not self.insecure and not self.tenants:
             raise ValueError("at least one entry in 'tenants' is required when TLS is on")
         names = [t.name for t in self.tenants]

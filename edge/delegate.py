@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-
 from privsplit.shared.errors import CloudUnavailable, ConfigError, PrivsplitError, from_rpc_error
 from privsplit.shared.proto import CloudInferenceStub, cloud
 from privsplit.shared.tls import channel_credentials
@@ -39,10 +38,17 @@ def _is_loopback(host: str) -> bool:
 
 
 class CloudClient:
-    def __init__(self, *, address: str, insecure: bool = False, deadline_seconds: float = 120.0,
-                 credentials: grpc.ChannelCredentials | None = None,
-                 call_credentials: grpc.CallCredentials | None = None, token: str | None = None,
-                 server_name: str = "") -> None:
+    def __init__(
+        self,
+        *,
+        address: str,
+        insecure: bool = False,
+        deadline_seconds: float = 120.0,
+        credentials: grpc.ChannelCredentials | None = None,
+        call_credentials: grpc.CallCredentials | None = None,
+        token: str | None = None,
+        server_name: str = "",
+    ) -> None:
         if insecure and not _is_loopback(_host(address)):
             raise ConfigError("a plain-text cloud connection is only allowed to a loopback address")
         if not insecure and credentials is None:
@@ -59,18 +65,26 @@ class CloudClient:
         self._channel: grpc.aio.Channel | None = None
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "CloudClient":
+    def from_settings(cls, settings: Any) -> CloudClient:
         """From ``EdgeSettings``: mTLS files and the token (or the loopback plain-text opt-in)."""
         creds = None
         if not settings.cloud_insecure:
             if settings.cloud_tls_ca is None:
-                raise ConfigError("cloud_tls_ca is required for a TLS cloud connection "
-                                  "(or cloud_insecure: true to a loopback address)")
-            creds = channel_credentials(ca=settings.cloud_tls_ca, cert=settings.cloud_tls_cert,
-                                        key=settings.cloud_tls_key)
-        return cls(address=settings.cloud_address, insecure=settings.cloud_insecure,
-                   deadline_seconds=settings.cloud_deadline_seconds, credentials=creds,
-                   token=_token(settings), server_name=settings.cloud_tls_server_name)
+                raise ConfigError(
+                    "cloud_tls_ca is required for a TLS cloud connection "
+                    "(or cloud_insecure: true to a loopback address)"
+                )
+            creds = channel_credentials(
+                ca=settings.cloud_tls_ca, cert=settings.cloud_tls_cert, key=settings.cloud_tls_key
+            )
+        return cls(
+            address=settings.cloud_address,
+            insecure=settings.cloud_insecure,
+            deadline_seconds=settings.cloud_deadline_seconds,
+            credentials=creds,
+            token=_token(settings),
+            server_name=settings.cloud_tls_server_name,
+        )
 
     def _stub(self) -> CloudInferenceStub:
         if self._channel is None:
@@ -91,7 +105,7 @@ class CloudClient:
             await self._channel.close()
             self._channel = None
 
-    async def __aenter__(self) -> "CloudClient":
+    async def __aenter__(self) -> CloudClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -99,8 +113,12 @@ class CloudClient:
 
     async def stream(self, request: CompletionRequest) -> AsyncIterator[Chunk]:
         try:
-            call = self._stub().Complete(request.to_pb(), timeout=self.deadline_seconds,
-                                         wait_for_ready=False, metadata=self._metadata)
+            call = self._stub().Complete(
+                request.to_pb(),
+                timeout=self.deadline_seconds,
+                wait_for_ready=False,
+                metadata=self._metadata,
+            )
             async for response in call:
                 yield Chunk.from_pb(response)
         except grpc.aio.AioRpcError as err:
@@ -117,8 +135,9 @@ class CloudClient:
 
     async def list_models(self) -> list[str]:
         try:
-            reply = await self._stub().ListModels(cloud.ListModelsRequest(), timeout=self.deadline_seconds,
-                                                  metadata=self._metadata)
+            reply = await self._stub().ListModels(
+                cloud.ListModelsRequest(), timeout=self.deadline_seconds, metadata=self._metadata
+            )
         except grpc.aio.AioRpcError as err:
             raise _map(err, self.address) from None
         return [m.name for m in reply.models]
@@ -138,12 +157,15 @@ def _token(settings: Any) -> str | None:
     except OSError as exc:
         raise ConfigError(f"cloud_token_file: cannot read {path} ({exc.strerror})") from None
     if mode & 0o077:
-        raise ConfigError(f"cloud_token_file: {path} is readable by group/others (mode {mode:o}); chmod 600 it")
+        raise ConfigError(
+            f"cloud_token_file: {path} is readable by group/others (mode {mode:o}); chmod 600 it"
+        )
     return token
 
 
 def _map(err: grpc.aio.AioRpcError, address: str) -> PrivsplitError:
     if err.code() == grpc.StatusCode.UNAVAILABLE and not any(
-            k == "privsplit-error" for k, _ in (err.trailing_metadata() or ())):
+        k == "privsplit-error" for k, _ in (err.trailing_metadata() or ())
+    ):
         return CloudUnavailable(f"cloud unavailable at {address}")
     return from_rpc_error(err)

@@ -25,7 +25,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
 from privsplit.shared.errors import ConfigError, PermissionDenied
 
 KEY_MODE = 0o600
@@ -51,13 +50,18 @@ def _now() -> dt.datetime:
 
 
 def _name(common_name: str, org: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, org),
-                      x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, org),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
 
 
 def _write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
-    data = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
+    data = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, KEY_MODE)
     try:
@@ -83,27 +87,63 @@ def _san(names: Iterable[str]) -> x509.SubjectAlternativeName:
     return x509.SubjectAlternativeName(entries)
 
 
-def _issue(*, subject: x509.Name, issuer: x509.Name, public_key, signing_key: ec.EllipticCurvePrivateKey,
-           days: int, ca: bool, usage: list | None, sans: Sequence[str] = ()) -> x509.Certificate:
-    builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer)
-               .public_key(public_key).serial_number(x509.random_serial_number())
-               .not_valid_before(_now() - dt.timedelta(minutes=5))
-               .not_valid_after(_now() + dt.timedelta(days=days))
-               .add_extension(x509.BasicConstraints(ca=ca, path_length=0 if ca else None), critical=True)
-               .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False))
+def _issue(
+    *,
+    subject: x509.Name,
+    issuer: x509.Name,
+    public_key,
+    signing_key: ec.EllipticCurvePrivateKey,
+    days: int,
+    ca: bool,
+    usage: list | None,
+    sans: Sequence[str] = (),
+) -> x509.Certificate:
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(_now() - dt.timedelta(minutes=5))
+        .not_valid_after(_now() + dt.timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=0 if ca else None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+    )
     if ca:
-        builder = builder.add_extension(x509.KeyUsage(
-            digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
-            key_encipherment=False, data_encipherment=False, key_agreement=False,
-            encipher_only=False, decipher_only=False), critical=True)
+        builder = builder.add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
     else:
-        builder = builder.add_extension(x509.KeyUsage(
-            digital_signature=True, key_cert_sign=False, crl_sign=False, content_commitment=False,
-            key_encipherment=False, data_encipherment=False, key_agreement=True,
-            encipher_only=False, decipher_only=False), critical=True)
+        builder = builder.add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=False,
+                crl_sign=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         builder = builder.add_extension(x509.ExtendedKeyUsage(usage or []), critical=False)
-        builder = builder.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-            signing_key.public_key()), critical=False)
+        builder = builder.add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(signing_key.public_key()),
+            critical=False,
+        )
     if sans:
         builder = builder.add_extension(_san(sans), critical=False)
     return builder.sign(signing_key, hashes.SHA256())
@@ -111,11 +151,21 @@ def _issue(*, subject: x509.Name, issuer: x509.Name, public_key, signing_key: ec
 
 def _check_name(name: str, what: str) -> None:
     if not name or len(name) > 64 or not all(c.isalnum() or c in "-_." for c in name):
-        raise ConfigError(f"{what} '{name}' must be 1-64 characters of letters, digits, '-', '_' or '.'")
+        raise ConfigError(
+            f"{what} '{name}' must be 1-64 characters of letters, digits, '-', '_' or '.'"
+        )
 
 
-def init_pki(directory: Path, *, server_names: Sequence[str], clients: Sequence[str],
-             org: str = "privsplit", days: int = 365, ca_days: int = 3650, force: bool = False) -> Pki:
+def init_pki(
+    directory: Path,
+    *,
+    server_names: Sequence[str],
+    clients: Sequence[str],
+    org: str = "privsplit",
+    days: int = 365,
+    ca_days: int = 3650,
+    force: bool = False,
+) -> Pki:
     """Create ca.pem/ca.key, server.pem/server.key and client-NAME.pem/.key in ``directory``."""
     directory = Path(directory)
     if not server_names:
@@ -130,21 +180,38 @@ def init_pki(directory: Path, *, server_names: Sequence[str], clients: Sequence[
     targets += [directory / f"client-{c}.{ext}" for c in clients for ext in ("pem", "key")]
     existing = [str(p) for p in targets if p.exists()]
     if existing and not force:
-        raise ConfigError(f"refusing to overwrite existing files (pass --force): {', '.join(existing)}")
+        raise ConfigError(
+            f"refusing to overwrite existing files (pass --force): {', '.join(existing)}"
+        )
     directory.mkdir(parents=True, exist_ok=True)
 
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = _name(f"{org} private CA", org)
-    ca_cert = _issue(subject=ca_name, issuer=ca_name, public_key=ca_key.public_key(), signing_key=ca_key,
-                     days=ca_days, ca=True, usage=None)
+    ca_cert = _issue(
+        subject=ca_name,
+        issuer=ca_name,
+        public_key=ca_key.public_key(),
+        signing_key=ca_key,
+        days=ca_days,
+        ca=True,
+        usage=None,
+    )
     ca = CertPaths(cert=directory / "ca.pem", key=directory / "ca.key")
     _write_key(ca.key, ca_key)
     _write_cert(ca.cert, ca_cert)
 
     def leaf(cn: str, usage, sans: Sequence[str], stem: str) -> CertPaths:
         key = ec.generate_private_key(ec.SECP256R1())
-        cert = _issue(subject=_name(cn, org), issuer=ca_name, public_key=key.public_key(),
-                      signing_key=ca_key, days=days, ca=False, usage=usage, sans=sans)
+        cert = _issue(
+            subject=_name(cn, org),
+            issuer=ca_name,
+            public_key=key.public_key(),
+            signing_key=ca_key,
+            days=days,
+            ca=False,
+            usage=usage,
+            sans=sans,
+        )
         paths = CertPaths(cert=directory / f"{stem}.pem", key=directory / f"{stem}.key")
         _write_key(paths.key, key)
         _write_cert(paths.cert, cert)
@@ -176,7 +243,9 @@ def read_key(path: Path, what: str) -> bytes:
     except OSError as exc:
         raise ConfigError(f"{what}: cannot read {path} ({exc.strerror})") from None
     if mode & 0o077:
-        raise ConfigError(f"{what}: {path} is readable by group/others (mode {mode:o}); chmod 600 it")
+        raise ConfigError(
+            f"{what}: {path} is readable by group/others (mode {mode:o}); chmod 600 it"
+        )
     try:
         serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError):
@@ -185,7 +254,7 @@ def read_key(path: Path, what: str) -> bytes:
 
 
 def server_credentials(*, cert: Path, key: Path, client_ca: Path) -> grpc.ServerCredentials:
-    """mTLS: the server presents ``cert`` and requires a client certificate signed by ``client_ca``."""
+    """mTLS: the server presents ``cert``; clients need a certificate signed by ``client_ca``."""
     return grpc.ssl_server_credentials(
         [(read_key(key, "tls_key"), read_cert(cert, "tls_cert"))],
         root_certificates=read_cert(client_ca, "tls_client_ca"),
@@ -193,7 +262,9 @@ def server_credentials(*, cert: Path, key: Path, client_ca: Path) -> grpc.Server
     )
 
 
-def channel_credentials(*, ca: Path, cert: Path | None = None, key: Path | None = None) -> grpc.ChannelCredentials:
+def channel_credentials(
+    *, ca: Path, cert: Path | None = None, key: Path | None = None
+) -> grpc.ChannelCredentials:
     """The client verifies the server against ``ca`` and presents ``cert``/``key`` when given."""
     if (cert is None) != (key is None):
         raise ConfigError("cloud_tls_cert and cloud_tls_key must be given together")

@@ -2,7 +2,7 @@
 token) vs. the same requests sent directly to the same OpenAI-compatible backend, in the
 same run, alternating rounds; then the memory cost of idle open streams.
 
-    .venv/bin/python bench/cloud/gateway_bench.py --streams 64 --requests-per-stream 2 --max-tokens 4
+    .venv/bin/python bench/cloud/gateway_bench.py --streams 64 --requests-per-stream 2 --rounds 3
 
 By default it starts `python -m llama_cpp.server` with the SmolLM2 test model on loopback and
 `privsplit cloud serve --backend openai` in front of it (separate processes). The idle-stream
@@ -30,7 +30,6 @@ from pathlib import Path
 import grpc
 import httpx
 import yaml
-
 from privsplit.cloud.auth import hash_token
 from privsplit.shared.models import ModelStore
 from privsplit.shared.proto import CloudInferenceStub, cloud, pb
@@ -89,8 +88,15 @@ class Sample:
 
 
 async def direct_one(client: httpx.AsyncClient, model: str, max_tokens: int, out: Sample) -> None:
-    body = {"model": model, "stream": True, "max_tokens": max_tokens, "temperature": 0.0, "top_p": 1.0,
-            "stream_options": {"include_usage": True}, "messages": [{"role": "user", "content": PROMPT}]}
+    body = {
+        "model": model,
+        "stream": True,
+        "max_tokens": max_tokens,
+        "temperature": 0.0,
+        "top_p": 1.0,
+        "stream_options": {"include_usage": True},
+        "messages": [{"role": "user", "content": PROMPT}],
+    }
     start = time.perf_counter()
     first = None
     try:
@@ -112,12 +118,16 @@ async def direct_one(client: httpx.AsyncClient, model: str, max_tokens: int, out
 
 
 async def gateway_one(stub: CloudInferenceStub, max_tokens: int, out: Sample) -> None:
-    req = cloud.CompleteRequest(messages=[pb.ChatMessage(role=pb.ROLE_USER, content=PROMPT)],
-                                params=pb.GenerationParams(max_tokens=max_tokens, temperature=0.0))
+    req = cloud.CompleteRequest(
+        messages=[pb.ChatMessage(role=pb.ROLE_USER, content=PROMPT)],
+        params=pb.GenerationParams(max_tokens=max_tokens, temperature=0.0),
+    )
     start = time.perf_counter()
     first = None
     try:
-        async for chunk in stub.Complete(req, metadata=(("authorization", f"Bearer {TOKEN}"),), timeout=600):
+        async for chunk in stub.Complete(
+            req, metadata=(("authorization", f"Bearer {TOKEN}"),), timeout=600
+        ):
             if chunk.text:
                 first = first or time.perf_counter()
             if chunk.HasField("usage"):
@@ -142,19 +152,33 @@ async def run_load(one, streams: int, per_stream: int, out: Sample) -> None:
 def pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000 if len(values) > 1 else values[0] * 1000
+    return (
+        statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000
+        if len(values) > 1
+        else values[0] * 1000
+    )
+
+
+def rate(s: Sample) -> float:
+    return len(s.latency) / s.wall
 
 
 def row(name: str, s: Sample) -> str:
     n = len(s.latency)
-    return (f"| {name:<8} | {n:>5} | {s.errors:>6} | {n / s.wall:>8.2f} | {s.tokens / s.wall:>7.1f} | "
-            f"{pct(s.latency, 50):>8.1f} | {pct(s.latency, 95):>8.1f} | {pct(s.latency, 99):>8.1f} | "
-            f"{pct(s.ttft, 50):>8.1f} | {pct(s.ttft, 95):>8.1f} |")
+    return (
+        f"| {name:<8} | {n:>5} | {s.errors:>6} | {n / s.wall:>8.2f} | {s.tokens / s.wall:>7.1f} | "
+        f"{pct(s.latency, 50):>8.1f} | {pct(s.latency, 95):>8.1f} | {pct(s.latency, 99):>8.1f} | "
+        f"{pct(s.ttft, 50):>8.1f} | {pct(s.ttft, 95):>8.1f} |"
+    )
 
 
-async def idle_streams(stub: CloudInferenceStub, gateway_pid: int, backend: subprocess.Popen, n: int) -> tuple[int, int]:
-    req = cloud.CompleteRequest(messages=[pb.ChatMessage(role=pb.ROLE_USER, content=PROMPT)],
-                                params=pb.GenerationParams(max_tokens=1))
+async def idle_streams(
+    stub: CloudInferenceStub, gateway_pid: int, backend: subprocess.Popen, n: int
+) -> tuple[int, int]:
+    req = cloud.CompleteRequest(
+        messages=[pb.ChatMessage(role=pb.ROLE_USER, content=PROMPT)],
+        params=pb.GenerationParams(max_tokens=1),
+    )
     md = (("authorization", f"Bearer {TOKEN}"),)
     backend.send_signal(signal.SIGSTOP)  # every request the gateway forwards now hangs, silent
     try:
@@ -163,7 +187,7 @@ async def idle_streams(stub: CloudInferenceStub, gateway_pid: int, backend: subp
         calls = [stub.Complete(req, metadata=md, timeout=600) for _ in range(n)]
         waits = [asyncio.ensure_future(c.initial_metadata()) for c in calls]
         await asyncio.gather(*waits)  # the gateway has accepted every stream
-        await asyncio.sleep(2.0)      # and forwarded each to the (frozen) backend
+        await asyncio.sleep(2.0)  # and forwarded each to the (frozen) backend
         after = rss_kib(gateway_pid)
         for c in calls:
             c.cancel()
@@ -172,13 +196,27 @@ async def idle_streams(stub: CloudInferenceStub, gateway_pid: int, backend: subp
     return before, after
 
 
-async def main_async(args: argparse.Namespace, gw_port: int, gw_pid: int, pki, base_url: str, model: str,
-                     backend: subprocess.Popen | None) -> None:
-    creds = grpc.ssl_channel_credentials(pki.ca.cert.read_bytes(), pki.clients["bench"].key.read_bytes(),
-                                         pki.clients["bench"].cert.read_bytes())
-    limits = httpx.Limits(max_connections=args.streams * 2, max_keepalive_connections=args.streams * 2)
-    async with grpc.aio.secure_channel(f"localhost:{gw_port}", creds) as channel, \
-            httpx.AsyncClient(base_url=base_url, limits=limits, timeout=600) as http:
+async def main_async(
+    args: argparse.Namespace,
+    gw_port: int,
+    gw_pid: int,
+    pki,
+    base_url: str,
+    model: str,
+    backend: subprocess.Popen | None,
+) -> None:
+    creds = grpc.ssl_channel_credentials(
+        pki.ca.cert.read_bytes(),
+        pki.clients["bench"].key.read_bytes(),
+        pki.clients["bench"].cert.read_bytes(),
+    )
+    limits = httpx.Limits(
+        max_connections=args.streams * 2, max_keepalive_connections=args.streams * 2
+    )
+    async with (
+        grpc.aio.secure_channel(f"localhost:{gw_port}", creds) as channel,
+        httpx.AsyncClient(base_url=base_url, limits=limits, timeout=600) as http,
+    ):
         stub = CloudInferenceStub(channel)
         warm_d, warm_g = Sample(), Sample()
         await run_load(lambda o: direct_one(http, model, args.max_tokens, o), 4, 2, warm_d)
@@ -186,30 +224,50 @@ async def main_async(args: argparse.Namespace, gw_port: int, gw_pid: int, pki, b
         levels = [(args.streams, args.requests_per_stream)]
         if args.single_stream_requests:
             levels.insert(0, (1, args.single_stream_requests))
-        print(f"\nbackend: {args.backend_desc}; gateway: privsplit cloud serve --backend openai, mTLS + token, "
-              f"separate process; max_tokens={args.max_tokens}; rounds={args.rounds} (direct and gateway alternate)")
+        print(
+            f"\nbackend: {args.backend_desc}; "
+            "gateway: privsplit cloud serve --backend openai, mTLS + token, "
+            f"separate process; max_tokens={args.max_tokens}; rounds={args.rounds} "
+            "(direct and gateway alternate)"
+        )
         for streams, per_stream in levels:
             direct, gateway = Sample(), Sample()
             for _ in range(args.rounds):
-                await run_load(lambda o: direct_one(http, model, args.max_tokens, o), streams, per_stream, direct)
-                await run_load(lambda o: gateway_one(stub, args.max_tokens, o), streams, per_stream, gateway)
+                await run_load(
+                    lambda o: direct_one(http, model, args.max_tokens, o),
+                    streams,
+                    per_stream,
+                    direct,
+                )
+                await run_load(
+                    lambda o: gateway_one(stub, args.max_tokens, o), streams, per_stream, gateway
+                )
             print(f"\n{streams} concurrent stream(s), {per_stream} request(s) each per round")
-            print("| path     |  reqs | errors |    req/s |   tok/s |  p50 ms  |  p95 ms  |  p99 ms  "
-                  "| TTFT p50 | TTFT p95 |")
-            print("|----------|-------|--------|----------|---------|----------|----------|----------"
-                  "|----------|----------|")
+            print(
+                "| path     |  reqs | errors |    req/s |   tok/s |  p50 ms  |  p95 ms  |  p99 ms  "
+                "| TTFT p50 | TTFT p95 |"
+            )
+            print(
+                "|----------|-------|--------|----------|---------|----------|----------|----------"
+                "|----------|----------|"
+            )
             print(row("direct", direct))
             print(row("gateway", gateway))
             p50 = pct(gateway.latency, 50) / pct(direct.latency, 50)
-            print(f"gateway/direct p50 latency ratio: {p50:.3f} ({(p50 - 1) * 100:+.1f}%); "
-                  f"TTFT p50 difference: {pct(gateway.ttft, 50) - pct(direct.ttft, 50):+.1f} ms; "
-                  f"throughput ratio: {(len(gateway.latency) / gateway.wall) / (len(direct.latency) / direct.wall):.3f}; "
-                  f"errors: direct {direct.errors}, gateway {gateway.errors}")
+            print(
+                f"gateway/direct p50 latency ratio: {p50:.3f} ({(p50 - 1) * 100:+.1f}%); "
+                f"TTFT p50 difference: {pct(gateway.ttft, 50) - pct(direct.ttft, 50):+.1f} ms; "
+                f"throughput ratio: {rate(gateway) / rate(direct):.3f}; "
+                f"errors: direct {direct.errors}, gateway {gateway.errors}"
+            )
         if backend is not None and args.idle_streams:
             before, after = await idle_streams(stub, gw_pid, backend, args.idle_streams)
-            print(f"\nidle open streams: {args.idle_streams}; gateway RSS {before} KiB -> {after} KiB; "
-                  f"{(after - before) / args.idle_streams:.1f} KiB per idle open stream "
-                  f"(incl. its pooled HTTP connection to the backend)")
+            print(
+                f"\nidle open streams: {args.idle_streams}; "
+                f"gateway RSS {before} KiB -> {after} KiB; "
+                f"{(after - before) / args.idle_streams:.1f} KiB per idle open stream "
+                f"(incl. its pooled HTTP connection to the backend)"
+            )
 
 
 def main() -> None:
@@ -218,12 +276,20 @@ def main() -> None:
     ap.add_argument("--requests-per-stream", type=int, default=1)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--max-tokens", type=int, default=4)
-    ap.add_argument("--model", default="smollm2-135m-instruct-q4_1", help="registered GGUF for llama_cpp.server")
-    ap.add_argument("--base-url", default="", help="use this OpenAI-compatible server instead of starting one")
+    ap.add_argument(
+        "--model", default="smollm2-135m-instruct-q4_1", help="registered GGUF for llama_cpp.server"
+    )
+    ap.add_argument(
+        "--base-url", default="", help="use this OpenAI-compatible server instead of starting one"
+    )
     ap.add_argument("--backend-threads", type=int, default=1)
     ap.add_argument("--idle-streams", type=int, default=500)
-    ap.add_argument("--single-stream-requests", type=int, default=20,
-                    help="also compare one stream at a time (per-request overhead without queueing); 0 skips")
+    ap.add_argument(
+        "--single-stream-requests",
+        type=int,
+        default=20,
+        help="also compare one stream at a time (per-request overhead without queueing); 0 skips",
+    )
     args = ap.parse_args()
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
     tmp = Path(tempfile.mkdtemp(prefix="privsplit-bench-"))
@@ -236,28 +302,78 @@ def main() -> None:
             path = ModelStore(root=PrivsplitSettings().models_dir).path(args.model)
             port = free_port()
             backend = subprocess.Popen(
-                [sys.executable, "-m", "llama_cpp.server", "--model", str(path), "--model_alias", "bench",
-                 "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "1024", "--n_threads",
-                 str(args.backend_threads), "--verbose", "False", "--interrupt_requests", "False"],
-                stdout=(tmp / "llama.log").open("w"), stderr=subprocess.STDOUT, env=env)
+                [
+                    sys.executable,
+                    "-m",
+                    "llama_cpp.server",
+                    "--model",
+                    str(path),
+                    "--model_alias",
+                    "bench",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--n_ctx",
+                    "1024",
+                    "--n_threads",
+                    str(args.backend_threads),
+                    "--verbose",
+                    "False",
+                    "--interrupt_requests",
+                    "False",
+                ],
+                stdout=(tmp / "llama.log").open("w"),
+                stderr=subprocess.STDOUT,
+                env=env,
+            )
             procs.append(backend)
             base_url = f"http://127.0.0.1:{port}/v1"
             wait_http(base_url + "/models", backend)
-            args.backend_desc = (f"llama-cpp-python 0.3.36 llama_cpp.server, {args.model} "
-                                 f"(n_threads={args.backend_threads}), loopback")
+            args.backend_desc = (
+                f"llama-cpp-python 0.3.36 llama_cpp.server, {args.model} "
+                f"(n_threads={args.backend_threads}), loopback"
+            )
         model = json.loads(urllib.request.urlopen(base_url + "/models").read())["data"][0]["id"]
         pki = init_pki(tmp / "pki", server_names=["localhost"], clients=["bench"])
-        config = {"backend": "openai", "port": 0, "host": "127.0.0.1", "log_level": "WARNING",
-                  "openai": {"base_url": base_url, "model": model, "max_connections": 1024},
-                  "tls_cert": str(pki.server.cert), "tls_key": str(pki.server.key),
-                  "tls_client_ca": str(pki.ca.cert), "max_queue": 4096,
-                  "tenants": [{"name": "bench", "token_sha256": hash_token(TOKEN), "rate_per_second": 1e6,
-                               "burst": 100000, "max_streams": 100000}]}
+        config = {
+            "backend": "openai",
+            "port": 0,
+            "host": "127.0.0.1",
+            "log_level": "WARNING",
+            "openai": {"base_url": base_url, "model": model, "max_connections": 1024},
+            "tls_cert": str(pki.server.cert),
+            "tls_key": str(pki.server.key),
+            "tls_client_ca": str(pki.ca.cert),
+            "max_queue": 4096,
+            "tenants": [
+                {
+                    "name": "bench",
+                    "token_sha256": hash_token(TOKEN),
+                    "rate_per_second": 1e6,
+                    "burst": 100000,
+                    "max_streams": 100000,
+                }
+            ],
+        }
         (tmp / "cloud.yaml").write_text(yaml.safe_dump(config))
         log = tmp / "gateway.log"
-        gw = subprocess.Popen([sys.executable, "-m", "privsplit.cli.main", "cloud", "serve", "--config",
-                               str(tmp / "cloud.yaml"), "--port", "0"], stdout=log.open("w"),
-                              stderr=subprocess.STDOUT, env={**env, "PRIVSPLIT_CLOUD_LOG_LEVEL": "INFO"})
+        gw = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "privsplit.cli.main",
+                "cloud",
+                "serve",
+                "--config",
+                str(tmp / "cloud.yaml"),
+                "--port",
+                "0",
+            ],
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            env={**env, "PRIVSPLIT_CLOUD_LOG_LEVEL": "INFO"},
+        )
         procs.append(gw)
         gw_port = int(wait_log(log, "cloud_listening", gw)["port"])
         asyncio.run(main_async(args, gw_port, gw.pid, pki, base_url, model, backend))

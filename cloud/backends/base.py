@@ -22,7 +22,7 @@ class Backend(abc.ABC):
 
     @classmethod
     @abc.abstractmethod
-    def from_settings(cls, settings: Any) -> "Backend":
+    def from_settings(cls, settings: Any) -> Backend:
         """Build from ``CloudSettings`` (each backend reads its own fields/section)."""
 
     @abc.abstractmethod
@@ -47,13 +47,15 @@ class Backend(abc.ABC):
         """[{"name", "context_length", "is_default"}]"""
 
     @abc.abstractmethod
-    def complete(self, request: CompletionRequest, *, deadline: float | None = None) -> AsyncIterator[Chunk]:
+    def complete(
+        self, request: CompletionRequest, *, deadline: float | None = None
+    ) -> AsyncIterator[Chunk]:
         """Stream the completion; the last chunk carries finish_reason and usage.
 
         ``deadline`` is an absolute ``time.monotonic()`` value; past it the backend stops.
         """
 
-    async def __aenter__(self) -> "Backend":
+    async def __aenter__(self) -> Backend:
         await self.start()
         return self
 
@@ -71,9 +73,10 @@ def register(cls: type[Backend]) -> type[Backend]:
 
 def _load_builtin() -> None:
     # importing registers; each module sets is_available from its own imports
-    from privsplit.cloud.backends import llamacpp  # noqa: F401
-
-    from privsplit.cloud.backends import openai_compat  # noqa: F401
+    from privsplit.cloud.backends import (
+        llamacpp,  # noqa: F401
+        openai_compat,  # noqa: F401
+    )
 
 
 def available_backends() -> dict[str, type[Backend]]:
@@ -85,7 +88,9 @@ def backend_class(name: str) -> type[Backend]:
     """The class registered as ``name``; refuses an unknown or unavailable one clearly."""
     _load_builtin()
     if name not in _REGISTRY:
-        raise ConfigError(f"unknown backend '{name}'; valid backends: {', '.join(sorted(_REGISTRY))}")
+        raise ConfigError(
+            f"unknown backend '{name}'; valid backends: {', '.join(sorted(_REGISTRY))}"
+        )
     cls = _REGISTRY[name]
     if not cls.is_available:
         raise ConfigError(f"backend '{name}' cannot run here: {cls.unavailable_reason}")

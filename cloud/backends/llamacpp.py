@@ -29,7 +29,10 @@ try:
     _AVAILABLE, _WHY = True, ""
 except ImportError as exc:  # cloud-only install without the llamacpp extra
     llama_cpp = None  # type: ignore[assignment]
-    _AVAILABLE, _WHY = False, f"llama-cpp-python is not installed ({exc}); pip install 'privsplit[llamacpp]'"
+    _AVAILABLE, _WHY = (
+        False,
+        f"llama-cpp-python is not installed ({exc}); pip install 'privsplit[llamacpp]'",
+    )
 
 _DONE = object()
 
@@ -40,8 +43,17 @@ class LlamaCppBackend(Backend):
     is_available = _AVAILABLE
     unavailable_reason = _WHY
 
-    def __init__(self, *, model_path: Path, model_name: str, n_ctx: int = 4096, n_threads: int | None = None,
-                 instances: int = 1, max_queue: int = 64, chat_format: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        model_path: Path,
+        model_name: str,
+        n_ctx: int = 4096,
+        n_threads: int | None = None,
+        instances: int = 1,
+        max_queue: int = 64,
+        chat_format: str | None = None,
+    ) -> None:
         self.model_path = Path(model_path)
         self.model_name = model_name
         self.n_ctx = n_ctx
@@ -54,14 +66,20 @@ class LlamaCppBackend(Backend):
         self._all: list[Any] = []
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "LlamaCppBackend":
+    def from_settings(cls, settings: Any) -> LlamaCppBackend:
         model = settings.model
         if Path(model).suffix == ".gguf" and Path(model).is_file():
             path, name = Path(model), Path(model).stem
         else:  # a registered name: resolved in the store and verified by sha256
             path, name = ModelStore(root=settings.models_dir).path(model), model
-        return cls(model_path=path, model_name=name, n_ctx=settings.n_ctx, n_threads=settings.n_threads,
-                   instances=settings.instances, max_queue=settings.max_queue)
+        return cls(
+            model_path=path,
+            model_name=name,
+            n_ctx=settings.n_ctx,
+            n_threads=settings.n_threads,
+            instances=settings.instances,
+            max_queue=settings.max_queue,
+        )
 
     @property
     def queue_depth(self) -> int:
@@ -73,11 +91,18 @@ class LlamaCppBackend(Backend):
             llm = await asyncio.to_thread(self._load)
             self._all.append(llm)
             self._free.put_nowait(llm)
-        log.info("backend_started", backend=self.name, model=self.model_name, instances=self.instances)
+        log.info(
+            "backend_started", backend=self.name, model=self.model_name, instances=self.instances
+        )
 
     def _load(self) -> Any:
-        return llama_cpp.Llama(model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=self.n_threads,
-                               chat_format=self.chat_format, verbose=False)
+        return llama_cpp.Llama(
+            model_path=str(self.model_path),
+            n_ctx=self.n_ctx,
+            n_threads=self.n_threads,
+            chat_format=self.chat_format,
+            verbose=False,
+        )
 
     async def close(self) -> None:
         for llm in self._all:
@@ -87,7 +112,9 @@ class LlamaCppBackend(Backend):
     def models(self) -> list[dict[str, Any]]:
         return [{"name": self.model_name, "context_length": self.n_ctx, "is_default": True}]
 
-    async def complete(self, request: CompletionRequest, *, deadline: float | None = None) -> AsyncIterator[Chunk]:
+    async def complete(
+        self, request: CompletionRequest, *, deadline: float | None = None
+    ) -> AsyncIterator[Chunk]:
         assert self._free is not None, "backend not started"
         if self._waiting >= self.max_queue:
             raise Busy("model queue is full; retry later")
@@ -96,7 +123,9 @@ class LlamaCppBackend(Backend):
             timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
             llm = await asyncio.wait_for(self._free.get(), timeout)
         except TimeoutError:
-            raise DeadlineExceeded("deadline passed while waiting for a free model instance") from None
+            raise DeadlineExceeded(
+                "deadline passed while waiting for a free model instance"
+            ) from None
         finally:
             self._waiting -= 1
         try:
@@ -105,7 +134,9 @@ class LlamaCppBackend(Backend):
         finally:
             self._free.put_nowait(llm)
 
-    async def _generate(self, llm: Any, request: CompletionRequest, deadline: float | None) -> AsyncIterator[Chunk]:
+    async def _generate(
+        self, llm: Any, request: CompletionRequest, deadline: float | None
+    ) -> AsyncIterator[Chunk]:
         loop = asyncio.get_running_loop()
         out: asyncio.Queue[Any] = asyncio.Queue()
         cancel = threading.Event()
@@ -115,8 +146,12 @@ class LlamaCppBackend(Backend):
             try:
                 stream = llm.create_chat_completion(
                     messages=[{"role": m.role, "content": m.content} for m in request.messages],
-                    max_tokens=p.max_tokens, temperature=p.temperature, top_p=p.top_p,
-                    stop=list(p.stop) or None, seed=p.seed or None, stream=True,
+                    max_tokens=p.max_tokens,
+                    temperature=p.temperature,
+                    top_p=p.top_p,
+                    stop=list(p.stop) or None,
+                    seed=p.seed or None,
+                    stream=True,
                 )
                 completion_tokens = 0
                 finish = None
@@ -140,14 +175,19 @@ class LlamaCppBackend(Backend):
             while True:
                 item = await out.get()
                 if isinstance(item, Exception):
-                    log.error("backend_generation_failed", backend=self.name, error=type(item).__name__)
+                    log.error(
+                        "backend_generation_failed", backend=self.name, error=type(item).__name__
+                    )
                     raise BackendError("model backend failed while generating")
                 if isinstance(item, tuple) and item and item[0] == "__end__":
                     _, finish, n = item
                     if finish == "deadline":
                         raise DeadlineExceeded("deadline passed during generation")
-                    yield Chunk(text="", finish_reason="length" if finish == "length" else "stop",
-                                usage=Usage(prompt_tokens=prompt_tokens, completion_tokens=n))
+                    yield Chunk(
+                        text="",
+                        finish_reason="length" if finish == "length" else "stop",
+                        usage=Usage(prompt_tokens=prompt_tokens, completion_tokens=n),
+                    )
                     return
                 yield Chunk(text=item)
         finally:

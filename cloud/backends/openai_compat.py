@@ -18,7 +18,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from privsplit.cloud.backends.base import Backend, register
-from privsplit.shared.errors import BackendError, Busy, ConfigError, DeadlineExceeded, InvalidRequest
+from privsplit.shared.errors import (
+    BackendError,
+    Busy,
+    ConfigError,
+    DeadlineExceeded,
+    InvalidRequest,
+)
 from privsplit.shared.logging import get_logger
 from privsplit.shared.types import Chunk, CompletionRequest, Usage
 
@@ -47,9 +53,18 @@ class OpenAICompatBackend(Backend):
     is_available = _AVAILABLE
     unavailable_reason = _WHY
 
-    def __init__(self, *, base_url: str, model: str = "", api_key: str | None = None, context_length: int = 0,
-                 connect_timeout: float = 5.0, read_timeout: float = 120.0, max_connections: int = 256,
-                 connect_retries: int = 2) -> None:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        model: str = "",
+        api_key: str | None = None,
+        context_length: int = 0,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 120.0,
+        max_connections: int = 256,
+        connect_retries: int = 2,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.api_key = api_key
@@ -62,16 +77,23 @@ class OpenAICompatBackend(Backend):
         self._waiting = 0
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "OpenAICompatBackend":
+    def from_settings(cls, settings: Any) -> OpenAICompatBackend:
         s = settings.openai
         key = None
         if s.api_key_env:
             key = os.environ.get(s.api_key_env)
             if not key:
                 raise ConfigError(f"openai.api_key_env names {s.api_key_env}, which is not set")
-        return cls(base_url=s.base_url, model=s.model, api_key=key, context_length=s.context_length,
-                   connect_timeout=s.connect_timeout, read_timeout=s.read_timeout,
-                   max_connections=s.max_connections, connect_retries=s.connect_retries)
+        return cls(
+            base_url=s.base_url,
+            model=s.model,
+            api_key=key,
+            context_length=s.context_length,
+            connect_timeout=s.connect_timeout,
+            read_timeout=s.read_timeout,
+            max_connections=s.max_connections,
+            connect_retries=s.connect_retries,
+        )
 
     @property
     def queue_depth(self) -> int:
@@ -80,10 +102,13 @@ class OpenAICompatBackend(Backend):
     async def start(self) -> None:
         headers = {"authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         self._client = httpx.AsyncClient(
-            base_url=self.base_url, headers=headers,
-            limits=httpx.Limits(max_connections=self.max_connections,
-                                max_keepalive_connections=self.max_connections),
-            timeout=httpx.Timeout(self.read_timeout, connect=self.connect_timeout))
+            base_url=self.base_url,
+            headers=headers,
+            limits=httpx.Limits(
+                max_connections=self.max_connections, max_keepalive_connections=self.max_connections
+            ),
+            timeout=httpx.Timeout(self.read_timeout, connect=self.connect_timeout),
+        )
         if not self.model:
             self.model = await self._discover_model()
         log.info("backend_started", backend=self.name, model=self.model)
@@ -95,8 +120,10 @@ class OpenAICompatBackend(Backend):
             data = reply.json()["data"]
             return str(data[0]["id"])
         except Exception as exc:
-            raise ConfigError(f"openai.model is empty and {self.base_url}/models did not name a model "
-                              f"({type(exc).__name__}); set openai.model") from None
+            raise ConfigError(
+                f"openai.model is empty and {self.base_url}/models did not name a model "
+                f"({type(exc).__name__}); set openai.model"
+            ) from None
 
     async def close(self) -> None:
         if self._client is not None:
@@ -109,9 +136,13 @@ class OpenAICompatBackend(Backend):
     def _body(self, request: CompletionRequest) -> dict[str, Any]:
         p = request.params
         body: dict[str, Any] = {
-            "model": self.model, "stream": True, "stream_options": {"include_usage": True},
+            "model": self.model,
+            "stream": True,
+            "stream_options": {"include_usage": True},
             "messages": [{"role": m.role, "content": m.content} for m in request.messages],
-            "max_tokens": p.max_tokens, "temperature": p.temperature, "top_p": p.top_p,
+            "max_tokens": p.max_tokens,
+            "temperature": p.temperature,
+            "top_p": p.top_p,
         }
         if p.stop:
             body["stop"] = list(p.stop)
@@ -126,20 +157,30 @@ class OpenAICompatBackend(Backend):
             remaining = None if deadline is None else deadline - time.monotonic()
             if remaining is not None and remaining <= 0:
                 raise DeadlineExceeded("deadline passed before the model backend answered")
-            timeout = httpx.Timeout(min(self.read_timeout, remaining) if remaining else self.read_timeout,
-                                    connect=min(self.connect_timeout, remaining or self.connect_timeout))
-            req = self._client.build_request("POST", "/chat/completions", json=body, timeout=timeout)
+            timeout = httpx.Timeout(
+                min(self.read_timeout, remaining) if remaining else self.read_timeout,
+                connect=min(self.connect_timeout, remaining or self.connect_timeout),
+            )
+            req = self._client.build_request(
+                "POST", "/chat/completions", json=body, timeout=timeout
+            )
             try:
                 return await self._client.send(req, stream=True)
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 if attempt >= self.connect_retries:
-                    log.warning("backend_connect_failed", backend=self.name, attempts=attempt + 1,
-                                error=type(exc).__name__)
+                    log.warning(
+                        "backend_connect_failed",
+                        backend=self.name,
+                        attempts=attempt + 1,
+                        error=type(exc).__name__,
+                    )
                     raise BackendError("model backend is unreachable") from None
                 attempt += 1
-                await asyncio.sleep(min(0.1 * 2 ** attempt, 2.0))
+                await asyncio.sleep(min(0.1 * 2**attempt, 2.0))
 
-    async def complete(self, request: CompletionRequest, *, deadline: float | None = None) -> AsyncIterator[Chunk]:
+    async def complete(
+        self, request: CompletionRequest, *, deadline: float | None = None
+    ) -> AsyncIterator[Chunk]:
         assert self._client is not None, "backend not started"
         self._waiting += 1
         waiting = True
@@ -154,19 +195,27 @@ class OpenAICompatBackend(Backend):
                         self._waiting -= 1
                         waiting = False
                     if deadline is not None and time.monotonic() > deadline:
-                        raise DeadlineExceeded("deadline passed while the model backend was generating")
+                        raise DeadlineExceeded(
+                            "deadline passed while the model backend was generating"
+                        )
                     if not line.startswith("data:"):
                         continue
                     data = line[5:].strip()
                     if data == "[DONE]":
                         fr = "length" if finish == "length" else "stop"
-                        yield Chunk(text="", finish_reason=fr, usage=usage or Usage(completion_tokens=completion_tokens))
+                        yield Chunk(
+                            text="",
+                            finish_reason=fr,
+                            usage=usage or Usage(completion_tokens=completion_tokens),
+                        )
                         return
                     event = _parse(data)
                     if event.get("usage"):
                         u = event["usage"]
-                        usage = Usage(prompt_tokens=int(u.get("prompt_tokens") or 0),
-                                      completion_tokens=int(u.get("completion_tokens") or 0))
+                        usage = Usage(
+                            prompt_tokens=int(u.get("prompt_tokens") or 0),
+                            completion_tokens=int(u.get("completion_tokens") or 0),
+                        )
                     for choice in event.get("choices") or ():
                         text = (choice.get("delta") or {}).get("content") or ""
                         finish = choice.get("finish_reason") or finish
@@ -178,7 +227,9 @@ class OpenAICompatBackend(Backend):
                 await response.aclose()
         except httpx.TimeoutException:
             if deadline is not None and time.monotonic() >= deadline - 0.01:
-                raise DeadlineExceeded("deadline passed while the model backend was generating") from None
+                raise DeadlineExceeded(
+                    "deadline passed while the model backend was generating"
+                ) from None
             raise BackendError("model backend timed out") from None
         except httpx.HTTPError as exc:  # connection reset, protocol error: the backend went away
             log.warning("backend_stream_failed", backend=self.name, error=type(exc).__name__)

@@ -17,7 +17,6 @@ from typing import Any
 
 import grpc
 import pytest
-
 from privsplit.cloud.auth import hash_token
 from privsplit.cloud.server import RunningServer, start_server
 from privsplit.cloud.settings import CloudSettings
@@ -51,15 +50,37 @@ class ModelServer:
             self.proc.wait(10)
 
 
-def start_model_server(model_path: Path, log_path: Path, port: int | None = None,
-                       timeout: float = 90) -> ModelServer:
+def start_model_server(
+    model_path: Path, log_path: Path, port: int | None = None, timeout: float = 90
+) -> ModelServer:
     """llama-cpp-python's own OpenAI-compatible server, one thread, small context."""
     port = port or free_port()
     log = log_path.open("a")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path), "--model_alias", "smol",
-         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "1024", "--n_threads", "1",
-         "--verbose", "False", "--interrupt_requests", "False"], stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(model_path),
+            "--model_alias",
+            "smol",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "1024",
+            "--n_threads",
+            "1",
+            "--verbose",
+            "False",
+            "--interrupt_requests",
+            "False",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -74,7 +95,9 @@ def start_model_server(model_path: Path, log_path: Path, port: int | None = None
 
 
 @pytest.fixture(scope="session")
-def model_server(test_model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModelServer]:
+def model_server(
+    test_model_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ModelServer]:
     server = start_model_server(test_model_path, tmp_path_factory.mktemp("llama") / "server.log")
     yield server
     server.proc.terminate()
@@ -83,34 +106,54 @@ def model_server(test_model_path: Path, tmp_path_factory: pytest.TempPathFactory
 
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    return init_pki(tmp_path_factory.mktemp("pki"), server_names=["localhost", "127.0.0.1"],
-                    clients=["edge", "other"])
+    return init_pki(
+        tmp_path_factory.mktemp("pki"),
+        server_names=["localhost", "127.0.0.1"],
+        clients=["edge", "other"],
+    )
 
 
 @pytest.fixture(scope="session")
 def rogue_pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     """A second, unrelated CA with the same names: nothing it signs may be accepted."""
-    return init_pki(tmp_path_factory.mktemp("rogue"), server_names=["localhost", "127.0.0.1"], clients=["edge"])
+    return init_pki(
+        tmp_path_factory.mktemp("rogue"), server_names=["localhost", "127.0.0.1"], clients=["edge"]
+    )
 
 
 def tenants(**overrides: Any) -> list[dict[str, Any]]:
     acme = {"name": "acme", "token_sha256": hash_token(TOKEN), **overrides}
-    bound = {"name": "bound", "token_sha256": hash_token(OTHER_TOKEN), "client_names": ["other"],
-             "models": ["some-other-model"]}
+    bound = {
+        "name": "bound",
+        "token_sha256": hash_token(OTHER_TOKEN),
+        "client_names": ["other"],
+        "models": ["some-other-model"],
+    }
     return [acme, bound]
 
 
 def tls_settings(pki: Pki, model_server: ModelServer, **overrides: Any) -> CloudSettings:
-    base: dict[str, Any] = dict(port=0, backend="openai", openai={"base_url": model_server.base_url},
-                                tls_cert=pki.server.cert, tls_key=pki.server.key, tls_client_ca=pki.ca.cert,
-                                tenants=tenants())
+    base: dict[str, Any] = dict(
+        port=0,
+        backend="openai",
+        openai={"base_url": model_server.base_url},
+        tls_cert=pki.server.cert,
+        tls_key=pki.server.key,
+        tls_client_ca=pki.ca.cert,
+        tenants=tenants(),
+    )
     base.update(overrides)
     return CloudSettings.load(None, **base)
 
 
 def plain_settings(model_server: ModelServer, **overrides: Any) -> CloudSettings:
-    base: dict[str, Any] = dict(port=0, backend="openai", insecure=True,
-                                openai={"base_url": model_server.base_url}, tenants=tenants())
+    base: dict[str, Any] = dict(
+        port=0,
+        backend="openai",
+        insecure=True,
+        openai={"base_url": model_server.base_url},
+        tenants=tenants(),
+    )
     base.update(overrides)
     return CloudSettings.load(None, **base)
 
@@ -124,13 +167,15 @@ async def running(settings: CloudSettings) -> AsyncIterator[RunningServer]:
         await server.stop(0)
 
 
-def mtls_channel(port: int, pki: Pki, client: str = "edge", *, ca: Path | None = None,
-                 with_cert: bool = True) -> grpc.aio.Channel:
+def mtls_channel(
+    port: int, pki: Pki, client: str = "edge", *, ca: Path | None = None, with_cert: bool = True
+) -> grpc.aio.Channel:
     cert = pki.clients[client]
     creds = grpc.ssl_channel_credentials(
         root_certificates=(ca or pki.ca.cert).read_bytes(),
         private_key=cert.key.read_bytes() if with_cert else None,
-        certificate_chain=cert.cert.read_bytes() if with_cert else None)
+        certificate_chain=cert.cert.read_bytes() if with_cert else None,
+    )
     return grpc.aio.secure_channel(f"localhost:{port}", creds)
 
 
@@ -139,8 +184,11 @@ def bearer(token: str = TOKEN) -> tuple[tuple[str, str], ...]:
 
 
 def request(content: str = "Say hello.", max_tokens: int = 4, **kw: Any) -> Any:
-    return cloud.CompleteRequest(messages=[pb.ChatMessage(role=pb.ROLE_USER, content=content)],
-                                 params=pb.GenerationParams(max_tokens=max_tokens, temperature=0.0), **kw)
+    return cloud.CompleteRequest(
+        messages=[pb.ChatMessage(role=pb.ROLE_USER, content=content)],
+        params=pb.GenerationParams(max_tokens=max_tokens, temperature=0.0),
+        **kw,
+    )
 
 
 async def collect(stub: CloudInferenceStub, req: Any, **kw: Any) -> list[Any]:
@@ -157,5 +205,3 @@ def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "grpc_proxy"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-
-

@@ -7,7 +7,6 @@ import hashlib
 
 import grpc
 import pytest
-
 from privsplit.cloud.auth import Authenticator, hash_token
 from privsplit.cloud.settings import TenantConfig
 from privsplit.edge.delegate import CloudClient
@@ -16,25 +15,46 @@ from privsplit.shared.proto import CloudInferenceStub
 from privsplit.shared.tls import channel_credentials
 from privsplit.shared.types import CompletionRequest, GenerationParams, Message
 
-from tests.cloud.conftest import (OTHER_TOKEN, TOKEN, bearer, collect, error_name, mtls_channel, request, running,
-                                  tls_settings)
+from tests.cloud.conftest import (
+    OTHER_TOKEN,
+    TOKEN,
+    bearer,
+    collect,
+    error_name,
+    mtls_channel,
+    request,
+    running,
+    tls_settings,
+)
 
 pytestmark = pytest.mark.slow
 SECRET_PROMPT = "zebra-violet-4411 is the code word"
 
 
-@pytest.mark.parametrize("metadata, code, message", [
-    ((), grpc.StatusCode.UNAUTHENTICATED, "missing bearer token"),
-    (bearer("psk_wrong"), grpc.StatusCode.UNAUTHENTICATED, "invalid bearer token"),
-    ((("authorization", f"Basic {TOKEN}"),), grpc.StatusCode.UNAUTHENTICATED, "must be 'Bearer <token>'"),
-    # right token, but the tenant only accepts the client certificate named "other"
-    (bearer(OTHER_TOKEN), grpc.StatusCode.PERMISSION_DENIED, "client certificate may not use"),
-])
+@pytest.mark.parametrize(
+    "metadata, code, message",
+    [
+        ((), grpc.StatusCode.UNAUTHENTICATED, "missing bearer token"),
+        (bearer("psk_wrong"), grpc.StatusCode.UNAUTHENTICATED, "invalid bearer token"),
+        (
+            (("authorization", f"Basic {TOKEN}"),),
+            grpc.StatusCode.UNAUTHENTICATED,
+            "must be 'Bearer <token>'",
+        ),
+        # right token, but the tenant only accepts the client certificate named "other"
+        (bearer(OTHER_TOKEN), grpc.StatusCode.PERMISSION_DENIED, "client certificate may not use"),
+    ],
+)
 async def test_token_checks(pki, model_server, metadata, code, message) -> None:
     async with running(tls_settings(pki, model_server)) as gw:
         async with mtls_channel(gw.port, pki, "edge") as channel:
             with pytest.raises(grpc.aio.AioRpcError) as err:
-                await collect(CloudInferenceStub(channel), request(SECRET_PROMPT), metadata=metadata, timeout=10)
+                await collect(
+                    CloudInferenceStub(channel),
+                    request(SECRET_PROMPT),
+                    metadata=metadata,
+                    timeout=10,
+                )
     assert err.value.code() == code
     assert message in err.value.details()
     assert SECRET_PROMPT not in err.value.details()
@@ -42,9 +62,13 @@ async def test_token_checks(pki, model_server, metadata, code, message) -> None:
 
 async def test_tenant_restricted_to_other_models_is_denied(pki, model_server) -> None:
     async with running(tls_settings(pki, model_server)) as gw:
-        async with mtls_channel(gw.port, pki, "other") as channel:  # the certificate "bound" accepts
+        async with mtls_channel(
+            gw.port, pki, "other"
+        ) as channel:  # the certificate "bound" accepts
             with pytest.raises(grpc.aio.AioRpcError) as err:
-                await collect(CloudInferenceStub(channel), request(), metadata=bearer(OTHER_TOKEN), timeout=10)
+                await collect(
+                    CloudInferenceStub(channel), request(), metadata=bearer(OTHER_TOKEN), timeout=10
+                )
     assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
     assert error_name(err.value) == "PermissionDenied"
     assert "may not use model 'smol'" in err.value.details()
@@ -68,30 +92,46 @@ def test_raw_token_in_config_is_refused() -> None:
     from privsplit.cloud.settings import CloudSettings
 
     with pytest.raises(ConfigError, match=r"tenants\.0\.token_sha256"):
-        CloudSettings.load(None, insecure=True, backend="openai", tenants=[{"name": "a", "token_sha256": TOKEN}])
+        CloudSettings.load(
+            None, insecure=True, backend="openai", tenants=[{"name": "a", "token_sha256": TOKEN}]
+        )
 
 
-async def test_edge_client_from_settings_uses_mtls_and_token_file(pki, model_server, tmp_path) -> None:
+async def test_edge_client_from_settings_uses_mtls_and_token_file(
+    pki, model_server, tmp_path
+) -> None:
     from privsplit.edge.settings import EdgeSettings
 
     token_file = tmp_path / "token"
     token_file.write_text(TOKEN + "\n")
     token_file.chmod(0o600)
     async with running(tls_settings(pki, model_server)) as gw:
-        settings = EdgeSettings.load(cloud_address=f"localhost:{gw.port}", cloud_tls_ca=pki.ca.cert,
-                                     cloud_tls_cert=pki.clients["edge"].cert, cloud_tls_key=pki.clients["edge"].key,
-                                     cloud_token_file=token_file)
+        settings = EdgeSettings.load(
+            cloud_address=f"localhost:{gw.port}",
+            cloud_tls_ca=pki.ca.cert,
+            cloud_tls_cert=pki.clients["edge"].cert,
+            cloud_tls_key=pki.clients["edge"].key,
+            cloud_token_file=token_file,
+        )
         client = CloudClient.from_settings(settings)
         try:
-            text, usage = await client.complete(CompletionRequest(
-                messages=(Message(role="user", content="Say hi."),), params=GenerationParams(max_tokens=3)))
+            text, usage = await client.complete(
+                CompletionRequest(
+                    messages=(Message(role="user", content="Say hi."),),
+                    params=GenerationParams(max_tokens=3),
+                )
+            )
             assert text and usage.completion_tokens >= 1
             assert await client.list_models() == ["smol"]
         finally:
             await client.close()
         # the same client without the token is refused with the typed error
-        anonymous = CloudClient(address=f"localhost:{gw.port}", credentials=channel_credentials(
-            ca=pki.ca.cert, cert=pki.clients["edge"].cert, key=pki.clients["edge"].key))
+        anonymous = CloudClient(
+            address=f"localhost:{gw.port}",
+            credentials=channel_credentials(
+                ca=pki.ca.cert, cert=pki.clients["edge"].cert, key=pki.clients["edge"].key
+            ),
+        )
         try:
             with pytest.raises(Unauthenticated):
                 await anonymous.list_models()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-
 from privsplit.cloud.settings import CloudSettings
 from privsplit.edge.settings import EdgeSettings
 
@@ -25,9 +24,13 @@ def test_example_edge_config_is_valid() -> None:
 
 def test_helm_values_render_a_valid_config(tmp_path) -> None:
     values = yaml.safe_load((DEPLOY / "helm" / "privsplit-cloud" / "values.yaml").read_text())
-    config = {**values["config"], "tls_cert": "/etc/privsplit/tls/server.pem",
-              "tls_key": "/etc/privsplit/tls/server.key", "tls_client_ca": "/etc/privsplit/tls/ca.pem",
-              "tenants": [{"name": "t", "token_sha256": "a" * 64}]}  # the chart fails without tenants
+    config = {
+        **values["config"],
+        "tls_cert": "/etc/privsplit/tls/server.pem",
+        "tls_key": "/etc/privsplit/tls/server.key",
+        "tls_client_ca": "/etc/privsplit/tls/ca.pem",
+        "tenants": [{"name": "t", "token_sha256": "a" * 64}],
+    }  # the chart fails without tenants
     path = tmp_path / "cloud.yaml"
     path.write_text(yaml.safe_dump(config))
     settings = CloudSettings.load(path)

@@ -10,10 +10,17 @@ import urllib.request
 
 import grpc
 import pytest
-
 from privsplit.shared.proto import CloudInferenceStub, cloud, pb
 
-from tests.cloud.conftest import bearer, collect, error_name, plain_settings, request, running, tenants
+from tests.cloud.conftest import (
+    bearer,
+    collect,
+    error_name,
+    plain_settings,
+    request,
+    running,
+    tenants,
+)
 
 pytestmark = pytest.mark.slow
 SECRET = "quasar-mango-7781"
@@ -32,25 +39,36 @@ async def _refusal(call) -> grpc.aio.AioRpcError:
 
 
 async def test_rate_limit_per_tenant(model_server) -> None:
-    settings = plain_settings(model_server, tenants=tenants(rate_per_second=0.01, burst=2), metrics_port=0)
+    settings = plain_settings(
+        model_server, tenants=tenants(rate_per_second=0.01, burst=2), metrics_port=0
+    )
     async with running(settings) as gw:
         channel, stub = _stub(gw.port)
         async with channel:
             for _ in range(2):
                 await stub.ListModels(cloud.ListModelsRequest(), metadata=bearer(), timeout=5)
-            err = await _refusal(stub.ListModels(cloud.ListModelsRequest(), metadata=bearer(), timeout=5))
+            err = await _refusal(
+                stub.ListModels(cloud.ListModelsRequest(), metadata=bearer(), timeout=5)
+            )
             assert err.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
             assert "rate limit" in err.details() and "'acme'" in err.details()
-        body = urllib.request.urlopen(f"http://127.0.0.1:{gw.metrics_port}/metrics", timeout=5).read().decode()
-    assert 'privsplit_cloud_requests_total{code="RESOURCE_EXHAUSTED",method="ListModels",tenant="acme"} 1.0' in body
-    assert 'privsplit_cloud_requests_total{code="OK",method="ListModels",tenant="acme"} 2.0' in body
+        body = (
+            urllib.request.urlopen(f"http://127.0.0.1:{gw.metrics_port}/metrics", timeout=5)
+            .read()
+            .decode()
+        )
+    series = "privsplit_cloud_requests_total"
+    assert f'{series}{{code="RESOURCE_EXHAUSTED",method="ListModels",tenant="acme"}} 1.0' in body
+    assert f'{series}{{code="OK",method="ListModels",tenant="acme"}} 2.0' in body
 
 
 async def test_concurrent_stream_limit_and_slot_release(model_server) -> None:
     async with running(plain_settings(model_server, tenants=tenants(max_streams=1))) as gw:
         channel, stub = _stub(gw.port)
         async with channel:
-            first = stub.Complete(request("Count from one to fifty.", max_tokens=200), metadata=bearer(), timeout=60)
+            first = stub.Complete(
+                request("Count from one to fifty.", max_tokens=200), metadata=bearer(), timeout=60
+            )
             await first.read()  # the first stream is open and generating
             err = await _refusal(collect(stub, request(SECRET), metadata=bearer(), timeout=10))
             assert err.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
@@ -66,22 +84,37 @@ async def test_request_size_limits(model_server) -> None:
         channel, stub = _stub(gw.port)
         async with channel:
             # just over the limit: parsed, refused by the service, naming the limit
-            err = await _refusal(collect(stub, request(SECRET + "x" * 5000), metadata=bearer(), timeout=10))
+            err = await _refusal(
+                collect(stub, request(SECRET + "x" * 5000), metadata=bearer(), timeout=10)
+            )
             assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
             assert "larger than 4096 bytes" in err.details()
             # far over: refused by gRPC before anything parses it
-            err = await _refusal(collect(stub, request(SECRET + "x" * 200_000), metadata=bearer(), timeout=10))
+            err = await _refusal(
+                collect(stub, request(SECRET + "x" * 200_000), metadata=bearer(), timeout=10)
+            )
             assert err.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda: cloud.CompleteRequest(), "no messages"),
-    (lambda: cloud.CompleteRequest(messages=[pb.ChatMessage(content=SECRET)]), "role is not set"),
-    (lambda: request(SECRET, max_tokens=100_000), "max_tokens exceeds"),
-    (lambda: request(SECRET, model="gpt-unknown"), "unknown model"),
-    (lambda: cloud.CompleteRequest(messages=[pb.ChatMessage(role=pb.ROLE_USER, content=SECRET)],
-                                   params=pb.GenerationParams(temperature=-1)), "temperature must be in"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: cloud.CompleteRequest(), "no messages"),
+        (
+            lambda: cloud.CompleteRequest(messages=[pb.ChatMessage(content=SECRET)]),
+            "role is not set",
+        ),
+        (lambda: request(SECRET, max_tokens=100_000), "max_tokens exceeds"),
+        (lambda: request(SECRET, model="gpt-unknown"), "unknown model"),
+        (
+            lambda: cloud.CompleteRequest(
+                messages=[pb.ChatMessage(role=pb.ROLE_USER, content=SECRET)],
+                params=pb.GenerationParams(temperature=-1),
+            ),
+            "temperature must be in",
+        ),
+    ],
+)
 async def test_invalid_requests(model_server, make, message) -> None:
     async with running(plain_settings(model_server)) as gw:
         channel, stub = _stub(gw.port)
@@ -94,9 +127,14 @@ async def test_invalid_requests(model_server, make, message) -> None:
 async def test_malformed_body_is_invalid_argument(model_server) -> None:
     async with running(plain_settings(model_server)) as gw:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{gw.port}") as channel:
-            raw = channel.unary_stream("/privsplit.v1.CloudInference/Complete",
-                                       request_serializer=lambda b: b, response_deserializer=lambda b: b)
-            err = await _refusal(collect_raw(raw(b"\x12\xff\xff\xff\x0f" + SECRET.encode(), metadata=bearer())))
+            raw = channel.unary_stream(
+                "/privsplit.v1.CloudInference/Complete",
+                request_serializer=lambda b: b,
+                response_deserializer=lambda b: b,
+            )
+            err = await _refusal(
+                collect_raw(raw(b"\x12\xff\xff\xff\x0f" + SECRET.encode(), metadata=bearer()))
+            )
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "not a valid protobuf message" in err.details()
 
@@ -110,11 +148,21 @@ async def test_too_many_subqueries(model_server) -> None:
         channel, stub = _stub(gw.port)
         async with channel:
             batch = cloud.CompleteBatchRequest(requests=[request(SECRET) for _ in range(3)])
-            err = await _refusal(collect_raw(stub.CompleteBatch(batch, metadata=bearer(), timeout=10)))
+            err = await _refusal(
+                collect_raw(stub.CompleteBatch(batch, metadata=bearer(), timeout=10))
+            )
             assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
             assert "more than 2 sub-queries" in err.details()
-            ok = [r async for r in stub.CompleteBatch(cloud.CompleteBatchRequest(
-                requests=[request(max_tokens=2), request(max_tokens=2)]), metadata=bearer(), timeout=60)]
+            ok = [
+                r
+                async for r in stub.CompleteBatch(
+                    cloud.CompleteBatchRequest(
+                        requests=[request(max_tokens=2), request(max_tokens=2)]
+                    ),
+                    metadata=bearer(),
+                    timeout=60,
+                )
+            ]
             assert {r.index for r in ok} == {0, 1}
 
 
@@ -125,7 +173,11 @@ async def test_deadline_is_enforced_by_the_gateway(model_server) -> None:
         channel, stub = _stub(gw.port)
         async with channel:
             started = time.monotonic()
-            err = await _refusal(collect(stub, request("Write a long story.", max_tokens=1000), metadata=bearer()))
+            err = await _refusal(
+                collect(stub, request("Write a long story.", max_tokens=1000), metadata=bearer())
+            )
             assert time.monotonic() - started < 10
     assert err.code() == grpc.StatusCode.DEADLINE_EXCEEDED
-    assert error_name(err) == "DeadlineExceeded"  # raised by the gateway, not the client's own timer
+    assert (
+        error_name(err) == "DeadlineExceeded"
+    )  # raised by the gateway, not the client's own timer

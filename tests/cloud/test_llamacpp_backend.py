@@ -1,4 +1,4 @@
-"""The in-process llama.cpp backend (SmolLM2): bounded queue, typed refusals, through the gateway."""
+"""The in-process llama.cpp backend (SmolLM2) through the gateway: bounded queue, typed refusal."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import asyncio
 
 import grpc
 import pytest
-
 from privsplit.cloud.server import start_server
 from privsplit.cloud.settings import CloudSettings
 from privsplit.shared.proto import CloudInferenceStub
@@ -17,16 +16,25 @@ pytestmark = pytest.mark.slow
 
 
 async def test_bounded_queue_refuses_with_resource_exhausted(test_model_path) -> None:
-    settings = CloudSettings.load(None, insecure=True, port=0, backend="llamacpp", model=str(test_model_path),
-                                  n_ctx=512, n_threads=1, instances=1, max_queue=1)
+    settings = CloudSettings.load(
+        None,
+        insecure=True,
+        port=0,
+        backend="llamacpp",
+        model=str(test_model_path),
+        n_ctx=512,
+        n_threads=1,
+        instances=1,
+        max_queue=1,
+    )
     gw = await start_server(settings)
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{gw.port}") as channel:
             stub = CloudInferenceStub(channel)
             holder = stub.Complete(request("Count to forty.", max_tokens=120), timeout=60)
-            await holder.read()                      # the only instance is busy
+            await holder.read()  # the only instance is busy
             waiter = asyncio.ensure_future(collect(stub, request(max_tokens=2), timeout=60))
-            for _ in range(100):                     # the second request is queued
+            for _ in range(100):  # the second request is queued
                 if gw.backend.queue_depth == 1:
                     break
                 await asyncio.sleep(0.01)
@@ -35,7 +43,7 @@ async def test_bounded_queue_refuses_with_resource_exhausted(test_model_path) ->
                 await collect(stub, request(max_tokens=2), timeout=60)
             assert err.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
             assert error_name(err.value) == "Busy"
-            holder.cancel()                          # frees the instance: the queued one runs
+            holder.cancel()  # frees the instance: the queued one runs
             chunks = await waiter
             assert chunks[-1].usage.completion_tokens >= 1
             assert gw.backend.queue_depth == 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from privsplit.cloud.backends import backend_class, create_backend
 from privsplit.shared.errors import BackendError, ConfigError
 from privsplit.shared.types import CompletionRequest, GenerationParams, Message
@@ -14,8 +13,10 @@ pytestmark = pytest.mark.slow
 
 
 def _req(**params) -> CompletionRequest:
-    return CompletionRequest(messages=(Message(role="user", content="Say hello."),),
-                             params=GenerationParams(**{"max_tokens": 3, **params}))
+    return CompletionRequest(
+        messages=(Message(role="user", content="Say hello."),),
+        params=GenerationParams(**{"max_tokens": 3, **params}),
+    )
 
 
 async def test_streams_chunks_and_discovers_the_model(model_server) -> None:
@@ -35,7 +36,9 @@ async def test_backend_error_status_is_typed_and_textless(model_server) -> None:
 
 
 async def test_unreachable_backend_without_a_model_name_stops_startup() -> None:
-    backend = create_backend("openai", base_url=f"http://127.0.0.1:{free_port()}/v1", connect_retries=0)
+    backend = create_backend(
+        "openai", base_url=f"http://127.0.0.1:{free_port()}/v1", connect_retries=0
+    )
     with pytest.raises(ConfigError, match="set openai.model"):
         await backend.start()
     await backend.close()

@@ -12,13 +12,20 @@ import urllib.parse
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-
 from privsplit.cloud.settings import CloudSettings
 from privsplit.shared.errors import ConfigError
 from privsplit.shared.proto import CloudInferenceStub, cloud
 from privsplit.shared.tls import init_pki, read_key, server_credentials
 
-from tests.cloud.conftest import TOKEN, bearer, collect, mtls_channel, request, running, tls_settings
+from tests.cloud.conftest import (
+    TOKEN,
+    bearer,
+    collect,
+    mtls_channel,
+    request,
+    running,
+    tls_settings,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -50,20 +57,41 @@ def test_certs_init_cli(tmp_path) -> None:
     import subprocess
     import sys
 
-    proc = subprocess.run([sys.executable, "-m", "privsplit.cli.main", "certs", "init", "--dir", str(tmp_path),
-                           "--server-name", "gw.internal", "--client", "laptop"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "privsplit.cli.main",
+            "certs",
+            "init",
+            "--dir",
+            str(tmp_path),
+            "--server-name",
+            "gw.internal",
+            "--client",
+            "laptop",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr
     assert stat.S_IMODE((tmp_path / "client-laptop.key").stat().st_mode) == 0o600
-    again = subprocess.run([sys.executable, "-m", "privsplit.cli.main", "certs", "init", "--dir", str(tmp_path)],
-                           capture_output=True, text=True)
+    again = subprocess.run(
+        [sys.executable, "-m", "privsplit.cli.main", "certs", "init", "--dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
     assert again.returncode == 2 and "refusing to overwrite" in again.stderr
 
 
-@pytest.mark.parametrize("overrides, field", [
-    ({"insecure": True, "host": "0.0.0.0"}, "loopback"),
-    ({"tls_cert": None}, "tls_cert"),
-    ({"tenants": []}, "tenants"),
-])
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"insecure": True, "host": "0.0.0.0"}, "loopback"),
+        ({"tls_cert": None}, "tls_cert"),
+        ({"tenants": []}, "tenants"),
+    ],
+)
 def test_unsafe_listening_is_refused(pki, model_server, overrides, field) -> None:
     with pytest.raises(ConfigError, match=field):
         tls_settings(pki, model_server, **overrides)
@@ -78,14 +106,18 @@ async def test_client_with_certificate_and_token_is_served(pki, model_server) ->
             chunks = await collect(stub, request(max_tokens=3), metadata=bearer(), timeout=60)
             assert "".join(c.text for c in chunks)
             assert chunks[-1].usage.completion_tokens >= 1
-            health = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=5)
+            health = await health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(), timeout=5
+            )
             assert health.status == health_pb2.HealthCheckResponse.SERVING
             services = await _reflected_services(channel)
             assert {"privsplit.v1.CloudInference", "grpc.health.v1.Health"} <= services
 
 
 @pytest.mark.parametrize("case", ["no client certificate", "client certificate from another CA"])
-async def test_client_without_valid_certificate_is_refused(pki, rogue_pki, model_server, case) -> None:
+async def test_client_without_valid_certificate_is_refused(
+    pki, rogue_pki, model_server, case
+) -> None:
     async with running(tls_settings(pki, model_server)) as gw:
         if case == "no client certificate":
             channel = mtls_channel(gw.port, pki, with_cert=False)
@@ -93,15 +125,23 @@ async def test_client_without_valid_certificate_is_refused(pki, rogue_pki, model
             channel = mtls_channel(gw.port, rogue_pki, ca=pki.ca.cert)
         async with channel:
             with pytest.raises(grpc.aio.AioRpcError) as err:
-                await CloudInferenceStub(channel).ListModels(cloud.ListModelsRequest(), metadata=bearer(), timeout=5)
-            assert err.value.code() == grpc.StatusCode.UNAVAILABLE  # the handshake failed; no RPC ran
+                await CloudInferenceStub(channel).ListModels(
+                    cloud.ListModelsRequest(), metadata=bearer(), timeout=5
+                )
+            assert (
+                err.value.code() == grpc.StatusCode.UNAVAILABLE
+            )  # the handshake failed; no RPC ran
 
 
-async def test_server_from_another_ca_is_not_trusted_by_the_client(pki, rogue_pki, model_server) -> None:
+async def test_server_from_another_ca_is_not_trusted_by_the_client(
+    pki, rogue_pki, model_server
+) -> None:
     async with running(tls_settings(pki, model_server)) as gw:
         async with mtls_channel(gw.port, pki, ca=rogue_pki.ca.cert) as channel:
             with pytest.raises(grpc.aio.AioRpcError) as err:
-                await CloudInferenceStub(channel).ListModels(cloud.ListModelsRequest(), metadata=bearer(), timeout=5)
+                await CloudInferenceStub(channel).ListModels(
+                    cloud.ListModelsRequest(), metadata=bearer(), timeout=5
+                )
             assert err.value.code() == grpc.StatusCode.UNAVAILABLE
 
 
@@ -109,7 +149,9 @@ async def _reflected_services(channel: grpc.aio.Channel) -> set[str]:
     from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
     stub = reflection_pb2_grpc.ServerReflectionStub(channel)
-    call = stub.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=5)
+    call = stub.ServerReflectionInfo(
+        iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=5
+    )
     async for reply in call:
         return {s.name for s in reply.list_services_response.service}
     return set()
@@ -137,15 +179,25 @@ def _raw_grpc_call(port: int, pki, maximum: ssl.TLSVersion | None) -> tuple[str,
     ctx.set_alpn_protocols(["h2"])
     if maximum is not None:
         ctx.maximum_version = maximum
-    conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
+    conn = h2.connection.H2Connection(
+        h2.config.H2Configuration(client_side=True, header_encoding="utf-8")
+    )
     headers: dict[str, str] = {}
     with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
         with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
             conn.initiate_connection()
-            conn.send_headers(1, [(":method", "POST"), (":scheme", "https"), (":authority", "localhost"),
-                                  (":path", "/privsplit.v1.CloudInference/ListModels"),
-                                  ("content-type", "application/grpc"), ("te", "trailers"),
-                                  ("authorization", f"Bearer {TOKEN}")])
+            conn.send_headers(
+                1,
+                [
+                    (":method", "POST"),
+                    (":scheme", "https"),
+                    (":authority", "localhost"),
+                    (":path", "/privsplit.v1.CloudInference/ListModels"),
+                    ("content-type", "application/grpc"),
+                    ("te", "trailers"),
+                    ("authorization", f"Bearer {TOKEN}"),
+                ],
+            )
             conn.send_data(1, b"\x00\x00\x00\x00\x00", end_stream=True)  # empty ListModelsRequest
             tls.sendall(conn.data_to_send())
             done = False
@@ -157,7 +209,9 @@ def _raw_grpc_call(port: int, pki, maximum: ssl.TLSVersion | None) -> tuple[str,
                     if isinstance(event, (h2.events.ResponseReceived, h2.events.TrailersReceived)):
                         headers.update(dict(event.headers))
                     if isinstance(event, h2.events.DataReceived):
-                        conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+                        conn.acknowledge_received_data(
+                            event.flow_controlled_length, event.stream_id
+                        )
                     if isinstance(event, (h2.events.StreamEnded, h2.events.StreamReset)):
                         done = True
                 tls.sendall(conn.data_to_send())
@@ -169,9 +223,13 @@ async def test_tls13_is_negotiated_and_tls12_calls_are_refused(pki, model_server
         assert await asyncio.to_thread(_handshake, gw.port, pki) == "TLSv1.3"
         version, headers = await asyncio.to_thread(_raw_grpc_call, gw.port, pki, None)
         assert (version, headers.get("grpc-status")) == ("TLSv1.3", "0")  # the hand-made call works
-        version, headers = await asyncio.to_thread(_raw_grpc_call, gw.port, pki, ssl.TLSVersion.TLSv1_2)
+        version, headers = await asyncio.to_thread(
+            _raw_grpc_call, gw.port, pki, ssl.TLSVersion.TLSv1_2
+        )
         assert version == "TLSv1.2"  # grpcio cannot refuse the handshake ...
-        assert headers.get("grpc-status") == str(grpc.StatusCode.PERMISSION_DENIED.value[0])  # ... the call is
+        assert headers.get("grpc-status") == str(
+            grpc.StatusCode.PERMISSION_DENIED.value[0]
+        )  # ... the call is
         assert "TLS 1.3 is required" in urllib.parse.unquote(headers.get("grpc-message", ""))
 
 
@@ -185,14 +243,28 @@ async def test_health_cli_over_mtls(pki, model_server) -> None:
     import sys
 
     async with running(tls_settings(pki, model_server)) as gw:
+
         async def health(*extra: str) -> tuple[int, str]:
             proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "privsplit.cli.main", "cloud", "health", "--address", f"localhost:{gw.port}",
-                "--tls-ca", str(pki.ca.cert), *extra, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+                sys.executable,
+                "-m",
+                "privsplit.cli.main",
+                "cloud",
+                "health",
+                "--address",
+                f"localhost:{gw.port}",
+                "--tls-ca",
+                str(pki.ca.cert),
+                *extra,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
             out, err = await proc.communicate()
             return proc.returncode, (out + err).decode()
 
-        code, out = await health("--tls-cert", str(pki.clients["edge"].cert), "--tls-key", str(pki.clients["edge"].key))
+        code, out = await health(
+            "--tls-cert", str(pki.clients["edge"].cert), "--tls-key", str(pki.clients["edge"].key)
+        )
         assert code == 0 and "SERVING" in out
         code, out = await health()  # no client certificate: the handshake is refused
         assert code == 1 and "not serving: UNAVAILABLE" in out
