@@ -25,7 +25,8 @@ NOT_NAMES = frozenset({
     "hi", "dear", "regards", "sincerely", "unable", "able", "sure", "afraid", "aware", "confused",
     "a", "about", "same", "different", "correct", "incorrect", "wrong", "right", "spelled",
     "listed", "misspelled", "changed", "will", "would", "can", "could", "should", "has", "have",
-    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam",
+    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "later", "back", "tomorrow",
+    "today", "tonight", "asap", "now", "when", "if", "again", "anytime", "soon", "maybe", "any",
 })
 PATTERNS = [
     # cue, then 1-3 words of any case
@@ -33,6 +34,11 @@ PATTERNS = [
      rf"\bsigned\s*,?|\bregards\s*,|\bsincerely\s*,|\bcontact\s+person\s*:|\bpatient\s*:|"
      rf"\bauthor\s*:|\bfrom\s*:|\bto\s*:|\bcc\s*:|\bdear)[ \t]+"
      rf"(?P<name>{NAME_WORD}(?:[ \t]+(?:{INITIAL}|{NAME_WORD})){{0,2}})", 0.7, False),
+    # a verb that takes a person, then a capitalised full name ("Call Ana Ruiz", "ask Bo Li")
+    (rf"(?i:\b(?:call|email|e-mail|text|ask|tell|meet|contact|ping|message|remind|invite|thank|"
+     rf"cc|forward\s+(?:it|this)\s+to|follow\s+up\s+with|talk\s+to|speak\s+(?:to|with)|"
+     rf"married|assistant\s+to|directed\s+by|written\s+by|starring|called|named)):?[ \t]+"
+     rf"(?P<name>{CAP_WORD}(?:[ \t]+(?:{INITIAL}|\p{{Lu}}\b|{CAP_WORD})){{1,2}})", 0.6, False),
     # honorific, then 1-3 capitalised words (the honorific is part of the span)
     (rf"(?P<name>\b{HONORIFICS}\.?[ \t]+{CAP_WORD}(?:[ \t]+(?:{INITIAL}|{CAP_WORD})){{0,2}})", 0.8, True),
 ]
@@ -60,7 +66,8 @@ class CuedNameDetector(Detector):
                 kept_end = start
                 for i, w in enumerate(words):
                     token = w.group(0).casefold().strip(".,'’")
-                    if token in NOT_NAMES and not (keep_all and i == 0):
+                    initial = len(w.group(0).rstrip(".")) == 1 and w.group(0)[0].isupper()
+                    if token in NOT_NAMES and not (keep_all and i == 0) and not (initial and i > 0):
                         break
                     if i > 0 and not keep_all and not w.group(0)[0].isupper() \
                             and words[0].group(0)[0].isupper():

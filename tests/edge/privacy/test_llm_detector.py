@@ -1,0 +1,57 @@
+"""The contextual detector on a real llama.cpp model (SmolLM2: fast, weak)."""
+
+from __future__ import annotations
+
+import pytest
+
+from privsplit.edge.privacy.detectors import create_detector
+from privsplit.edge.privacy.detectors.llm import LlmDetector, _chunks
+from privsplit.edge.privacy.engine import PrivacyEngine
+from privsplit.edge.privacy.vault import Vault
+from privsplit.shared.errors import PrivacyBlocked
+
+
+@pytest.mark.slow
+def test_llm_detector_returns_offsets_into_the_text(test_model_path) -> None:
+    det = create_detector("llm", model=test_model_path, max_tokens=64, max_chars=400)
+    try:
+        text = "Walker works as a talking-books clerk at Ussearch in Oslo and has Fabry disease."
+        spans = det.detect(text)
+        for s in spans:
+            assert 0 <= s.start < s.end <= len(text)
+            assert s.detector == "llm"
+            assert text[s.start:s.end].strip()
+    finally:
+        det.close()
+
+
+def test_answers_are_mapped_back_only_when_they_occur_in_the_text() -> None:
+    det = LlmDetector(runtime=object())
+    chunk = "follow up with benjamin a seiler at Ussearch"
+    reply = ('{"items": [{"text": "Benjamin A. Seiler", "type": "PERSON"}, {"text": "Invented Corp", '
+             '"type": "ORGANIZATION"}, {"text": "Ussearch", "type": "ORGANIZATION"}]}')
+    found = [(s.entity_type, chunk[s.start:s.end]) for s in det._parse(chunk, reply)]
+    assert found == [("PERSON", "benjamin a seiler"), ("ORGANIZATION", "Ussearch")]
+    truncated = '{"items": [{"text": "Ussearch", "type": "ORGANIZATION"}, {"text": "benj'
+    assert [chunk[s.start:s.end] for s in det._parse(chunk, truncated)] == ["Ussearch"]
+
+
+def test_chunks_cover_the_text_exactly() -> None:
+    text = "word " * 1000
+    chunks = _chunks(text, 300)
+    assert "".join(c for _, c in chunks) == text
+    assert all(len(c) <= 300 for _, c in chunks)
+
+
+class _DeadRuntime:
+    def chat(self, *a, **k):
+        raise RuntimeError("llama.cpp context failed")
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_failing_model_blocks_the_request() -> None:
+    engine = PrivacyEngine(detectors=[create_detector("patterns"), LlmDetector(runtime=_DeadRuntime())])
+    with pytest.raises(PrivacyBlocked, match="llm"):
+        engine.redact("Walker works at Ussearch", Vault())
