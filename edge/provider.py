@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 from privsplit.edge.delegate import CloudClient
-from privsplit.edge.pipeline import Pipeline, Redactor
-from privsplit.edge.privacy.detectors import create_detector
-from privsplit.edge.privacy.detectors.presidio import STRUCTURED_ENTITIES
+from privsplit.edge.pipeline import Pipeline
+from privsplit.edge.privacy.engine import PrivacyEngine
 from privsplit.edge.privacy.guard import EgressGuard
 from privsplit.edge.settings import EdgeSettings
 from privsplit.shared.types import GenerationParams
 
 
-def build_redactor(settings: EdgeSettings) -> Redactor:
-    return Redactor(detectors=[create_detector(name) for name in settings.detectors])
+def build_redactor(settings: EdgeSettings) -> PrivacyEngine:
+    """The privacy engine (detectors, policy) from ``settings.privacy``."""
+    from privsplit.edge.privacy.factory import build_engine, resolve_llm_model
+
+    privacy = settings.privacy
+    return build_engine(privacy, llm_model_path=resolve_llm_model(settings, privacy) if privacy.llm else None)
 
 
 def build_guard(settings: EdgeSettings) -> EgressGuard:
-    return EgressGuard(detectors=[create_detector("presidio", entities=STRUCTURED_ENTITIES)])
+    from privsplit.edge.privacy.factory import build_egress_guard
+
+    return build_egress_guard(settings.privacy)
 
 
 def build_cloud_client(settings: EdgeSettings) -> CloudClient:

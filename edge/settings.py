@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from privsplit.edge.daemon.settings import DaemonSettings
+from privsplit.edge.privacy.settings import PrivacySettings
 from privsplit.edge.runtime.settings import RuntimeSettings
 from privsplit.shared.settings import PrivsplitSettings
 
@@ -40,3 +41,4 @@ class EdgeSettings(PrivsplitSettings):
     max_tokens: int = Field(default=256, ge=1, description="Tokens the cloud may generate per sub-query.")
     daemon: DaemonSettings = Field(default_factory=DaemonSettings, description="The on-device agent daemon.")
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings, description="How the local model runs.")
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings, description="Detectors, policy and egress guard.")
