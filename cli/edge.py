@@ -1,4 +1,4 @@
-"""``privsplit edge serve``: the on-device agent daemon."""
+"""``privsplit edge serve`` (the on-device agent daemon) and ``privsplit edge ask`` (its client)."""
 
 from __future__ import annotations
 
@@ -42,6 +42,41 @@ def serve(
     plog.configure(settings.log_level)
     err_console.print(f"privsplit edge: socket {settings.daemon.socket_path}, cloud {settings.cloud_address}")
     asyncio.run(run(settings))
+
+
+@edge_app.command("ask")
+def ask(
+    text: Annotated[str, typer.Argument(help="The question; may contain private data.")],
+    approve: Annotated[bool, typer.Option("--approve", help="Show the outbound text and ask before sending.")] = False,
+    socket_path: Annotated[Optional[Path], typer.Option("--socket", help="The daemon's Unix socket.")] = None,
+    address: Annotated[Optional[str], typer.Option("--address", help="The daemon's loopback gRPC host:port.")] = None,
+    conversation: Annotated[str, typer.Option("--conversation", help="Conversation id to continue.")] = "",
+    show_outbound: Annotated[bool, typer.Option("--show-outbound", help="Print what left the device.")] = False,
+) -> None:
+    """Ask the running daemon (SDK over its socket); the answer streams to stdout."""
+    import os
+    import sys
+
+    from privsplit.client import Client
+
+    def confirm(outbound: tuple[str, ...]) -> bool:
+        err_console.print("[bold]This would be sent to the cloud:[/]")
+        for i, query in enumerate(outbound, 1):
+            err_console.print(f"  [dim]#{i}:[/] ", end="")
+            err_console.print(query, markup=False, highlight=False)
+        return typer.confirm("Send it?", default=False, err=True)
+
+    with Client(socket_path=socket_path, address=address,
+                api_key=os.environ.get("PRIVSPLIT_EDGE_DAEMON__API_KEY")) as client:
+        for event in client.stream(text, conversation_id=conversation, approve=confirm if approve else None):
+            if event.kind == "delta":
+                sys.stdout.write(event.text)
+                sys.stdout.flush()
+            elif event.kind == "outbound" and show_outbound:
+                for i, query in enumerate(event.outbound, 1):
+                    err_console.print(f"[dim]sent to cloud #{i}:[/] ", end="")
+                    err_console.print(query, markup=False, highlight=False)
+    sys.stdout.write("\n")
 
 
 def register(app: typer.Typer) -> None:

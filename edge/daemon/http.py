@@ -152,7 +152,7 @@ def build_app(*, agent: EdgeAgent, api_key: str | None = None, max_body_bytes: i
                                  "message": {"role": "assistant", "content": result.answer}}]},
                     headers={"x-request-id": rid, "x-privsplit-route": result.route})
             return await _stream_response(agent, text, options, include_usage)
-        except PrivsplitError as exc:
+        except Exception as exc:  # typed errors keep their status; others become a fixed 500
             return error_response(exc)
 
     async def models(request: Request) -> Response:

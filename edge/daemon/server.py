@@ -15,6 +15,7 @@ from pathlib import Path
 import grpc
 import uvicorn
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
 
 from privsplit.edge.audit import AuditLog
 from privsplit.edge.daemon.agent import EdgeAgent
@@ -86,6 +87,9 @@ async def _grpc_server(agent: EdgeAgent, interceptors: list) -> tuple[grpc.aio.S
     add_EdgeAgentServicer_to_server(EdgeAgentService(agent=agent), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        (EDGE_SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+         reflection.SERVICE_NAME), server)
     return server, health_servicer
 
 

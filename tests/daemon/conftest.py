@@ -90,6 +90,7 @@ def _start(args: list[str], log_path: Path, prefix: list[str], env: dict[str, st
 def daemon(cloud_server: ServerProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
     d = start_daemon(cloud_server.address, tmp_path_factory.mktemp("daemon"))
     yield d
-    code = d.server.stop()
-    shutil.rmtree(d.socket_path.parent, ignore_errors=True)
+    code = d.server.stop()  # SIGTERM: graceful shutdown
     assert code == 0, d.log_text()[-3000:]
+    assert not d.socket_path.exists()  # the socket is removed on the way out
+    shutil.rmtree(d.socket_path.parent, ignore_errors=True)

@@ -67,3 +67,20 @@ def test_audit_cli_show_and_verify(daemon: Daemon) -> None:
     (copy / "egress.log").write_bytes(data.replace(b"[PERSON_1]", b"[PERSON_9]", 1))
     bad = _cli("audit", "verify", "--dir", str(copy))
     assert bad.returncode == 1 and "FAILED" in bad.stdout and "tampered" in bad.stderr
+
+
+@pytest.mark.parametrize("reply, sent", [("n\n", False), ("y\n", True)])
+def test_cli_ask_with_approval_prompt(daemon: Daemon, cloud_server, reply: str, sent: bool) -> None:
+    before = completions_done(cloud_server)
+    proc = subprocess.run([sys.executable, "-m", "privsplit.cli.main", "edge", "ask", "--approve",
+                           "--socket", str(daemon.socket_path), PROMPT], input=reply,
+                          capture_output=True, text=True, timeout=180)
+    assert "[PERSON_1]" in proc.stderr and "Send it?" in proc.stderr  # shown before sending
+    assert "Maria Gonzalez" not in proc.stderr
+    if sent:
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.strip()
+        assert completions_done(cloud_server) == before + 1
+    else:
+        assert proc.returncode == 2 and "rejected" in proc.stderr
+        assert completions_done(cloud_server) == before
