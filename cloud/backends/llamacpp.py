@@ -12,6 +12,7 @@ import asyncio
 import threading
 import time
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,8 @@ class LlamaCppBackend(Backend):
         self._free: asyncio.Queue[Any] | None = None
         self._waiting = 0
         self._all: list[Any] = []
+        # one generation thread per instance: the default executor would cap concurrency
+        self._pool = ThreadPoolExecutor(max_workers=instances, thread_name_prefix="llamacpp")
 
     @classmethod
     def from_settings(cls, settings: Any) -> LlamaCppBackend:
@@ -108,6 +111,7 @@ class LlamaCppBackend(Backend):
         for llm in self._all:
             llm.close()
         self._all.clear()
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
     def models(self) -> list[dict[str, Any]]:
         return [{"name": self.model_name, "context_length": self.n_ctx, "is_default": True}]
@@ -144,6 +148,7 @@ class LlamaCppBackend(Backend):
 
         def work() -> None:
             try:
+                prompt_tokens = self._count_prompt_tokens(llm, request)
                 stream = llm.create_chat_completion(
                     messages=[{"role": m.role, "content": m.content} for m in request.messages],
                     max_tokens=p.max_tokens,
@@ -165,12 +170,12 @@ class LlamaCppBackend(Backend):
                         completion_tokens += 1  # llama.cpp streams one token per chunk
                         loop.call_soon_threadsafe(out.put_nowait, delta)
                     finish = choice.get("finish_reason") or finish
-                loop.call_soon_threadsafe(out.put_nowait, ("__end__", finish, completion_tokens))
+                end = ("__end__", finish, prompt_tokens, completion_tokens)
+                loop.call_soon_threadsafe(out.put_nowait, end)
             except Exception as exc:  # surfaced as BackendError, type only
                 loop.call_soon_threadsafe(out.put_nowait, exc)
 
-        prompt_tokens = self._count_prompt_tokens(llm, request)
-        thread_future = loop.run_in_executor(None, work)
+        thread_future = loop.run_in_executor(self._pool, work)
         try:
             while True:
                 item = await out.get()
@@ -180,7 +185,7 @@ class LlamaCppBackend(Backend):
                     )
                     raise BackendError("model backend failed while generating")
                 if isinstance(item, tuple) and item and item[0] == "__end__":
-                    _, finish, n = item
+                    _, finish, prompt_tokens, n = item
                     if finish == "deadline":
                         raise DeadlineExceeded("deadline passed during generation")
                     yield Chunk(

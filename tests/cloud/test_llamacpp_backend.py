@@ -45,7 +45,7 @@ async def test_bounded_queue_refuses_with_resource_exhausted(test_model_path) ->
             assert error_name(err.value) == "Busy"
             holder.cancel()  # frees the instance: the queued one runs
             chunks = await waiter
-            assert chunks[-1].usage.completion_tokens >= 1
+            assert chunks[-1].usage.completion_tokens >= 1 and chunks[-1].usage.prompt_tokens > 0
             assert gw.backend.queue_depth == 0
     finally:
         await gw.stop(0)
