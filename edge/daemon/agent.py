@@ -146,6 +146,7 @@ class EdgeAgent:
         started = time.perf_counter()
         outcome = "ok"
         self.metrics.approvals_pending.set(self.approvals.pending)
+        self.metrics.conversations.set(len(self.conversations))
         try:
             yield
         except PrivsplitError as exc:

@@ -67,8 +67,12 @@ def build_agent(settings: EdgeSettings, *, pipeline: Pipeline | None = None) -> 
                      settings=d, metrics=DaemonMetrics())
 
 
-def _prepare_socket(path: Path) -> None:
+def prepare_socket(path: Path) -> None:
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = path.parent.stat()
+    if info.st_uid != os.getuid() or info.st_mode & 0o022:
+        # e.g. a directory under /tmp made by another user: they could swap the socket
+        raise ConfigError(f"{path.parent} must be owned by this user and not writable by others")
     if path.exists() or path.is_socket():
         probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
@@ -128,7 +132,7 @@ async def start_daemon(settings: EdgeSettings, *, agent: EdgeAgent | None = None
     agent = agent or build_agent(settings)
     # load the detectors now (spaCy, Presidio): the first request should not pay for it
     await asyncio.to_thread(agent.pipeline.redactor.redact, "Warm-up for Jane Doe.", Vault())
-    _prepare_socket(d.socket_path)
+    prepare_socket(d.socket_path)
     unix_server, unix_health = await _grpc_server(agent, [])
     unix_server.add_insecure_port(f"unix:{d.socket_path}")
     servers, healths, grpc_port = [unix_server], [unix_health], 0

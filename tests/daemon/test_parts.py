@@ -140,3 +140,15 @@ def test_vault_key_file_is_private(tmp_path: Path) -> None:
     path.chmod(0o644)
     with pytest.raises(ConfigError, match="readable by other users"):
         load_or_create_key(path)
+
+
+def test_socket_directory_writable_by_others_is_refused(tmp_path: Path) -> None:
+    from privsplit.edge.daemon.server import prepare_socket
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    with pytest.raises(ConfigError, match="not writable by others"):
+        prepare_socket(shared / "edge.sock")
+    shared.chmod(0o700)
+    prepare_socket(shared / "edge.sock")
