@@ -1,40 +1,135 @@
-"""``privsplit ask``: one request through the edge pipeline to the cloud."""
+"""``privsplit ask``: requests through the edge pipeline to the cloud (one, or a JSONL batch)."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from privsplit.cli.common import console, err_console
+from privsplit.shared.errors import InvalidRequest, PrivacyBlocked
+
+RAW_LABEL = ("[bold red]NO PROTECTION (--raw baseline):[/] the text and documents are sent to the "
+             "cloud exactly as given; nothing is detected, hidden or guarded.")
+
+
+def read_documents(paths: list[Path] | None) -> list[str]:
+    docs: list[str] = []
+    for path in paths or []:
+        try:
+            docs.append(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InvalidRequest(f"document not found: {path}") from None
+        except UnicodeDecodeError:
+            raise InvalidRequest(f"document {path} is not UTF-8 text") from None
+    return docs
+
+
+def summarize_progress():
+    """A rich progress bar for the local summarize step: (bar, callback)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(TextColumn("[bold]reading documents on the device"), BarColumn(),
+                   MofNCompleteColumn(), TimeElapsedColumn(), console=err_console, transient=True)
+    task = bar.add_task("read", total=None)
+
+    def callback(step: str, done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    return bar, callback
+
+
+def result_line(rid: str, result) -> dict:
+    return {"id": rid, "answer": result.answer, "route": result.route,
+            "outbound": list(result.outbound),
+            "cloud_tokens": {"prompt": result.cloud_usage.prompt_tokens,
+                             "completion": result.cloud_usage.completion_tokens},
+            "seconds": {"edge": round(result.seconds_edge, 3), "total": round(result.seconds_total, 3)}}
 
 
 def ask(
-    text: Annotated[str, typer.Argument(help="The question; may contain private data.")],
+    text: Annotated[Optional[str], typer.Argument(help="The question; may contain private data.")] = None,
+    document: Annotated[Optional[list[Path]], typer.Option(
+        "--document", "-d", help="Private document (text file) to read on the device; repeatable.")] = None,
     cloud: Annotated[Optional[str], typer.Option("--cloud", help="Cloud address host:port.")] = None,
     insecure: Annotated[Optional[bool], typer.Option("--insecure", help="Plain-text connection (loopback only).")] = None,
     config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Edge YAML config file.")] = None,
+    edge_model: Annotated[Optional[str], typer.Option("--edge-model", help="Local model name or GGUF path.")] = None,
     show_outbound: Annotated[bool, typer.Option("--show-outbound", help="Print what left the device.")] = False,
+    raw: Annotated[bool, typer.Option("--raw", help="Baseline with NO protection: send the text as is.")] = False,
+    input: Annotated[Optional[Path], typer.Option("--input", help="Batch: JSONL of {id, text, documents?}.")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", help="Batch: JSONL results.")] = None,
 ) -> None:
     """Answer TEXT: private data is hidden before anything leaves the device."""
+    from privsplit.edge.pipeline.requests import read_requests
+    from privsplit.edge.privacy.vault import Vault
     from privsplit.edge.provider import build_pipeline
     from privsplit.edge.settings import EdgeSettings
 
-    settings = EdgeSettings.load(config, cloud_address=cloud, cloud_insecure=insecure)
+    if (input is None) != (output is None):
+        raise InvalidRequest("--input and --output go together")
+    if input is not None and (text is not None or document):
+        raise InvalidRequest("give either TEXT (and --document) or --input/--output, not both")
+    if input is None and text is None:
+        raise InvalidRequest("nothing to ask: give TEXT or --input/--output")
+    requests = read_requests(input) if input is not None else []
+    settings = EdgeSettings.load(config, cloud_address=cloud, cloud_insecure=insecure,
+                                 edge_model=edge_model)
+    if raw:
+        err_console.print(RAW_LABEL)
+        settings = settings.model_copy(update={"pipeline": settings.pipeline.model_copy(
+            update={"mode": "redact"})})  # the raw baseline needs no edge model
     pipeline = build_pipeline(settings)
 
-    async def run():
+    async def one(question: str, docs: list[str] | tuple[str, ...], progress=None):
+        if raw:
+            return await pipeline.ask_raw(question, documents=docs)
+        return await pipeline.ask(question, vault=Vault(), documents=docs, progress=progress)
+
+    async def run_single():
+        docs = read_documents(document)
         try:
-            return await pipeline.ask(text)
+            if docs and not raw:
+                bar, callback = summarize_progress()
+                with bar:
+                    return await one(text, docs, callback)
+            return await one(text, docs)
         finally:
             await pipeline.cloud.close()
 
-    result = asyncio.run(run())
+    async def run_batch() -> int:
+        done = 0
+        try:
+            with output.open("w", encoding="utf-8") as out:
+                for request in requests:
+                    try:
+                        line = result_line(request.id, await one(request.text, request.documents))
+                    except PrivacyBlocked as exc:
+                        err_console.print(f"[yellow]{request.id}: blocked[/] ({exc.message})", highlight=False)
+                        line = {"id": request.id, "answer": "", "route": "blocked", "outbound": [],
+                                "cloud_tokens": {"prompt": 0, "completion": 0},
+                                "seconds": {"edge": 0.0, "total": 0.0}}
+                    out.write(json.dumps(line, ensure_ascii=False) + "\n")
+                    out.flush()
+                    done += 1
+        finally:
+            await pipeline.cloud.close()
+        return done
+
+    if input is not None:
+        count = asyncio.run(run_batch())
+        err_console.print(f"{count} answers written to {output}")
+        return
+    result = asyncio.run(run_single())
     if show_outbound:
+        label = "sent to cloud (NO PROTECTION)" if raw else "sent to cloud"
+        if not result.outbound:
+            err_console.print(f"[dim]nothing was sent (route={result.route})[/]")
         for i, query in enumerate(result.outbound, 1):
-            err_console.print(f"[dim]sent to cloud #{i}:[/] {query}", highlight=False)
+            err_console.print(f"[dim]{label} #{i}:[/] {query}", highlight=False, markup=False)
     console.print(result.answer, highlight=False, markup=False)
 
 

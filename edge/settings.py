@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from privsplit.edge.pipeline.settings import PipelineSettings
 from privsplit.edge.daemon.settings import DaemonSettings
 from privsplit.edge.privacy.settings import PrivacySettings
 from privsplit.edge.runtime.settings import RuntimeSettings
@@ -42,3 +43,5 @@ class EdgeSettings(PrivsplitSettings):
     daemon: DaemonSettings = Field(default_factory=DaemonSettings, description="The on-device agent daemon.")
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings, description="How the local model runs.")
     privacy: PrivacySettings = Field(default_factory=PrivacySettings, description="Detectors, policy and egress guard.")
+    pipeline: PipelineSettings = Field(default_factory=PipelineSettings,
+                                       description="How requests are split (summarize, plan, delegate, merge).")

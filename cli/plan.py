@@ -1,0 +1,45 @@
+"""``privsplit plan``: dry run of the split; prints what would leave the device. No cloud call."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from privsplit.cli.common import err_console
+from privsplit.shared.errors import PrivacyBlocked
+
+
+def plan(
+    input: Annotated[Path, typer.Option("--input", help="JSONL of {id, text, documents?}.")],
+    output: Annotated[Path, typer.Option("--output", help="JSONL of {id, route, outbound}.")],
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Edge YAML config file.")] = None,
+    edge_model: Annotated[Optional[str], typer.Option("--edge-model", help="Local model name or GGUF path.")] = None,
+) -> None:
+    """Plan each request (temperature 0, fixed seed) and write every string exactly as it
+    would be sent to the cloud. Nothing is sent."""
+    from privsplit.edge.pipeline.requests import read_requests
+    from privsplit.edge.privacy.vault import Vault
+    from privsplit.edge.provider import build_pipeline
+    from privsplit.edge.settings import EdgeSettings
+
+    requests = read_requests(input)
+    settings = EdgeSettings.load(config, edge_model=edge_model)
+    pipeline = build_pipeline(settings, offline=True)
+    with output.open("w", encoding="utf-8") as out:
+        for request in requests:
+            try:
+                planned = pipeline.plan_request(request.text, Vault(), documents=request.documents)
+                line = {"id": request.id, "route": planned.route, "outbound": planned.outbound}
+            except PrivacyBlocked as exc:
+                err_console.print(f"[yellow]{request.id}: blocked[/] ({exc.message})", highlight=False)
+                line = {"id": request.id, "route": "blocked", "outbound": []}
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+            out.flush()
+    err_console.print(f"{len(requests)} plans written to {output}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("plan")(plan)

@@ -1,0 +1,290 @@
+"""The edge request pipeline: redact -> summarize -> plan -> guard -> hooks -> delegate -> merge
+-> restore.
+
+Everything between redact and restore works on placeholder text. Only ``plan_request`` decides
+what leaves the device, and it runs the egress guard over exactly those strings; the egress
+hooks (audit log, approval) are awaited after it and before the first byte is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from privsplit.edge.delegate import CloudClient
+from privsplit.edge.egress import EgressHook, OutboundBatch, run_hooks
+from privsplit.edge.pipeline.delegate import Delegator
+from privsplit.edge.pipeline.hide import Hider, apply_hidden
+from privsplit.edge.pipeline.merge import Merger, needs_model
+from privsplit.edge.pipeline.plan import Planner, Route, decide_route
+from privsplit.edge.pipeline.redaction import BufferedRestorer, Redaction, Redactor, RestorerLike
+from privsplit.edge.pipeline.settings import PipelineSettings
+from privsplit.edge.pipeline.summarize import Progress, Summarizer
+from privsplit.edge.privacy.guard import EgressGuard
+from privsplit.edge.privacy.vault import Vault
+from privsplit.edge.runtime import LocalModel
+from privsplit.shared.errors import ConfigError, InvalidRequest, PrivacyBlocked
+from privsplit.shared.logging import get_logger
+from privsplit.shared.types import GenerationParams, Usage
+
+log = get_logger(__name__)
+
+
+class RedactorLike(Protocol):
+    def redact(self, text: str, vault: Vault) -> Redaction: ...
+
+
+@dataclass
+class AskResult:
+    answer: str
+    route: str
+    outbound: list[str]
+    cloud_usage: Usage = field(default_factory=Usage)
+    seconds_total: float = 0.0
+    seconds_edge: float = 0.0   # total minus the time spent waiting for the cloud
+    local_context: str = ""     # the documents condensed on the device (placeholder form; never sent)
+
+
+@dataclass
+class Plan:
+    """What a request turns into. ``question``/``context`` are redacted; the raw condensed
+    context stays in ``private_context`` (on the device only, never logged)."""
+
+    route: Route
+    reason: str
+    outbound: list[str]
+    question: str
+    context: str
+    entity_types: tuple[str, ...]
+    private_context: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class PipelineEvent:
+    """One step of a streamed request: ``stage`` (name), ``outbound`` (what was sent),
+    ``delta`` (a piece of the restored answer) and finally ``done`` (the whole result)."""
+
+    kind: Literal["stage", "outbound", "delta", "done"]
+    stage: str = ""
+    text: str = ""
+    outbound: tuple[str, ...] = ()
+    route: str = ""
+    result: AskResult | None = None
+
+
+class Pipeline:
+    def __init__(self, *, redactor: RedactorLike, guard: EgressGuard, cloud: CloudClient | None,
+                 local: LocalModel | None = None, settings: PipelineSettings | None = None,
+                 params: GenerationParams | None = None, cloud_model: str = "",
+                 egress_hooks: Sequence[EgressHook] = (),
+                 restorer_factory: Callable[[Vault], RestorerLike] = BufferedRestorer) -> None:
+        self.redactor = redactor
+        self.guard = guard
+        self.cloud = cloud
+        self.local = local
+        self.settings = settings or PipelineSettings()
+        self.params = params or GenerationParams()
+        self.cloud_model = cloud_model
+        self.egress_hooks = list(egress_hooks)
+        self.restorer_factory = restorer_factory
+
+    @property
+    def delegator(self) -> Delegator:
+        if self.cloud is None:
+            raise ConfigError("this pipeline has no cloud client (built for dry runs only)")
+        return Delegator(cloud=self.cloud, params=self.params, model=self.cloud_model,
+                         max_parallel=self.settings.max_parallel,
+                         prompt_version=self.settings.prompt_version)
+
+    @property
+    def splits(self) -> bool:
+        return self.settings.mode == "split" and self.local is not None
+
+    # -- planning (blocking: the local model runs here) -------------------------------------
+    def plan(self, text: str, vault: Vault, *, documents: Sequence[str] = ()) -> list[str]:
+        """The exact strings that would leave the device (guard applied); [] when the request
+        stays local or is blocked."""
+        return self.plan_request(text, vault, documents=documents).outbound
+
+    def plan_request(self, text: str, vault: Vault, *, documents: Sequence[str] = (),
+                     progress: Progress | None = None) -> Plan:
+        redaction, private_context, context = self._prepare(text, vault, documents, progress)
+        return self._plan(redaction, private_context, context, vault)
+
+    def _prepare(self, text: str, vault: Vault, documents: Sequence[str],
+                 progress: Progress | None) -> tuple[Redaction, str, Redaction]:
+        if not isinstance(text, str) or not text.strip():
+            raise InvalidRequest("the request text is empty")
+        if isinstance(documents, str):
+            raise InvalidRequest("documents must be a list of strings")
+        redaction = self.redactor.redact(text, vault)
+        private_context = ""
+        if documents:
+            if self.local is None:
+                raise InvalidRequest("documents need the edge model (pipeline.mode=split)")
+            private_context = Summarizer(model=self.local, settings=self.settings).summarize(
+                text, documents, progress=progress)
+        return redaction, private_context, self.redactor.redact(private_context, vault)
+
+    def _plan(self, redaction: Redaction, private_context: str, context: Redaction,
+              vault: Vault) -> Plan:
+        types = tuple(sorted({s.entity_type for s in [*redaction.spans, *context.spans]}))
+        decision = decide_route(types, self.settings)
+        plan = Plan(route=decision.route, reason=decision.reason, outbound=[],
+                    question=redaction.text, context=context.text, entity_types=types,
+                    private_context=private_context)
+        if decision.route != "cloud":
+            log.info("routed", route=decision.route, reason=decision.reason)
+            return plan
+        if self.splits:
+            self._split(plan, vault)
+        else:
+            plan.outbound = [_with_context(plan.question, plan.context)]
+            self.guard.check(plan.outbound, vault)
+        if plan.route != "cloud":
+            log.info("routed", route=plan.route, reason=plan.reason)
+            return plan
+        log.info("planned", route="cloud", entities=len(plan.entity_types),
+                 subqueries=len(plan.outbound))
+        return plan
+
+    def _split(self, plan: Plan, vault: Vault) -> None:
+        """Hide what the detectors missed, then (with documents) decompose; guard the result."""
+        s, local = self.settings, self.local
+        assert local is not None
+        if s.hide_with_model:
+            items = Hider(model=local, settings=s).find(_with_context(plan.question, plan.context))
+            plan.question, _ = apply_hidden(plan.question, items, vault)
+            plan.context, _ = apply_hidden(plan.context, items, vault)
+            plan.entity_types = tuple(sorted({*plan.entity_types, *(i.entity_type for i in items)}))
+            decision = decide_route(plan.entity_types, s)
+            plan.route, plan.reason = decision.route, decision.reason
+            if plan.route != "cloud":
+                return
+        fallback = [_with_context(plan.question, plan.context)]
+        if s.decompose == "always" or (s.decompose == "documents" and plan.context):
+            plan.outbound = Planner(model=local, settings=s).plan(plan.question, plan.context)
+        else:
+            plan.outbound = fallback
+        try:
+            self.guard.check(plan.outbound, vault)
+        except PrivacyBlocked as exc:  # the planner wrote something private: drop its output
+            if plan.outbound == fallback:
+                raise
+            log.warning("plan_rejected_by_guard", entity_types=list(exc.entity_types))
+            plan.outbound = fallback
+            self.guard.check(plan.outbound, vault)
+
+    # -- asking ---------------------------------------------------------------------------
+    async def ask(self, text: str, *, vault: Vault | None = None, request_id: str = "",
+                  conversation_id: str = "", extra_hooks: Sequence[EgressHook] = (),
+                  documents: Sequence[str] = (), progress: Progress | None = None) -> AskResult:
+        result: AskResult | None = None
+        async for event in self.stream(text, vault=vault, request_id=request_id,
+                                       conversation_id=conversation_id, extra_hooks=extra_hooks,
+                                       documents=documents, progress=progress):
+            if event.kind == "done":
+                result = event.result
+        assert result is not None
+        return result
+
+    async def stream(self, text: str, *, vault: Vault | None = None, request_id: str = "",
+                     conversation_id: str = "", extra_hooks: Sequence[EgressHook] = (),
+                     documents: Sequence[str] = (),
+                     progress: Progress | None = None) -> AsyncIterator[PipelineEvent]:
+        started = time.perf_counter()
+        vault = vault if vault is not None else Vault()
+        yield PipelineEvent("stage", stage="summarize" if documents else "redact")
+        prepared = await asyncio.to_thread(self._prepare, text, vault, documents, progress)
+        yield PipelineEvent("stage", stage="plan")
+        plan = await asyncio.to_thread(self._plan, *prepared, vault)
+        if plan.route == "blocked":
+            raise PrivacyBlocked(f"the policy blocks requests with {plan.reason}; nothing was sent",
+                                 entity_types=(plan.reason,))
+        cloud_seconds = 0.0
+        usage = Usage()
+        parts: list[str] = []
+        if plan.route == "local":
+            yield PipelineEvent("outbound", outbound=(), route="local")
+            if self.local is None:
+                raise PrivacyBlocked("this request must stay on the device and no edge model is "
+                                     "configured; nothing was sent", entity_types=(plan.reason,))
+            yield PipelineEvent("stage", stage="answer_locally")
+            merger = Merger(model=self.local, settings=self.settings)
+            async for piece in merger.answer_locally(text, plan.private_context):
+                parts.append(piece)
+                yield PipelineEvent("delta", text=piece)
+        else:
+            batch = OutboundBatch(request_id=request_id or uuid.uuid4().hex,
+                                  conversation_id=conversation_id, destination=self.delegator.cloud.address,
+                                  outbound=tuple(plan.outbound))
+            await run_hooks([*self.egress_hooks, *extra_hooks], batch)  # raises: nothing is sent
+            yield PipelineEvent("outbound", outbound=tuple(plan.outbound), route="cloud")
+            yield PipelineEvent("stage", stage="delegate")
+            restorer = self.restorer_factory(vault)
+            wait = time.perf_counter()
+            merge = self.splits and needs_model(self.settings, subqueries=len(plan.outbound),
+                                                has_context=bool(plan.context))
+            if not merge and len(plan.outbound) == 1:
+                async for piece, used in self.delegator.stream_one(plan.outbound[0]):
+                    usage = used or usage
+                    if out := restorer.feed(piece):
+                        parts.append(out)
+                        yield PipelineEvent("delta", text=out)
+                cloud_seconds = time.perf_counter() - wait
+            else:
+                answers = await self.delegator.all(plan.outbound)
+                cloud_seconds = time.perf_counter() - wait
+                for a in answers:
+                    usage = usage + a.usage
+                if merge:
+                    yield PipelineEvent("stage", stage="merge")
+                    pieces = Merger(model=self.local, settings=self.settings).merge(
+                        plan.question, plan.context, answers)
+                else:
+                    pieces = _iterate(["\n\n".join(a.text for a in answers)])
+                async for piece in pieces:
+                    if out := restorer.feed(piece):
+                        parts.append(out)
+                        yield PipelineEvent("delta", text=out)
+            if tail := restorer.flush():
+                parts.append(tail)
+                yield PipelineEvent("delta", text=tail)
+        total = time.perf_counter() - started
+        result = AskResult(answer="".join(parts), route=plan.route, outbound=list(plan.outbound),
+                           cloud_usage=usage, seconds_total=total,
+                           seconds_edge=max(0.0, total - cloud_seconds), local_context=plan.context)
+        log.info("answered", route=plan.route, subqueries=len(plan.outbound),
+                 prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
+                 seconds=round(total, 3), edge_seconds=round(result.seconds_edge, 3))
+        yield PipelineEvent("done", route=plan.route, result=result)
+
+    async def ask_raw(self, text: str, *, documents: Sequence[str] = (), request_id: str = "",
+                      conversation_id: str = "", extra_hooks: Sequence[EgressHook] = (),
+                      params: GenerationParams | None = None) -> AskResult:
+        """NO PROTECTION: the request and documents go to the cloud as they are (the baseline
+        of the benchmark and of ``privsplit ask --raw``). Egress hooks still see it."""
+        started = time.perf_counter()
+        query = "\n\n".join([text, *documents])
+        batch = OutboundBatch(request_id=request_id or uuid.uuid4().hex,
+                              conversation_id=conversation_id, destination=self.delegator.cloud.address,
+                              outbound=(query,), decisions={"*": "raw"})
+        await run_hooks([*self.egress_hooks, *extra_hooks], batch)
+        answer = await self.delegator.one(query, params=params)
+        total = time.perf_counter() - started
+        log.warning("answered_raw", prompt_tokens=answer.usage.prompt_tokens, seconds=round(total, 3))
+        return AskResult(answer=answer.text, route="raw", outbound=[query], cloud_usage=answer.usage,
+                         seconds_total=total, seconds_edge=0.0)
+
+
+def _with_context(question: str, context: str) -> str:
+    return question if not context else f"{question}\n\nContext:\n{context}"
+
+
+async def _iterate(items: Sequence[str]) -> AsyncIterator[str]:
+    for item in items:
+        yield item

@@ -1,0 +1,131 @@
+"""Part of stage 2: the edge model lists identifying details that the detectors missed.
+
+Pattern and NER detectors do not see employers, schools, small firms, project names or
+places described in passing; the edge model reads the (already redacted) request and lists
+them. Each listed item that really occurs in the text (whole words, any case) is replaced by
+a typed placeholder from the request's vault, so the guard checks it and the answer gets it
+back on restore. Items that are long (a sentence, not a name), short (< 3 characters) or
+absent from the text are ignored: the model can only add hiding, never remove it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from privsplit.edge.pipeline.local import local_params
+from privsplit.edge.pipeline.prompts import load_prompt
+from privsplit.edge.pipeline.settings import PipelineSettings
+from privsplit.edge.pipeline.summarize import chunk_text
+from privsplit.edge.privacy.vault import PLACEHOLDER_RE, Vault
+from privsplit.edge.runtime import LocalModel
+from privsplit.shared.logging import get_logger
+
+log = get_logger(__name__)
+
+HIDE_TYPES = ("PERSON", "ORGANIZATION", "LOCATION", "ID")
+MAX_WORDS = 6
+MAX_CHARS = 60
+# words that make an item a phrase rather than a name ("my email is", "discuss with me X")
+_PHRASE_WORDS = frozenset("""i me my mine you your yours he him his she her hers we us our they them
+their it its is are was were be been am to with for from at in on by this that these those a an
+will would can could should please""".split())
+
+
+def looks_like_name(value: str) -> bool:
+    """A name, not a phrase: no pronoun/verb/preposition words, and at least one capital
+    letter or digit (the model copies names as written)."""
+    words = [w.strip(".,;:!?()\"'").casefold() for w in value.split()]
+    if any(w in _PHRASE_WORDS for w in words):
+        return False
+    return any(c.isupper() or c.isdigit() for c in value)
+
+
+@dataclass(frozen=True)
+class Hidden:
+    value: str
+    entity_type: str
+
+
+def hide_schema(max_items: int) -> dict:
+    item = {"type": "object",
+            "properties": {"text": {"type": "string", "maxLength": MAX_CHARS},
+                           "type": {"type": "string", "enum": list(HIDE_TYPES)}},
+            "required": ["text", "type"]}
+    return {"type": "object",
+            "properties": {"private": {"type": "array", "maxItems": max_items, "items": item}},
+            "required": ["private"]}
+
+
+def parse_hidden(raw: str) -> list[Hidden]:
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, ValueError):
+        return []
+    items = data.get("private") if isinstance(data, dict) else None
+    out: list[Hidden] = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        value, entity_type = item.get("text"), item.get("type")
+        if not isinstance(value, str) or entity_type not in HIDE_TYPES:
+            continue
+        value = value.strip().strip("\"'.,;:()")
+        if 3 <= len(value) <= MAX_CHARS and len(value.split()) <= MAX_WORDS \
+                and "[" not in value and looks_like_name(value):
+            out.append(Hidden(value, entity_type))
+    return out
+
+
+def _pattern(value: str) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in value.split()) + r"(?!\w)",
+                      re.IGNORECASE)
+
+
+def apply_hidden(text: str, items: Sequence[Hidden], vault: Vault) -> tuple[str, int]:
+    """``text`` with every occurrence of the items replaced by their placeholders (never
+    inside an existing placeholder); the number of replacements."""
+    count = 0
+    for item in sorted(items, key=lambda i: -len(i.value)):
+        pattern = _pattern(item.value)
+        pieces = PLACEHOLDER_RE.split(text)
+        # re.split with 2 groups yields [text, type, n, text, type, n, ...]: rebuild it
+        rebuilt: list[str] = []
+        for i in range(0, len(pieces), 3):
+            plain = pieces[i]
+
+            def sub(m: re.Match[str]) -> str:
+                nonlocal count
+                count += 1
+                return vault.placeholder_for(item.entity_type, item.value)
+
+            rebuilt.append(pattern.sub(sub, plain))
+            if i + 2 < len(pieces):
+                rebuilt.append(f"[{pieces[i + 1]}_{pieces[i + 2]}]")
+        text = "".join(rebuilt)
+    return text, count
+
+
+class Hider:
+    def __init__(self, *, model: LocalModel, settings: PipelineSettings) -> None:
+        self.model = model
+        self.settings = settings
+
+    def find(self, text: str) -> list[Hidden]:
+        s = self.settings
+        template = load_prompt("hide", s.prompt_version)
+        chunks = chunk_text(text, size=s.hide_chunk_chars, overlap=0) if text.strip() else []
+        if len(chunks) > s.hide_max_chunks:
+            log.warning("hide_partial", chunks=len(chunks), read=s.hide_max_chunks)
+        found: dict[str, Hidden] = {}
+        for chunk in chunks[:s.hide_max_chunks]:
+            raw = self.model.chat(template.render(question=chunk),
+                                  local_params(s.hide_max_tokens, s.seed),
+                                  json_schema=hide_schema(s.hide_max_items))
+            for item in parse_hidden(raw):
+                if _pattern(item.value).search(chunk):
+                    found.setdefault(item.value.casefold(), item)
+        log.info("hidden_by_model", items=len(found), calls=min(len(chunks), s.hide_max_chunks))
+        return list(found.values())

@@ -1,0 +1,55 @@
+"""Stage 4, merge: the edge model combines the cloud answers with the private context.
+
+Everything here is in placeholder form; the caller restores the hidden values while the
+answer streams. With ``merge=auto`` a single sub-query without documents needs no local
+rewrite: its cloud answer already is the answer, and restoring the placeholders merges the
+private values back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+
+from privsplit.edge.pipeline.delegate import CloudAnswer
+from privsplit.edge.pipeline.local import astream, fit_to_context, local_params
+from privsplit.edge.pipeline.prompts import load_prompt
+from privsplit.edge.pipeline.settings import PipelineSettings
+from privsplit.edge.runtime import LocalModel
+
+
+def needs_model(settings: PipelineSettings, *, subqueries: int, has_context: bool) -> bool:
+    if settings.merge == "auto":
+        return subqueries > 1 or has_context
+    return settings.merge == "model"
+
+
+class Merger:
+    def __init__(self, *, model: LocalModel, settings: PipelineSettings) -> None:
+        self.model = model
+        self.settings = settings
+
+    def _budget(self, reserved: int) -> int:
+        return max(64, self.model.context_length - reserved)
+
+    async def merge(self, question: str, context: str,
+                    answers: Sequence[CloudAnswer]) -> AsyncIterator[str]:
+        s = self.settings
+        budget = self._budget(s.merge_max_tokens + 256)
+        joined = "\n\n".join(f"Question {i}: {a.query}\nAnswer {i}: {a.text.strip()}"
+                             for i, a in enumerate(answers, 1))
+        messages = load_prompt("merge", s.prompt_version).render(
+            question=fit_to_context(self.model, question, budget // 3),
+            context=fit_to_context(self.model, context, budget // 4) or "(none)",
+            answers=fit_to_context(self.model, joined, budget // 3))
+        async for piece in astream(self.model, messages, local_params(s.merge_max_tokens, s.seed)):
+            yield piece
+
+    async def answer_locally(self, question: str, context: str) -> AsyncIterator[str]:
+        """Route ``local``: the edge model answers alone; nothing is sent."""
+        s = self.settings
+        budget = self._budget(s.local_max_tokens + 256)
+        messages = load_prompt("local_answer", s.prompt_version).render(
+            question=fit_to_context(self.model, question, budget // 2),
+            context=fit_to_context(self.model, context, budget // 3) or "(none)")
+        async for piece in astream(self.model, messages, local_params(s.local_max_tokens, s.seed)):
+            yield piece
