@@ -67,7 +67,7 @@ async def test_concurrent_stream_limit_and_slot_release(model_server) -> None:
         channel, stub = _stub(gw.port)
         async with channel:
             first = stub.Complete(
-                request("Count from one to fifty.", max_tokens=200), metadata=bearer(), timeout=60
+                request("Count from one to fifty.", max_tokens=60), metadata=bearer(), timeout=60
             )
             await first.read()  # the first stream is open and generating
             err = await _refusal(collect(stub, request(SECRET), metadata=bearer(), timeout=10))
