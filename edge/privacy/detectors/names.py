@@ -27,6 +27,7 @@ NOT_NAMES = frozenset({
     "listed", "misspelled", "changed", "will", "would", "can", "could", "should", "has", "have",
     "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "later", "back", "tomorrow",
     "today", "tonight", "asap", "now", "when", "if", "again", "anytime", "soon", "maybe", "any",
+    "suite", "apt", "apartment", "unit", "box", "street", "road", "avenue", "floor", "room",
 })
 PATTERNS = [
     # cue, then 1-3 words of any case
@@ -47,8 +48,15 @@ PLACE_CUE = (r"(?i:\b(?:flew|flying|fly|moved|moving|relocated|relocating|travel
              r"grew\s+up|born|lives?|living|located|based|originally|stationed|raised|resides?|"
              r"visiting|visited|staying)\s+(?:in|at|to|from|near)(?:\s+the)?)[ \t]+"
              rf"(?P<name>{CAP_WORD}(?:[ \t]+(?:{CAP_WORD}|de|del|da|do|di|la|le|am|an|der|nad|pod|u|upon|on|sur|en)){{0,3}})")
+# Employers: "works for NATO", "Luiza is from Xignite", "Dudek of Lexisnexis is the CEO".
+ORG_CUE = (r"(?:\b(?i:work(?:s|ed|ing)?\s+(?:for|at|with)|employed\s+(?:by|at)|employee\s+(?:of|at)|"
+           r"joined|intern(?:ed|ing)?\s+at|hired\s+by|(?:CEO|CTO|CFO|founder|president|director|"
+           r"manager|head|chairman|owner|partner)\s+(?:of|at)|is\s+from|am\s+from|year\s+at|"
+           r"recorded\s+for|subsidiary\s+of|acquired\s+by|became))[ \t]+"
+           rf"(?P<name>\p{{Lu}}[\p{{L}}\p{{M}}'’.&-]*(?:[ \t]+(?:{CAP_WORD}|and|&|of|de)){{0,3}})")
 _compiled = [(re.compile(p), s, cap) for p, s, cap in PATTERNS]
 _place = re.compile(PLACE_CUE)
+_org = re.compile(ORG_CUE)
 
 
 @register_detector
@@ -75,6 +83,14 @@ class CuedNameDetector(Detector):
                     kept_end = start + w.end()
                 if kept_end > start:
                     out.append(Span(start, kept_end, "PERSON", score, self.name))
+        for m in _org.finditer(text):
+            start, end = m.span("name")
+            words = text[start:end].split()
+            while words and words[-1].casefold() in {"and", "&", "of", "de"}:
+                words.pop()
+            if words and words[0].casefold() not in NOT_NAMES:
+                end = start + len(" ".join(words)) if " \t" not in text[start:end] else end
+                out.append(Span(start, start + len(text[start:end].rstrip()), "ORGANIZATION", 0.6, self.name))
         for m in _place.finditer(text):
             start, end = m.span("name")
             while end > start and not text[end - 1].isalnum():
