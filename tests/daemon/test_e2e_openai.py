@@ -106,13 +106,13 @@ def _get(url: str) -> tuple[int, str]:
 
 
 def test_health_and_metrics(daemon: Daemon, client: openai.OpenAI) -> None:
-    client.models.list()
+    client.chat.completions.create(model="privsplit", messages=MESSAGES)
     base = f"http://127.0.0.1:{daemon.http_port}"
     status, body = _get(base + "/healthz")
     assert status == 200 and json.loads(body) == {"status": "ok"}
     status, body = _get(base + "/metrics")
     assert status == 200
-    assert 'privsplit_edge_requests_total{api="grpc",method="Ask",outcome="ok"}' in body or \
-        'privsplit_edge_requests_total{api="http"' in body
+    assert 'privsplit_edge_requests_total{api="http",method="chat.completions",outcome="ok"}' in body
+    assert 'privsplit_edge_routes_total{route="cloud"}' in body
     assert "privsplit_edge_request_seconds_bucket" in body
     assert "Maria" not in body
