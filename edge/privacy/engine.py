@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from privsplit.edge.privacy.detectors import Detector
-from privsplit.edge.privacy.layout import contact_block_spans
+from privsplit.edge.privacy.layout import contact_block_spans, list_and_speaker_spans
 from privsplit.edge.privacy.policy import Action, Policy
 from privsplit.edge.privacy.spans import Span, resolve_overlaps
 from privsplit.edge.privacy.vault import Vault, normalize
@@ -89,6 +89,7 @@ class PrivacyEngine:
                 and normalize(text[s.start:s.end]) not in self._allow]
         kept.extend(repeated_mentions(text, kept))
         kept.extend(contact_block_spans(text, kept))
+        kept.extend(list_and_speaker_spans(text, kept))
         return merge_addresses(text, resolve_overlaps(kept, text))
 
     # ---- redaction -------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """Spans that come from where text sits, not from what it says.
 
-Contact blocks (signatures, letterheads, address cards): in a run of short lines that holds
-an e-mail address, a phone number, a URL or a street address, the other short lines are the
-person's name, title and employer. Labels ("Phone:") and sentences are left alone.
+- Contact blocks (signatures, letterheads, address cards): in a run of short lines that
+  holds an e-mail address, a phone number, a URL or a street address, the other short lines
+  are the person's name, title and employer. Labels ("Phone:") and sentences are left alone.
+- Lists: in "Ana, Bo, Cy and Di" where most items were found to be people, the rest are too.
+- Speaker labels: in a dialogue where one "Name:" label is a person, the others are too.
 """
 
 from __future__ import annotations
@@ -66,3 +68,35 @@ def _candidate(text: str, a: int, b: int, covered: set[int]) -> Span | None:
     if all(i in covered for i in range(start, end) if text[i].isalnum()):
         return None
     return Span(start, end, "CONTACT_DETAIL", 0.55, "layout")
+
+
+_ITEM = r"[^\W\d_][\w'’-]*(?:[ \t]+[^\W\d_][\w'’-]*)?"
+_LIST = re.compile(rf"{_ITEM}(?:[ \t]*,[ \t]*{_ITEM}){{2,}}(?:,?[ \t]+(?:and|or|&)[ \t]+{_ITEM})?")
+_SPEAKER = re.compile(r"(?m)^[ \t>|]*([^\W\d_][\w'’-]*(?:[ \t][^\W\d_][\w'’-]*)?)[ \t]*:[ \t]")
+LIST_TYPES = frozenset({"PERSON"})
+
+
+def _is_person(spans: list[Span], start: int, end: int) -> bool:
+    return any(s.entity_type == "PERSON" and s.start <= start and end <= s.end for s in spans)
+
+
+def list_and_speaker_spans(text: str, spans: list[Span]) -> list[Span]:
+    out: list[Span] = []
+    if not any(s.entity_type == "PERSON" for s in spans):
+        return out
+    for m in _LIST.finditer(text):
+        items = [(i.start(), i.end()) for i in re.finditer(r"[^,&]+", m.group(0))]
+        items = [(m.start() + a + len(m.group(0)[a:b]) - len(m.group(0)[a:b].lstrip()),
+                  m.start() + b - (len(m.group(0)[a:b]) - len(m.group(0)[a:b].rstrip())))
+                 for a, b in items]
+        items = [(a + 4 if text[a:a + 4] == "and " else a + 3 if text[a:a + 3] == "or " else a, b)
+                 for a, b in items]
+        people = [(a, b) for a, b in items if _is_person(spans, a, b)]
+        if len(people) >= 2 and len(people) * 2 >= len(items):
+            out.extend(Span(a, b, "PERSON", 0.6, "layout") for a, b in items
+                       if (a, b) not in people and b > a and text[a:b].casefold() not in LABELS)
+    labels = [(m.start(1), m.end(1)) for m in _SPEAKER.finditer(text)
+              if m.group(1).casefold() not in LABELS]
+    if len(labels) >= 2 and any(_is_person(spans, a, b) for a, b in labels):
+        out.extend(Span(a, b, "PERSON", 0.6, "layout") for a, b in labels if not _is_person(spans, a, b))
+    return out

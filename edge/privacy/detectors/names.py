@@ -28,6 +28,10 @@ NOT_NAMES = frozenset({
     "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "later", "back", "tomorrow",
     "today", "tonight", "asap", "now", "when", "if", "again", "anytime", "soon", "maybe", "any",
     "suite", "apt", "apartment", "unit", "box", "street", "road", "avenue", "floor", "room",
+    "she", "he", "they", "we", "you", "who", "everyone", "someone", "nobody", "somebody", "people",
+    "company", "report", "study", "article", "paper", "court", "judge", "doctor", "nurse",
+    "mother", "father", "mom", "dad", "wife", "husband", "son", "daughter", "friend", "boss",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "god", "jesus",
 })
 PATTERNS = [
     # cue, then 1-3 words of any case
@@ -35,6 +39,17 @@ PATTERNS = [
      rf"\bsigned\s*,?|\bregards\s*,|\bsincerely\s*,|\bcontact\s+person\s*:|\bpatient\s*:|"
      rf"\bauthor\s*:|\bfrom\s*:|\bto\s*:|\bcc\s*:|\bdear)[ \t]+"
      rf"(?P<name>{NAME_WORD}(?:[ \t]+(?:{INITIAL}|{NAME_WORD})){{0,2}})", 0.7, False),
+    # a question for a name, then the answer ("What's your last name? Nielsen")
+    (rf"(?i:\bname\b[^?\n]{{0,30}}\?)[ \t]*(?:\p{{L}}+:[ \t]*)?"
+     rf"(?P<name>{CAP_WORD}(?:[ \t]+(?:{INITIAL}|\p{{Lu}}\b|{CAP_WORD})){{0,2}})", 0.7, False),
+    # a capitalised name before a verb that people do ("Hauta-aho says", "Zak shouted at")
+    (rf"(?<![\p{{L}}\p{{M}}'’-][ \t]?)(?P<name>{CAP_WORD}(?:[ \t]+(?:{INITIAL}|\p{{Lu}}\b|{CAP_WORD}|ten|van|von|de|da)){{0,3}})"
+     rf"[ \t]+(?:lives|lived|began|shouted|said|says|told|asked|wrote|replied|answered|"
+     rf"will\s+be\s+talking|had\s+given|speaks|spoke|died|was\s+born)\b", 0.6, False),
+    # after a verb of speech or naming ("said Erle", "named him Luís", "heard Ana Ruiz speak")
+    (rf"(?i:\b(?:said|says|asked|shouted\s+at|heard|named\s+(?:him|her)|called\s+(?:him|her)|"
+     rf"add|added|replied\s+to|told))[ \t]+"
+     rf"(?P<name>{CAP_WORD}(?:[ \t]+(?:{INITIAL}|\p{{Lu}}\b|{CAP_WORD})){{0,2}})", 0.6, False),
     # a verb that takes a person, then a capitalised full name ("Call Ana Ruiz", "ask Bo Li")
     (rf"(?i:\b(?:call|email|e-mail|text|ask|tell|meet|contact|ping|message|remind|invite|thank|"
      rf"cc|forward\s+(?:it|this)\s+to|follow\s+up\s+with|talk\s+to|speak\s+(?:to|with)|"
