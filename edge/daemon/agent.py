@@ -96,7 +96,9 @@ class EdgeAgent:
         hooks: list[EgressHook] = []
         if options.require_approval or self.settings.require_approval:
             hooks.append(self.approvals.hook(announce))
-        hooks.append(self.audit.hook)
+        else:
+            hooks.append(_no_approval)
+        hooks.append(self.audit.hook)  # last: it records exactly what is then sent
         async with self._vault(options.conversation_id) as (vault, _):
             source = self.pipeline.stream(text, vault=vault, request_id=options.request_id,
                                           conversation_id=options.conversation_id,
@@ -158,6 +160,10 @@ class EdgeAgent:
         finally:
             self.metrics.requests.labels(api, method, outcome).inc()
             self.metrics.latency.labels(api, method).observe(time.perf_counter() - started)
+
+
+async def _no_approval(batch: OutboundBatch) -> None:
+    batch.decisions.setdefault("approval", "not_required")  # every audit record says which
 
 
 async def _merge(source: AsyncIterator, queue: asyncio.Queue) -> AsyncIterator[AgentEvent]:

@@ -43,6 +43,7 @@ def test_sync_ask_over_unix_socket_hides_and_restores(daemon: Daemon, cloud_serv
     assert tuple(records[-1]["outbound"]) == answer.outbound  # logged exactly what was sent
     assert records[-1]["request_id"] == answer.request_id
     assert records[-1]["destination"] == cloud_server.address
+    assert records[-1]["decisions"]["approval"] == "not_required"
     assert verify_log(daemon.audit_dir).ok
     # neither the daemon's log nor the cloud's carries the private values
     logs = daemon.log_text() + "\n".join(cloud_server.log_lines())
