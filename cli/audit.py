@@ -67,6 +67,8 @@ def verify(
     report = verify_log(_directory(directory, config), public_key=public_key)
     for problem in report.problems:
         err_console.print(f"[bold red]tampered:[/] {problem}", highlight=False)
+    for note in report.notes:
+        err_console.print(f"note: {note}", highlight=False)
     status = "OK" if report.ok else "FAILED"
     console.print(f"{status}: {report.records} records, key sha256:{report.key_fingerprint}", highlight=False)
     if not report.ok:

@@ -13,7 +13,8 @@ Layout of the log directory (0700):
                  = Ed25519 signature of ``RECORD_CONTEXT + hash``.
 ``egress.head``  the signed position of the last record (``seq``, ``hash``, ``size`` of the log
                  in bytes), one 512-byte block overwritten in place after each append; it makes
-                 removing records from the end detectable.
+                 removing records from the end detectable. Only the record is synced before
+                 sending; a head that lags after a crash is rolled forward over signed records.
 ``signing.key``  the private key (0600); ``signing.pub`` its public half.
 
 The outbound text is what left the device (sanitized); it is the point of the log and is
@@ -130,9 +131,12 @@ class AuditLog:
         fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         try:
             actual = os.fstat(fd).st_size
-            if actual != size:
-                raise AuditLogError("egress audit log does not match its signed head "
+            if actual < size:
+                raise AuditLogError("egress audit log is shorter than its signed head "
                                     "(run `privsplit audit verify`); nothing was sent")
+            if actual > size:  # the head lags (a crash before it reached the disk)
+                seq, prev = self._roll_forward(seq, prev, size, actual)
+            size = actual
             body: dict[str, Any] = {
                 "seq": seq + 1, "prev": prev, "time": round(when or time.time(), 6),
                 "request_id": request_id, "conversation_id": conversation_id,
@@ -144,7 +148,7 @@ class AuditLog:
             line = canonical(body) + b"\n"
             os.write(fd, line)
             if self.fsync:
-                os.fdatasync(fd)
+                os.fdatasync(fd)  # the record is on disk before anything is sent
             try:
                 self._write_head(body["seq"], body["hash"], size + len(line))
             except OSError:
@@ -154,6 +158,25 @@ class AuditLog:
             os.close(fd)
         log.info("audit_appended", seq=body["seq"], strings=len(outbound))
         return body
+
+    def _roll_forward(self, seq: int, prev: str, size: int, actual: int) -> tuple[int, str]:
+        """Accept records beyond the head only when each is our own, signed and chained."""
+        from privsplit.edge.audit.verify import check_record
+
+        with self.log_path.open("rb") as fh:
+            fh.seek(size)
+            extra = fh.read(actual - size)
+        lines = extra.split(b"\n")
+        if lines[-1]:
+            raise AuditLogError("egress audit log ends with an incomplete record; nothing was sent")
+        for line in lines[:-1]:
+            seq += 1
+            problem, prev = check_record(self._key.public_key(), line, seq, prev)
+            if problem:
+                raise AuditLogError("egress audit log holds data beyond its signed head that does "
+                                    "not verify (run `privsplit audit verify`); nothing was sent")
+        log.warning("audit_head_rolled_forward", records=len(lines) - 1)
+        return seq, prev
 
     def _read_head(self) -> tuple[int, str, int]:
         try:
@@ -173,13 +196,13 @@ class AuditLog:
         return int(head["seq"]), str(head["hash"]), int(head["size"])
 
     def _write_head(self, seq: int, digest: str, size: int) -> None:
-        """Overwrite the fixed-size head in place (one 512-byte block: no rename, one sync)."""
+        """Overwrite the fixed-size head in place (one 512-byte block, no rename). It is not
+        synced: after a crash it may lag the log, and the next append rolls it forward over
+        records that verify (a lagging head never accepts unsigned data)."""
         sig = b64(self._key.sign(head_message(seq, digest, size)))
         fd = os.open(self.head_path, os.O_WRONLY | os.O_CREAT, 0o600)
         try:
             os.pwrite(fd, head_bytes({"seq": seq, "hash": digest, "size": size, "sig": sig}), 0)
-            if self.fsync:
-                os.fdatasync(fd)
         finally:
             os.close(fd)
 

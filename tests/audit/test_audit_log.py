@@ -162,3 +162,31 @@ def test_bad_key_file_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "signing.key").write_text("not a key")
     with pytest.raises(ConfigError, match="signing key"):
         AuditLog(directory=tmp_path).open()
+
+
+def test_head_lagging_after_a_crash_is_rolled_forward(tmp_path: Path) -> None:
+    audit = _fill(tmp_path)  # 3 records
+    stale = (tmp_path / HEAD_FILE).read_bytes()
+    audit.append(request_id="r4", conversation_id="", destination="d", outbound=["four"], decisions={})
+    (tmp_path / HEAD_FILE).write_bytes(stale)  # as if the last head write never reached the disk
+    report = verify_log(tmp_path)
+    assert report.ok and report.notes == ["the head lags the log by 1 signed record(s)"]
+    audit.append(request_id="r5", conversation_id="", destination="d", outbound=["five"], decisions={})
+    report = verify_log(tmp_path)
+    assert report.ok and not report.notes and report.records == 5
+    # the limit, documented in docs/usage.md: a saved copy of an old head put back, with the
+    # log cut to any point past it, looks like a crash (the same holds for cutting the log
+    # exactly back to that head); only an anchor kept off the device catches it
+    (tmp_path / HEAD_FILE).write_bytes(stale)
+    (tmp_path / LOG_FILE).write_bytes(b"".join(_lines(tmp_path)[:4]))
+    assert verify_log(tmp_path).ok
+
+
+@pytest.mark.parametrize("extra", [b'{"seq":4}\n', b"partial record without newline"])
+def test_unsigned_data_past_the_head_blocks_appends(tmp_path: Path, extra: bytes) -> None:
+    audit = _fill(tmp_path)
+    with (tmp_path / LOG_FILE).open("ab") as fh:
+        fh.write(extra)
+    assert not verify_log(tmp_path).ok
+    with pytest.raises(AuditLogError, match="nothing was sent"):
+        audit.append(request_id="r", conversation_id="", destination="d", outbound=["x"], decisions={})
