@@ -54,6 +54,7 @@ class Vault:
         self._by_placeholder: dict[str, str] = {}
         self._forms: dict[str, set[str]] = defaultdict(set)  # placeholder -> raw forms seen
         self._counters: dict[str, int] = defaultdict(int)
+        self._masked: set[tuple[str, str]] = set()  # masked values: never restored, still guarded
         self.version = 0  # bumps on every new value; lets callers cache derived lookups
 
     # ---- mapping ---------------------------------------------------------------------------
@@ -87,9 +88,9 @@ class Vault:
             return self._by_placeholder.get(placeholder)
 
     def values(self) -> list[tuple[str, str]]:
-        """(entity_type, value) for every form seen, for the egress guard."""
+        """(entity_type, value) for every form seen (masked ones too), for the egress guard."""
         with self._lock:
-            out = []
+            out = sorted(self._masked)
             for placeholder, forms in self._forms.items():
                 entity_type = PLACEHOLDER_RE.fullmatch(placeholder).group(1)  # type: ignore[union-attr]
                 out.extend((entity_type, f) for f in sorted(forms))
@@ -111,7 +112,12 @@ class Vault:
                 raise ValueError("spans overlap; resolve them first")
             out.append(escape(text[cursor:span.start]))
             value = text[span.start:span.end]
-            out.append(f"[{span.entity_type}]" if is_mask else self.placeholder_for(span.entity_type, value))
+            if is_mask:
+                with self._lock:
+                    self._masked.add((span.entity_type, value))
+                out.append(f"[{span.entity_type}]")
+            else:
+                out.append(self.placeholder_for(span.entity_type, value))
             cursor = span.end
         out.append(escape(text[cursor:]))
         return "".join(out)
@@ -136,6 +142,7 @@ class Vault:
                 "keys": [[t, k, p] for (t, k), p in self._by_key.items()],
                 "values": self._by_placeholder,
                 "forms": {p: sorted(f) for p, f in self._forms.items()},
+                "masked": sorted(self._masked),
             }
         return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -151,6 +158,7 @@ class Vault:
             vault._by_placeholder = {str(p): str(v) for p, v in data["values"].items()}
             for p, forms in data["forms"].items():
                 vault._forms[str(p)] = {str(f) for f in forms}
+            vault._masked = {(str(t), str(v)) for t, v in data.get("masked", [])}
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
             raise ValueError(f"not a valid vault: {type(exc).__name__}") from None
         vault.version = len(vault._by_key)

@@ -55,6 +55,8 @@ def test_mask_is_not_restorable() -> None:
     out = v.redact("ssn 123-45-6789", [], masked=[Span(4, 15, "US_SSN", 1.0, "t")])
     assert out == "ssn [US_SSN]"
     assert v.restore(out) == out and len(v) == 0
+    assert v.values() == [("US_SSN", "123-45-6789")]  # the guard still knows it
+    assert Vault.from_bytes(v.to_bytes()).values() == v.values()
 
 
 def test_concurrent_use_gives_one_placeholder_per_value() -> None:
