@@ -19,12 +19,12 @@ class PipelineSettings(BaseModel):
     prompt_version: str = Field(default="v1", description="Version of the prompt template files.")
     seed: int = Field(default=42, description="Seed of every local generation (temperature is 0).")
     # summarize
-    chunk_chars: int = Field(default=3000, ge=200, description="Characters per document chunk.")
-    chunk_overlap: int = Field(default=200, ge=0, description="Characters shared by neighbour chunks.")
-    max_chunks: int = Field(default=4, ge=1,
+    chunk_chars: int = Field(default=1000, ge=200, description="Characters per document chunk.")
+    chunk_overlap: int = Field(default=100, ge=0, description="Characters shared by neighbour chunks.")
+    max_chunks: int = Field(default=6, ge=1,
                             description="Chunks read per request (the ones that share most words "
                                         "with the question); bounds the map step.")
-    map_max_tokens: int = Field(default=96, ge=8, description="Tokens per chunk note (map step).")
+    map_max_tokens: int = Field(default=80, ge=8, description="Tokens per chunk note (map step).")
     reduce_max_tokens: int = Field(default=160, ge=8, description="Tokens of the condensed context.")
     summarize_budget_seconds: float = Field(default=300.0, gt=0,
                                             description="Stop reading more chunks after this long.")
@@ -36,7 +36,7 @@ class PipelineSettings(BaseModel):
         description="The edge model lists identifying details the detectors missed (employers, "
                     "schools, places, people); they get placeholders too.")
     hide_chunk_chars: int = Field(default=2500, ge=200, description="Characters per hide call.")
-    hide_max_chunks: int = Field(default=4, ge=1, description="Hide calls per request at most.")
+    hide_max_chunks: int = Field(default=6, ge=1, description="Hide calls per request at most.")
     hide_max_items: int = Field(default=10, ge=1, description="Details listed per hide call at most.")
     hide_max_tokens: int = Field(default=200, ge=16, description="Tokens a hide call may write.")
     decompose: Literal["documents", "always", "never"] = Field(
