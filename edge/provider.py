@@ -8,6 +8,7 @@ from privsplit.edge.delegate import CloudClient
 from privsplit.edge.pipeline import Pipeline
 from privsplit.edge.privacy.engine import PrivacyEngine
 from privsplit.edge.privacy.guard import EgressGuard
+from privsplit.edge.privacy.restore import StreamRestorer
 from privsplit.edge.runtime import LocalModel, create_runtime
 from privsplit.edge.settings import EdgeSettings
 from privsplit.shared.models import ModelStore
@@ -52,4 +53,4 @@ def build_pipeline(settings: EdgeSettings, *, cloud: CloudClient | None = None,
                     settings=settings.pipeline,
                     params=GenerationParams(max_tokens=settings.max_tokens, temperature=0.0,
                                             seed=settings.pipeline.seed),
-                    cloud_model=settings.cloud_model)
+                    cloud_model=settings.cloud_model, restorer_factory=StreamRestorer)
