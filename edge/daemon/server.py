@@ -167,6 +167,9 @@ async def start_daemon(settings: EdgeSettings, *, agent: EdgeAgent | None = None
                             http_port=http_port)
     running.tasks.append(asyncio.create_task(
         agent.conversations.run_sweeper(min(30.0, d.conversation_ttl_seconds / 2))))
+    if d.api_key is None and (d.grpc_tcp or d.http_port is not None):
+        # loopback TCP is reachable by every local user, unlike the 0600 socket
+        log.warning("tcp_without_api_key", grpc_tcp=bool(d.grpc_tcp), http=d.http_port is not None)
     log.info("edge_listening", socket=str(d.socket_path), grpc_port=grpc_port, port=http_port,
              cloud=agent.pipeline.cloud.address, audit_dir=str(d.audit_dir))
     return running
