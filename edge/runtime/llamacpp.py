@@ -34,7 +34,8 @@ class LlamaCppModel(LocalModel):
         self.n_threads = n_threads
         self.seed = seed
         self._llm: Any = None
-        self._lock = threading.Lock()
+        self._generating = False
+        self._lock = threading.RLock()  # re-entrant: count_tokens while a stream runs
 
     def load(self) -> None:
         with self._lock:
@@ -76,6 +77,9 @@ class LlamaCppModel(LocalModel):
             raise InvalidRequest(f"prompt does not fit the context window of {self.n_ctx} tokens")
         response_format = {"type": "json_object", "schema": json_schema} if json_schema else None
         with self._lock:  # one generation at a time per llama.cpp context
+            if self._generating:
+                raise BackendError("a llama.cpp model cannot start a generation inside another one")
+            self._generating = True
             try:
                 parts = self._llm.create_chat_completion(
                     messages=[{"role": m.role, "content": m.content} for m in messages],
@@ -90,3 +94,5 @@ class LlamaCppModel(LocalModel):
             except ValueError:  # llama-cpp-python raises ValueError when the prompt overflows
                 raise InvalidRequest(f"prompt does not fit the context window of {self.n_ctx} tokens "
                                      "(or the JSON schema could not be turned into a grammar)") from None
+            finally:
+                self._generating = False

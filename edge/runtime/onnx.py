@@ -52,7 +52,7 @@ class OnnxGenAIModel(LocalModel):
         self._model: Any = None
         self._tokenizer: Any = None
         self._model_ctx = n_ctx
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: count_tokens while a stream runs
 
     def load(self) -> None:
         with self._lock:

@@ -4,7 +4,8 @@
 runs at a time (local runtimes are not re-entrant and a 2-core device gains nothing from
 interleaving); up to ``max_queue`` further callers wait their turn, in order; one more gets a
 ``Busy`` error at once, and a waiter that is not served within ``queue_timeout_seconds`` gets
-``Busy`` too. After ``keep_alive_seconds`` without a caller the model is closed (its memory
+``Busy`` too. The thread that holds the model may use it again meanwhile (count tokens while
+it streams) without queueing behind itself. After ``keep_alive_seconds`` without a caller the model is closed (its memory
 returned) and loaded again on the next use. Resident memory (RSS) after each load is recorded.
 """
 
@@ -67,6 +68,8 @@ class ResidentModel(LocalModel):
         self.queue_timeout_seconds = queue_timeout_seconds
         self._cond = threading.Condition()
         self._active = False
+        self._owner: int | None = None  # thread holding the model; it may re-enter (count tokens mid-stream)
+        self._depth = 0
         self._queue: deque[object] = deque()  # tickets of waiting callers, first come first served
         self._timer: threading.Timer | None = None
         self._last_release = time.monotonic()
@@ -90,8 +93,12 @@ class ResidentModel(LocalModel):
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
+            me = threading.get_ident()
+            if self._active and self._owner == me:
+                self._depth += 1
+                return
             if not self._active and not self._queue:
-                self._active = True
+                self._active, self._owner = True, me
                 return
             if len(self._queue) >= self.max_queue:
                 self._rejected += 1
@@ -108,11 +115,14 @@ class ResidentModel(LocalModel):
                 self._cond.notify_all()
                 self._schedule_unload()
                 raise Busy(f"the local model stayed busy for {self.queue_timeout_seconds:g} s; retry later")
-            self._active = True
+            self._active, self._owner = True, me
 
     def _release(self) -> None:
         with self._cond:
-            self._active = False
+            if self._depth:
+                self._depth -= 1
+                return
+            self._active, self._owner = False, None
             self._last_release = time.monotonic()
             self._cond.notify_all()
             self._schedule_unload()

@@ -23,8 +23,8 @@ GREEDY = GenerationParams(max_tokens=32, temperature=0.0)
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def model(request: pytest.FixtureRequest, model_paths: dict[str, Path]) -> Iterator[LocalModel]:
-    with create_runtime(request.param, model_path=model_paths[request.param], n_ctx=N_CTX,
-                        n_threads=2) as m:
+    # default threads: llama.cpp takes half the cores, which stays fast on a busy 2-core box
+    with create_runtime(request.param, model_path=model_paths[request.param], n_ctx=N_CTX) as m:
         yield m
 
 
@@ -112,3 +112,8 @@ def test_load_close_and_reload(backend: str, model_paths: dict[str, Path]) -> No
 def test_missing_model_is_a_clear_error(backend: str, tmp_path: Path) -> None:
     with pytest.raises(ModelNotFound):
         create_runtime(backend, model_path=tmp_path / "absent.gguf").load()
+
+
+def test_count_tokens_while_streaming_in_the_same_thread(model: LocalModel) -> None:
+    counts = [model.count_tokens(piece) for piece in model.stream(QUESTION, GenerationParams(max_tokens=6))]
+    assert counts and all(c >= 0 for c in counts)

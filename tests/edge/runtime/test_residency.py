@@ -23,6 +23,22 @@ def resident(path: Path, **kw: float) -> ResidentModel:
     return ResidentModel(model=create_runtime("llamacpp", model_path=path, n_ctx=512), **kw)
 
 
+def in_thread(fn, timeout: float = 120.0) -> object:
+    """Run ``fn`` in another thread (another caller) and return its result or exception."""
+    box: list[object] = []
+
+    def run() -> None:
+        try:
+            box.append(fn())
+        except Exception as exc:  # noqa: BLE001 - handed back to the test
+            box.append(exc)
+
+    t = threading.Thread(target=run)
+    t.start()
+    t.join(timeout)
+    return box[0]
+
+
 def wait_until(cond, timeout: float = 10.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -70,8 +86,8 @@ def test_caller_beyond_the_queue_bound_gets_busy_at_once(test_model_path: Path) 
     holder = model.stream(ASK, GenerationParams(max_tokens=30))
     next(holder)  # holds the model mid-generation
     started = time.monotonic()
-    with pytest.raises(Busy, match="busy"):
-        model.chat(ASK, SHORT)
+    refused = in_thread(lambda: model.chat(ASK, SHORT))
+    assert isinstance(refused, Busy) and "busy" in str(refused)
     assert time.monotonic() - started < 0.5
     holder.close()  # giving up the stream frees the model
     assert model.chat(ASK, SHORT)
@@ -88,8 +104,7 @@ def test_waiters_are_served_in_turn_and_the_next_one_is_refused(test_model_path:
     waiter = threading.Thread(target=lambda: results.append(model.chat(ASK, SHORT)))
     waiter.start()
     assert wait_until(lambda: model.stats().waiting == 1)
-    with pytest.raises(Busy):
-        model.chat(ASK, SHORT)
+    assert isinstance(in_thread(lambda: model.chat(ASK, SHORT)), Busy)
     assert not results  # still waiting behind the holder
     list(holder)
     waiter.join(timeout=60)
@@ -101,8 +116,8 @@ def test_waiter_gives_up_after_queue_timeout(test_model_path: Path) -> None:
     model = resident(test_model_path, max_queue=2, queue_timeout_seconds=0.3)
     holder = model.stream(ASK, GenerationParams(max_tokens=30))
     next(holder)
-    with pytest.raises(Busy, match="stayed busy"):
-        model.chat(ASK, SHORT)
+    refused = in_thread(lambda: model.chat(ASK, SHORT))
+    assert isinstance(refused, Busy) and "stayed busy" in str(refused)
     holder.close()
     assert model.stats().waiting == 0
     model.close()
@@ -119,4 +134,13 @@ def test_concurrent_callers_share_one_instance(test_model_path: Path) -> None:
         t.join(timeout=120)
     assert out == [expected] * 4
     assert model.stats().loads == 1
+    model.close()
+
+
+def test_the_holder_may_use_the_model_again_without_queueing(test_model_path: Path) -> None:
+    model = resident(test_model_path, max_queue=0, queue_timeout_seconds=5)
+    counts = [model.count_tokens(piece) for piece in model.stream(ASK, SHORT)]
+    assert counts and model.stats().rejected == 0
+    assert not model.stats().active  # fully released after the stream
+    assert model.chat(ASK, SHORT)
     model.close()
