@@ -42,6 +42,17 @@ def list_models(models_dir: ModelsDir = None) -> None:
     console.print(f"disk usage: {_mib(store.disk_usage())} in {store.root}")
 
 
+@models_app.command("runtimes")
+def runtimes() -> None:
+    """Show the local runtimes privsplit knows and whether they can run here."""
+    from privsplit.edge.runtime.base import all_runtimes
+
+    table = Table("runtime", "loads", "available", title="local runtimes")
+    for name, cls in sorted(all_runtimes().items()):
+        table.add_row(name, cls.model_format, "yes" if cls.is_available else f"no: {cls.unavailable_reason}")
+    console.print(table)
+
+
 @models_app.command("pull")
 def pull(names: Names, models_dir: ModelsDir = None,
          force: Annotated[bool, typer.Option(help="Download again even if present.")] = False) -> None:
