@@ -18,7 +18,7 @@ from typing import Literal, Protocol
 from privsplit.edge.delegate import CloudClient
 from privsplit.edge.egress import EgressHook, OutboundBatch, run_hooks
 from privsplit.edge.pipeline.delegate import Delegator
-from privsplit.edge.pipeline.hide import Hider, apply_hidden
+from privsplit.edge.pipeline.hide import Hider, apply_hidden, sweep_known
 from privsplit.edge.pipeline.merge import Merger, needs_model
 from privsplit.edge.pipeline.plan import Planner, Route, decide_route
 from privsplit.edge.pipeline.redaction import BufferedRestorer, Redaction, Redactor, RestorerLike
@@ -132,10 +132,14 @@ class Pipeline:
 
     def _plan(self, redaction: Redaction, private_context: str, context: Redaction,
               vault: Vault) -> Plan:
+        question, swept_q = sweep_known(redaction.text, vault)
+        context_text, swept_c = sweep_known(context.text, vault)
+        if swept_q or swept_c:
+            log.info("swept_known_values", count=swept_q + swept_c)
         types = tuple(sorted({s.entity_type for s in [*redaction.spans, *context.spans]}))
         decision = decide_route(types, self.settings)
         plan = Plan(route=decision.route, reason=decision.reason, outbound=[],
-                    question=redaction.text, context=context.text, entity_types=types,
+                    question=question, context=context_text, entity_types=types,
                     private_context=private_context)
         if decision.route != "cloud":
             log.info("routed", route=decision.route, reason=decision.reason)

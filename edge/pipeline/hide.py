@@ -108,6 +108,28 @@ def apply_hidden(text: str, items: Sequence[Hidden], vault: Vault) -> tuple[str,
     return text, count
 
 
+def sweep_known(text: str, vault: Vault) -> tuple[str, int]:
+    """Mask (``[TYPE]``, not restorable) every remaining occurrence of a value the vault
+    already holds, e.g. a second mention the detectors did not mark. The egress guard would
+    refuse the request otherwise; this keeps the request and still sends nothing private."""
+    count = 0
+    values = sorted(vault.values(), key=lambda tv: -len(tv[1]))
+    for entity_type, value in values:
+        if len(value.strip()) < 3:
+            continue
+        pattern = _pattern(value.strip())
+        pieces = PLACEHOLDER_RE.split(text)
+        rebuilt: list[str] = []
+        for i in range(0, len(pieces), 3):
+            replaced, n = pattern.subn(f"[{entity_type}]", pieces[i])
+            count += n
+            rebuilt.append(replaced)
+            if i + 2 < len(pieces):
+                rebuilt.append(f"[{pieces[i + 1]}_{pieces[i + 2]}]")
+        text = "".join(rebuilt)
+    return text, count
+
+
 class Hider:
     def __init__(self, *, model: LocalModel, settings: PipelineSettings) -> None:
         self.model = model
