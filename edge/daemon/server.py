@@ -97,6 +97,20 @@ async def _grpc_server(agent: EdgeAgent, interceptors: list) -> tuple[grpc.aio.S
     return server, health_servicer
 
 
+def _bind_http(host: str, port: int) -> socket.socket | None:
+    """Bind the HTTP listener here, so a port in use is our clear error, not uvicorn's exit."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1" if host == "localhost" else host.strip("[]"), port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        return None
+    return sock
+
+
 @dataclass
 class RunningDaemon:
     agent: EdgeAgent
@@ -130,8 +144,6 @@ async def start_daemon(settings: EdgeSettings, *, agent: EdgeAgent | None = None
     d = settings.daemon
     os.umask(0o077)  # the socket, state and audit files are created private to this user
     agent = agent or build_agent(settings)
-    # load the detectors now (spaCy, Presidio): the first request should not pay for it
-    await asyncio.to_thread(agent.pipeline.redactor.redact, "Warm-up for Jane Doe.", Vault())
     prepare_socket(d.socket_path)
     unix_server, unix_health = await _grpc_server(agent, [])
     unix_server.add_insecure_port(f"unix:{d.socket_path}")
@@ -139,29 +151,36 @@ async def start_daemon(settings: EdgeSettings, *, agent: EdgeAgent | None = None
     if d.grpc_tcp:
         key = d.api_key.get_secret_value() if d.api_key else None
         tcp_server, tcp_health = await _grpc_server(agent, [ApiKeyInterceptor(api_key=key)] if key else [])
-        grpc_port = tcp_server.add_insecure_port(d.grpc_tcp)
+        try:
+            grpc_port = tcp_server.add_insecure_port(d.grpc_tcp)
+        except RuntimeError:
+            grpc_port = 0
         if not grpc_port:
-            raise ConfigError(f"cannot listen on {d.grpc_tcp}")
+            raise ConfigError(f"gRPC cannot listen on {d.grpc_tcp} (in use?)")
         servers.append(tcp_server)
         healths.append(tcp_health)
     for s in servers:
         await s.start()
     os.chmod(d.socket_path, 0o600)
-    for h in healths:
-        await h.set(EDGE_SERVICE_NAME, health_pb2.HealthCheckResponse.SERVING)
-        await h.set("", health_pb2.HealthCheckResponse.SERVING)
     http, http_task, http_port = None, None, 0
     if d.http_port is not None:
         app = build_app(agent=agent, api_key=d.api_key.get_secret_value() if d.api_key else None)
         http = _Uvicorn(uvicorn.Config(app, host=d.http_host, port=d.http_port, log_level="warning",
                                        access_log=False, lifespan="off"))
-        http_task = asyncio.create_task(http.serve())
-        while not http.started:
-            if http_task.done():
-                await http_task
-                raise ConfigError(f"the HTTP API cannot listen on {d.http_host}:{d.http_port}")
+        listener = _bind_http(d.http_host, d.http_port)
+        if listener is None:
+            await asyncio.gather(*(s.stop(0) for s in servers))
+            raise ConfigError(f"the HTTP API cannot listen on {d.http_host}:{d.http_port} (in use?)")
+        http_port = listener.getsockname()[1]
+        http_task = asyncio.create_task(http.serve(sockets=[listener]))
+        while not http.started and not http_task.done():
             await asyncio.sleep(0.02)
-        http_port = http.servers[0].sockets[0].getsockname()[1]
+    # load the detectors (spaCy, Presidio) before reporting ready: the first request should not
+    # pay for it; listeners are bound first so a port in use fails fast
+    await asyncio.to_thread(agent.pipeline.redactor.redact, "Warm-up for Jane Doe.", Vault())
+    for h in healths:
+        await h.set(EDGE_SERVICE_NAME, health_pb2.HealthCheckResponse.SERVING)
+        await h.set("", health_pb2.HealthCheckResponse.SERVING)
     running = RunningDaemon(agent=agent, servers=servers, healths=healths, http=http,
                             http_task=http_task, socket_path=d.socket_path, grpc_port=grpc_port,
                             http_port=http_port)

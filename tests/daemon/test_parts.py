@@ -152,3 +152,26 @@ def test_socket_directory_writable_by_others_is_refused(tmp_path: Path) -> None:
         prepare_socket(shared / "edge.sock")
     shared.chmod(0o700)
     prepare_socket(shared / "edge.sock")
+
+
+@pytest.mark.parametrize("flags", [["--http-port", "{port}"], ["--no-http", "--grpc-tcp", "127.0.0.1:{port}"]])
+def test_port_in_use_is_a_clear_error(tmp_path: Path, flags: list[str]) -> None:
+    import socket
+    import subprocess
+    import sys
+    import tempfile
+
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    port = busy.getsockname()[1]
+    sock_dir = Path(tempfile.mkdtemp(prefix="psp", dir="/tmp"))
+    env = {**os.environ, "PRIVSPLIT_EDGE_PIPELINE__MODE": "redact",
+           "PRIVSPLIT_EDGE_DAEMON__VAULT_KEY_FILE": str(tmp_path / "k" / "vault.key")}
+    proc = subprocess.run([sys.executable, "-m", "privsplit.cli.main", "edge", "serve", "--insecure",
+                           "--socket", str(sock_dir / "s.sock"), "--audit-dir", str(tmp_path / "a"),
+                           "--state-dir", str(tmp_path / "s"), *[f.format(port=port) for f in flags]],
+                          capture_output=True, text=True, env=env, timeout=120)
+    busy.close()
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert f"cannot listen on 127.0.0.1:{port}" in proc.stderr and "Traceback" not in proc.stderr
