@@ -69,10 +69,17 @@ class ConversationManager:
         except ValueError:
             log.warning("conversation_index_corrupt")
             index = {}
+        if not isinstance(index, dict):
+            log.warning("conversation_index_corrupt")
+            index = {}
         for cid, meta in index.items():
-            if _ID_RE.match(cid):
-                self._conversations[cid] = Conversation(id=cid, ttl_seconds=int(meta["ttl"]),
-                                                        last_used=float(meta["last_used"]))
+            try:
+                conv = Conversation(id=check_conversation_id(cid), ttl_seconds=int(meta["ttl"]),
+                                    last_used=float(meta["last_used"]))
+            except (InvalidRequest, KeyError, TypeError, ValueError):
+                log.warning("conversation_index_entry_skipped")
+                continue
+            self._conversations[cid] = conv
         self.sweep()
         return self
 

@@ -175,3 +175,12 @@ def test_port_in_use_is_a_clear_error(tmp_path: Path, flags: list[str]) -> None:
     busy.close()
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert f"cannot listen on 127.0.0.1:{port}" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("index", ['[1, 2]', '{"%s": {"ttl": "x"}}' % ("a" * 32), "not json",
+                                   '{"../x": {"ttl": 5, "last_used": 1}}'])
+def test_corrupt_conversation_index_does_not_stop_the_daemon(tmp_path: Path, index: str) -> None:
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / "conversations.json").write_text(index)
+    manager = _manager(tmp_path, Clock())
+    assert len(manager) == 0 and manager.create()
