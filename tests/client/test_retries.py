@@ -43,6 +43,18 @@ class Scripted(EdgeAgentServicer):
         return edge.RedactResponse(redacted_text=f"redacted:{request.text}")
 
 
+    def StreamAsk(self, request: edge.StreamAskRequest, context: grpc.ServicerContext):
+        with self.lock:
+            self.calls += 1
+            kind, _ = self.script.pop(0) if self.script else ("ok", None)
+        if kind == "transport":
+            context.abort(grpc.StatusCode.UNAVAILABLE, "try later")
+        yield edge.StreamAskResponse(stage="redact")
+        if kind == "break_after_first":
+            context.abort(grpc.StatusCode.UNAVAILABLE, "gone mid-stream")
+        yield edge.StreamAskResponse(done=edge.AskResponse(answer="done", request_id="r"))
+
+
 @pytest.fixture
 def scripted() -> Iterator[tuple[Scripted, Path]]:
     servicer = Scripted()
@@ -116,4 +128,16 @@ async def test_async_client_retries_and_maps(scripted) -> None:
         assert (await client.redact("a")).text == "redacted:a"
         with pytest.raises(InvalidRequest):
             await client.redact("b")
+    assert servicer.calls == 3
+
+
+def test_stream_is_retried_only_before_its_first_event(scripted) -> None:
+    servicer, sock = scripted
+    servicer.script = [("transport", None)]
+    with Client(socket_path=sock, retry=FAST) as client:
+        events = list(client.stream("hi"))
+        assert [e.kind for e in events] == ["stage", "done"] and servicer.calls == 2
+        servicer.script = [("break_after_first", None)]
+        with pytest.raises(Unavailable):  # an event was seen: not replayed
+            list(client.stream("hi"))
     assert servicer.calls == 3
