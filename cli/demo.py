@@ -24,7 +24,8 @@ from privsplit.cli.ask import summarize_progress
 from privsplit.cli.common import console, err_console
 from privsplit.shared.errors import CloudUnavailable
 
-EDGE_MODEL = "qwen2.5-coder-0.5b-instruct-q4_k_m"
+# measured: the 0.5B model misses the answer when reading record chunks; the 1.5B finds it
+EDGE_MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 CLOUD_MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 EXAMPLE = ("Write a short, friendly email to my landlord Maria Gonzalez (maria.gonzalez@example.org, "
            "phone 415-555-0134) saying that the rent for March will be two days late because my "

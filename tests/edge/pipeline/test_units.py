@@ -15,7 +15,7 @@ from privsplit.edge.pipeline.prompts import load_prompt
 from privsplit.edge.pipeline.requests import read_requests
 from privsplit.edge.pipeline.summarize import Chunk, chunk_text, rank_chunks
 from privsplit.edge.privacy.vault import Vault
-from privsplit.shared.errors import ConfigError, InvalidRequest
+from privsplit.shared.errors import ConfigError, InvalidRequest, PrivacyBlocked
 
 
 @given(st.text(min_size=1, max_size=3000), st.integers(50, 400), st.integers(0, 40))
@@ -159,3 +159,18 @@ def test_batch_file_reads_documents_and_skips_blank_lines(tmp_path) -> None:
     assert [(r.id, r.line, r.documents) for r in requests] == [("a", 1, ()), ("b", 3, ("d1", "d2"))]
     with pytest.raises(InvalidRequest, match="not found"):
         read_requests(tmp_path / "missing.jsonl")
+
+
+def test_sweep_masks_leftover_mentions_of_known_values_and_keeps_placeholders() -> None:
+    from privsplit.edge.pipeline.hide import sweep_known
+    from privsplit.edge.privacy.guard import EgressGuard
+
+    vault = Vault()
+    first = vault.placeholder_for("ORGANIZATION", "Napco")
+    text = f"{first} pays well; napco's HR and NAPCO staff agree. Napcoville is elsewhere."
+    out, count = sweep_known(text, vault)
+    assert count == 2 and first in out and "Napcoville" in out
+    assert "napco's" not in out.casefold().replace("napcoville", "")
+    EgressGuard(detectors=[]).check([out], vault)  # the guard lets the swept text through
+    with pytest.raises(PrivacyBlocked):
+        EgressGuard(detectors=[]).check([text], vault)
