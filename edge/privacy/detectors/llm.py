@@ -57,6 +57,22 @@ def _pattern(value: str) -> str:
     return r"(?<!\w)" + r"[\W_]{0,3}".join(re.escape(w) for w in words) + r"(?!\w)"
 
 
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def plausible(value: str, entity: str, chunk: str) -> bool:
+    """Small models also list common words and whole sentences; keep what can identify."""
+    words = value.split()
+    if not 1 <= len(words) <= 6:
+        return False
+    has_upper_or_digit = any(c.isupper() or c.isdigit() for c in value)
+    if not has_upper_or_digit and any(c.isupper() for c in chunk):
+        return False  # a lowercase word in cased text is not a name (all-lowercase text may be)
+    if entity == "DATE_TIME":
+        return any(c.isdigit() for c in value) or value.casefold().startswith(MONTHS)
+    return True
+
+
 def _chunks(text: str, max_chars: int) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     pos = 0
@@ -123,7 +139,7 @@ class LlmDetector(Detector):
             entity = TYPES.get(str(item.get("type", "")), "QUASI_IDENTIFIER") if value else ""
             if len(value) < 2 or len(value) > len(chunk) // 2 + 2 or not any(c.isalnum() for c in value):
                 continue
-            if not re.search(r"\w", value):
+            if not re.search(r"\w", value) or not plausible(value, entity, chunk):
                 continue
             for m in re.finditer(_pattern(value), lowered):
                 out.append(Span(m.start(), m.end(), entity, self.score, self.name))

@@ -55,3 +55,17 @@ def test_a_failing_model_blocks_the_request() -> None:
     engine = PrivacyEngine(detectors=[create_detector("patterns"), LlmDetector(runtime=_DeadRuntime())])
     with pytest.raises(PrivacyBlocked, match="llm"):
         engine.redact("Walker works at Ussearch", Vault())
+
+
+@pytest.mark.parametrize("value,entity,chunk,keep", [
+    ("female", "PERSON", "A 79 year old female complaining of stomach pain", False),
+    ("terrence", "PERSON", "they had 6: terrence, donna and brian", True),
+    ("Fabry disease", "MEDICAL_CONDITION", "Walker has Fabry disease.", True),
+    ("Comedy", "DATE_TIME", "Genres: Comedy, Drama", False),
+    ("March 2003", "DATE_TIME", "convicted in March 2003", True),
+    ("My name appears incorrectly on my credit card statement", "PERSON", "My name appears incorrectly on my credit card statement", False),
+])
+def test_implausible_answers_are_dropped(value: str, entity: str, chunk: str, keep: bool) -> None:
+    from privsplit.edge.privacy.detectors.llm import plausible
+
+    assert plausible(value, entity, chunk) is keep
