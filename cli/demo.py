@@ -64,23 +64,29 @@ def start_cloud(model: str, log_path: Path, timeout: float = 300) -> tuple[subpr
 
 def show(title: str, original: str, result, *, private: tuple[str, ...], note: str = "",
          local_summary: str = "") -> None:
-    from rich.columns import Columns
     from rich.panel import Panel
+    from rich.table import Table
     from rich.text import Text
 
     sent = "\n\n".join(f"#{i}: {q}" for i, q in enumerate(result.outbound, 1)) or "(nothing)"
-    panels = [Panel(Text(original), title="original prompt (stays on the device)", border_style="yellow"),
-              Panel(Text(sent), title=f"sent to the cloud ({len(result.outbound)} sub-queries)",
+    panels = [Panel(Text(original), title="original prompt", border_style="yellow"),
+              Panel(Text(sent), title=f"sent to cloud ({len(result.outbound)})",
                     border_style="red"),
-              Panel(Text(result.answer.strip()), title="final answer (restored on the device)",
+              Panel(Text(result.answer.strip()), title="final answer",
                     border_style="green")]
     console.rule(f"[bold]{title}")
+    console.print("[dim]left: what the user wrote (stays on the device); middle: exactly what was "
+                  "sent to the cloud; right: the answer after the device restored the hidden values[/]")
     if note:
         console.print(note, highlight=False)
     if local_summary:
         console.print(Panel(Text(local_summary), title="condensed locally by the edge model (never sent)",
                             border_style="blue"))
-    console.print(Columns(panels, equal=True, expand=True))
+    grid = Table.grid(expand=True, padding=(0, 1))
+    for _ in panels:
+        grid.add_column(ratio=1)
+    grid.add_row(*panels)  # side by side
+    console.print(grid)
     joined_sent = "\n".join(result.outbound).casefold()
     leaked = [v for v in private if v.casefold() in joined_sent]
     restored = [v for v in private if v.casefold() in result.answer.casefold()]

@@ -49,6 +49,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--cloud-ctx", type=int, default=16384, help="Cloud model context (tokens).")
     p.add_argument("--max-tokens", type=int, default=128, help="Cloud tokens per answer.")
     p.add_argument("--out", type=Path, default=None, help="Per-query JSONL results (default: a temp file).")
+    p.add_argument("--report", type=Path, nargs="+", default=None,
+                   help="Only print the tables from earlier --out files (e.g. of a run that was stopped).")
     return p.parse_args(argv)
 
 
@@ -180,6 +182,21 @@ def docs_table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def report(args: argparse.Namespace) -> None:
+    rows = [json.loads(line) for path in args.report for line in path.read_text().splitlines() if line.strip()]
+    pupa = [r for r in rows if "raw_a" in r]
+    docs = [r for r in rows if "task" in r]
+    command = " ".join([".venv/bin/python", "bench/delegation/run.py", *map(shlex.quote, sys.argv[1:])])
+    print(f"command: {command}")
+    if pupa:
+        print(f"\nPUPA ({len(pupa)} queries: {pupa[0]['id']} .. {pupa[-1]['id']}, "
+              f"{sum(len(r['units']) for r in pupa)} PII units >= 3 chars)\n")
+        print(pupa_table(pupa))
+    if docs:
+        print(f"\nlong_docs ({', '.join(r['task'] for r in docs)})\n")
+        print(docs_table(docs))
+
+
 async def main(args: argparse.Namespace) -> None:
     import os
 
@@ -215,4 +232,8 @@ async def main(args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(parse_args()))
+    parsed = parse_args()
+    if parsed.report:
+        report(parsed)
+    else:
+        asyncio.run(main(parsed))
