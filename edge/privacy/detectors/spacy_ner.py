@@ -34,6 +34,7 @@ NOT_ENTITIES = frozenset({
     "mr", "mrs", "ms", "miss", "prof",
 })
 _LOCK = threading.Lock()
+_PIPE_LOCK = threading.Lock()
 _NLP_CACHE: dict[str, object] = {}
 
 
@@ -43,9 +44,8 @@ def load_nlp(model: str):
         if model not in _NLP_CACHE:
             import spacy
 
-            probe = spacy.load(model, exclude=["tagger", "parser", "attribute_ruler", "lemmatizer",
-                                               "senter", "tok2vec"])
-            _NLP_CACHE[model] = probe
+            _NLP_CACHE[model] = spacy.load(model, exclude=["tagger", "parser", "attribute_ruler",
+                                                           "lemmatizer", "senter", "tok2vec"])
         return _NLP_CACHE[model]
 
 
@@ -114,5 +114,6 @@ class SpacyNerDetector(Detector):
 
     def detect_batch(self, texts: Sequence[str]) -> list[list[Span]]:
         nlp = load_nlp(self.model)
-        docs = nlp.pipe(list(texts), batch_size=self.batch_size)
+        with _PIPE_LOCK:
+            docs = list(nlp.pipe(list(texts), batch_size=self.batch_size))
         return [self._spans(t, d) for t, d in zip(texts, docs)]

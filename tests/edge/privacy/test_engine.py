@@ -126,3 +126,13 @@ def test_overlaps_resolve_deterministically_and_keep_what_sticks_out() -> None:
     assert a == b
     assert [(s.entity_type, text[s.start:s.end]) for s in a] == [("ORGANIZATION", "Card"),
                                                                  ("CREDIT_CARD", "4111 1111 1111 1111")]
+
+
+def test_concurrent_redaction_matches_sequential(engine: PrivacyEngine) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [f"Call Ana Ruiz{i} at 555-123-45{i:02d} about 12 Main Street, Springfield" for i in range(24)]
+    expected = [engine.redact(t, Vault()).text for t in texts]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        got = list(pool.map(lambda t: engine.redact(t, Vault()).text, texts))
+    assert got == expected
