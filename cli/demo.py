@@ -141,9 +141,9 @@ def demo(
                 names = tuple(v for t, v in vault.values() if t == "PERSON")[:6]
                 show("2. a question about a long private patient record", RECORD_QUESTION
                      + f"\n\n[attached: patient record, {len(text):,} characters]", result,
-                     private=names, local_summary=result.local_context,
+                     private=names, local_summary=vault.restore(result.local_context),
                      note=f"the record ({len(text):,} characters) was read on the device only; "
-                          f"the condensed notes below are in placeholder form.")
+                          f"the condensed notes below never left it.")
             finally:
                 await pipeline.cloud.close()
 

@@ -17,7 +17,7 @@ from typing import Literal, Protocol
 
 from privsplit.edge.delegate import CloudClient
 from privsplit.edge.egress import EgressHook, OutboundBatch, run_hooks
-from privsplit.edge.pipeline.delegate import Delegator
+from privsplit.edge.pipeline.delegate import CloudAnswer, Delegator
 from privsplit.edge.pipeline.hide import Hider, apply_hidden, sweep_known
 from privsplit.edge.pipeline.merge import Merger, needs_model
 from privsplit.edge.pipeline.plan import Planner, Route, decide_route
@@ -247,8 +247,12 @@ class Pipeline:
                     usage = usage + a.usage
                 if merge:
                     yield PipelineEvent("stage", stage="merge")
+                    # merge runs on the device: it reads the real request and context, and
+                    # the cloud answers with their placeholders restored
+                    restored = [CloudAnswer(vault.restore(a.query), vault.restore(a.text), a.usage)
+                                for a in answers]
                     pieces = Merger(model=self.local, settings=self.settings).merge(
-                        plan.question, plan.context, answers)
+                        text, plan.private_context, restored)
                 else:
                     pieces = _iterate(["\n\n".join(a.text for a in answers)])
                 async for piece in pieces:

@@ -1,7 +1,7 @@
 """Stage 4, merge: the edge model combines the cloud answers with the private context.
 
-Everything here is in placeholder form; the caller restores the hidden values while the
-answer streams. With ``merge=auto`` a single sub-query without documents needs no local
+Merge runs on the device, so it reads the real request, the private condensed context and
+the cloud answers with their placeholders restored; nothing it sees or writes is sent. With ``merge=auto`` a single sub-query without documents needs no local
 rewrite: its cloud answer already is the answer, and restoring the placeholders merges the
 private values back.
 """
