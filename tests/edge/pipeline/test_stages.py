@@ -78,18 +78,19 @@ PRIVATE = ("Maria Gonzalez", "maria.gonzalez@example.org")
 PROMPT = "Write a note to Maria Gonzalez (maria.gonzalez@example.org) about the CT results."
 
 
-@pytest.mark.parametrize("decompose", ["never", "always"])
-def test_plan_never_lets_a_hidden_value_out(pipeline, decompose: str) -> None:
+@pytest.mark.parametrize("decompose,documents", [("never", ()), ("always", (RECORD,))])
+def test_plan_never_lets_a_hidden_value_out(pipeline, decompose: str, documents: tuple) -> None:
     pipeline.settings = pipeline.settings.model_copy(update={"decompose": decompose})
     vault = Vault()
-    plan = pipeline.plan_request(PROMPT, vault, documents=[RECORD])
+    plan = pipeline.plan_request(PROMPT, vault, documents=documents)
     assert plan.route == "cloud" and plan.outbound
     sent = "\n".join(plan.outbound).casefold()
     for value in PRIVATE:
         assert value.casefold() not in sent
     for _, value in vault.values():  # everything hidden (detectors and the model) stays hidden
         assert value.casefold() not in sent
-    assert pipeline.plan(PROMPT, Vault()) == pipeline.plan(PROMPT, Vault())  # deterministic
+    if not documents:
+        assert plan.outbound == pipeline.plan(PROMPT, Vault())  # deterministic
 
 
 def test_policy_routes_stay_on_the_device(pipeline) -> None:
