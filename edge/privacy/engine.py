@@ -16,7 +16,7 @@ from privsplit.edge.privacy.layout import contact_block_spans, list_and_speaker_
 from privsplit.edge.privacy.policy import Action, Policy
 from privsplit.edge.privacy.spans import Span, resolve_overlaps
 from privsplit.edge.privacy.vault import Vault, normalize
-from privsplit.shared.errors import PrivacyBlocked
+from privsplit.shared.errors import ConfigError, PrivacyBlocked
 from privsplit.shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -50,7 +50,7 @@ def merge_addresses(text: str, spans: list[Span]) -> list[Span]:
 class PrivacyEngine:
     def __init__(self, *, detectors: Sequence[Detector], policy: Policy | None = None) -> None:
         if not detectors:
-            raise ValueError("a privacy engine needs at least one detector")
+            raise ConfigError("a privacy engine needs at least one detector")
         self.detectors = list(detectors)
         self.policy = policy or Policy()
         self._allow = {normalize(v) for v in self.policy.allow_list}
