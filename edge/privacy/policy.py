@@ -33,7 +33,8 @@ class Action(str, enum.Enum):
     ALLOW = "allow"                # leave the text as it is
 
 
-# Safe Harbor: an age under 90 and a weekday identify no one; clinical questions need them.
+# Safe Harbor: an age under 90 identifies no one and clinical questions need it; ages of 90
+# and over are detected as AGE_90_PLUS and pseudonymized (the default action).
 DEFAULT_ENTITY_ACTIONS: dict[str, Action] = {
     "AGE": Action.ALLOW,
     "PRIVATE_KEY": Action.BLOCK,

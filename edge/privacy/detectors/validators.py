@@ -126,3 +126,9 @@ def calendar_date(value: str) -> bool:
     if len(parts) < 3:
         return True
     return any(1 <= p <= 31 for p in parts[:2]) and not any(p == 0 for p in parts[:2])
+
+
+@validator("age_over_89")
+def age_over_89(value: str) -> bool:
+    """HIPAA Safe Harbor keeps ages under 90; 90 and over are identifying."""
+    return value.isdigit() and 90 <= int(value) <= 130

@@ -41,6 +41,7 @@ FOUND = [
     ("my driver license is F162823540116", "US_DRIVER_LICENSE", "F162823540116"),
     ("the meeting on 2020-06-20 14:11:22 ran late", "DATE_TIME", "2020-06-20 14:11:22"),
     ("visit https://www.example.co.uk/path?q=1.", "URL", "https://www.example.co.uk/path?q=1"),
+    ("my grandmother turned 97 last week", "AGE_90_PLUS", "97"),
 ]
 NOT_FOUND = [
     ("version 1.2.3 of the app", "IP_ADDRESS"),
@@ -49,6 +50,7 @@ NOT_FOUND = [
     ("the year 2021 was long", "PHONE_NUMBER"),
     ("order 123456789 shipped", "US_SSN"),
     ("BUSINESS as usual", "SWIFT_CODE"),
+    ("a 45-year-old man", "AGE_90_PLUS"),
     ("the variable is called MaxRetryCountLimit", "SECRET"),
 ]
 
