@@ -42,7 +42,7 @@ class LocalModel(abc.ABC):
     def stream(self, messages: Sequence[Message], params: GenerationParams,
                *, json_schema: dict[str, Any] | None = None) -> Iterator[str]:
         """Yield text pieces of the assistant reply. ``json_schema`` constrains the output
-        where the runtime supports it (llama.cpp grammars)."""
+        (llama.cpp grammars; llguidance in ONNX Runtime GenAI)."""
 
     def chat(self, messages: Sequence[Message], params: GenerationParams,
              *, json_schema: dict[str, Any] | None = None) -> str:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from privsplit.edge.runtime.base import LocalModel
-from privsplit.shared.errors import Busy
+from privsplit.shared.errors import BackendError, Busy
 from privsplit.shared.logging import get_logger
 from privsplit.shared.types import GenerationParams, Message
 
@@ -167,7 +167,10 @@ class ResidentModel(LocalModel):
             pass
 
     def close(self) -> None:
+        """Unload now, after the current call ends (waiting callers load it again)."""
         with self._cond:
+            if self._active and self._owner == threading.get_ident():
+                raise BackendError("close() called by the thread that is using the model; finish the call first")
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
