@@ -70,7 +70,7 @@ def build(args: argparse.Namespace, port: int):
 
     settings = EdgeSettings.load(cloud_address=f"127.0.0.1:{port}", cloud_insecure=True,
                                  edge_model=args.edge_model, max_tokens=args.max_tokens,
-                                 cloud_deadline_seconds=1800)
+                                 cloud_deadline_seconds=3600)
     privsplit = build_pipeline(settings)
     presidio = Pipeline(redactor=Redactor(detectors=[create_detector("presidio")]),
                         guard=EgressGuard(detectors=[]), cloud=privsplit.cloud, local=None,
@@ -80,13 +80,17 @@ def build(args: argparse.Namespace, port: int):
 
 
 async def run_row(coro) -> dict:
-    from privsplit.shared.errors import PrivacyBlocked
+    from privsplit.shared.errors import PrivacyBlocked, PrivsplitError
 
     try:
         r = await coro
     except PrivacyBlocked as exc:
         return {"answer": "", "route": "blocked", "outbound": [], "prompt": 0, "completion": 0,
                 "edge": 0.0, "total": 0.0, "blocked": list(exc.entity_types)}
+    except PrivsplitError as exc:  # counted as a failed answer (nothing leaked: empty outbound)
+        print(f"error: {type(exc).__name__}: {exc.message}", file=sys.stderr)
+        return {"answer": "", "route": "error", "outbound": [], "prompt": 0, "completion": 0,
+                "edge": 0.0, "total": 0.0, "error": type(exc).__name__}
     return {"answer": r.answer, "route": r.route, "outbound": list(r.outbound),
             "prompt": r.cloud_usage.prompt_tokens, "completion": r.cloud_usage.completion_tokens,
             "edge": r.seconds_edge, "total": r.seconds_total}
@@ -139,7 +143,7 @@ def pupa_table(results: list[dict]) -> str:
     base = emb.cosine([r["raw_b"]["answer"] for r in results], a)
     lines = ["| row | PII units leaked (whole word) | leaked (substring) | mean cos to A | mean quality ratio "
              "| queries with ratio >= 0.9 | cloud tokens / query (prompt + completion) | edge s / query "
-             "| total s / query | blocked |", "|" + "---|" * 10]
+             "| total s / query | blocked / failed |", "|" + "---|" * 10]
     n_units = sum(len(r["units"]) for r in results)
     for key, label in (("raw_a", "raw query, T=0 (answer A, no protection)"),
                        ("raw_b", "raw query, T=0.7 (answer B, no protection)"),
@@ -159,7 +163,7 @@ def pupa_table(results: list[dict]) -> str:
             f"| {mean(cos):.3f} | {quality} | {share} "
             f"| {mean(x['prompt'] for x in rows):.0f} + {mean(x['completion'] for x in rows):.0f} "
             f"| {mean(x['edge'] for x in rows):.1f} | {mean(x['total'] for x in rows):.1f} "
-            f"| {sum(x['route'] == 'blocked' for x in rows)} |")
+            f"| {sum(x['route'] == 'blocked' for x in rows)} / {sum(x['route'] == 'error' for x in rows)} |")
     return "\n".join(lines)
 
 
@@ -175,8 +179,11 @@ def docs_table(results: list[dict]) -> str:
                              "| 100% | - | - |")
                 continue
             tokens = x["prompt"] + x["completion"]
+            verdict = "yes" if exact_answer_correct(x["answer"], r["gold"]) else "no"
+            if x["route"] in ("error", "blocked"):
+                verdict = f"no ({x.get('error') or 'blocked'})"
             lines.append(f"| {r['task']} | {r['doc_chars']:,} / {r['doc_tokens']:,} | {label} "
-                         f"| {'yes' if exact_answer_correct(x['answer'], r['gold']) else 'no'} "
+                         f"| {verdict} "
                          f"| {x['prompt']:,} + {x['completion']:,} | {tokens / r['doc_tokens']:.1%} "
                          f"| {x['edge']:.1f} | {x['total']:.1f} |")
     return "\n".join(lines)
@@ -207,6 +214,7 @@ async def main(args: argparse.Namespace) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="privsplit-bench-"))
     out_path = args.out or workdir / "results.jsonl"
     os.environ["PRIVSPLIT_CLOUD_N_CTX"] = str(args.cloud_ctx)
+    os.environ["PRIVSPLIT_CLOUD_MAX_DEADLINE_SECONDS"] = "3600"  # a whole document takes long here
     proc, port = start_cloud(args.cloud_model, workdir / "cloud.log")
     try:
         privsplit, presidio = build(args, port)

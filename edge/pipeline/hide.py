@@ -79,9 +79,13 @@ def parse_hidden(raw: str) -> list[Hidden]:
     return out
 
 
+_QUOTES = re.compile(r"\\?['\u2019\u2018\u02bc]")
+
+
 def _pattern(value: str) -> re.Pattern[str]:
-    return re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in value.split()) + r"(?!\w)",
-                      re.IGNORECASE)
+    """Whole words, any case, any run of spaces, and any apostrophe (' and \u2019 alike)."""
+    words = [_QUOTES.sub("['\u2019\u2018\u02bc]", re.escape(w)) for w in value.split()]
+    return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
 
 
 def apply_hidden(text: str, items: Sequence[Hidden], vault: Vault) -> tuple[str, int]:

@@ -174,3 +174,9 @@ def test_sweep_masks_leftover_mentions_of_known_values_and_keeps_placeholders() 
     EgressGuard(detectors=[]).check([out], vault)  # the guard lets the swept text through
     with pytest.raises(PrivacyBlocked):
         EgressGuard(detectors=[]).check([text], vault)
+
+
+def test_hidden_names_match_any_apostrophe() -> None:
+    vault = Vault()
+    out, count = apply_hidden("D\u2019Amico\u2019s cost of equity", [Hidden("D'Amico", "ORGANIZATION")], vault)
+    assert count == 1 and out == "[ORGANIZATION_1]\u2019s cost of equity"
