@@ -5,11 +5,14 @@ ONNX Runtime GenAI on the converted folder), every measurement runs in a fresh p
 peak RSS and load time are its own. Rounds alternate raw / wrapper to spread the noise of a
 shared machine evenly; the table shows medians.
 
-    .venv/bin/python bench/runtimes/bench.py [--models NAME ...] [--rounds 2] [--max-tokens 128]
+    .venv/bin/python bench/runtimes/bench.py [--models NAME ...] [--backends llamacpp onnx]
+        [--threads 2] [--rounds 2] [--runs 3] [--max-tokens 128] [--convert]
 
 Columns: load (s), TTFT (ms, from the call to the first text), tok/s (completion tokens after
 the first one over the time after it), peak RSS (MiB, whole process). Overhead rows compare
-the wrapper to the raw library: tokens/s lost (%) and TTFT added (ms). Needs the onnx extra,
+the wrapper to the raw library: tokens/s lost (%) and TTFT added (ms), first across processes
+(medians of the rows above), then "same session": raw and wrapper calls alternating on one
+loaded model, which isolates the cost of our code from process-to-process noise. Needs the onnx extra,
 and converted folders (``privsplit models convert NAME --to onnx``; --convert does it).
 """
 
@@ -30,10 +33,10 @@ DEFAULT_MODELS = ("smollm2-135m-instruct-q4_1", "qwen2.5-coder-0.5b-instruct-q4_
 
 
 # -- workers (one measurement per process) ------------------------------------------------
-def _raw_llamacpp(path: str, n_ctx: int, threads: int):
+def _raw_llamacpp(path: str, n_ctx: int, threads: int, llm=None):
     import llama_cpp
 
-    llm = llama_cpp.Llama(model_path=path, n_ctx=n_ctx, n_threads=threads, seed=42, verbose=False)
+    llm = llm or llama_cpp.Llama(model_path=path, n_ctx=n_ctx, n_threads=threads, seed=42, verbose=False)
 
     def generate(max_tokens: int):
         for part in llm.create_chat_completion(messages=MESSAGES, max_tokens=max_tokens, temperature=0.0,
@@ -45,13 +48,16 @@ def _raw_llamacpp(path: str, n_ctx: int, threads: int):
     return generate, lambda text: len(llm.tokenize(text.encode(), add_bos=False))
 
 
-def _raw_onnx(path: str, n_ctx: int, threads: int):
+def _raw_onnx(path: str, n_ctx: int, threads: int, loaded=None):
     import onnxruntime_genai as og
 
-    config = og.Config(path)
-    config.overlay(json.dumps({"model": {"decoder": {"session_options": {"intra_op_num_threads": threads}}}}))
-    model = og.Model(config)
-    tokenizer = og.Tokenizer(model)
+    if loaded is None:
+        config = og.Config(path)
+        config.overlay(json.dumps({"model": {"decoder": {"session_options": {"intra_op_num_threads": threads}}}}))
+        model = og.Model(config)
+        tokenizer = og.Tokenizer(model)
+    else:
+        model, tokenizer = loaded
 
     def generate(max_tokens: int):
         ids = tokenizer.encode(tokenizer.apply_chat_template(json.dumps(MESSAGES), add_generation_prompt=True))
@@ -80,7 +86,29 @@ def _wrapper(backend: str, path: str, n_ctx: int, threads: int):
     def generate(max_tokens: int):
         return model.stream(messages, GenerationParams(max_tokens=max_tokens, temperature=0.0))
 
-    return generate, model.count_tokens
+    return generate, model.count_tokens, model
+
+
+def same_session(backend: str, path: str, n_ctx: int, threads: int, max_tokens: int, runs: int) -> dict:
+    """Wrapper and raw calls alternating on the very same loaded model: the overhead of our
+    code alone, free of the process-to-process noise of a shared machine."""
+    wrapped, count, model = _wrapper(backend, path, n_ctx, threads)
+    if backend == "llamacpp":
+        raw, _ = _raw_llamacpp(path, n_ctx, threads, llm=model._llm)
+    else:
+        raw, _ = _raw_onnx(path, n_ctx, threads, loaded=(model._model, model._tokenizer))
+    list(raw(8))
+    out: dict[str, list[tuple[float, float]]] = {"raw": [], "wrapper": []}
+    for _ in range(runs):
+        for impl, generate in (("raw", raw), ("wrapper", wrapped)):
+            t0 = time.perf_counter()
+            it = iter(generate(max_tokens))
+            first_piece = next(it)
+            first = time.perf_counter()
+            text = first_piece + "".join(it)
+            out[impl].append(((first - t0) * 1000, (count(text) - 1) / (time.perf_counter() - first)))
+    return {impl: {"ttft_ms": statistics.median(x[0] for x in v), "tok_s": statistics.median(x[1] for x in v)}
+            for impl, v in out.items()}
 
 
 def worker(impl: str, backend: str, path: str, n_ctx: int, threads: int, max_tokens: int, runs: int) -> dict:
@@ -88,7 +116,7 @@ def worker(impl: str, backend: str, path: str, n_ctx: int, threads: int, max_tok
     if impl == "raw":
         generate, count = (_raw_llamacpp if backend == "llamacpp" else _raw_onnx)(path, n_ctx, threads)
     else:
-        generate, count = _wrapper(backend, path, n_ctx, threads)
+        generate, count, _ = _wrapper(backend, path, n_ctx, threads)
     load_s = time.perf_counter() - start
     list(generate(8))  # warm-up
     ttfts, rates, text = [], [], ""
@@ -110,9 +138,9 @@ def worker(impl: str, backend: str, path: str, n_ctx: int, threads: int, max_tok
 
 
 # -- driver --------------------------------------------------------------------------------
-def measure(impl: str, backend: str, path: Path, args: argparse.Namespace) -> dict:
+def measure(impl: str, backend: str, path: Path, args: argparse.Namespace, runs: int | None = None) -> dict:
     cmd = [sys.executable, __file__, "--worker", impl, backend, str(path), str(args.n_ctx), str(args.threads),
-           str(args.max_tokens), str(args.runs)]
+           str(args.max_tokens), str(runs or args.runs)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"{impl}/{backend} failed:\n{proc.stderr[-2000:]}")
@@ -122,6 +150,7 @@ def measure(impl: str, backend: str, path: Path, args: argparse.Namespace) -> di
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", nargs="+", default=list(DEFAULT_MODELS))
+    parser.add_argument("--backends", nargs="+", default=["llamacpp", "onnx"])
     parser.add_argument("--rounds", type=int, default=2, help="alternating raw/wrapper rounds per pair")
     parser.add_argument("--runs", type=int, default=3, help="timed generations per process")
     parser.add_argument("--max-tokens", type=int, default=128)
@@ -135,14 +164,14 @@ def main() -> None:
     from privsplit.shared.settings import PrivsplitSettings
 
     store = ModelStore(root=PrivsplitSettings().models_dir)
-    backends = [b for b in ("llamacpp", "onnx") if b in available_runtimes()]
+    backends = [b for b in args.backends if b in available_runtimes()]
     rows, summary = [], []
     for name in args.models:
         spec = store.registry.get(name)
         if not store.is_present(spec):
             print(f"skip {name}: not pulled", file=sys.stderr)
             continue
-        paths = {"llamacpp": store.path(name)}
+        paths = {"llamacpp": store.path(name)} if "llamacpp" in backends else {}
         if "onnx" in backends:
             if args.convert:
                 store.convert(name)
@@ -165,6 +194,11 @@ def main() -> None:
             added = med["wrapper"]["ttft_ms"] - med["raw"]["ttft_ms"]
             summary.append((name, backend, f"{lost:+.1f}%", f"{added:+.1f} ms",
                             "yes" if lost <= 5 and added <= 20 else "NO"))
+            ab = measure("same-session", backend, path, args, runs=max(args.runs, 6))
+            lost = (ab["raw"]["tok_s"] - ab["wrapper"]["tok_s"]) / ab["raw"]["tok_s"] * 100
+            added = ab["wrapper"]["ttft_ms"] - ab["raw"]["ttft_ms"]
+            summary.append((name, f"{backend} same session", f"{lost:+.1f}%", f"{added:+.1f} ms",
+                            "yes" if lost <= 5 and added <= 20 else "NO"))
             tok_s[backend] = med["wrapper"]["tok_s"]
         if len(tok_s) == 2:
             summary.append((name, "onnx vs llamacpp", f"{tok_s['onnx'] / tok_s['llamacpp']:.2f}x tok/s", "", 
@@ -185,6 +219,7 @@ def _print(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         impl, backend, path, n_ctx, threads, max_tokens, runs = sys.argv[2:9]
-        print(json.dumps(worker(impl, backend, path, int(n_ctx), int(threads), int(max_tokens), int(runs))))
+        run = same_session if impl == "same-session" else (lambda *a: worker(impl, *a))
+        print(json.dumps(run(backend, path, int(n_ctx), int(threads), int(max_tokens), int(runs))))
     else:
         main()
