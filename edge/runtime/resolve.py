@@ -99,11 +99,13 @@ def resolve_model(*, ref: str, settings: RuntimeSettings, store: ModelStore) -> 
     return ResolvedModel(runtime=_pick_runtime(settings.backend, model_format), path=path, label=ref)
 
 
-def open_local_model(*, ref: str, settings: RuntimeSettings, store: ModelStore) -> ResidentModel:
-    """The shared, lazily loaded local model for the edge process (nothing is loaded yet)."""
+def open_local_model(*, ref: str, settings: RuntimeSettings, store: ModelStore,
+                     seed: int = 42) -> ResidentModel:
+    """The shared, lazily loaded local model for the edge process (nothing is loaded yet).
+    ``seed`` is the default sampling seed for calls whose params leave it at 0."""
     resolved = resolve_model(ref=ref, settings=settings, store=store)
     model = create_runtime(resolved.runtime, model_path=resolved.path, n_ctx=settings.n_ctx,
-                           n_threads=settings.n_threads)
+                           n_threads=settings.n_threads, seed=seed)
     log.info("local_model_configured", runtime=resolved.runtime, model=resolved.label)
     return ResidentModel(model=model, keep_alive_seconds=settings.keep_alive_seconds,
                          max_queue=settings.max_queue, queue_timeout_seconds=settings.queue_timeout_seconds)
