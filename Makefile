@@ -54,3 +54,11 @@ demo: models-demo
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# Benchmarks that print comparison tables (the delegation benchmark is long: see README).
+bench: models-demo
+	$(PIP) install --quiet -e ".[$(EXTRAS),bench]"
+	$(PY) bench/pii/run.py
+	$(PY) bench/runtimes/bench.py
+	$(PY) bench/cloud/gateway_bench.py
+	$(PY) bench/edge/overhead.py

@@ -1,4 +1,4 @@
-"""The runnable examples of docs/usage.md, executed against the real daemon and cloud."""
+"""The runnable examples of the README's usage sections, executed against the real daemon and cloud."""
 
 from __future__ import annotations
 
@@ -16,11 +16,17 @@ from tests.conftest import REPO
 from tests.daemon.conftest import API_KEY, Daemon
 
 pytestmark = pytest.mark.slow
-DOC = REPO / "docs" / "usage.md"
+DOC = REPO / "README.md"
+
+
+def _usage_section() -> str:
+    text = DOC.read_text()
+    start, end = text.index("<!-- usage:start"), text.index("<!-- usage:end -->")
+    return text[start:end]
 
 
 def blocks(language: str) -> list[str]:
-    return re.findall(rf"```{language}\n(.*?)```", DOC.read_text(), flags=re.S)
+    return re.findall(rf"```{language}\n(.*?)```", _usage_section(), flags=re.S)
 
 
 def _env(daemon: Daemon) -> dict[str, str]:
