@@ -11,7 +11,7 @@ import abc
 from collections.abc import AsyncIterator
 from typing import Any, ClassVar
 
-from privsplit.shared.errors import ConfigError
+from privsplit.shared.registry import Registry
 from privsplit.shared.types import Chunk, CompletionRequest
 
 
@@ -63,38 +63,18 @@ class Backend(abc.ABC):
         await self.close()
 
 
-_REGISTRY: dict[str, type[Backend]] = {}
-
-
-def register(cls: type[Backend]) -> type[Backend]:
-    _REGISTRY[cls.name] = cls
-    return cls
-
-
-def _load_builtin() -> None:
-    # importing registers; each module sets is_available from its own imports
-    from privsplit.cloud.backends import (
-        llamacpp,  # noqa: F401
-        openai_compat,  # noqa: F401
-    )
+BACKENDS: Registry[Backend] = Registry(kind="backend", package="privsplit.cloud.backends",
+                                       modules=("llamacpp", "openai_compat"))
+register = BACKENDS.register
 
 
 def available_backends() -> dict[str, type[Backend]]:
-    _load_builtin()
-    return {n: c for n, c in _REGISTRY.items() if c.is_available}
+    return BACKENDS.available()
 
 
 def backend_class(name: str) -> type[Backend]:
     """The class registered as ``name``; refuses an unknown or unavailable one clearly."""
-    _load_builtin()
-    if name not in _REGISTRY:
-        raise ConfigError(
-            f"unknown backend '{name}'; valid backends: {', '.join(sorted(_REGISTRY))}"
-        )
-    cls = _REGISTRY[name]
-    if not cls.is_available:
-        raise ConfigError(f"backend '{name}' cannot run here: {cls.unavailable_reason}")
-    return cls
+    return BACKENDS.get(name)
 
 
 def create_backend(name: str, **kwargs: Any) -> Backend:

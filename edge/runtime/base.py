@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 from privsplit.shared.errors import ConfigError
+from privsplit.shared.registry import Registry
 from privsplit.shared.types import GenerationParams, Message
 
 
@@ -56,52 +57,29 @@ class LocalModel(abc.ABC):
         self.close()
 
 
-_REGISTRY: dict[str, type[LocalModel]] = {}
-_BACKEND_MODULES = frozenset({"llamacpp", "onnx"})
-
-
-def register_runtime(cls: type[LocalModel]) -> type[LocalModel]:
-    _REGISTRY[cls.name] = cls
-    return cls
-
-
-def _load_builtin() -> None:
-    import importlib
-    import pkgutil
-
-    import privsplit.edge.runtime as pkg
-
-    for mod in pkgutil.iter_modules(pkg.__path__):
-        if mod.name in _BACKEND_MODULES:
-            importlib.import_module(f"{pkg.__name__}.{mod.name}")
+RUNTIMES: Registry[LocalModel] = Registry(kind="runtime", package="privsplit.edge.runtime",
+                                         modules=("llamacpp", "onnx"))
+register_runtime = RUNTIMES.register
 
 
 def available_runtimes() -> dict[str, type[LocalModel]]:
-    _load_builtin()
-    return {n: c for n, c in _REGISTRY.items() if c.is_available}
+    return RUNTIMES.available()
 
 
 def all_runtimes() -> dict[str, type[LocalModel]]:
     """Every known runtime, including those that cannot run here (see ``unavailable_reason``)."""
-    _load_builtin()
-    return dict(_REGISTRY)
+    return RUNTIMES.all()
 
 
 def runtime_for_format(model_format: str) -> str:
     """The registry name of the first available runtime that loads ``model_format``."""
-    _load_builtin()
-    for name, cls in sorted(_REGISTRY.items()):
+    runtimes = RUNTIMES.all()
+    for name, cls in sorted(runtimes.items()):
         if cls.model_format == model_format and cls.is_available:
             return name
-    known = [f"{n} ({c.unavailable_reason})" for n, c in _REGISTRY.items() if c.model_format == model_format]
+    known = [f"{n} ({c.unavailable_reason})" for n, c in runtimes.items() if c.model_format == model_format]
     raise ConfigError(f"no runtime here loads {model_format} models" + (f": {'; '.join(known)}" if known else ""))
 
 
 def create_runtime(name: str, **kwargs: Any) -> LocalModel:
-    _load_builtin()
-    if name not in _REGISTRY:
-        raise ConfigError(f"unknown runtime '{name}'; valid runtimes: {', '.join(sorted(_REGISTRY))}")
-    cls = _REGISTRY[name]
-    if not cls.is_available:
-        raise ConfigError(f"runtime '{name}' cannot run here: {cls.unavailable_reason}")
-    return cls(**kwargs)
+    return RUNTIMES.create(name, **kwargs)

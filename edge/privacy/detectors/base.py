@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from privsplit.edge.privacy.spans import Span
-from privsplit.shared.errors import ConfigError
+from privsplit.shared.registry import Registry
 
 
 class Detector(abc.ABC):
@@ -28,35 +28,15 @@ class Detector(abc.ABC):
         return [self.detect(t) for t in texts]
 
 
-_REGISTRY: dict[str, type[Detector]] = {}
-
-
-def register_detector(cls: type[Detector]) -> type[Detector]:
-    _REGISTRY[cls.name] = cls
-    return cls
-
-
-def _load_builtin() -> None:
-    import importlib
-    import pkgutil
-
-    import privsplit.edge.privacy.detectors as pkg
-
-    for mod in pkgutil.iter_modules(pkg.__path__):
-        if mod.name != "base":
-            importlib.import_module(f"{pkg.__name__}.{mod.name}")
+DETECTORS: Registry[Detector] = Registry(
+    kind="detector", package="privsplit.edge.privacy.detectors",
+    modules=("address", "llm", "names", "patterns", "presidio", "spacy_ner"))
+register_detector = DETECTORS.register
 
 
 def available_detectors() -> dict[str, type[Detector]]:
-    _load_builtin()
-    return {n: c for n, c in _REGISTRY.items() if c.is_available}
+    return DETECTORS.available()
 
 
 def create_detector(name: str, **kwargs: Any) -> Detector:
-    _load_builtin()
-    if name not in _REGISTRY:
-        raise ConfigError(f"unknown detector '{name}'; valid detectors: {', '.join(sorted(_REGISTRY))}")
-    cls = _REGISTRY[name]
-    if not cls.is_available:
-        raise ConfigError(f"detector '{name}' cannot run here: {cls.unavailable_reason}")
-    return cls(**kwargs)
+    return DETECTORS.create(name, **kwargs)
