@@ -49,6 +49,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--cloud-ctx", type=int, default=16384, help="Cloud model context (tokens).")
     p.add_argument("--max-tokens", type=int, default=128, help="Cloud tokens per answer.")
     p.add_argument("--out", type=Path, default=None, help="Per-query JSONL results (default: a temp file).")
+    p.add_argument("--no-raw-docs", action="store_true",
+                   help="Skip sending whole documents raw (slow on CPU); their tokens are still counted.")
     p.add_argument("--report", type=Path, nargs="+", default=None,
                    help="Only print the tables from earlier --out files (e.g. of a run that was stopped).")
     return p.parse_args(argv)
@@ -126,7 +128,10 @@ async def run_docs(args, privsplit, tasks, out) -> list[dict]:
         row = {"task": name, "gold": task["answer"], "doc_chars": len(doc),
                "doc_tokens": local.count_tokens(task["question"] + "\n\n" + doc),
                "privsplit": await run_row(privsplit.ask(task["question"], documents=[doc]))}
-        if row["doc_tokens"] + args.max_tokens + 64 <= args.cloud_ctx:
+        if args.no_raw_docs:
+            row["raw"] = None
+            row["raw_skipped"] = "not run (--no-raw-docs)"
+        elif row["doc_tokens"] + args.max_tokens + 64 <= args.cloud_ctx:
             row["raw"] = await run_row(privsplit.ask_raw(task["question"], documents=[doc]))
         else:
             row["raw"] = None  # does not fit the cloud model's context: not sent
@@ -174,8 +179,9 @@ def docs_table(results: list[dict]) -> str:
         for key, label in (("raw", "raw (whole document)"), ("privsplit", "privsplit")):
             x = r[key]
             if x is None:
+                why = r.get("raw_skipped", "not run: does not fit the cloud context")
                 lines.append(f"| {r['task']} | {r['doc_chars']:,} / {r['doc_tokens']:,} | {label} "
-                             f"| not run: does not fit the cloud context | {r['doc_tokens']:,} (counted) "
+                             f"| {why} | {r['doc_tokens']:,} (counted) "
                              "| 100% | - | - |")
                 continue
             tokens = x["prompt"] + x["completion"]
