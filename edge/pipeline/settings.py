@@ -25,7 +25,9 @@ class PipelineSettings(BaseModel):
                             description="Chunks read per request (the ones that share most words "
                                         "with the question); bounds the map step.")
     map_max_tokens: int = Field(default=80, ge=8, description="Tokens per chunk note (map step).")
-    reduce_max_tokens: int = Field(default=160, ge=8, description="Tokens of the condensed context.")
+    reduce_max_tokens: int = Field(default=480, ge=8,
+                                   description="Tokens of the condensed context; notes that fit are "
+                                               "kept as they are, longer ones are condensed by the model.")
     summarize_budget_seconds: float = Field(default=300.0, gt=0,
                                             description="Stop reading more chunks after this long.")
     max_document_chars: int = Field(default=1_000_000, ge=1,

@@ -2,7 +2,8 @@
 
 Documents are cut into overlapping chunks; the ``max_chunks`` chunks that share most words
 with the question are read by the edge model (map: notes per chunk), and the notes are
-combined (reduce) into a short context. The raw document never leaves this module; what it
+combined (reduce) into a short context: concatenated when they fit ``reduce_max_tokens``
+(a rewrite by a small model loses facts), condensed by the model only when they do not. The raw document never leaves this module; what it
 returns is redacted with the request's vault before any later stage sees it.
 """
 
@@ -127,11 +128,11 @@ class Summarizer:
                 notes.append(note)
         if progress:
             progress("read", len(chosen), len(chosen))
-        if len(notes) <= 1:
-            context = notes[0] if notes else ""
+        joined = "\n".join(f"- {n}" for n in notes)
+        if len(notes) <= 1 or self.model.count_tokens(joined) <= s.reduce_max_tokens:
+            context = joined if len(notes) > 1 else (notes[0] if notes else "")  # no lossy rewrite
         else:
             reducer = load_prompt("summarize_reduce", s.prompt_version)
-            joined = "\n".join(f"- {n}" for n in notes)
             messages = reducer.render(question=question, notes=fit_to_context(
                 self.model, joined, self.model.context_length - s.reduce_max_tokens - 256))
             context = self.model.chat(messages, local_params(s.reduce_max_tokens, s.seed)).strip()
