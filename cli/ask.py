@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.text import Text
 
 from privsplit.cli.common import console, err_console
 from privsplit.shared.errors import InvalidRequest, PrivacyBlocked
@@ -129,7 +130,7 @@ def ask(
         if not result.outbound:
             err_console.print(f"[dim]nothing was sent (route={result.route})[/]")
         for i, query in enumerate(result.outbound, 1):
-            err_console.print(f"[dim]{label} #{i}:[/] {query}", highlight=False, markup=False)
+            err_console.print(Text.assemble((f"{label} #{i}:", "dim"), " ", query), highlight=False)
     console.print(result.answer, highlight=False, markup=False)
 
 
