@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from privsplit.edge.delegate import CloudClient
 from privsplit.edge.pipeline import Pipeline
 from privsplit.edge.privacy.engine import PrivacyEngine
 from privsplit.edge.privacy.guard import EgressGuard
 from privsplit.edge.privacy.restore import StreamRestorer
-from privsplit.edge.runtime import LocalModel, create_runtime
+from privsplit.edge.runtime import LocalModel
+from privsplit.edge.runtime.resolve import open_local_model
 from privsplit.edge.settings import EdgeSettings
 from privsplit.shared.models import ModelStore
 from privsplit.shared.types import GenerationParams
@@ -33,21 +32,15 @@ def build_cloud_client(settings: EdgeSettings) -> CloudClient:
     return CloudClient.from_settings(settings)
 
 
-def _model_path(settings: EdgeSettings) -> Path:
-    """A registered model name (verified by the store) or a path to a GGUF file."""
-    if settings.edge_model.endswith(".gguf"):
-        return Path(settings.edge_model)
-    return ModelStore(root=settings.models_dir).path(settings.edge_model)
-
-
 def build_pipeline(settings: EdgeSettings, *, cloud: CloudClient | None = None,
                    local: LocalModel | None = None, offline: bool = False) -> Pipeline:
     """The request pipeline. In ``pipeline.mode=split`` it gets the edge model (loaded lazily,
     on the first request that needs it); ``local`` injects an already built one; ``offline``
     builds no cloud client (dry runs: ``privsplit plan``)."""
     if local is None and settings.pipeline.mode == "split":
-        local = create_runtime("llamacpp", model_path=_model_path(settings),
-                               seed=settings.pipeline.seed)
+        # resolved (registered name, GGUF path or ONNX folder), verified, loaded on first use
+        local = open_local_model(ref=settings.edge_model, settings=settings.runtime,
+                                 store=ModelStore(root=settings.models_dir), seed=settings.pipeline.seed)
     return Pipeline(redactor=build_redactor(settings), guard=build_guard(settings),
                     cloud=None if offline else (cloud or build_cloud_client(settings)), local=local,
                     settings=settings.pipeline,

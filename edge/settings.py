@@ -36,9 +36,8 @@ class EdgeSettings(PrivsplitSettings):
     cloud_token: SecretStr | None = Field(default=None, description="Per-tenant bearer token (prefer cloud_token_file).")
     cloud_token_file: Path | None = Field(default=None, description="File holding the bearer token (mode 0600).")
     edge_model: str = Field(default="qwen2.5-coder-0.5b-instruct-q4_k_m",
-                            description="Local model (registered name or path to a GGUF file).")
-    detectors: list[str] = Field(default_factory=lambda: ["presidio"],
-                                 description="Detectors to run, by registry name.")
+                            description="Local model: registered name, path to a GGUF file, or an "
+                                        "ONNX Runtime GenAI folder.")
     max_tokens: int = Field(default=256, ge=1, description="Tokens the cloud may generate per sub-query.")
     daemon: DaemonSettings = Field(default_factory=DaemonSettings, description="The on-device agent daemon.")
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings, description="How the local model runs.")
