@@ -30,6 +30,20 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("privsplit"))
 
 
+def load_yaml_mapping(path: Path, *, what: str = "config") -> dict[str, Any]:
+    """Read a YAML file that must hold a mapping; every failure is a ``ConfigError`` that
+    names the file (``what`` says which kind: config, policy, recognizer)."""
+    try:
+        loaded = yaml.safe_load(Path(path).read_text()) or {}
+    except FileNotFoundError:
+        raise ConfigError(f"{what} file not found: {path}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{what} file {path} is not valid YAML: {exc}") from None
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{what} file {path} must hold a mapping at the top")
+    return loaded
+
+
 class _YamlSource(PydanticBaseSettingsSource):
     def __init__(self, settings_cls: type[BaseSettings], data: dict[str, Any]) -> None:
         super().__init__(settings_cls)
@@ -71,17 +85,7 @@ class PrivsplitSettings(BaseSettings):
 
         ``None`` overrides are ignored so CLI options that were not given fall through.
         """
-        data: dict[str, Any] = {}
-        if config_file is not None:
-            try:
-                loaded = yaml.safe_load(Path(config_file).read_text()) or {}
-            except FileNotFoundError:
-                raise ConfigError(f"config file not found: {config_file}") from None
-            except yaml.YAMLError as exc:
-                raise ConfigError(f"config file {config_file} is not valid YAML: {exc}") from None
-            if not isinstance(loaded, dict):
-                raise ConfigError(f"config file {config_file} must hold a mapping at the top")
-            data = loaded
+        data = load_yaml_mapping(config_file) if config_file is not None else {}
         given = {k: v for k, v in overrides.items() if v is not None}
         sub = type(cls.__name__, (cls,), {"_yaml_data": data, "__module__": cls.__module__})
         try:

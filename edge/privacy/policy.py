@@ -20,10 +20,10 @@ import enum
 import re
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from privsplit.shared.errors import ConfigError
+from privsplit.shared.settings import load_yaml_mapping
 
 
 class Action(str, enum.Enum):
@@ -82,14 +82,7 @@ class Policy(BaseModel):
 
     @classmethod
     def from_yaml(cls, path: Path) -> "Policy":
-        try:
-            data = yaml.safe_load(Path(path).read_text()) or {}
-        except FileNotFoundError:
-            raise ConfigError(f"policy file not found: {path}") from None
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"policy file {path} is not valid YAML: {exc}") from None
-        if not isinstance(data, dict):
-            raise ConfigError(f"policy file {path} must hold a mapping at the top")
+        data = load_yaml_mapping(path, what="policy")
         merged = {"entities": {**{k: v.value for k, v in DEFAULT_ENTITY_ACTIONS.items()},
                                **(data.get("entities") or {})}}
         try:

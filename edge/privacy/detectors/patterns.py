@@ -18,13 +18,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from privsplit.edge.privacy.detectors.base import Detector, register_detector
 from privsplit.edge.privacy.detectors.validators import get_validator
 from privsplit.edge.privacy.spans import Span
 from privsplit.shared.errors import ConfigError
+from privsplit.shared.settings import load_yaml_mapping
 
 BUILTIN_FILE = Path(__file__).with_name("recognizers.yaml")
 
@@ -68,12 +68,7 @@ class RecognizerFile(BaseModel):
 
 
 def load_recognizers(path: Path) -> list[RecognizerSpec]:
-    try:
-        data = yaml.safe_load(Path(path).read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"recognizer file not found: {path}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"recognizer file {path} is not valid YAML: {exc}") from None
+    data = load_yaml_mapping(path, what="recognizer")
     try:
         parsed = RecognizerFile.model_validate(data)
     except ValidationError as exc:
