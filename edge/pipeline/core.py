@@ -61,6 +61,7 @@ class Plan:
     context: str
     entity_types: tuple[str, ...]
     private_context: str = field(default="", repr=False)
+    decisions: dict[str, str] = field(default_factory=dict)  # entity type -> policy action
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,8 @@ class Pipeline:
         decision = decide_route(types, self.settings)
         plan = Plan(route=decision.route, reason=decision.reason, outbound=[],
                     question=question, context=context_text, entity_types=types,
-                    private_context=private_context)
+                    private_context=private_context,
+                    decisions={**redaction.decisions, **context.decisions})
         if decision.route != "cloud":
             log.info("routed", route=decision.route, reason=decision.reason)
             return plan
@@ -165,6 +167,7 @@ class Pipeline:
             plan.question, _ = apply_hidden(plan.question, items, vault)
             plan.context, _ = apply_hidden(plan.context, items, vault)
             plan.entity_types = tuple(sorted({*plan.entity_types, *(i.entity_type for i in items)}))
+            plan.decisions.update({i.entity_type: "pseudonymize" for i in items})
             decision = decide_route(plan.entity_types, s)
             plan.route, plan.reason = decision.route, decision.reason
             if plan.route != "cloud":
@@ -225,7 +228,8 @@ class Pipeline:
         else:
             batch = OutboundBatch(request_id=request_id or uuid.uuid4().hex,
                                   conversation_id=conversation_id, destination=self.delegator.cloud.address,
-                                  outbound=tuple(plan.outbound))
+                                  outbound=tuple(plan.outbound),
+                                  decisions={"route": plan.route, **plan.decisions})
             await run_hooks([*self.egress_hooks, *extra_hooks], batch)  # raises: nothing is sent
             yield PipelineEvent("outbound", outbound=tuple(plan.outbound), route="cloud")
             yield PipelineEvent("stage", stage="delegate")

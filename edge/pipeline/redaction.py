@@ -7,7 +7,7 @@ present); the pipeline only calls ``redact(text, vault)`` and reads ``.text``/``
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from privsplit.edge.privacy.detectors import Detector
@@ -21,6 +21,7 @@ _MAX_PLACEHOLDER = 48
 class Redaction:
     text: str
     spans: list[Span]
+    decisions: dict[str, str] = field(default_factory=dict)  # entity type -> policy action
 
 
 class Redactor:
