@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
+
 import asyncio
 import json
 from pathlib import Path
@@ -109,7 +111,7 @@ def ask(
                     try:
                         line = result_line(request.id, await one(request.text, request.documents))
                     except PrivacyBlocked as exc:
-                        err_console.print(f"[yellow]{request.id}: blocked[/] ({exc.message})", highlight=False)
+                        err_console.print(f"[yellow]{escape(request.id)}: blocked[/] ({escape(exc.message)})", highlight=False)
                         line = {"id": request.id, "answer": "", "route": "blocked", "outbound": [],
                                 "cloud_tokens": {"prompt": 0, "completion": 0},
                                 "seconds": {"edge": 0.0, "total": 0.0}}

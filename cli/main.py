@@ -43,9 +43,12 @@ def main() -> None:
     try:
         app()
     except PrivsplitError as exc:
+        from rich.markup import escape
+
         from privsplit.cli.common import err_console
 
-        err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        # escape: messages may hold brackets (e.g. "privsplit[llamacpp]") that are not markup
+        err_console.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False)
         sys.exit(2)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
+
 import json
 from pathlib import Path
 from typing import Annotated, Optional
@@ -34,7 +36,7 @@ def plan(
                 planned = pipeline.plan_request(request.text, Vault(), documents=request.documents)
                 line = {"id": request.id, "route": planned.route, "outbound": planned.outbound}
             except PrivacyBlocked as exc:
-                err_console.print(f"[yellow]{request.id}: blocked[/] ({exc.message})", highlight=False)
+                err_console.print(f"[yellow]{escape(request.id)}: blocked[/] ({escape(exc.message)})", highlight=False)
                 line = {"id": request.id, "route": "blocked", "outbound": []}
             out.write(json.dumps(line, ensure_ascii=False) + "\n")
             out.flush()
