@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from rich.markup import escape
-
 import asyncio
 import json
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 from rich.text import Text
 
 from privsplit.cli.common import console, err_console

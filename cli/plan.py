@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from rich.markup import escape
-
 import json
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 
 from privsplit.cli.common import err_console
 from privsplit.shared.errors import PrivacyBlocked
