@@ -90,7 +90,7 @@ def health_check(
     """Exit 0 when the gateway reports SERVING (for probes: grpc.health.v1 over mTLS)."""
     import grpc
     from grpc_health.v1 import health_pb2, health_pb2_grpc
-    from privsplit.cloud.settings import is_loopback
+    from privsplit.shared.net import is_loopback
     from privsplit.shared.errors import ConfigError
     from privsplit.shared.tls import channel_credentials
 

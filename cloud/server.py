@@ -20,7 +20,8 @@ from privsplit.cloud.interceptors import GatewayInterceptor
 from privsplit.cloud.limits import TenantLimits
 from privsplit.cloud.metrics import GatewayMetrics
 from privsplit.cloud.service import CloudInferenceService
-from privsplit.cloud.settings import CloudSettings, is_loopback
+from privsplit.cloud.settings import CloudSettings
+from privsplit.shared.net import is_loopback
 from privsplit.shared.errors import ConfigError
 from privsplit.shared.interceptors import ErrorMappingInterceptor
 from privsplit.shared.logging import get_logger

@@ -7,24 +7,15 @@ the tenant list (PRIVSPLIT_CLOUD_TENANTS='[{"name": ...}]').
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from pathlib import Path
 
 from privsplit.shared.settings import PrivsplitSettings
+from privsplit.shared.net import is_loopback
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class TenantConfig(BaseModel):

@@ -10,7 +10,6 @@ allowed only to a loopback address and only when asked for (``insecure=True``).
 
 from __future__ import annotations
 
-import ipaddress
 import stat
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,23 +17,10 @@ from typing import Any
 
 import grpc
 from privsplit.shared.errors import CloudUnavailable, ConfigError, PrivsplitError, from_rpc_error
+from privsplit.shared.net import host_of, is_loopback
 from privsplit.shared.proto import CloudInferenceStub, cloud
 from privsplit.shared.tls import channel_credentials
 from privsplit.shared.types import Chunk, CompletionRequest, Usage
-
-
-def _host(address: str) -> str:
-    host = address.rsplit(":", 1)[0] if ":" in address else address
-    return host.strip("[]")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class CloudClient:
@@ -49,7 +35,7 @@ class CloudClient:
         token: str | None = None,
         server_name: str = "",
     ) -> None:
-        if insecure and not _is_loopback(_host(address)):
+        if insecure and not is_loopback(host_of(address)):
             raise ConfigError("a plain-text cloud connection is only allowed to a loopback address")
         if not insecure and credentials is None:
             raise ConfigError("TLS credentials are required for a non-loopback cloud connection")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from privsplit.shared.proto import pb
+from privsplit.shared.proto import cloud, pb
 
 RoleName = Literal["system", "user", "assistant"]
 _ROLE_TO_PB = {"system": pb.ROLE_SYSTEM, "user": pb.ROLE_USER, "assistant": pb.ROLE_ASSISTANT}
@@ -73,16 +73,14 @@ class Chunk:
     finish_reason: Literal["stop", "length"] | None = None
     usage: Usage | None = None
 
-    def to_pb(self):  # -> cloud_pb2.CompleteResponse
-        from privsplit.shared.proto import cloud
-
+    def to_pb(self) -> cloud.CompleteResponse:
         out = cloud.CompleteResponse(text=self.text, finish_reason=_FINISH_TO_PB[self.finish_reason])
         if self.usage is not None:
             out.usage.CopyFrom(self.usage.to_pb())
         return out
 
     @classmethod
-    def from_pb(cls, r) -> "Chunk":  # r: cloud_pb2.CompleteResponse
+    def from_pb(cls, r: cloud.CompleteResponse) -> "Chunk":
         return cls(text=r.text, finish_reason=_PB_TO_FINISH.get(r.finish_reason),
                    usage=Usage.from_pb(r.usage) if r.HasField("usage") else None)
 
@@ -93,14 +91,12 @@ class CompletionRequest:
     params: GenerationParams = field(default_factory=GenerationParams)
     model: str = ""
 
-    def to_pb(self):  # -> cloud_pb2.CompleteRequest
-        from privsplit.shared.proto import cloud
-
+    def to_pb(self) -> cloud.CompleteRequest:
         return cloud.CompleteRequest(model=self.model, messages=[m.to_pb() for m in self.messages],
                                      params=self.params.to_pb())
 
     @classmethod
-    def from_pb(cls, r, *, default_max_tokens: int = 256) -> "CompletionRequest":
+    def from_pb(cls, r: cloud.CompleteRequest, *, default_max_tokens: int = 256) -> "CompletionRequest":
         return cls(messages=tuple(Message.from_pb(m) for m in r.messages),
                    params=GenerationParams.from_pb(r.params, default_max_tokens=default_max_tokens),
                    model=r.model)

@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from privsplit.shared.errors import ConfigError
+from privsplit.shared.files import create_private_file
 
 KEY_FILE = "signing.key"
 PUBLIC_KEY_FILE = "signing.pub"
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def load_or_create_signing_key(directory: Path) -> Ed25519PrivateKey:
@@ -36,7 +27,7 @@ def load_or_create_signing_key(directory: Path) -> Ed25519PrivateKey:
             raise ConfigError(f"audit signing key {key_path} is not an Ed25519 key")
         return key
     key = Ed25519PrivateKey.generate()
-    _write_private(key_path, key.private_bytes(serialization.Encoding.PEM,
+    create_private_file(key_path, key.private_bytes(serialization.Encoding.PEM,
                                                serialization.PrivateFormat.PKCS8,
                                                serialization.NoEncryption()))
     (directory / PUBLIC_KEY_FILE).write_bytes(public_pem(key.public_key()))

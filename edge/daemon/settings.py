@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import ipaddress
 from pathlib import Path
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from privsplit.client._address import MAX_SOCKET_PATH, default_socket_path
+from privsplit.shared.net import is_loopback
 from privsplit.shared.settings import default_data_dir
-
-
-def _loopback_host(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 class DaemonSettings(BaseModel):
@@ -62,7 +53,7 @@ class DaemonSettings(BaseModel):
     @field_validator("http_host")
     @classmethod
     def _http_loopback(cls, value: str) -> str:
-        if not _loopback_host(value):
+        if not is_loopback(value):
             raise ValueError("the HTTP API listens on a loopback address only")
         return value
 
@@ -74,6 +65,6 @@ class DaemonSettings(BaseModel):
         host, sep, port = value.rpartition(":")
         if not sep or not port.isdigit() or int(port) > 65535:
             raise ValueError("expected host:port")
-        if not _loopback_host(host):
+        if not is_loopback(host):
             raise ValueError("gRPC over TCP listens on a loopback address only")
         return value

@@ -6,13 +6,13 @@ directory of the vault files (the store's contract: the key never sits next to t
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 
 from privsplit.edge.daemon.conversations import VaultStore
 from privsplit.edge.privacy.vault_store import EncryptedVaultStore
 from privsplit.shared.errors import ConfigError
+from privsplit.shared.files import create_private_file
 
 
 def load_or_create_key(path: Path) -> bytes:
@@ -21,12 +21,7 @@ def load_or_create_key(path: Path) -> bytes:
         key = path.read_bytes()
     except FileNotFoundError:
         key = secrets.token_bytes(32)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            os.write(fd, key)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        create_private_file(path, key)
     if path.stat().st_mode & 0o077:
         raise ConfigError(f"vault key {path} is readable by other users; chmod 600 it")
     if len(key) != 32:
