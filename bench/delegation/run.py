@@ -51,6 +51,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--out", type=Path, default=None, help="Per-query JSONL results (default: a temp file).")
     p.add_argument("--no-raw-docs", action="store_true",
                    help="Skip sending whole documents raw (slow on CPU); their tokens are still counted.")
+    p.add_argument("--reuse", type=Path, nargs="+", default=None,
+                   help="Earlier --out files: their baseline rows (raw A, raw B, Presidio) are reused for "
+                        "the same ids and cloud model instead of asked again; privsplit is always run.")
+    p.add_argument("--plan-only", action="store_true",
+                   help="Leakage only: run privsplit's planning (no cloud call) on the PUPA records and "
+                        "score what would be sent.")
     p.add_argument("--report", type=Path, nargs="+", default=None,
                    help="Only print the tables from earlier --out files (e.g. of a run that was stopped).")
     return p.parse_args(argv)
@@ -76,7 +82,8 @@ def build(args: argparse.Namespace, port: int):
     privsplit = build_pipeline(settings)
     presidio = Pipeline(redactor=Redactor(detectors=[create_detector("presidio")]),
                         guard=EgressGuard(detectors=[]), cloud=privsplit.cloud, local=None,
-                        settings=PipelineSettings(mode="redact"), params=privsplit.params,
+                        settings=PipelineSettings(mode="redact", hide_terms=False),
+                        params=privsplit.params,
                         cloud_model=settings.cloud_model, restorer_factory=StreamRestorer)
     return privsplit, presidio
 
@@ -102,19 +109,70 @@ async def run_pupa(args, privsplit, presidio, records, out) -> list[dict]:
     from privsplit.shared.types import GenerationParams
 
     sampled = GenerationParams(max_tokens=args.max_tokens, temperature=0.7, seed=1234)
+    earlier = reusable_rows(args)
     results = []
     for i, rec in enumerate(records, 1):
         started = time.perf_counter()
-        row = {"id": rec["id"], "units": units_of(rec),
-               "raw_a": await run_row(privsplit.ask_raw(rec["text"])),
-               "raw_b": await run_row(privsplit.ask_raw(rec["text"], params=sampled)),
-               "presidio": await run_row(presidio.ask(rec["text"])),
+        old = earlier.get(rec["id"], {})
+        row = {"id": rec["id"], "units": units_of(rec), "cloud_model": args.cloud_model,
+               "max_tokens": args.max_tokens,
+               "raw_a": old.get("raw_a") or await run_row(privsplit.ask_raw(rec["text"])),
+               "raw_b": old.get("raw_b") or await run_row(privsplit.ask_raw(rec["text"], params=sampled)),
+               "presidio": old.get("presidio") or await run_row(presidio.ask(rec["text"])),
                "privsplit": await run_row(privsplit.ask(rec["text"]))}
         results.append(row)
         out.write(json.dumps(row, ensure_ascii=False) + "\n")
         out.flush()
         print(f"pupa {i}/{len(records)} {rec['id']} {time.perf_counter() - started:.0f}s", file=sys.stderr)
     return results
+
+
+def reusable_rows(args: argparse.Namespace) -> dict[str, dict]:
+    """Baseline rows of earlier runs with the same cloud model and cloud max_tokens."""
+    rows: dict[str, dict] = {}
+    for path in args.reuse or ():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line) if line.strip() else {}
+            if "raw_a" in row and row.get("cloud_model", CLOUD_DEFAULT) == args.cloud_model \
+                    and row.get("max_tokens", 128) == args.max_tokens:
+                rows[row["id"]] = row
+    return rows
+
+
+def plan_only(args: argparse.Namespace, records: list[dict]) -> None:
+    """Leakage of what privsplit would send, without a cloud (``Pipeline.plan``)."""
+    from privsplit.edge.privacy.vault import Vault
+    from privsplit.edge.provider import build_pipeline
+    from privsplit.edge.settings import EdgeSettings
+    from privsplit.shared.errors import PrivacyBlocked
+
+    settings = EdgeSettings.load(edge_model=args.edge_model)
+    pipeline = build_pipeline(settings, offline=True)
+    n_units = leaked = routes_local = blocked = 0
+    started = time.perf_counter()
+    out = args.out.open("w", encoding="utf-8") if args.out else None
+    for i, rec in enumerate(records, 1):
+        try:
+            outbound = pipeline.plan(rec["text"], Vault())
+        except PrivacyBlocked:
+            outbound, blocked = [], blocked + 1
+        routes_local += not outbound
+        units = units_of(rec)
+        found = leaked_units(units, outbound)
+        n_units, leaked = n_units + len(units), leaked + len(found)
+        if out:
+            out.write(json.dumps({"id": rec["id"], "units": units, "outbound": outbound}, ensure_ascii=False) + "\n")
+        if i % 25 == 0:
+            print(f"plan {i}/{len(records)} leaked {leaked}/{n_units}", file=sys.stderr)
+    seconds = time.perf_counter() - started
+    command = " ".join([".venv/bin/python", "bench/delegation/run.py", *map(shlex.quote, sys.argv[1:])])
+    print(f"command: {command}")
+    print(f"edge model: {args.edge_model}; hide_terms={settings.pipeline.hide_terms} "
+          f"hide_with_model={settings.pipeline.hide_with_model}\n")
+    print("| row | queries | PII units >= 3 chars | leaked (whole word) | sent nothing (local/blocked) | edge s / query |")
+    print("|---|---|---|---|---|---|")
+    print(f"| privsplit plan (dry run) | {len(records)} | {n_units} | {leaked} = {leaked / max(n_units, 1):.1%} "
+          f"| {routes_local} | {seconds / max(len(records), 1):.2f} |")
 
 
 async def run_docs(args, privsplit, tasks, out) -> list[dict]:
@@ -249,5 +307,7 @@ if __name__ == "__main__":
     parsed = parse_args()
     if parsed.report:
         report(parsed)
+    elif parsed.plan_only:
+        plan_only(parsed, pupa_records(parsed))
     else:
         asyncio.run(main(parsed))

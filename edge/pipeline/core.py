@@ -18,7 +18,7 @@ from typing import Literal, Protocol
 from privsplit.edge.delegate import CloudClient
 from privsplit.edge.egress import EgressHook, OutboundBatch, run_hooks
 from privsplit.edge.pipeline.delegate import CloudAnswer, Delegator
-from privsplit.edge.pipeline.hide import Hider, apply_hidden, sweep_known
+from privsplit.edge.pipeline.hide import Hider, apply_hidden, find_terms, sweep_known
 from privsplit.edge.pipeline.merge import Merger, needs_model
 from privsplit.edge.pipeline.plan import Planner, Route, decide_route
 from privsplit.edge.pipeline.redaction import BufferedRestorer, Redaction, Redactor, RestorerLike
@@ -137,12 +137,20 @@ class Pipeline:
         context_text, swept_c = sweep_known(context.text, vault)
         if swept_q or swept_c:
             log.info("swept_known_values", count=swept_q + swept_c)
-        types = tuple(sorted({s.entity_type for s in [*redaction.spans, *context.spans]}))
+        types = {s.entity_type for s in [*redaction.spans, *context.spans]}
+        decisions = {**redaction.decisions, **context.decisions}
+        if self.settings.hide_terms:
+            items = [*find_terms(question), *find_terms(context_text)]
+            question, n_q = apply_hidden(question, items, vault)
+            context_text, n_c = apply_hidden(context_text, items, vault)
+            types |= {i.entity_type for i in items}
+            decisions.update({i.entity_type: "pseudonymize" for i in items})
+            log.info("hidden_terms", items=len(items), replaced=n_q + n_c)
+        types = tuple(sorted(types))
         decision = decide_route(types, self.settings)
         plan = Plan(route=decision.route, reason=decision.reason, outbound=[],
                     question=question, context=context_text, entity_types=types,
-                    private_context=private_context,
-                    decisions={**redaction.decisions, **context.decisions})
+                    private_context=private_context, decisions=decisions)
         if decision.route != "cloud":
             log.info("routed", route=decision.route, reason=decision.reason)
             return plan
@@ -175,6 +183,9 @@ class Pipeline:
         fallback = [_with_context(plan.question, plan.context)]
         if s.decompose == "always" or (s.decompose == "documents" and plan.context):
             plan.outbound = Planner(model=local, settings=s).plan(plan.question, plan.context)
+            if not plan.outbound:  # the documents answer it: nothing needs to leave
+                plan.route, plan.reason = "local", "answered_from_documents"
+                return
         else:
             plan.outbound = fallback
         try:

@@ -1,4 +1,7 @@
-"""Part of stage 2: the edge model lists identifying details that the detectors missed.
+"""Part of stage 2: hide the identifying details that the detectors missed.
+
+Two passes, both only ever add hiding: ``find_terms`` (the ``terms`` detector: rare words,
+acronyms, mid-sentence names, identifiers; no model) and ``Hider`` (the edge model).
 
 Pattern and NER detectors do not see employers, schools, small firms, project names or
 places described in passing; the edge model reads the (already redacted) request and lists
@@ -14,8 +17,10 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from privsplit.edge.pipeline.local import local_params
+from privsplit.edge.privacy.detectors import Detector, create_detector
 from privsplit.edge.pipeline.prompts import load_prompt
 from privsplit.edge.pipeline.settings import PipelineSettings
 from privsplit.edge.pipeline.summarize import chunk_text
@@ -132,6 +137,20 @@ def sweep_known(text: str, vault: Vault) -> tuple[str, int]:
                 rebuilt.append(f"[{pieces[i + 1]}_{pieces[i + 2]}]")
         text = "".join(rebuilt)
     return text, count
+
+
+def find_terms(text: str) -> list[Hidden]:
+    """Rare and proper terms the detectors left (``terms`` detector: no model, milliseconds)."""
+    if not text.strip():
+        return []
+    spans = _term_detector().detect(text)
+    return list({text[s.start:s.end].casefold(): Hidden(text[s.start:s.end], s.entity_type)
+                 for s in spans}.values())
+
+
+@lru_cache(maxsize=1)
+def _term_detector() -> Detector:
+    return create_detector("terms")
 
 
 class Hider:

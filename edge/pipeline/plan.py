@@ -40,24 +40,26 @@ def decide_route(entity_types: Iterable[str], settings: PipelineSettings) -> Rou
     return RouteDecision("cloud", "default")
 
 
-def plan_schema(max_subqueries: int) -> dict:
+def plan_schema(max_subqueries: int, *, allow_empty: bool = True) -> dict:
     return {
         "type": "object",
-        "properties": {"subqueries": {"type": "array", "minItems": 1, "maxItems": max_subqueries,
+        "properties": {"subqueries": {"type": "array", "minItems": 0 if allow_empty else 1,
+                                      "maxItems": max_subqueries,
                                       "items": {"type": "string", "minLength": 1}}},
         "required": ["subqueries"],
     }
 
 
-def parse_subqueries(raw: str, max_subqueries: int) -> list[str]:
-    """Sub-queries from the planner's JSON; [] when it is not usable."""
+def parse_subqueries(raw: str, max_subqueries: int) -> list[str] | None:
+    """Sub-queries from the planner's JSON ([] when the context answers the request); None
+    when the output is not usable."""
     try:
         data = json.loads(raw)
     except (json.JSONDecodeError, ValueError):
-        return []
+        return None
     items = data.get("subqueries") if isinstance(data, dict) else None
     if not isinstance(items, list):
-        return []
+        return None
     out: list[str] = []
     for item in items:
         if isinstance(item, str) and item.strip() and item.strip() not in out:
@@ -71,7 +73,8 @@ class Planner:
         self.settings = settings
 
     def plan(self, question: str, context: str) -> list[str]:
-        """Sub-queries for the redacted ``question`` and ``context``; never empty."""
+        """Sub-queries for the redacted ``question`` and ``context``. Empty when the private
+        context already answers the request (only possible when there is a context)."""
         s = self.settings
         fallback = [question if not context else f"{question}\n\nContext:\n{context}"]
         if len(question) + len(context) > s.plan_max_input_chars:
@@ -82,9 +85,13 @@ class Planner:
         messages = template.render(max_subqueries=str(s.max_subqueries),
                                    context=fit_to_context(self.model, context, budget // 3) or "(none)",
                                    question=fit_to_context(self.model, question, budget))
+        may_stay_local = s.plan_can_stay_local and bool(context.strip())
         raw = self.model.chat(messages, local_params(s.plan_max_tokens, s.seed),
-                              json_schema=plan_schema(s.max_subqueries))
+                              json_schema=plan_schema(s.max_subqueries, allow_empty=may_stay_local))
         subqueries = parse_subqueries(raw, s.max_subqueries)
+        if subqueries == [] and may_stay_local:
+            log.info("planned_local", reason="context_answers")
+            return []
         if not subqueries:
             log.warning("plan_unusable", chars=len(raw))
             return fallback

@@ -33,6 +33,10 @@ class PipelineSettings(BaseModel):
     max_document_chars: int = Field(default=1_000_000, ge=1,
                                     description="Larger documents are refused with a clear error.")
     # plan
+    hide_terms: bool = Field(
+        default=True,
+        description="Rare and proper terms (unusual words, acronyms, names written in capitals, "
+                    "identifiers) get placeholders before anything is sent; no model needed.")
     hide_with_model: bool = Field(
         default=True,
         description="The edge model lists identifying details the detectors missed (employers, "
@@ -45,6 +49,10 @@ class PipelineSettings(BaseModel):
         default="documents",
         description="When the edge model rewrites the request into sub-queries: only when documents "
                     "are attached (default), always, or never (the hidden request is sent as is).")
+    plan_can_stay_local: bool = Field(
+        default=True,
+        description="With documents, the planner may decide that the condensed private context "
+                    "already answers the request; the device then answers alone and nothing is sent.")
     max_subqueries: int = Field(default=3, ge=1, le=8, description="Sub-queries per request at most.")
     plan_max_tokens: int = Field(default=384, ge=16, description="Tokens the planner may write.")
     plan_max_input_chars: int = Field(

@@ -91,6 +91,27 @@ def rank_chunks(question: str, chunks: Sequence[Chunk], limit: int) -> list[Chun
     return [chunks[i] for i in sorted(ranked)]
 
 
+_LINE_SPLIT = re.compile(r"\n+|(?<=[.;])\s+(?=[A-Z*\-])")
+_MARKUP = re.compile(r"^[\s\-*•>#\d.)]+|[*_`]+")
+VERBATIM_SHARE = 0.85
+
+
+def verbatim_lines(note: str, chunk: str) -> str:
+    """The lines of a chunk note that are copied from the chunk: a line stays when at least
+    85% of its words occur in the chunk. A small model asked to quote sometimes writes facts
+    that are not there (or from its own memory); those lines are dropped, never passed on."""
+    words_in_chunk = set(_WORD.findall(chunk.lower()))
+    kept: list[str] = []
+    for line in _LINE_SPLIT.split(note):
+        line = _MARKUP.sub("", line).strip()
+        words = _WORD.findall(line.lower())
+        if not words or _NONE.match(line):
+            continue
+        if sum(w in words_in_chunk for w in words) >= VERBATIM_SHARE * len(words):
+            kept.append(line)
+    return " ".join(dict.fromkeys(kept))
+
+
 class Summarizer:
     def __init__(self, *, model: LocalModel, settings: PipelineSettings) -> None:
         self.model = model
@@ -123,8 +144,9 @@ class Summarizer:
                 progress("read", done, len(chosen))
             messages = mapper.render(question=question, index=str(done + 1), total=str(len(chosen)),
                                      chunk=fit_to_context(self.model, chunk.text, budget))
-            note = self.model.chat(messages, local_params(s.map_max_tokens, s.seed)).strip()
-            if note and not _NONE.match(note):
+            note = verbatim_lines(self.model.chat(messages, local_params(s.map_max_tokens, s.seed)),
+                                  chunk.text)
+            if note:
                 notes.append(note)
         if progress:
             progress("read", len(chosen), len(chosen))

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 
 FAST = dict(chunk_chars=600, chunk_overlap=50, max_chunks=2, map_max_tokens=24,
             reduce_max_tokens=32, plan_max_tokens=96, hide_max_tokens=48, hide_max_items=4,
-            merge_max_tokens=32, max_subqueries=2, merge="model")
+            merge_max_tokens=32, max_subqueries=2, merge="model", plan_can_stay_local=False)
 PRIVATE = ("Maria Gonzalez", "maria.gonzalez@example.org", "415-555-0134")
 QUESTION = ("Maria Gonzalez (maria.gonzalez@example.org, 415-555-0134) asks which contrast agent "
             "was used for her spine CT. Answer her in one sentence.")

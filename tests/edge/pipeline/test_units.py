@@ -11,6 +11,7 @@ from hypothesis import given, settings as hsettings, strategies as st
 from privsplit.edge.pipeline import BufferedRestorer, PipelineSettings
 from privsplit.edge.pipeline.hide import Hidden, apply_hidden, looks_like_name, parse_hidden
 from privsplit.edge.pipeline.plan import decide_route, parse_subqueries
+from privsplit.edge.pipeline.summarize import verbatim_lines
 from privsplit.edge.pipeline.prompts import load_prompt
 from privsplit.edge.pipeline.requests import read_requests
 from privsplit.edge.pipeline.summarize import Chunk, chunk_text, rank_chunks
@@ -52,12 +53,21 @@ def test_rank_keeps_the_chunks_about_the_question_in_document_order() -> None:
     ('{"subqueries": ["What is X?", "What is Y?"]}', ["What is X?", "What is Y?"]),
     ('{"subqueries": ["  same ", "same", ""]}', ["same"]),
     ('{"subqueries": ["a", "b", "c", "d"]}', ["a", "b", "c"]),
-    ('{"subqueries": "not a list"}', []),
-    ('not json', []),
-    ('["a"]', []),
+    ('{"subqueries": []}', []),  # the context answers it: stay local
+    ('{"subqueries": "not a list"}', None),
+    ('not json', None),
+    ('["a"]', None),
 ])
-def test_parse_subqueries(raw: str, expected: list[str]) -> None:
+def test_parse_subqueries(raw: str, expected: list[str] | None) -> None:
     assert parse_subqueries(raw, 3) == expected
+
+
+def test_chunk_notes_keep_only_lines_copied_from_the_chunk() -> None:
+    chunk = "**Technique**: Contrast-enhanced computed tomography (Omnipaque 240) of the spine."
+    note = "- Contrast agent used: gadolinium\n- Contrast-enhanced computed tomography (Omnipaque 240)\nNone"
+    assert verbatim_lines(note, chunk) == "Contrast-enhanced computed tomography (Omnipaque 240)"
+    assert verbatim_lines("None.", chunk) == ""
+    assert verbatim_lines("The agent was iodine.", chunk) == ""
 
 
 @pytest.mark.parametrize("value,ok", [

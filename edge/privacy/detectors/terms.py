@@ -1,0 +1,268 @@
+"""Rare and proper terms: the words a stranger could search for.
+
+Names of small firms, schools, towns, usernames, project code names, ticker symbols and
+internal identifiers share one trait that NER models miss and patterns cannot describe:
+they are rare in ordinary English, or written as names. This detector flags a word when
+
+- it mixes letters and digits, or is a long run of digits (an identifier: ``c1566511282``);
+- it is an acronym, CamelCase, or Capitalized in mid-sentence, and is not a common word
+  (word frequencies from ``wordfreq``, Zipf scale: 3 = once per million words);
+- it is a lowercase word that is rare (``pacd``, ``vnit``, a misspelled or foreign name);
+- it is written in another script inside Latin text (a Korean company name in an English
+  e-mail).
+
+A run of capitalized words that contains a flagged word is hidden as a whole ("Arab Open
+University-Dammam"). Technical vocabulary that identifies no one (programming languages,
+libraries, file formats) is listed in ``public_terms.txt`` and never flagged. Used by the
+pipeline before anything is sent to the cloud (``pipeline.hide_terms``); it favours recall,
+since a hidden word comes back in the answer when placeholders are restored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import regex as re
+
+from privsplit.edge.privacy.detectors.base import Detector, register_detector
+from privsplit.edge.privacy.spans import Span
+from privsplit.shared.errors import ConfigError
+
+# a word: letters, marks and digits, joined by inner . ' ’ - _ (not at either end)
+WORD = re.compile(r"_*[\p{L}\p{N}](?:[\p{L}\p{M}\p{N}_]|[.'’\-](?=[\p{L}\p{N}_]))*")
+PLACEHOLDER = re.compile(r"\[[A-Z][A-Z0-9_]*\]")
+SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\"“(*#>•\-]|\d[.)])[\s\"“'‘(*]*$")
+DOMAIN = re.compile(r"(?:[a-z0-9-]+\.)+(?:com|net|org|io|ai|co|uk|de|fr|in|us|ca|au|ru|cn|jp|info|biz|app|"
+                    r"dev|me|tv|edu|gov|xyz|online|site|store|shop)")
+INITIALISM = re.compile(r"(?:\p{Lu}\.)+\p{Lu}\.?")
+CODE_SEPARATORS = re.compile(r"[._]")
+POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
+# numbers with a unit or an ordinal are quantities, not identifiers
+QUANTITY = re.compile(r"\d+(?:[.,]\d+)*(?:st|nd|rd|th|s|am|pm|k|m|b|x|kg|km|g|mg|ml|l|cm|mm|m2|h|hr|hrs|"
+                      r"min|d|gb|mb|kb|tb|ghz|mhz|hz|px|pt|v|w|kw|kwh|mp|fps|p|yo|y|mo)",
+                      re.IGNORECASE)
+COMMON_OPENER = 4.8  # Zipf of words such as "The", "Please", "My"
+CONNECTORS = frozenset({"of", "de", "del", "la", "le", "du", "da", "van", "von", "der", "the", "and", "&",
+                        "for", "y", "e", "di", "al", "el", "bin", "ibn"})
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Zipf frequency below which a word counts as rare, by how it is written."""
+
+    lowercase: float = 3.0      # 'vnit', 'belal': not English words
+    capitalized: float = 4.6    # 'Pune', 'Samsung', 'Rahul' in mid-sentence
+    sentence_start: float = 3.6  # capitalized only because a sentence starts there
+    acronym: float = 4.5        # 'UCLA', 'NVDA', 'IBM'
+    camel: float = 3.8          # 'LinkedIn', 'ActivityMainBinding'
+    alnum: float = 3.0          # 'c1566511282', 'AM3352' (but 'mp3' is a word)
+    other_script: float = 2.0   # a Cyrillic, Greek, Arabic or Hebrew word, in its language
+    min_digits: int = 6          # a bare number this long is an identifier
+
+
+@lru_cache(maxsize=1)
+def _public_terms() -> frozenset[str]:
+    text = resources.files("privsplit.edge.privacy.detectors").joinpath("public_terms.txt").read_text("utf-8")
+    return frozenset(line.strip().casefold() for line in text.splitlines()
+                     if line.strip() and not line.startswith("#"))
+
+
+@lru_cache(maxsize=65536)
+def _zipf(word: str, lang: str = "en") -> float:
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, lang)
+
+
+_SCRIPT_LANGUAGES = (("CYRILLIC", "ru"), ("GREEK", "el"), ("ARABIC", "ar"), ("HEBREW", "he"))
+
+
+def _script_language(word: str) -> str | None:
+    """The wordfreq language to look a non-Latin word up in, when its script has one
+    language that needs no extra segmenter."""
+    names = [_char_name(c) for c in word if c.isalpha()]
+    for script, lang in _SCRIPT_LANGUAGES:
+        if names and all(script in n for n in names):
+            return lang
+    return None
+
+
+def _is_latin_word(word: str) -> bool:
+    return all(not c.isalpha() or "LATIN" in _char_name(c) for c in word)
+
+
+@lru_cache(maxsize=4096)
+def _char_name(c: str) -> str:
+    import unicodedata
+
+    return unicodedata.name(c, "")
+
+
+def _mostly_latin(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return True
+    return sum(1 for c in letters if c.isascii() or "LATIN" in _char_name(c)) >= 0.6 * len(letters)
+
+
+# Latin-script languages wordfreq knows: a quoted Spanish e-mail is not a list of rare words
+LATIN_LANGUAGES = ("es", "fr", "de", "pt", "it", "nl", "ro", "pl", "tr", "id", "ms", "ca", "sv", "da",
+                   "nb", "fi", "cs", "sk", "sl", "sh", "hu", "lt", "lv", "is", "vi", "fil")
+SHOUTED = 6  # letters: a word in capitals this long is shouted, not an acronym
+
+
+def second_language(words: list[str], *, common: float = 3.5, min_words: int = 3) -> str | None:
+    """The other language a text is partly written in: among its words that are uncommon in
+    English, the language in which most of them are common (at least ``min_words`` and 40%
+    of them). Names are rare in every language, so they do not elect one."""
+    uncommon = list(dict.fromkeys(w.casefold() for w in words
+                                  if w.isalpha() and _is_latin_word(w) and _zipf(w.casefold()) < 3.0))
+    if len(uncommon) < min_words:
+        return None
+    best, best_count = None, 0
+    for lang in LATIN_LANGUAGES:
+        count = sum(_zipf(w, lang) >= common for w in uncommon)
+        if count > best_count:
+            best, best_count = lang, count
+    return best if best_count >= max(min_words, 0.4 * len(uncommon)) else None
+
+
+@register_detector
+class TermDetector(Detector):
+    name = "terms"
+    try:
+        import wordfreq  # noqa: F401
+    except ImportError:  # pragma: no cover - a dependency of the edge extra
+        is_available = False
+        unavailable_reason = "wordfreq is not installed (pip install privsplit[edge])"
+
+    def __init__(self, thresholds: Thresholds | None = None, public_terms: frozenset[str] | None = None) -> None:
+        if not self.is_available:
+            raise ConfigError(self.unavailable_reason)
+        self.t = thresholds or Thresholds()
+        self.public = _public_terms() if public_terms is None else public_terms
+
+    def classify(self, word: str, *, sentence_start: bool, latin_text: bool,
+                 second_language: str | None = None) -> str | None:
+        """The entity type a word is hidden as (NAME, ID, TERM), or None to keep it.
+        ``second_language``: another language the text is partly written in (see
+        ``second_language``); its common words are ordinary words too."""
+        if not _is_latin_word(word):
+            return self._classify_other_script(word, latin_text)
+        base = POSSESSIVE.sub("", word).strip("_")
+        folded = base.casefold()
+        if folded in self.public or len(base) < 2:
+            return None
+        if DOMAIN.fullmatch(folded):
+            return "NAME"
+        lang = second_language
+        if INITIALISM.fullmatch(base):  # K.F.C, U.S.A
+            return self._classify_word(base.replace(".", ""), sentence_start=False, lang=lang)
+        parts = [p for p in CODE_SEPARATORS.split(base) if p]
+        if len(parts) > 1 and not any(c.isdigit() for c in base.replace(".", "")):
+            if "." in base and base.islower():
+                # module.function: the module or object name is the part a user chose
+                parts = parts[:1]
+            # snake_case, objectName.method: a code name is as rare as its rarest part
+            found = [self._classify_word(p, sentence_start=False, lang=lang) for p in parts]
+            return next((f for f in found if f), None)
+        return self._classify_word(base, sentence_start=sentence_start, lang=lang)
+
+    def _classify_word(self, base: str, *, sentence_start: bool, lang: str | None) -> str | None:
+        t = self.t
+        folded = base.casefold()
+        if folded in self.public or len(base) < 2:
+            return None
+        digits = sum(c.isdigit() for c in base)
+        letters = sum(c.isalpha() for c in base)
+        if digits and not letters:
+            if "." in base or "," in base:  # an amount or a version, not an identifier
+                return None
+            plain = base.replace("-", "")
+            return "ID" if len(plain) >= t.min_digits and plain.isdigit() else None
+        if digits:
+            if QUANTITY.fullmatch(base):
+                return None
+            return "ID" if _zipf(folded) < t.alnum else None
+        zipf = max(_zipf(folded), _zipf(folded, lang) if lang else 0.0)
+        core = re.sub(r"[^\p{L}]", "", base)
+        if len(core) >= SHOUTED and core.isupper():  # a heading or a name in capitals
+            return "NAME" if zipf < t.capitalized else None
+        if len(core) >= 2 and core.isupper():
+            return "NAME" if zipf < t.acronym else None
+        if any(c.isupper() for c in core[1:]):  # CamelCase, iPhone
+            return "NAME" if zipf < t.camel else None
+        if core[:1].isupper():
+            return "NAME" if zipf < (t.sentence_start if sentence_start else t.capitalized) else None
+        return "TERM" if zipf < t.lowercase else None
+
+    def _classify_other_script(self, word: str, latin_text: bool) -> str | None:
+        """Cyrillic, Greek, Arabic and Hebrew words are looked up in that language; other
+        scripts (Han, Hangul, Kana...) inside Latin text are hidden, since without a
+        segmenter a name cannot be told from a word."""
+        if not any(c.isalpha() for c in word):
+            return None
+        lang = _script_language(word)
+        if lang is not None:
+            return "TERM" if _zipf(word.casefold(), lang) < self.t.other_script else None
+        return "NAME" if latin_text else None
+
+    def detect(self, text: str) -> list[Span]:
+        latin_text = _mostly_latin(text)
+        blocked = [(m.start(), m.end()) for m in PLACEHOLDER.finditer(text)]
+        words = [m for m in WORD.finditer(text)
+                 if not any(s <= m.start() < e for s, e in blocked)]
+        lang = second_language([m.group() for m in words])
+        flagged: list[str | None] = []
+        for m in words:
+            start = SENTENCE_START.search(text[max(0, m.start() - 12):m.start()]) is not None
+            flagged.append(self.classify(m.group(), sentence_start=start, latin_text=latin_text,
+                                         second_language=lang))
+        spans: list[Span] = []
+        i = 0
+        while i < len(words):
+            if flagged[i] is None:
+                i += 1
+                continue
+            lo = hi = i
+            if flagged[i] == "NAME" and words[i].group()[:1].isupper():
+                lo, hi = self._capitalized_run(text, words, i)
+            entity = flagged[i]
+            spans.append(Span(words[lo].start(), words[hi].end(), entity, 0.6, self.name))
+            i = hi + 1
+        return spans
+
+    @staticmethod
+    def _capitalized_run(text: str, words: list, i: int) -> tuple[int, int]:
+        """The run of capitalized words (joined by spaces and connectors such as 'of') around
+        word ``i``, on one line."""
+
+        def joined(a, b) -> bool:
+            gap = text[a.end():b.start()]
+            return gap in (" ", " - ", " & ")
+
+        def cap(m) -> bool:
+            return m.group()[:1].isupper()
+
+        def opens_sentence(k: int) -> bool:  # "Please", "The", "My" before a name
+            before = text[max(0, words[k].start() - 12):words[k].start()]
+            return SENTENCE_START.search(before) is not None and \
+                _zipf(words[k].group().casefold()) >= COMMON_OPENER
+
+        lo = i
+        while lo > 0 and joined(words[lo - 1], words[lo]) and cap(words[lo - 1]) \
+                and len(words[lo - 1].group()) > 1 and not opens_sentence(lo - 1):
+            lo -= 1
+        hi = i
+        while hi + 1 < len(words) and joined(words[hi], words[hi + 1]):
+            nxt = words[hi + 1]
+            if cap(nxt) and len(nxt.group()) > 1:
+                hi += 1
+            elif nxt.group().casefold() in CONNECTORS and hi + 2 < len(words) \
+                    and joined(nxt, words[hi + 2]) and cap(words[hi + 2]) and len(words[hi + 2].group()) > 1:
+                hi += 2
+            else:
+                break
+        return lo, hi
