@@ -121,6 +121,8 @@ def demo(
     try:
         settings = EdgeSettings.load(config, cloud_address=f"127.0.0.1:{port}", cloud_insecure=True,
                                      edge_model=edge_model, max_tokens=max_tokens)
+        # the demo shows the whole split, even where the record alone answers the question
+        settings.pipeline = settings.pipeline.model_copy(update={"plan_can_stay_local": False})
         pipeline = build_pipeline(settings)
 
         async def run() -> None:

@@ -133,9 +133,13 @@ def reusable_rows(args: argparse.Namespace) -> dict[str, dict]:
     for path in args.reuse or ():
         for line in path.read_text(encoding="utf-8").splitlines():
             row = json.loads(line) if line.strip() else {}
-            if "raw_a" in row and row.get("cloud_model", CLOUD_DEFAULT) == args.cloud_model \
-                    and row.get("max_tokens", 128) == args.max_tokens:
+            if row.get("cloud_model", CLOUD_DEFAULT) != args.cloud_model or \
+                    row.get("max_tokens", 128) != args.max_tokens:
+                continue
+            if "raw_a" in row:
                 rows[row["id"]] = row
+            elif row.get("raw"):  # a long_docs task sent whole
+                rows[f"doc:{row['task']}"] = row
     return rows
 
 
@@ -178,15 +182,19 @@ def plan_only(args: argparse.Namespace, records: list[dict]) -> None:
 async def run_docs(args, privsplit, tasks, out) -> list[dict]:
     results = []
     local = privsplit.local
+    earlier = reusable_rows(args)
     for name in tasks:
         folder = args.long_docs / name
         task = json.loads((folder / "task.json").read_text())
         doc = (folder / "sample.txt").read_text(encoding="utf-8")
         started = time.perf_counter()
         row = {"task": name, "gold": task["answer"], "doc_chars": len(doc),
+               "cloud_model": args.cloud_model, "max_tokens": args.max_tokens,
                "doc_tokens": local.count_tokens(task["question"] + "\n\n" + doc),
                "privsplit": await run_row(privsplit.ask(task["question"], documents=[doc]))}
-        if args.no_raw_docs:
+        if f"doc:{name}" in earlier:
+            row["raw"] = earlier[f"doc:{name}"]["raw"]
+        elif args.no_raw_docs:
             row["raw"] = None
             row["raw_skipped"] = "not run (--no-raw-docs)"
         elif row["doc_tokens"] + args.max_tokens + 64 <= args.cloud_ctx:
@@ -294,6 +302,9 @@ async def main(args: argparse.Namespace) -> None:
     print(f"edge model: {args.edge_model} (in process, llama.cpp); cloud model: {args.cloud_model} "
           f"(privsplit cloud serve, n_ctx {args.cloud_ctx}); cloud max_tokens {args.max_tokens}; "
           f"per-query results: {out_path}")
+    if args.reuse:
+        print("baseline rows (raw A, raw B, Presidio, whole documents) reused where present from: "
+              + " ".join(map(str, args.reuse)))
     if pupa:
         print(f"\nPUPA ({args.pupa.name}, records {args.offset}..{args.offset + len(pupa) - 1}, "
               f"{len(pupa)} queries, {sum(len(r['units']) for r in pupa)} PII units >= 3 chars)\n")

@@ -133,10 +133,7 @@ class Pipeline:
 
     def _plan(self, redaction: Redaction, private_context: str, context: Redaction,
               vault: Vault) -> Plan:
-        question, swept_q = sweep_known(redaction.text, vault)
-        context_text, swept_c = sweep_known(context.text, vault)
-        if swept_q or swept_c:
-            log.info("swept_known_values", count=swept_q + swept_c)
+        question, context_text = redaction.text, context.text
         types = {s.entity_type for s in [*redaction.spans, *context.spans]}
         decisions = {**redaction.decisions, **context.decisions}
         if self.settings.hide_terms:
@@ -146,6 +143,7 @@ class Pipeline:
             types |= {i.entity_type for i in items}
             decisions.update({i.entity_type: "pseudonymize" for i in items})
             log.info("hidden_terms", items=len(items), replaced=n_q + n_c)
+        question, context_text = _sweep([question, context_text], vault)
         types = tuple(sorted(types))
         decision = decide_route(types, self.settings)
         plan = Plan(route=decision.route, reason=decision.reason, outbound=[],
@@ -174,6 +172,7 @@ class Pipeline:
             items = Hider(model=local, settings=s).find(_with_context(plan.question, plan.context))
             plan.question, _ = apply_hidden(plan.question, items, vault)
             plan.context, _ = apply_hidden(plan.context, items, vault)
+            plan.question, plan.context = _sweep([plan.question, plan.context], vault)
             plan.entity_types = tuple(sorted({*plan.entity_types, *(i.entity_type for i in items)}))
             plan.decisions.update({i.entity_type: "pseudonymize" for i in items})
             decision = decide_route(plan.entity_types, s)
@@ -188,6 +187,7 @@ class Pipeline:
                 return
         else:
             plan.outbound = fallback
+        plan.outbound = _sweep(plan.outbound, vault)  # the planner may write a known value anew
         try:
             self.guard.check(plan.outbound, vault)
         except PrivacyBlocked as exc:  # the planner wrote something private: drop its output
@@ -302,6 +302,18 @@ class Pipeline:
         log.warning("answered_raw", prompt_tokens=answer.usage.prompt_tokens, seconds=round(total, 3))
         return AskResult(answer=answer.text, route="raw", outbound=[query], cloud_usage=answer.usage,
                          seconds_total=total, seconds_edge=0.0)
+
+
+def _sweep(texts: Sequence[str], vault: Vault) -> list[str]:
+    """``sweep_known`` over each text; logs only the count."""
+    out, count = [], 0
+    for text in texts:
+        swept, n = sweep_known(text, vault)
+        out.append(swept)
+        count += n
+    if count:
+        log.info("swept_known_values", count=count)
+    return out
 
 
 def _with_context(question: str, context: str) -> str:

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from privsplit.edge.pipeline.local import local_params
-from privsplit.edge.privacy.detectors import Detector, create_detector
 from privsplit.edge.pipeline.prompts import load_prompt
 from privsplit.edge.pipeline.settings import PipelineSettings
 from privsplit.edge.pipeline.summarize import chunk_text
+from privsplit.edge.privacy.detectors import Detector, create_detector
+from privsplit.edge.privacy.guard import find_known
 from privsplit.edge.privacy.vault import PLACEHOLDER_RE, Vault
 from privsplit.edge.runtime import LocalModel
 from privsplit.shared.logging import get_logger
@@ -41,11 +42,11 @@ will would can could should please""".split())
 
 def looks_like_name(value: str) -> bool:
     """A name, not a phrase: no pronoun/verb/preposition words, and at least one capital
-    letter or digit (the model copies names as written)."""
+    letter, digit or letter of a script without case (the model copies names as written)."""
     words = [w.strip(".,;:!?()\"'").casefold() for w in value.split()]
     if any(w in _PHRASE_WORDS for w in words):
         return False
-    return any(c.isupper() or c.isdigit() for c in value)
+    return any(c.isdigit() or (c.isalpha() and not c.islower()) for c in value)
 
 
 @dataclass(frozen=True)
@@ -88,9 +89,11 @@ _QUOTES = re.compile(r"\\?['\u2019\u2018\u02bc]")
 
 
 def _pattern(value: str) -> re.Pattern[str]:
-    """Whole words, any case, any run of spaces, and any apostrophe (' and \u2019 alike)."""
+    """Whole words (letters and digits around are not allowed), any case, any run of spaces,
+    and any apostrophe (' and \u2019 alike)."""
     words = [_QUOTES.sub("['\u2019\u2018\u02bc]", re.escape(w)) for w in value.split()]
-    return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
+    # "_" is a boundary as in the egress guard: "__android_log" holds the word "android"
+    return re.compile(r"(?<![^\W_])" + r"\s+".join(words) + r"(?![^\W_])", re.IGNORECASE)
 
 
 def apply_hidden(text: str, items: Sequence[Hidden], vault: Vault) -> tuple[str, int]:
@@ -119,24 +122,18 @@ def apply_hidden(text: str, items: Sequence[Hidden], vault: Vault) -> tuple[str,
 
 def sweep_known(text: str, vault: Vault) -> tuple[str, int]:
     """Mask (``[TYPE]``, not restorable) every remaining occurrence of a value the vault
-    already holds, e.g. a second mention the detectors did not mark. The egress guard would
-    refuse the request otherwise; this keeps the request and still sends nothing private."""
-    count = 0
-    values = sorted(vault.values(), key=lambda tv: -len(tv[1]))
-    for entity_type, value in values:
-        if len(value.strip()) < 3:
-            continue
-        pattern = _pattern(value.strip())
-        pieces = PLACEHOLDER_RE.split(text)
-        rebuilt: list[str] = []
-        for i in range(0, len(pieces), 3):
-            replaced, n = pattern.subn(f"[{entity_type}]", pieces[i])
-            count += n
-            rebuilt.append(replaced)
-            if i + 2 < len(pieces):
-                rebuilt.append(f"[{pieces[i + 1]}_{pieces[i + 2]}]")
-        text = "".join(rebuilt)
-    return text, count
+    already holds: a second mention the detectors did not mark, or another spelling of it
+    ("message-content" for a hidden "messageContent"), found exactly as the egress guard
+    finds them. The guard would refuse the request otherwise; this keeps the request and
+    still sends nothing private (the guard runs after it all the same)."""
+    spans: list[tuple[int, int, str]] = []
+    for start, end, entity_type in sorted(find_known(text, vault), key=lambda s: (s[0], -s[1])):
+        if spans and start < spans[-1][1]:
+            continue  # overlaps an earlier, longer match
+        spans.append((start, end, entity_type))
+    for start, end, entity_type in reversed(spans):
+        text = f"{text[:start]}[{entity_type}]{text[end:]}"
+    return text, len(spans)
 
 
 def find_terms(text: str) -> list[Hidden]:

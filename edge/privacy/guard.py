@@ -30,6 +30,9 @@ _CONFUSABLES = str.maketrans({
     "0": "o", "1": "l", "i": "l", "|": "l", "ı": "l",
 })
 MIN_SKELETON = 3
+# a value this short matches inside one word only: "End" is in "...the nd..." by chance, while
+# "J.o.h.n" (punctuation between letters) is still caught
+SHORT_SKELETON = 6
 
 
 def skeleton(text: str) -> tuple[str, list[int]]:
@@ -70,22 +73,8 @@ class EgressGuard:
     def _hits(self, outbound: list[str], vault: Vault) -> set[str]:
         if not all(isinstance(t, str) for t in outbound):
             raise TypeError("outbound strings must be str")
-        hits: set[str] = set()
-        # placeholders are ours: blank them so "[PERSON_1]" never matches a value like "Person"
-        masked = [TOKEN_RE.sub(lambda m: " " * len(m.group(0)), t) for t in outbound]
-        joined = "\n".join(masked)
-        skel, index = skeleton(joined)
-        for entity_type, value in vault.values():
-            needle, _ = skeleton(value)
-            if len(needle) < MIN_SKELETON:
-                continue
-            at = skel.find(needle)
-            while at >= 0:
-                start, end = index[at], index[at + len(needle) - 1] + 1
-                if _boundary(joined, start, end):
-                    hits.add(entity_type)
-                    break
-                at = skel.find(needle, at + 1)
+        hits = {entity_type for _, _, entity_type in find_known("\n".join(outbound), vault)}
+        masked = [_blank_placeholders(t) for t in outbound]
         for text in masked:
             for detector in self.detectors:
                 for span in detector.detect(text):
@@ -94,6 +83,32 @@ class EgressGuard:
                             and normalize(text[span.start:span.end]) not in self._allow):
                         hits.add(span.entity_type)
         return hits
+
+
+def _blank_placeholders(text: str) -> str:
+    """Placeholders are ours: blanked (same length) so "[PERSON_1]" never matches "Person"."""
+    return TOKEN_RE.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def find_known(text: str, vault: Vault) -> list[tuple[int, int, str]]:
+    """Where ``text`` still holds a value of the vault, disguised or not: (start, end,
+    entity type) of every occurrence, compared on folded letters and digits (case,
+    accents, look-alike letters, spacing and punctuation between letters ignored)."""
+    blank = _blank_placeholders(text)
+    skel, index = skeleton(blank)
+    found: list[tuple[int, int, str]] = []
+    for entity_type, value in vault.values():
+        needle, _ = skeleton(value)
+        if len(needle) < MIN_SKELETON:
+            continue
+        at = skel.find(needle)
+        while at >= 0:
+            start, end = index[at], index[at + len(needle) - 1] + 1
+            spans_words = len(needle) < SHORT_SKELETON and any(c.isspace() for c in blank[start:end])
+            if _boundary(blank, start, end) and not spans_words:
+                found.append((start, end, entity_type))
+            at = skel.find(needle, at + 1)
+    return found
 
 
 def _boundary(text: str, start: int, end: int) -> bool:

@@ -73,6 +73,7 @@ def test_chunk_notes_keep_only_lines_copied_from_the_chunk() -> None:
 @pytest.mark.parametrize("value,ok", [
     ("Napco National Company", True), ("University of North Florida", True), ("FRC", True),
     ("My email is", False), ("discuss with me FRC's IPAEP", False), ("cars", False),
+    ("艺传新闻小助手", True), ("이영빈", True),
 ])
 def test_looks_like_name(value: str, ok: bool) -> None:
     assert looks_like_name(value) is ok
@@ -184,6 +185,22 @@ def test_sweep_masks_leftover_mentions_of_known_values_and_keeps_placeholders() 
     EgressGuard(detectors=[]).check([out], vault)  # the guard lets the swept text through
     with pytest.raises(PrivacyBlocked):
         EgressGuard(detectors=[]).check([text], vault)
+
+
+def test_sweep_masks_other_spellings_the_guard_would_refuse() -> None:
+    from privsplit.edge.pipeline.hide import sweep_known
+    from privsplit.edge.privacy.guard import EgressGuard
+
+    vault = Vault()
+    first = vault.placeholder_for("NAME", "messageContent")
+    text = f'{first}.append(x); div.className = "message-content"; the end of it'
+    vault.placeholder_for("ORGANIZATION", "End")
+    with pytest.raises(PrivacyBlocked):
+        EgressGuard(detectors=[]).check([text], vault)
+    out, count = sweep_known(text, vault)
+    assert count == 2 and '"[NAME]"' in out and "the [ORGANIZATION] of it" in out
+    assert "extending" in sweep_known("extending the nd", vault)[0]  # short values stay inside one word
+    EgressGuard(detectors=[]).check([out], vault)
 
 
 def test_hidden_names_match_any_apostrophe() -> None:
