@@ -80,7 +80,8 @@ def parse_hidden(raw: str) -> list[Hidden]:
             continue
         value = value.strip().strip("\"'.,;:()")
         if 3 <= len(value) <= MAX_CHARS and len(value.split()) <= MAX_WORDS \
-                and "[" not in value and looks_like_name(value):
+                and "[" not in value and looks_like_name(value) \
+                and any(c.isalpha() for c in value):  # numbers are the patterns' job, not names
             out.append(Hidden(value, entity_type))
     return out
 

@@ -33,14 +33,21 @@ class Merger:
 
     async def merge(self, question: str, context: str,
                     answers: Sequence[CloudAnswer]) -> AsyncIterator[str]:
+        """The final answer. With a private context, the edge model first answers from the
+        context alone (a draft): a small model given generic expert notes next to the
+        document's facts tends to repeat the notes, and the draft keeps the facts in front."""
         s = self.settings
-        budget = self._budget(s.merge_max_tokens + 256)
+        budget = self._budget(s.merge_max_tokens + s.local_max_tokens + 256)
+        draft = ""
+        if context.strip():
+            draft = "".join([piece async for piece in self.answer_locally(question, context)]).strip()
         joined = "\n\n".join(f"Question {i}: {a.query}\nAnswer {i}: {a.text.strip()}"
                              for i, a in enumerate(answers, 1))
         messages = load_prompt("merge", s.prompt_version).render(
-            question=fit_to_context(self.model, question, budget // 3),
+            question=fit_to_context(self.model, question, budget // 4),
             context=fit_to_context(self.model, context, budget // 4) or "(none)",
-            answers=fit_to_context(self.model, joined, budget // 3))
+            draft=fit_to_context(self.model, draft, budget // 8) or "(none)",
+            answers=fit_to_context(self.model, joined, budget // 4))
         async for piece in astream(self.model, messages, local_params(s.merge_max_tokens, s.seed)):
             yield piece
 

@@ -84,7 +84,7 @@ def test_parse_hidden_drops_sentences_placeholders_and_unknown_types() -> None:
         {"text": "Napco National Company", "type": "ORGANIZATION"},
         {"text": "I worked there for many years and I liked it a lot", "type": "OTHER"},
         {"text": "[PERSON_1]", "type": "PERSON"}, {"text": "Dammam", "type": "CITY"},
-        {"text": "Al", "type": "PERSON"}, "junk"]})
+        {"text": "Al", "type": "PERSON"}, {"text": "4.67%", "type": "PERSON"}, "junk"]})
     assert parse_hidden(raw) == [Hidden("Napco National Company", "ORGANIZATION")]
     assert parse_hidden("{broken") == []
 
