@@ -41,12 +41,16 @@ def decide_route(entity_types: Iterable[str], settings: PipelineSettings) -> Rou
 
 
 def plan_schema(max_subqueries: int, *, allow_empty: bool = True) -> dict:
+    """``context_answers`` comes first: a small model decides before it starts writing
+    sub-queries (with a list alone it nearly always writes one)."""
+    subqueries = {"type": "array", "minItems": 0 if allow_empty else 1, "maxItems": max_subqueries,
+                  "items": {"type": "string", "minLength": 1}}
+    if not allow_empty:  # the request must be delegated: no decision to make
+        return {"type": "object", "properties": {"subqueries": subqueries}, "required": ["subqueries"]}
     return {
         "type": "object",
-        "properties": {"subqueries": {"type": "array", "minItems": 0 if allow_empty else 1,
-                                      "maxItems": max_subqueries,
-                                      "items": {"type": "string", "minLength": 1}}},
-        "required": ["subqueries"],
+        "properties": {"context_answers": {"type": "boolean"}, "subqueries": subqueries},
+        "required": ["context_answers", "subqueries"],
     }
 
 
@@ -60,6 +64,8 @@ def parse_subqueries(raw: str, max_subqueries: int) -> list[str] | None:
     items = data.get("subqueries") if isinstance(data, dict) else None
     if not isinstance(items, list):
         return None
+    if data.get("context_answers") is True:
+        return []
     out: list[str] = []
     for item in items:
         if isinstance(item, str) and item.strip() and item.strip() not in out:

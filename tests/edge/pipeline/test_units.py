@@ -54,6 +54,8 @@ def test_rank_keeps_the_chunks_about_the_question_in_document_order() -> None:
     ('{"subqueries": ["  same ", "same", ""]}', ["same"]),
     ('{"subqueries": ["a", "b", "c", "d"]}', ["a", "b", "c"]),
     ('{"subqueries": []}', []),  # the context answers it: stay local
+    ('{"context_answers": true, "subqueries": ["What is X?"]}', []),
+    ('{"context_answers": false, "subqueries": ["What is X?"]}', ["What is X?"]),
     ('{"subqueries": "not a list"}', None),
     ('not json', None),
     ('["a"]', None),
