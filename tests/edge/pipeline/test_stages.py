@@ -39,11 +39,18 @@ def test_summarize_reads_at_most_max_chunks_and_refuses_huge_documents(smol, fas
         Summarizer(model=smol, settings=tight).summarize(QUESTION, [RECORD])
 
 
-def test_planner_returns_bounded_non_empty_subqueries(smol, fast_settings) -> None:
-    subqueries = Planner(model=smol, settings=fast_settings).plan(
-        "Explain to [PERSON_1] what a contrast agent is.", "CT of the spine with Omnipaque 240.")
-    assert 1 <= len(subqueries) <= fast_settings.max_subqueries
+def test_planner_returns_bounded_subqueries(smol, fast_settings) -> None:
+    question, context = "Explain to [PERSON_1] what a contrast agent is.", "CT of the spine with Omnipaque 240."
+    # may stay local: [] (the context answers it) or bounded sub-queries
+    subqueries = Planner(model=smol, settings=fast_settings).plan(question, context)
+    assert len(subqueries) <= fast_settings.max_subqueries
     assert all(isinstance(q, str) and q.strip() for q in subqueries)
+    # must delegate: never empty
+    delegate = fast_settings.model_copy(update={"plan_can_stay_local": False})
+    subqueries = Planner(model=smol, settings=delegate).plan(question, context)
+    assert 1 <= len(subqueries) <= fast_settings.max_subqueries
+    # without a context there is nothing to answer from: never empty either
+    assert Planner(model=smol, settings=fast_settings).plan(question, "")
 
 
 def test_planner_skips_the_model_for_inputs_longer_than_its_budget(smol, fast_settings) -> None:
@@ -80,7 +87,8 @@ PROMPT = "Write a note to Maria Gonzalez (maria.gonzalez@example.org) about the 
 
 @pytest.mark.parametrize("decompose,documents", [("never", ()), ("always", (RECORD,))])
 def test_plan_never_lets_a_hidden_value_out(pipeline, decompose: str, documents: tuple) -> None:
-    pipeline.settings = pipeline.settings.model_copy(update={"decompose": decompose})
+    pipeline.settings = pipeline.settings.model_copy(update={"decompose": decompose,
+                                                             "plan_can_stay_local": False})
     vault = Vault()
     plan = pipeline.plan_request(PROMPT, vault, documents=documents)
     assert plan.route == "cloud" and plan.outbound
