@@ -31,7 +31,9 @@ EXAMPLE = ("Write a short, friendly email to my landlord Maria Gonzalez (maria.g
            "phone 415-555-0134) saying that the rent for March will be two days late because my "
            "salary arrives on the 3rd. Address her by name and sign it as Daniel Okafor.")
 EXAMPLE_PRIVATE = ("Maria Gonzalez", "maria.gonzalez@example.org", "415-555-0134", "Daniel Okafor")
-RECORD_QUESTION = "Mr. Williams received a CT scan of his spine. What kind of contrast agent was used?"
+# the record answers the first half (on the device); the second half needs general knowledge
+RECORD_QUESTION = ("Mr. Williams received a CT scan of his spine. What kind of contrast agent was used, "
+                   "and what side effects of that kind of agent should he watch for?")
 SHARED_RECORD = Path(__file__).resolve().parents[2] / "shared/data/long_docs/health/sample.txt"
 
 
