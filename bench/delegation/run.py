@@ -152,15 +152,15 @@ def plan_only(args: argparse.Namespace, records: list[dict]) -> None:
 
     settings = EdgeSettings.load(edge_model=args.edge_model)
     pipeline = build_pipeline(settings, offline=True)
-    n_units = leaked = routes_local = blocked = 0
+    n_units = leaked = sent_nothing = 0
     started = time.perf_counter()
     out = args.out.open("w", encoding="utf-8") if args.out else None
     for i, rec in enumerate(records, 1):
         try:
             outbound = pipeline.plan(rec["text"], Vault())
         except PrivacyBlocked:
-            outbound, blocked = [], blocked + 1
-        routes_local += not outbound
+            outbound = []
+        sent_nothing += not outbound
         units = units_of(rec)
         found = leaked_units(units, outbound)
         n_units, leaked = n_units + len(units), leaked + len(found)
@@ -176,7 +176,7 @@ def plan_only(args: argparse.Namespace, records: list[dict]) -> None:
     print("| row | queries | PII units >= 3 chars | leaked (whole word) | sent nothing (local/blocked) | edge s / query |")
     print("|---|---|---|---|---|---|")
     print(f"| privsplit plan (dry run) | {len(records)} | {n_units} | {leaked} = {leaked / max(n_units, 1):.1%} "
-          f"| {routes_local} | {seconds / max(len(records), 1):.2f} |")
+          f"| {sent_nothing} | {seconds / max(len(records), 1):.2f} |")
 
 
 async def run_docs(args, privsplit, tasks, out) -> list[dict]:

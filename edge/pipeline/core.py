@@ -20,7 +20,7 @@ from privsplit.edge.egress import EgressHook, OutboundBatch, run_hooks
 from privsplit.edge.pipeline.delegate import CloudAnswer, Delegator
 from privsplit.edge.pipeline.hide import Hider, apply_hidden, find_terms, sweep_known
 from privsplit.edge.pipeline.merge import Merger, needs_model
-from privsplit.edge.pipeline.plan import Planner, Route, decide_route
+from privsplit.edge.pipeline.plan import Planner, Route, decide_route, with_context
 from privsplit.edge.pipeline.redaction import BufferedRestorer, Redaction, Redactor, RestorerLike
 from privsplit.edge.pipeline.settings import PipelineSettings
 from privsplit.edge.pipeline.summarize import Progress, Summarizer
@@ -155,7 +155,7 @@ class Pipeline:
         if self.splits:
             self._split(plan, vault)
         else:
-            plan.outbound = [_with_context(plan.question, plan.context)]
+            plan.outbound = [with_context(plan.question, plan.context)]
             self.guard.check(plan.outbound, vault)
         if plan.route != "cloud":
             log.info("routed", route=plan.route, reason=plan.reason)
@@ -169,7 +169,7 @@ class Pipeline:
         s, local = self.settings, self.local
         assert local is not None
         if s.hide_with_model:
-            items = Hider(model=local, settings=s).find(_with_context(plan.question, plan.context))
+            items = Hider(model=local, settings=s).find(with_context(plan.question, plan.context))
             plan.question, _ = apply_hidden(plan.question, items, vault)
             plan.context, _ = apply_hidden(plan.context, items, vault)
             plan.question, plan.context = _sweep([plan.question, plan.context], vault)
@@ -179,7 +179,7 @@ class Pipeline:
             plan.route, plan.reason = decision.route, decision.reason
             if plan.route != "cloud":
                 return
-        fallback = [_with_context(plan.question, plan.context)]
+        fallback = [with_context(plan.question, plan.context)]
         if s.decompose == "always" or (s.decompose == "documents" and plan.context):
             plan.outbound = Planner(model=local, settings=s).plan(plan.question, plan.context)
             if not plan.outbound:  # the documents answer it: nothing needs to leave
@@ -314,10 +314,6 @@ def _sweep(texts: Sequence[str], vault: Vault) -> list[str]:
     if count:
         log.info("swept_known_values", count=count)
     return out
-
-
-def _with_context(question: str, context: str) -> str:
-    return question if not context else f"{question}\n\nContext:\n{context}"
 
 
 async def _iterate(items: Sequence[str]) -> AsyncIterator[str]:

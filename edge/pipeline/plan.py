@@ -40,6 +40,11 @@ def decide_route(entity_types: Iterable[str], settings: PipelineSettings) -> Rou
     return RouteDecision("cloud", "default")
 
 
+def with_context(question: str, context: str) -> str:
+    """The request as one string: the question, then the (redacted) context when there is one."""
+    return question if not context else f"{question}\n\nContext:\n{context}"
+
+
 def plan_schema(max_subqueries: int, *, allow_empty: bool = True) -> dict:
     """``context_answers`` comes first: a small model decides before it starts writing
     sub-queries (with a list alone it nearly always writes one)."""
@@ -82,7 +87,7 @@ class Planner:
         """Sub-queries for the redacted ``question`` and ``context``. Empty when the private
         context already answers the request (only possible when there is a context)."""
         s = self.settings
-        fallback = [question if not context else f"{question}\n\nContext:\n{context}"]
+        fallback = [with_context(question, context)]
         if len(question) + len(context) > s.plan_max_input_chars:
             log.info("plan_skipped", reason="input_too_long", chars=len(question) + len(context))
             return fallback

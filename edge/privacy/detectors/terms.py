@@ -32,7 +32,9 @@ from privsplit.shared.errors import ConfigError
 
 # a word: letters, marks and digits, joined by inner . ' ’ - _ (not at either end)
 WORD = re.compile(r"_*[\p{L}\p{N}](?:[\p{L}\p{M}\p{N}_]|[.'’\-](?=[\p{L}\p{N}_]))*")
-PLACEHOLDER = re.compile(r"\[[A-Z][A-Z0-9_]*\]")
+# a placeholder, numbered ([PERSON_1]) or masked ([PERSON]), is skipped whole
+PLACEHOLDER = r"\[[A-Z][A-Z0-9_]*\]"
+WORD_OR_PLACEHOLDER = re.compile(rf"(?P<placeholder>{PLACEHOLDER})|{WORD.pattern}")
 SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\"“(*#>•\-]|\d[.)])[\s\"“'‘(*]*$")
 DOMAIN = re.compile(r"(?:[a-z0-9-]+\.)+(?:com|net|org|io|ai|co|uk|de|fr|in|us|ca|au|ru|cn|jp|info|biz|app|"
                     r"dev|me|tv|edu|gov|xyz|online|site|store|shop)")
@@ -211,9 +213,7 @@ class TermDetector(Detector):
 
     def detect(self, text: str) -> list[Span]:
         latin_text = _mostly_latin(text)
-        blocked = [(m.start(), m.end()) for m in PLACEHOLDER.finditer(text)]
-        words = [m for m in WORD.finditer(text)
-                 if not any(s <= m.start() < e for s, e in blocked)]
+        words = [m for m in WORD_OR_PLACEHOLDER.finditer(text) if m.group("placeholder") is None]
         lang = second_language([m.group() for m in words])
         flagged: list[str | None] = []
         for m in words:
