@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -14,8 +14,10 @@ from rich.text import Text
 from privsplit.cli.common import console, err_console
 from privsplit.shared.errors import InvalidRequest, PrivacyBlocked
 
-RAW_LABEL = ("[bold red]NO PROTECTION (--raw baseline):[/] the text and documents are sent to the "
-             "cloud exactly as given; nothing is detected, hidden or guarded.")
+RAW_LABEL = (
+    "[bold red]NO PROTECTION (--raw baseline):[/] the text and documents are sent to the "
+    "cloud exactly as given; nothing is detected, hidden or guarded."
+)
 
 
 def read_documents(paths: list[Path] | None) -> list[str]:
@@ -34,8 +36,14 @@ def summarize_progress():
     """A rich progress bar for the local summarize step: (bar, callback)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    bar = Progress(TextColumn("[bold]reading documents on the device"), BarColumn(),
-                   MofNCompleteColumn(), TimeElapsedColumn(), console=err_console, transient=True)
+    bar = Progress(
+        TextColumn("[bold]reading documents on the device"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
     task = bar.add_task("read", total=None)
 
     def callback(step: str, done: int, total: int) -> None:
@@ -45,25 +53,51 @@ def summarize_progress():
 
 
 def result_line(rid: str, result) -> dict:
-    return {"id": rid, "answer": result.answer, "route": result.route,
-            "outbound": list(result.outbound),
-            "cloud_tokens": {"prompt": result.cloud_usage.prompt_tokens,
-                             "completion": result.cloud_usage.completion_tokens},
-            "seconds": {"edge": round(result.seconds_edge, 3), "total": round(result.seconds_total, 3)}}
+    return {
+        "id": rid,
+        "answer": result.answer,
+        "route": result.route,
+        "outbound": list(result.outbound),
+        "cloud_tokens": {
+            "prompt": result.cloud_usage.prompt_tokens,
+            "completion": result.cloud_usage.completion_tokens,
+        },
+        "seconds": {"edge": round(result.seconds_edge, 3), "total": round(result.seconds_total, 3)},
+    }
 
 
 def ask(
-    text: Annotated[Optional[str], typer.Argument(help="The question; may contain private data.")] = None,
-    document: Annotated[Optional[list[Path]], typer.Option(
-        "--document", "-d", help="Private document (text file) to read on the device; repeatable.")] = None,
-    cloud: Annotated[Optional[str], typer.Option("--cloud", help="Cloud address host:port.")] = None,
-    insecure: Annotated[Optional[bool], typer.Option("--insecure", help="Plain-text connection (loopback only).")] = None,
-    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Edge YAML config file.")] = None,
-    edge_model: Annotated[Optional[str], typer.Option("--edge-model", help="Local model name or GGUF path.")] = None,
-    show_outbound: Annotated[bool, typer.Option("--show-outbound", help="Print what left the device.")] = False,
-    raw: Annotated[bool, typer.Option("--raw", help="Baseline with NO protection: send the text as is.")] = False,
-    input: Annotated[Optional[Path], typer.Option("--input", help="Batch: JSONL of {id, text, documents?}.")] = None,
-    output: Annotated[Optional[Path], typer.Option("--output", help="Batch: JSONL results.")] = None,
+    text: Annotated[
+        str | None, typer.Argument(help="The question; may contain private data.")
+    ] = None,
+    document: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--document",
+            "-d",
+            help="Private document (text file) to read on the device; repeatable.",
+        ),
+    ] = None,
+    cloud: Annotated[str | None, typer.Option("--cloud", help="Cloud address host:port.")] = None,
+    insecure: Annotated[
+        bool | None, typer.Option("--insecure", help="Plain-text connection (loopback only).")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Edge YAML config file.")
+    ] = None,
+    edge_model: Annotated[
+        str | None, typer.Option("--edge-model", help="Local model name or GGUF path.")
+    ] = None,
+    show_outbound: Annotated[
+        bool, typer.Option("--show-outbound", help="Print what left the device.")
+    ] = False,
+    raw: Annotated[
+        bool, typer.Option("--raw", help="Baseline with NO protection: send the text as is.")
+    ] = False,
+    input: Annotated[
+        Path | None, typer.Option("--input", help="Batch: JSONL of {id, text, documents?}.")
+    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", help="Batch: JSONL results.")] = None,
 ) -> None:
     """Answer TEXT: private data is hidden before anything leaves the device."""
     from privsplit.edge.pipeline.requests import read_requests
@@ -78,12 +112,14 @@ def ask(
     if input is None and text is None:
         raise InvalidRequest("nothing to ask: give TEXT or --input/--output")
     requests = read_requests(input) if input is not None else []
-    settings = EdgeSettings.load(config, cloud_address=cloud, cloud_insecure=insecure,
-                                 edge_model=edge_model)
+    settings = EdgeSettings.load(
+        config, cloud_address=cloud, cloud_insecure=insecure, edge_model=edge_model
+    )
     if raw:
         err_console.print(RAW_LABEL)
-        settings = settings.model_copy(update={"pipeline": settings.pipeline.model_copy(
-            update={"mode": "redact"})})  # the raw baseline needs no edge model
+        settings = settings.model_copy(
+            update={"pipeline": settings.pipeline.model_copy(update={"mode": "redact"})}
+        )  # the raw baseline needs no edge model
     pipeline = build_pipeline(settings)
 
     async def one(question: str, docs: list[str] | tuple[str, ...], progress=None):
@@ -110,10 +146,18 @@ def ask(
                     try:
                         line = result_line(request.id, await one(request.text, request.documents))
                     except PrivacyBlocked as exc:
-                        err_console.print(f"[yellow]{escape(request.id)}: blocked[/] ({escape(exc.message)})", highlight=False)
-                        line = {"id": request.id, "answer": "", "route": "blocked", "outbound": [],
-                                "cloud_tokens": {"prompt": 0, "completion": 0},
-                                "seconds": {"edge": 0.0, "total": 0.0}}
+                        err_console.print(
+                            f"[yellow]{escape(request.id)}: blocked[/] ({escape(exc.message)})",
+                            highlight=False,
+                        )
+                        line = {
+                            "id": request.id,
+                            "answer": "",
+                            "route": "blocked",
+                            "outbound": [],
+                            "cloud_tokens": {"prompt": 0, "completion": 0},
+                            "seconds": {"edge": 0.0, "total": 0.0},
+                        }
                     out.write(json.dumps(line, ensure_ascii=False) + "\n")
                     out.flush()
                     done += 1

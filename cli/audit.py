@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -13,7 +13,10 @@ from privsplit.cli.common import console, err_console
 
 audit_app = typer.Typer(help="The tamper-evident egress audit log.", no_args_is_help=True)
 
-DirOption = Annotated[Optional[Path], typer.Option("--dir", help="Audit log directory (default: from the edge settings).")]
+DirOption = Annotated[
+    Path | None,
+    typer.Option("--dir", help="Audit log directory (default: from the edge settings)."),
+]
 
 
 def _directory(directory: Path | None, config: Path | None) -> Path:
@@ -27,8 +30,12 @@ def _directory(directory: Path | None, config: Path | None) -> Path:
 @audit_app.command("show")
 def show(
     directory: DirOption = None,
-    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Edge YAML config file.")] = None,
-    last: Annotated[int, typer.Option("--last", min=0, help="Only the last N records (0: all).")] = 0,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Edge YAML config file.")
+    ] = None,
+    last: Annotated[
+        int, typer.Option("--last", min=0, help="Only the last N records (0: all).")
+    ] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON record per line.")] = False,
 ) -> None:
     """Print what left the device: time, request, destination and the exact outbound text."""
@@ -39,15 +46,22 @@ def show(
     try:
         records = list(read_records(path))
     except ValueError:
-        raise AuditLogError(f"{path} holds a line that is not JSON; run `privsplit audit verify`") from None
+        raise AuditLogError(
+            f"{path} holds a line that is not JSON; run `privsplit audit verify`"
+        ) from None
     for record in records[-last:] if last else records:
         if as_json:
             print(json.dumps(record, ensure_ascii=False))
             continue
-        when = dt.datetime.fromtimestamp(record.get("time", 0), dt.timezone.utc).isoformat(timespec="seconds")
-        console.print(f"[bold]#{record.get('seq')}[/] {when} request={record.get('request_id')} "
-                      f"conversation={record.get('conversation_id') or '-'} to={record.get('destination')} "
-                      f"decisions={record.get('decisions')}", highlight=False)
+        when = dt.datetime.fromtimestamp(record.get("time", 0), dt.UTC).isoformat(
+            timespec="seconds"
+        )
+        console.print(
+            f"[bold]#{record.get('seq')}[/] {when} request={record.get('request_id')} "
+            f"conversation={record.get('conversation_id') or '-'} to={record.get('destination')} "
+            f"decisions={record.get('decisions')}",
+            highlight=False,
+        )
         for i, text in enumerate(record.get("outbound", []), 1):
             console.print(f"  [dim]{i}:[/] ", end="", highlight=False)
             console.print(text, markup=False, highlight=False)
@@ -58,8 +72,15 @@ def show(
 @audit_app.command("verify")
 def verify(
     directory: DirOption = None,
-    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Edge YAML config file.")] = None,
-    public_key: Annotated[Optional[Path], typer.Option("--public-key", help="Pinned public key (PEM); default: signing.pub in the directory.")] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Edge YAML config file.")
+    ] = None,
+    public_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--public-key", help="Pinned public key (PEM); default: signing.pub in the directory."
+        ),
+    ] = None,
 ) -> None:
     """Check every record's hash, signature and chain, and the signed head. Exit 1 on any problem."""
     from privsplit.edge.audit import verify_log
@@ -70,7 +91,9 @@ def verify(
     for note in report.notes:
         err_console.print(f"note: {note}", highlight=False)
     status = "OK" if report.ok else "FAILED"
-    console.print(f"{status}: {report.records} records, key sha256:{report.key_fingerprint}", highlight=False)
+    console.print(
+        f"{status}: {report.records} records, key sha256:{report.key_fingerprint}", highlight=False
+    )
     if not report.ok:
         raise typer.Exit(1)
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
 from privsplit.cli.common import console
 
 certs_app = typer.Typer(
@@ -21,10 +22,10 @@ def init(
     server_name: Annotated[
         list[str],
         typer.Option("--server-name", "-s", help="DNS name or IP of the gateway (repeatable)."),
-    ] = ["localhost", "127.0.0.1"],
+    ] = ["localhost", "127.0.0.1"],  # noqa: B006 (typer copies list defaults)
     client: Annotated[
         list[str], typer.Option("--client", help="Client certificate name (repeatable).")
-    ] = ["edge"],
+    ] = ["edge"],  # noqa: B006
     days: Annotated[
         int, typer.Option(min=1, max=3650, help="Validity of leaf certificates.")
     ] = 365,

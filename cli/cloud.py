@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
 from privsplit.cli.common import console, err_console
 from privsplit.shared import logging as plog
 
@@ -90,8 +91,9 @@ def health_check(
     """Exit 0 when the gateway reports SERVING (for probes: grpc.health.v1 over mTLS)."""
     import grpc
     from grpc_health.v1 import health_pb2, health_pb2_grpc
-    from privsplit.shared.net import is_loopback
+
     from privsplit.shared.errors import ConfigError
+    from privsplit.shared.net import is_loopback
     from privsplit.shared.tls import channel_credentials
 
     options = [("grpc.ssl_target_name_override", server_name)] if server_name else []

@@ -15,8 +15,14 @@ err_console = Console(stderr=True)
 @contextmanager
 def byte_progress(title: str) -> Iterator:
     """A rich progress bar fed by ``callback(description, done, total)``."""
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(),
-                  TimeRemainingColumn(), console=err_console, transient=False) as bar:
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=False,
+    ) as bar:
         tasks: dict[str, int] = {}
 
         def callback(desc: str, done: int, total: int | None) -> None:

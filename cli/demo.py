@@ -16,7 +16,7 @@ import tempfile
 import time
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -27,13 +27,17 @@ from privsplit.shared.errors import CloudUnavailable
 # measured: the 0.5B model misses the answer when reading record chunks; the 1.5B finds it
 EDGE_MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 CLOUD_MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
-EXAMPLE = ("Write a short, friendly email to my landlord Maria Gonzalez (maria.gonzalez@example.org, "
-           "phone 415-555-0134) saying that the rent for March will be two days late because my "
-           "salary arrives on the 3rd. Address her by name and sign it as Daniel Okafor.")
+EXAMPLE = (
+    "Write a short, friendly email to my landlord Maria Gonzalez (maria.gonzalez@example.org, "
+    "phone 415-555-0134) saying that the rent for March will be two days late because my "
+    "salary arrives on the 3rd. Address her by name and sign it as Daniel Okafor."
+)
 EXAMPLE_PRIVATE = ("Maria Gonzalez", "maria.gonzalez@example.org", "415-555-0134", "Daniel Okafor")
 # the record answers the first half (on the device); the second half needs general knowledge
-RECORD_QUESTION = ("Mr. Williams received a CT scan of his spine. What kind of contrast agent was used, "
-                   "and what side effects of that kind of agent should he watch for?")
+RECORD_QUESTION = (
+    "Mr. Williams received a CT scan of his spine. What kind of contrast agent was used, "
+    "and what side effects of that kind of agent should he watch for?"
+)
 SHARED_RECORD = Path(__file__).resolve().parents[2] / "shared/data/long_docs/health/sample.txt"
 
 
@@ -47,9 +51,23 @@ def patient_record() -> tuple[str, str]:
 
 def start_cloud(model: str, log_path: Path, timeout: float = 300) -> tuple[subprocess.Popen, int]:
     log = log_path.open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "privsplit.cli.main", "cloud", "serve", "--insecure",
-                             "--port", "0", "--model", model], stdout=log, stderr=subprocess.STDOUT,
-                            env={**os.environ, "PRIVSPLIT_CLOUD_LOG_LEVEL": "INFO"})
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "privsplit.cli.main",
+            "cloud",
+            "serve",
+            "--insecure",
+            "--port",
+            "0",
+            "--model",
+            model,
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PRIVSPLIT_CLOUD_LOG_LEVEL": "INFO"},
+    )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -64,26 +82,40 @@ def start_cloud(model: str, log_path: Path, timeout: float = 300) -> tuple[subpr
     raise CloudUnavailable(f"the demo cloud did not start within {timeout:.0f}s; see {log_path}")
 
 
-def show(title: str, original: str, result, *, private: tuple[str, ...], note: str = "",
-         local_summary: str = "") -> None:
+def show(
+    title: str,
+    original: str,
+    result,
+    *,
+    private: tuple[str, ...],
+    note: str = "",
+    local_summary: str = "",
+) -> None:
     from rich.panel import Panel
     from rich.table import Table
     from rich.text import Text
 
     sent = "\n\n".join(f"#{i}: {q}" for i, q in enumerate(result.outbound, 1)) or "(nothing)"
-    panels = [Panel(Text(original), title="original prompt", border_style="yellow"),
-              Panel(Text(sent), title=f"sent to cloud ({len(result.outbound)})",
-                    border_style="red"),
-              Panel(Text(result.answer.strip()), title="final answer",
-                    border_style="green")]
+    panels = [
+        Panel(Text(original), title="original prompt", border_style="yellow"),
+        Panel(Text(sent), title=f"sent to cloud ({len(result.outbound)})", border_style="red"),
+        Panel(Text(result.answer.strip()), title="final answer", border_style="green"),
+    ]
     console.rule(f"[bold]{title}")
-    console.print("[dim]left: what the user wrote (stays on the device); middle: exactly what was "
-                  "sent to the cloud; right: the answer after the device restored the hidden values[/]")
+    console.print(
+        "[dim]left: what the user wrote (stays on the device); middle: exactly what was "
+        "sent to the cloud; right: the answer after the device restored the hidden values[/]"
+    )
     if note:
         console.print(note, highlight=False)
     if local_summary:
-        console.print(Panel(Text(local_summary), title="condensed locally by the edge model (never sent)",
-                            border_style="blue"))
+        console.print(
+            Panel(
+                Text(local_summary),
+                title="condensed locally by the edge model (never sent)",
+                border_style="blue",
+            )
+        )
     grid = Table.grid(expand=True, padding=(0, 1))
     for _ in panels:
         grid.add_column(ratio=1)
@@ -92,19 +124,26 @@ def show(title: str, original: str, result, *, private: tuple[str, ...], note: s
     joined_sent = "\n".join(result.outbound).casefold()
     leaked = [v for v in private if v.casefold() in joined_sent]
     restored = [v for v in private if v.casefold() in result.answer.casefold()]
-    console.print(f"private values in what was sent: [bold]{len(leaked)} of {len(private)}[/]"
-                  f"{'  LEAK' if leaked else ''};  present in the final answer: "
-                  f"{len(restored)} of {len(private)};  cloud tokens {result.cloud_usage.prompt_tokens}"
-                  f" + {result.cloud_usage.completion_tokens};  {result.seconds_total:.1f}s "
-                  f"({result.seconds_edge:.1f}s on the edge)", highlight=False)
+    console.print(
+        f"private values in what was sent: [bold]{len(leaked)} of {len(private)}[/]"
+        f"{'  LEAK' if leaked else ''};  present in the final answer: "
+        f"{len(restored)} of {len(private)};  cloud tokens {result.cloud_usage.prompt_tokens}"
+        f" + {result.cloud_usage.completion_tokens};  {result.seconds_total:.1f}s "
+        f"({result.seconds_edge:.1f}s on the edge)",
+        highlight=False,
+    )
 
 
 def demo(
-    edge_model: Annotated[str, typer.Option(help="Edge model (registered name or GGUF path).")] = EDGE_MODEL,
+    edge_model: Annotated[
+        str, typer.Option(help="Edge model (registered name or GGUF path).")
+    ] = EDGE_MODEL,
     cloud_model: Annotated[str, typer.Option(help="Model the demo cloud serves.")] = CLOUD_MODEL,
     max_tokens: Annotated[int, typer.Option(help="Cloud tokens per sub-query.")] = 160,
     record: Annotated[bool, typer.Option(help="Also run the long patient-record example.")] = True,
-    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Edge YAML config file.")] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Edge YAML config file.")
+    ] = None,
 ) -> None:
     """Start a loopback cloud, run two private requests through the split, show what left."""
     from privsplit.edge.privacy.vault import Vault
@@ -118,11 +157,18 @@ def demo(
         if not name.endswith(".gguf"):
             store.path(name)  # a clear error when it is not pulled or fails verification
     workdir = Path(tempfile.mkdtemp(prefix="privsplit-demo-"))
-    err_console.print(f"starting the demo cloud ({cloud_model}) on loopback; its log: {workdir / 'cloud.log'}")
+    err_console.print(
+        f"starting the demo cloud ({cloud_model}) on loopback; its log: {workdir / 'cloud.log'}"
+    )
     proc, port = start_cloud(cloud_model, workdir / "cloud.log")
     try:
-        settings = EdgeSettings.load(config, cloud_address=f"127.0.0.1:{port}", cloud_insecure=True,
-                                     edge_model=edge_model, max_tokens=max_tokens)
+        settings = EdgeSettings.load(
+            config,
+            cloud_address=f"127.0.0.1:{port}",
+            cloud_insecure=True,
+            edge_model=edge_model,
+            max_tokens=max_tokens,
+        )
         # the demo shows the whole split, even where the record alone answers the question
         settings.pipeline = settings.pipeline.model_copy(update={"plan_can_stay_local": False})
         pipeline = build_pipeline(settings)
@@ -130,24 +176,33 @@ def demo(
         async def run() -> None:
             try:
                 vault = Vault()
-                err_console.print("example 1: a private request (edge: detect, hide, guard; cloud: answer)")
+                err_console.print(
+                    "example 1: a private request (edge: detect, hide, guard; cloud: answer)"
+                )
                 result = await pipeline.ask(EXAMPLE, vault=vault)
                 show("1. a private request", EXAMPLE, result, private=EXAMPLE_PRIVATE)
                 if not record:
                     return
                 text, source = patient_record()
-                err_console.print(f"example 2: a {len(text):,}-character patient record from {source}")
+                err_console.print(
+                    f"example 2: a {len(text):,}-character patient record from {source}"
+                )
                 vault = Vault()
                 bar, callback = summarize_progress()
                 with bar:
-                    result = await pipeline.ask(RECORD_QUESTION, vault=vault, documents=[text],
-                                                progress=callback)
+                    result = await pipeline.ask(
+                        RECORD_QUESTION, vault=vault, documents=[text], progress=callback
+                    )
                 names = tuple(v for t, v in vault.values() if t == "PERSON")[:6]
-                show("2. a question about a long private patient record", RECORD_QUESTION
-                     + f"\n\n[attached: patient record, {len(text):,} characters]", result,
-                     private=names, local_summary=vault.restore(result.local_context),
-                     note=f"the record ({len(text):,} characters) was read on the device only; "
-                          f"the condensed notes below never left it.")
+                show(
+                    "2. a question about a long private patient record",
+                    RECORD_QUESTION + f"\n\n[attached: patient record, {len(text):,} characters]",
+                    result,
+                    private=names,
+                    local_summary=vault.restore(result.local_context),
+                    note=f"the record ({len(text):,} characters) was read on the device only; "
+                    f"the condensed notes below never left it.",
+                )
             finally:
                 await pipeline.cloud.close()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -16,42 +16,79 @@ edge_app = typer.Typer(help="The on-device agent daemon.", no_args_is_help=True)
 
 @edge_app.command("serve")
 def serve(
-    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Edge YAML config file.")] = None,
-    cloud: Annotated[Optional[str], typer.Option("--cloud", help="Cloud address host:port.")] = None,
-    insecure: Annotated[Optional[bool], typer.Option("--insecure", help="Plain-text cloud connection (loopback only).")] = None,
-    socket_path: Annotated[Optional[Path], typer.Option("--socket", help="Unix socket of the gRPC API.")] = None,
-    grpc_tcp: Annotated[Optional[str], typer.Option("--grpc-tcp", help="Also serve gRPC on loopback host:port.")] = None,
-    http_port: Annotated[Optional[int], typer.Option("--http-port", help="OpenAI-compatible API port (0 picks one).")] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Edge YAML config file.")
+    ] = None,
+    cloud: Annotated[str | None, typer.Option("--cloud", help="Cloud address host:port.")] = None,
+    insecure: Annotated[
+        bool | None, typer.Option("--insecure", help="Plain-text cloud connection (loopback only).")
+    ] = None,
+    socket_path: Annotated[
+        Path | None, typer.Option("--socket", help="Unix socket of the gRPC API.")
+    ] = None,
+    grpc_tcp: Annotated[
+        str | None, typer.Option("--grpc-tcp", help="Also serve gRPC on loopback host:port.")
+    ] = None,
+    http_port: Annotated[
+        int | None, typer.Option("--http-port", help="OpenAI-compatible API port (0 picks one).")
+    ] = None,
     no_http: Annotated[bool, typer.Option("--no-http", help="Do not serve the HTTP API.")] = False,
-    audit_dir: Annotated[Optional[Path], typer.Option("--audit-dir", help="Egress audit log directory.")] = None,
-    state_dir: Annotated[Optional[Path], typer.Option("--state-dir", help="Conversations and keys.")] = None,
-    require_approval: Annotated[Optional[bool], typer.Option("--require-approval", help="Hold every request for approval.")] = None,
+    audit_dir: Annotated[
+        Path | None, typer.Option("--audit-dir", help="Egress audit log directory.")
+    ] = None,
+    state_dir: Annotated[
+        Path | None, typer.Option("--state-dir", help="Conversations and keys.")
+    ] = None,
+    require_approval: Annotated[
+        bool | None, typer.Option("--require-approval", help="Hold every request for approval.")
+    ] = None,
 ) -> None:
     """Serve the EdgeAgent gRPC API and the OpenAI-compatible HTTP API until SIGTERM."""
     from privsplit.edge.daemon.server import serve as run
     from privsplit.edge.settings import EdgeSettings
 
-    daemon: dict[str, Any] = {k: v for k, v in {
-        "socket_path": socket_path, "grpc_tcp": grpc_tcp, "http_port": http_port,
-        "audit_dir": audit_dir, "state_dir": state_dir, "require_approval": require_approval,
-    }.items() if v is not None}
+    daemon: dict[str, Any] = {
+        k: v
+        for k, v in {
+            "socket_path": socket_path,
+            "grpc_tcp": grpc_tcp,
+            "http_port": http_port,
+            "audit_dir": audit_dir,
+            "state_dir": state_dir,
+            "require_approval": require_approval,
+        }.items()
+        if v is not None
+    }
     if no_http:
         daemon["http_port"] = None
-    settings = EdgeSettings.load(config, cloud_address=cloud, cloud_insecure=insecure,
-                                 daemon=daemon or None)
+    settings = EdgeSettings.load(
+        config, cloud_address=cloud, cloud_insecure=insecure, daemon=daemon or None
+    )
     plog.configure(settings.log_level)
-    err_console.print(f"privsplit edge: socket {settings.daemon.socket_path}, cloud {settings.cloud_address}")
+    err_console.print(
+        f"privsplit edge: socket {settings.daemon.socket_path}, cloud {settings.cloud_address}"
+    )
     asyncio.run(run(settings))
 
 
 @edge_app.command("ask")
 def ask(
     text: Annotated[str, typer.Argument(help="The question; may contain private data.")],
-    approve: Annotated[bool, typer.Option("--approve", help="Show the outbound text and ask before sending.")] = False,
-    socket_path: Annotated[Optional[Path], typer.Option("--socket", help="The daemon's Unix socket.")] = None,
-    address: Annotated[Optional[str], typer.Option("--address", help="The daemon's loopback gRPC host:port.")] = None,
-    conversation: Annotated[str, typer.Option("--conversation", help="Conversation id to continue.")] = "",
-    show_outbound: Annotated[bool, typer.Option("--show-outbound", help="Print what left the device.")] = False,
+    approve: Annotated[
+        bool, typer.Option("--approve", help="Show the outbound text and ask before sending.")
+    ] = False,
+    socket_path: Annotated[
+        Path | None, typer.Option("--socket", help="The daemon's Unix socket.")
+    ] = None,
+    address: Annotated[
+        str | None, typer.Option("--address", help="The daemon's loopback gRPC host:port.")
+    ] = None,
+    conversation: Annotated[
+        str, typer.Option("--conversation", help="Conversation id to continue.")
+    ] = "",
+    show_outbound: Annotated[
+        bool, typer.Option("--show-outbound", help="Print what left the device.")
+    ] = False,
 ) -> None:
     """Ask the running daemon (SDK over its socket); the answer streams to stdout."""
     import os
@@ -66,9 +103,14 @@ def ask(
             err_console.print(query, markup=False, highlight=False)
         return typer.confirm("Send it?", default=False, err=True)
 
-    with Client(socket_path=socket_path, address=address,
-                api_key=os.environ.get("PRIVSPLIT_EDGE_DAEMON__API_KEY")) as client:
-        for event in client.stream(text, conversation_id=conversation, approve=confirm if approve else None):
+    with Client(
+        socket_path=socket_path,
+        address=address,
+        api_key=os.environ.get("PRIVSPLIT_EDGE_DAEMON__API_KEY"),
+    ) as client:
+        for event in client.stream(
+            text, conversation_id=conversation, approve=confirm if approve else None
+        ):
             if event.kind == "delta":
                 sys.stdout.write(event.text)
                 sys.stdout.flush()

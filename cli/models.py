@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -12,10 +12,13 @@ from privsplit.cli.common import byte_progress, console
 from privsplit.shared.models import ModelStore
 from privsplit.shared.settings import PrivsplitSettings
 
-models_app = typer.Typer(help="List, pull, verify, convert and remove the models privsplit runs.",
-                         no_args_is_help=True)
+models_app = typer.Typer(
+    help="List, pull, verify, convert and remove the models privsplit runs.", no_args_is_help=True
+)
 
-ModelsDir = Annotated[Optional[Path], typer.Option("--models-dir", help="Model store (default: user cache).")]
+ModelsDir = Annotated[
+    Path | None, typer.Option("--models-dir", help="Model store (default: user cache).")
+]
 Names = Annotated[list[str], typer.Argument(help="Model names (see models list).")]
 
 
@@ -32,12 +35,26 @@ def _mib(n: int | None) -> str:
 def list_models(models_dir: ModelsDir = None) -> None:
     """Show registered models, whether they are pulled or converted, and disk usage."""
     store = _store(models_dir)
-    table = Table("name", "role", "runtime", "size", "pulled", "onnx", "license", title=f"models in {store.root}")
+    table = Table(
+        "name",
+        "role",
+        "runtime",
+        "size",
+        "pulled",
+        "onnx",
+        "license",
+        title=f"models in {store.root}",
+    )
     for spec in store.registry.models:
         info = store.info(spec.name)
-        onnx = ", ".join(f"{p.name.split('-')[-2]} {_mib(n)}" for p, n in info.onnx_folders.items()) or "-"
+        onnx = (
+            ", ".join(f"{p.name.split('-')[-2]} {_mib(n)}" for p, n in info.onnx_folders.items())
+            or "-"
+        )
         pulled = "yes" if info.present else ("partial" if info.staged_bytes else "no")
-        table.add_row(spec.name, spec.role, spec.runtime, _mib(spec.size), pulled, onnx, spec.license)
+        table.add_row(
+            spec.name, spec.role, spec.runtime, _mib(spec.size), pulled, onnx, spec.license
+        )
     console.print(table)
     console.print(f"disk usage: {_mib(store.disk_usage())} in {store.root}")
 
@@ -49,13 +66,18 @@ def runtimes() -> None:
 
     table = Table("runtime", "loads", "available", title="local runtimes")
     for name, cls in sorted(all_runtimes().items()):
-        table.add_row(name, cls.model_format, "yes" if cls.is_available else f"no: {cls.unavailable_reason}")
+        table.add_row(
+            name, cls.model_format, "yes" if cls.is_available else f"no: {cls.unavailable_reason}"
+        )
     console.print(table)
 
 
 @models_app.command("pull")
-def pull(names: Names, models_dir: ModelsDir = None,
-         force: Annotated[bool, typer.Option(help="Download again even if present.")] = False) -> None:
+def pull(
+    names: Names,
+    models_dir: ModelsDir = None,
+    force: Annotated[bool, typer.Option(help="Download again even if present.")] = False,
+) -> None:
     """Download, assemble and verify models from the package index (resumes an interrupted pull)."""
     store = _store(models_dir)
     for name in names:
@@ -67,8 +89,11 @@ def pull(names: Names, models_dir: ModelsDir = None,
 
 
 @models_app.command("verify")
-def verify(names: Names, models_dir: ModelsDir = None,
-           onnx: Annotated[bool, typer.Option("--onnx", help="Also verify the ONNX conversion.")] = False) -> None:
+def verify(
+    names: Names,
+    models_dir: ModelsDir = None,
+    onnx: Annotated[bool, typer.Option("--onnx", help="Also verify the ONNX conversion.")] = False,
+) -> None:
     """Check pulled models against their pinned sha256 (and converted folders against their manifest)."""
     store = _store(models_dir)
     for name in names:
@@ -80,11 +105,15 @@ def verify(names: Names, models_dir: ModelsDir = None,
 
 
 @models_app.command("convert")
-def convert(names: Names, models_dir: ModelsDir = None,
-            to: Annotated[str, typer.Option("--to", help="Target format.")] = "onnx",
-            precision: Annotated[Optional[str], typer.Option(help="int4 or int8 (default: per model)")] = None,
-            force: Annotated[bool, typer.Option(help="Convert again even if a verified folder exists.")] = False,
-            ) -> None:
+def convert(
+    names: Names,
+    models_dir: ModelsDir = None,
+    to: Annotated[str, typer.Option("--to", help="Target format.")] = "onnx",
+    precision: Annotated[str | None, typer.Option(help="int4 or int8 (default: per model)")] = None,
+    force: Annotated[
+        bool, typer.Option(help="Convert again even if a verified folder exists.")
+    ] = False,
+) -> None:
     """Turn pulled GGUF models into ONNX Runtime GenAI folders, offline (needs privsplit[convert])."""
     store = _store(models_dir)
     for name in names:
@@ -96,23 +125,42 @@ def convert(names: Names, models_dir: ModelsDir = None,
 
 
 @models_app.command("info")
-def info(name: Annotated[str, typer.Argument(help="Model name.")], models_dir: ModelsDir = None,
-         measure: Annotated[bool, typer.Option(help="Load the model and report load time and RSS.")] = False,
-         backend: Annotated[str, typer.Option(help="Runtime for --measure: auto, llamacpp, onnx.")] = "auto",
-         ) -> None:
+def info(
+    name: Annotated[str, typer.Argument(help="Model name.")],
+    models_dir: ModelsDir = None,
+    measure: Annotated[
+        bool, typer.Option(help="Load the model and report load time and RSS.")
+    ] = False,
+    backend: Annotated[
+        str, typer.Option(help="Runtime for --measure: auto, llamacpp, onnx.")
+    ] = "auto",
+) -> None:
     """Details of one model: source, checksum, files, disk usage, and (--measure) memory after load."""
     store = _store(models_dir)
     data = store.info(name)
     spec = data.spec
     table = Table("field", "value", title=name, show_header=False)
-    rows = [("role", spec.role), ("runtime", spec.runtime), ("family", spec.family), ("license", spec.license),
-            ("source", f"{spec.source.kind} {', '.join(spec.source.packages[:3])}"
-                       f"{' …' if len(spec.source.packages) > 3 else ''} =={spec.source.version}"),
-            ("sha256", spec.sha256 or "-"), ("size", _mib(spec.size)),
-            ("path", str(data.path) if data.path else "(python package)"),
-            ("pulled", "yes" if data.present else ("partial" if data.staged_bytes else "no")),
-            ("on disk", _mib(data.disk_bytes + data.staged_bytes + sum(data.onnx_folders.values()))),
-            ("onnx", f"{spec.onnx.precision}, " + (", ".join(str(p) for p in data.onnx_folders) or "not converted"))]
+    rows = [
+        ("role", spec.role),
+        ("runtime", spec.runtime),
+        ("family", spec.family),
+        ("license", spec.license),
+        (
+            "source",
+            f"{spec.source.kind} {', '.join(spec.source.packages[:3])}"
+            f"{' …' if len(spec.source.packages) > 3 else ''} =={spec.source.version}",
+        ),
+        ("sha256", spec.sha256 or "-"),
+        ("size", _mib(spec.size)),
+        ("path", str(data.path) if data.path else "(python package)"),
+        ("pulled", "yes" if data.present else ("partial" if data.staged_bytes else "no")),
+        ("on disk", _mib(data.disk_bytes + data.staged_bytes + sum(data.onnx_folders.values()))),
+        (
+            "onnx",
+            f"{spec.onnx.precision}, "
+            + (", ".join(str(p) for p in data.onnx_folders) or "not converted"),
+        ),
+    ]
     if measure:
         rows += _measure(store, name, backend)
     for row in rows:
@@ -124,25 +172,34 @@ def _measure(store: ModelStore, name: str, backend: str) -> list[tuple[str, str]
     from privsplit.edge.runtime.resolve import open_local_model
     from privsplit.edge.runtime.settings import RuntimeSettings
 
-    model = open_local_model(ref=name, settings=RuntimeSettings(backend=backend, keep_alive_seconds=0.001),
-                             store=store)
+    model = open_local_model(
+        ref=name, settings=RuntimeSettings(backend=backend, keep_alive_seconds=0.001), store=store
+    )
     model.load()
     stats = model.stats()
     model.close()
-    return [("measured runtime", model.model.name), ("load time", f"{stats.load_ms:.0f} ms"),
-            ("RSS after load", _mib(stats.rss_after_load_bytes)),
-            ("RSS added by load", _mib(stats.rss_load_delta_bytes))]
+    return [
+        ("measured runtime", model.model.name),
+        ("load time", f"{stats.load_ms:.0f} ms"),
+        ("RSS after load", _mib(stats.rss_after_load_bytes)),
+        ("RSS added by load", _mib(stats.rss_load_delta_bytes)),
+    ]
 
 
 @models_app.command("remove")
-def remove(names: Names, models_dir: ModelsDir = None,
-           keep_onnx: Annotated[bool, typer.Option(help="Keep converted ONNX folders.")] = False) -> None:
+def remove(
+    names: Names,
+    models_dir: ModelsDir = None,
+    keep_onnx: Annotated[bool, typer.Option(help="Keep converted ONNX folders.")] = False,
+) -> None:
     """Delete pulled model files, unfinished pulls and (unless --keep-onnx) their conversions."""
     store = _store(models_dir)
     for name in names:
         store.registry.get(name)
     for name in names:
-        console.print(("removed " if store.remove(name, onnx=not keep_onnx) else "not present ") + name)
+        console.print(
+            ("removed " if store.remove(name, onnx=not keep_onnx) else "not present ") + name
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -16,8 +16,12 @@ from privsplit.shared.errors import PrivacyBlocked
 def plan(
     input: Annotated[Path, typer.Option("--input", help="JSONL of {id, text, documents?}.")],
     output: Annotated[Path, typer.Option("--output", help="JSONL of {id, route, outbound}.")],
-    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Edge YAML config file.")] = None,
-    edge_model: Annotated[Optional[str], typer.Option("--edge-model", help="Local model name or GGUF path.")] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Edge YAML config file.")
+    ] = None,
+    edge_model: Annotated[
+        str | None, typer.Option("--edge-model", help="Local model name or GGUF path.")
+    ] = None,
 ) -> None:
     """Plan each request (temperature 0, fixed seed) and write every string exactly as it
     would be sent to the cloud. Nothing is sent."""
@@ -35,7 +39,10 @@ def plan(
                 planned = pipeline.plan_request(request.text, Vault(), documents=request.documents)
                 line = {"id": request.id, "route": planned.route, "outbound": planned.outbound}
             except PrivacyBlocked as exc:
-                err_console.print(f"[yellow]{escape(request.id)}: blocked[/] ({escape(exc.message)})", highlight=False)
+                err_console.print(
+                    f"[yellow]{escape(request.id)}: blocked[/] ({escape(exc.message)})",
+                    highlight=False,
+                )
                 line = {"id": request.id, "route": "blocked", "outbound": []}
             out.write(json.dumps(line, ensure_ascii=False) + "\n")
             out.flush()

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
-from typing import IO, Annotated, Optional
+from typing import IO, Annotated
 
 import typer
 
@@ -28,7 +28,9 @@ def _records(stream: IO[str]) -> Iterator[tuple[int, str, str]]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise InvalidRequest(f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+            raise InvalidRequest(
+                f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})"
+            ) from None
         if not isinstance(record, dict):
             raise InvalidRequest(f"line {number}: expected a JSON object with 'id' and 'text'")
         missing = [k for k in ("id", "text") if k not in record]
@@ -58,36 +60,84 @@ def run_redact(engine, source: IO[str], sink: IO[str], *, batch_size: int = 64) 
             try:
                 redaction = engine.apply(text, spans, Vault())
             except PrivacyBlocked as exc:
-                raise PrivacyBlocked(f"line {number}: {exc.message}", entity_types=exc.entity_types) from None
-            sink.write(json.dumps({
-                "id": rid, "redacted_text": redaction.text,
-                "spans": [{"start": s.start, "end": s.end, "entity_type": s.entity_type,
-                           "score": round(s.score, 4)} for s in redaction.spans],
-            }, ensure_ascii=False) + "\n")
+                raise PrivacyBlocked(
+                    f"line {number}: {exc.message}", entity_types=exc.entity_types
+                ) from None
+            sink.write(
+                json.dumps(
+                    {
+                        "id": rid,
+                        "redacted_text": redaction.text,
+                        "spans": [
+                            {
+                                "start": s.start,
+                                "end": s.end,
+                                "entity_type": s.entity_type,
+                                "score": round(s.score, 4),
+                            }
+                            for s in redaction.spans
+                        ],
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
             count += 1
     return count
 
 
 def redact(
-    input: Annotated[Optional[Path], typer.Option("--input", "-i", help="JSONL input; stdin when omitted.")] = None,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="JSONL output; stdout when omitted.")] = None,
-    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Edge YAML config file.")] = None,
-    detectors: Annotated[Optional[str], typer.Option("--detectors", help="Comma-separated detector names "
-                                                     "(default: patterns,address,names,spacy).")] = None,
-    llm: Annotated[Optional[bool], typer.Option("--llm/--no-llm", help="Run the contextual LLM detector.")] = None,
-    llm_model: Annotated[Optional[str], typer.Option("--llm-model", help="Model for --llm (name or GGUF path).")] = None,
-    policy: Annotated[Optional[Path], typer.Option("--policy", help="Policy YAML (actions, allow/deny lists).")] = None,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=4096, help="Records per NER batch.")] = 64,
+    input: Annotated[
+        Path | None, typer.Option("--input", "-i", help="JSONL input; stdin when omitted.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="JSONL output; stdout when omitted.")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Edge YAML config file.")
+    ] = None,
+    detectors: Annotated[
+        str | None,
+        typer.Option(
+            "--detectors",
+            help="Comma-separated detector names (default: patterns,address,names,spacy).",
+        ),
+    ] = None,
+    llm: Annotated[
+        bool | None, typer.Option("--llm/--no-llm", help="Run the contextual LLM detector.")
+    ] = None,
+    llm_model: Annotated[
+        str | None, typer.Option("--llm-model", help="Model for --llm (name or GGUF path).")
+    ] = None,
+    policy: Annotated[
+        Path | None, typer.Option("--policy", help="Policy YAML (actions, allow/deny lists).")
+    ] = None,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, max=4096, help="Records per NER batch.")
+    ] = 64,
 ) -> None:
     """Redact private data from JSONL records."""
     from privsplit.edge.privacy.factory import build_engine, resolve_llm_model
     from privsplit.edge.settings import EdgeSettings
 
     settings = EdgeSettings.load(config)
-    privacy = settings.privacy.model_copy(update={k: v for k, v in {
-        "detectors": [d.strip() for d in detectors.split(",") if d.strip()] if detectors else None,
-        "llm": llm, "llm_model": llm_model, "policy_file": policy}.items() if v is not None})
-    engine = build_engine(privacy, llm_model_path=resolve_llm_model(settings, privacy) if privacy.llm else None)
+    privacy = settings.privacy.model_copy(
+        update={
+            k: v
+            for k, v in {
+                "detectors": [d.strip() for d in detectors.split(",") if d.strip()]
+                if detectors
+                else None,
+                "llm": llm,
+                "llm_model": llm_model,
+                "policy_file": policy,
+            }.items()
+            if v is not None
+        }
+    )
+    engine = build_engine(
+        privacy, llm_model_path=resolve_llm_model(settings, privacy) if privacy.llm else None
+    )
     source = sys.stdin if input is None else _open_input(input)
     if output is None:
         with source:

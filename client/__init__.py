@@ -11,10 +11,37 @@ from the daemon's gRPC status; UNAVAILABLE is retried with backoff, nothing else
 from privsplit.client._common import Answer, Plan, Redacted, RetryPolicy, Span, StreamEvent, Usage
 from privsplit.client.aio import AsyncClient, AsyncConversation
 from privsplit.client.sync import Client, Conversation
-from privsplit.shared.errors import (ApprovalRejected, AuditLogError, DeadlineExceeded, InvalidRequest,
-                                     NotFound, PrivacyBlocked, PrivsplitError, Unauthenticated, Unavailable)
+from privsplit.shared.errors import (
+    ApprovalRejected,
+    AuditLogError,
+    DeadlineExceeded,
+    InvalidRequest,
+    NotFound,
+    PrivacyBlocked,
+    PrivsplitError,
+    Unauthenticated,
+    Unavailable,
+)
 
-__all__ = ["Answer", "ApprovalRejected", "AsyncClient", "AsyncConversation", "AuditLogError", "Client",
-           "Conversation", "DeadlineExceeded", "InvalidRequest", "NotFound", "Plan", "PrivacyBlocked",
-           "PrivsplitError", "Redacted", "RetryPolicy", "Span", "StreamEvent", "Unauthenticated",
-           "Unavailable", "Usage"]
+__all__ = [
+    "Answer",
+    "ApprovalRejected",
+    "AsyncClient",
+    "AsyncConversation",
+    "AuditLogError",
+    "Client",
+    "Conversation",
+    "DeadlineExceeded",
+    "InvalidRequest",
+    "NotFound",
+    "Plan",
+    "PrivacyBlocked",
+    "PrivsplitError",
+    "Redacted",
+    "RetryPolicy",
+    "Span",
+    "StreamEvent",
+    "Unauthenticated",
+    "Unavailable",
+    "Usage",
+]

@@ -10,12 +10,22 @@ from typing import Literal
 import grpc
 
 from privsplit.client._address import default_socket_path
-from privsplit.shared.errors import ERROR_METADATA_KEY, InvalidRequest, PrivsplitError, Unavailable, from_rpc_error
+from privsplit.shared.errors import (
+    ERROR_METADATA_KEY,
+    InvalidRequest,
+    PrivsplitError,
+    Unavailable,
+    from_rpc_error,
+)
 from privsplit.shared.proto import edge
 
 RouteName = Literal["unspecified", "cloud", "local", "blocked"]
-_ROUTES: dict[int, RouteName] = {edge.ROUTE_UNSPECIFIED: "unspecified", edge.ROUTE_CLOUD: "cloud",
-                                 edge.ROUTE_LOCAL: "local", edge.ROUTE_BLOCKED: "blocked"}
+_ROUTES: dict[int, RouteName] = {
+    edge.ROUTE_UNSPECIFIED: "unspecified",
+    edge.ROUTE_CLOUD: "cloud",
+    edge.ROUTE_LOCAL: "local",
+    edge.ROUTE_BLOCKED: "blocked",
+}
 CHANNEL_OPTIONS = [("grpc.enable_retries", 0), ("grpc.max_receive_message_length", 64 << 20)]
 
 
@@ -76,10 +86,14 @@ class Answer:
     cloud_usage: Usage = field(default_factory=Usage)
 
     @classmethod
-    def from_pb(cls, r: edge.AskResponse) -> "Answer":
-        return cls(text=r.answer, route=_ROUTES.get(r.route, "unspecified"), outbound=tuple(r.outbound),
-                   request_id=r.request_id,
-                   cloud_usage=Usage(r.cloud_usage.prompt_tokens, r.cloud_usage.completion_tokens))
+    def from_pb(cls, r: edge.AskResponse) -> Answer:
+        return cls(
+            text=r.answer,
+            route=_ROUTES.get(r.route, "unspecified"),
+            outbound=tuple(r.outbound),
+            request_id=r.request_id,
+            cloud_usage=Usage(r.cloud_usage.prompt_tokens, r.cloud_usage.completion_tokens),
+        )
 
 
 @dataclass(frozen=True)
@@ -97,9 +111,11 @@ class Redacted:
     spans: tuple[Span, ...]
 
     @classmethod
-    def from_pb(cls, r: edge.RedactResponse) -> "Redacted":
-        return cls(text=r.redacted_text, spans=tuple(
-            Span(s.start, s.end, s.entity_type, s.score, s.detector) for s in r.spans))
+    def from_pb(cls, r: edge.RedactResponse) -> Redacted:
+        return cls(
+            text=r.redacted_text,
+            spans=tuple(Span(s.start, s.end, s.entity_type, s.score, s.detector) for s in r.spans),
+        )
 
 
 @dataclass(frozen=True)
@@ -110,7 +126,7 @@ class Plan:
     outbound: tuple[str, ...]
 
     @classmethod
-    def from_pb(cls, r: edge.PlanResponse) -> "Plan":
+    def from_pb(cls, r: edge.PlanResponse) -> Plan:
         return cls(route=_ROUTES.get(r.route, "unspecified"), outbound=tuple(r.outbound))
 
 
@@ -127,13 +143,16 @@ class StreamEvent:
     answer: Answer | None = None
 
     @classmethod
-    def from_pb(cls, r: edge.StreamAskResponse) -> "StreamEvent":
+    def from_pb(cls, r: edge.StreamAskResponse) -> StreamEvent:
         which = r.WhichOneof("event")
         if which == "stage":
             return cls("stage", stage=r.stage)
         if which == "approval_required":
-            return cls("approval_required", request_id=r.approval_required.request_id,
-                       outbound=tuple(r.approval_required.outbound))
+            return cls(
+                "approval_required",
+                request_id=r.approval_required.request_id,
+                outbound=tuple(r.approval_required.outbound),
+            )
         if which == "outbound":
             return cls("outbound", outbound=tuple(r.outbound.outbound))
         if which == "answer_delta":
@@ -141,12 +160,17 @@ class StreamEvent:
         return cls("done", answer=Answer.from_pb(r.done))
 
 
-def ask_request(text: str, documents: tuple[str, ...] | list[str], conversation_id: str,
-                require_approval: bool) -> edge.AskRequest:
+def ask_request(
+    text: str, documents: tuple[str, ...] | list[str], conversation_id: str, require_approval: bool
+) -> edge.AskRequest:
     if not isinstance(text, str):
         raise InvalidRequest("text must be a string")
-    return edge.AskRequest(text=text, documents=list(documents), conversation_id=conversation_id,
-                           require_approval=require_approval)
+    return edge.AskRequest(
+        text=text,
+        documents=list(documents),
+        conversation_id=conversation_id,
+        require_approval=require_approval,
+    )
 
 
 def metadata(api_key: str | None, request_id: str | None) -> list[tuple[str, str]]:

@@ -12,8 +12,19 @@ from typing import Any, TypeVar
 
 import grpc
 
-from privsplit.client._common import (CHANNEL_OPTIONS, Answer, Plan, Redacted, RetryPolicy, StreamEvent,
-                                      ask_request, mapped, metadata, retryable, target)
+from privsplit.client._common import (
+    CHANNEL_OPTIONS,
+    Answer,
+    Plan,
+    Redacted,
+    RetryPolicy,
+    StreamEvent,
+    ask_request,
+    mapped,
+    metadata,
+    retryable,
+    target,
+)
 from privsplit.shared.errors import DeadlineExceeded, PrivsplitError
 from privsplit.shared.proto import EdgeAgentStub, edge
 
@@ -24,9 +35,15 @@ AsyncApprover = Callable[[tuple[str, ...]], "bool | Awaitable[bool]"]
 class AsyncClient:
     """``async with AsyncClient() as client: answer = await client.ask(...)``."""
 
-    def __init__(self, *, address: str | None = None, socket_path: str | Path | None = None,
-                 timeout: float = 300.0, api_key: str | None = None,
-                 retry: RetryPolicy = RetryPolicy()) -> None:
+    def __init__(
+        self,
+        *,
+        address: str | None = None,
+        socket_path: str | Path | None = None,
+        timeout: float = 300.0,
+        api_key: str | None = None,
+        retry: RetryPolicy = RetryPolicy(),
+    ) -> None:
         self.target = target(address, socket_path)
         self.timeout = timeout
         self.retry = retry
@@ -44,50 +61,78 @@ class AsyncClient:
             await self._channel.close()
             self._channel = None
 
-    async def __aenter__(self) -> "AsyncClient":
+    async def __aenter__(self) -> AsyncClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    async def _call(self, name: str, request: Any, timeout: float | None,
-                    request_id: str | None = None) -> Any:
+    async def _call(
+        self, name: str, request: Any, timeout: float | None, request_id: str | None = None
+    ) -> Any:
         deadline = time.monotonic() + (timeout or self.timeout)
         for delay in [*self.retry.delays(), None]:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise DeadlineExceeded("the deadline passed before the daemon answered")
             try:
-                return await getattr(self._stub, name)(request, timeout=remaining,
-                                                       metadata=metadata(self._api_key, request_id))
+                return await getattr(self._stub, name)(
+                    request, timeout=remaining, metadata=metadata(self._api_key, request_id)
+                )
             except grpc.aio.AioRpcError as err:
                 if delay is None or not retryable(err) or deadline - time.monotonic() <= delay:
                     raise mapped(err, self.target) from None
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")
 
-    async def ask(self, text: str, *, documents: Sequence[str] = (), conversation_id: str = "",
-                  approve: AsyncApprover | None = None, timeout: float | None = None) -> Answer:
+    async def ask(
+        self,
+        text: str,
+        *,
+        documents: Sequence[str] = (),
+        conversation_id: str = "",
+        approve: AsyncApprover | None = None,
+        timeout: float | None = None,
+    ) -> Answer:
         if approve is None:
-            reply = await self._call("Ask", ask_request(text, documents, conversation_id, False),
-                                     timeout, uuid.uuid4().hex)
+            reply = await self._call(
+                "Ask",
+                ask_request(text, documents, conversation_id, False),
+                timeout,
+                uuid.uuid4().hex,
+            )
             return Answer.from_pb(reply)
-        async for event in self.stream(text, documents=documents, conversation_id=conversation_id,
-                                       approve=approve, timeout=timeout):
+        async for event in self.stream(
+            text,
+            documents=documents,
+            conversation_id=conversation_id,
+            approve=approve,
+            timeout=timeout,
+        ):
             if event.kind == "done" and event.answer is not None:
                 return event.answer
         raise PrivsplitError("the stream ended without an answer")
 
-    async def stream(self, text: str, *, documents: Sequence[str] = (), conversation_id: str = "",
-                     approve: AsyncApprover | None = None,
-                     timeout: float | None = None) -> AsyncIterator[StreamEvent]:
-        request = edge.StreamAskRequest(request=ask_request(text, documents, conversation_id,
-                                                            approve is not None))
+    async def stream(
+        self,
+        text: str,
+        *,
+        documents: Sequence[str] = (),
+        conversation_id: str = "",
+        approve: AsyncApprover | None = None,
+        timeout: float | None = None,
+    ) -> AsyncIterator[StreamEvent]:
+        request = edge.StreamAskRequest(
+            request=ask_request(text, documents, conversation_id, approve is not None)
+        )
         deadline = time.monotonic() + (timeout or self.timeout)
         for delay in [*self.retry.delays(), None]:
             started = False
-            call = self._stub.StreamAsk(request, timeout=max(0.0, deadline - time.monotonic()),
-                                        metadata=metadata(self._api_key, uuid.uuid4().hex))
+            call = self._stub.StreamAsk(
+                request,
+                timeout=max(0.0, deadline - time.monotonic()),
+                metadata=metadata(self._api_key, uuid.uuid4().hex),
+            )
             try:
                 async for message in call:
                     started = True
@@ -106,28 +151,48 @@ class AsyncClient:
             finally:
                 call.cancel()
 
-    async def approve(self, request_id: str, approved: bool, *, timeout: float | None = None) -> None:
-        await self._call("Approve", edge.ApproveRequest(request_id=request_id, approved=approved), timeout)
+    async def approve(
+        self, request_id: str, approved: bool, *, timeout: float | None = None
+    ) -> None:
+        await self._call(
+            "Approve", edge.ApproveRequest(request_id=request_id, approved=approved), timeout
+        )
 
-    async def redact(self, text: str, *, conversation_id: str = "", timeout: float | None = None) -> Redacted:
-        reply = await self._call("Redact", edge.RedactRequest(text=text, conversation_id=conversation_id),
-                                 timeout)
+    async def redact(
+        self, text: str, *, conversation_id: str = "", timeout: float | None = None
+    ) -> Redacted:
+        reply = await self._call(
+            "Redact", edge.RedactRequest(text=text, conversation_id=conversation_id), timeout
+        )
         return Redacted.from_pb(reply)
 
-    async def plan(self, text: str, *, documents: Sequence[str] = (), conversation_id: str = "",
-                   timeout: float | None = None) -> Plan:
-        reply = await self._call("Plan", edge.PlanRequest(text=text, documents=list(documents),
-                                                          conversation_id=conversation_id), timeout)
+    async def plan(
+        self,
+        text: str,
+        *,
+        documents: Sequence[str] = (),
+        conversation_id: str = "",
+        timeout: float | None = None,
+    ) -> Plan:
+        reply = await self._call(
+            "Plan",
+            edge.PlanRequest(text=text, documents=list(documents), conversation_id=conversation_id),
+            timeout,
+        )
         return Plan.from_pb(reply)
 
-    async def create_conversation(self, *, ttl_seconds: int = 0) -> "AsyncConversation":
-        reply = await self._call("CreateConversation",
-                                 edge.CreateConversationRequest(ttl_seconds=ttl_seconds), None)
+    async def create_conversation(self, *, ttl_seconds: int = 0) -> AsyncConversation:
+        reply = await self._call(
+            "CreateConversation", edge.CreateConversationRequest(ttl_seconds=ttl_seconds), None
+        )
         return AsyncConversation(client=self, id=reply.conversation_id)
 
     async def delete_conversation(self, conversation_id: str) -> None:
-        await self._call("DeleteConversation",
-                         edge.DeleteConversationRequest(conversation_id=conversation_id), None)
+        await self._call(
+            "DeleteConversation",
+            edge.DeleteConversationRequest(conversation_id=conversation_id),
+            None,
+        )
 
 
 class AsyncConversation:
@@ -150,7 +215,7 @@ class AsyncConversation:
     async def delete(self) -> None:
         await self.client.delete_conversation(self.id)
 
-    async def __aenter__(self) -> "AsyncConversation":
+    async def __aenter__(self) -> AsyncConversation:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

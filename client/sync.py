@@ -10,8 +10,19 @@ from typing import Any, TypeVar
 
 import grpc
 
-from privsplit.client._common import (CHANNEL_OPTIONS, Answer, Plan, Redacted, RetryPolicy, StreamEvent,
-                                      ask_request, mapped, metadata, retryable, target)
+from privsplit.client._common import (
+    CHANNEL_OPTIONS,
+    Answer,
+    Plan,
+    Redacted,
+    RetryPolicy,
+    StreamEvent,
+    ask_request,
+    mapped,
+    metadata,
+    retryable,
+    target,
+)
 from privsplit.shared.errors import DeadlineExceeded, PrivsplitError
 from privsplit.shared.proto import EdgeAgentStub, edge
 
@@ -23,9 +34,15 @@ class Client:
     """``Client()`` talks to the daemon's Unix socket; ``Client(address="127.0.0.1:PORT")`` to
     its loopback TCP listener. Errors are the typed ``privsplit.shared.errors`` classes."""
 
-    def __init__(self, *, address: str | None = None, socket_path: str | Path | None = None,
-                 timeout: float = 300.0, api_key: str | None = None,
-                 retry: RetryPolicy = RetryPolicy()) -> None:
+    def __init__(
+        self,
+        *,
+        address: str | None = None,
+        socket_path: str | Path | None = None,
+        timeout: float = 300.0,
+        api_key: str | None = None,
+        retry: RetryPolicy = RetryPolicy(),
+    ) -> None:
         self.target = target(address, socket_path)
         self.timeout = timeout
         self.retry = retry
@@ -36,21 +53,28 @@ class Client:
     def close(self) -> None:
         self._channel.close()
 
-    def __enter__(self) -> "Client":
+    def __enter__(self) -> Client:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _call(self, method: Callable[..., T], request: Any, timeout: float | None,
-              request_id: str | None = None) -> T:
+    def _call(
+        self,
+        method: Callable[..., T],
+        request: Any,
+        timeout: float | None,
+        request_id: str | None = None,
+    ) -> T:
         deadline = time.monotonic() + (timeout or self.timeout)
         for delay in [*self.retry.delays(), None]:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise DeadlineExceeded("the deadline passed before the daemon answered")
             try:
-                return method(request, timeout=remaining, metadata=metadata(self._api_key, request_id))
+                return method(
+                    request, timeout=remaining, metadata=metadata(self._api_key, request_id)
+                )
             except grpc.RpcError as err:
                 if delay is None or not retryable(err) or deadline - time.monotonic() <= delay:
                     raise mapped(err, self.target) from None
@@ -58,31 +82,58 @@ class Client:
         raise AssertionError("unreachable")
 
     # -- requests -------------------------------------------------------------------------
-    def ask(self, text: str, *, documents: Sequence[str] = (), conversation_id: str = "",
-            approve: Approver | None = None, timeout: float | None = None) -> Answer:
+    def ask(
+        self,
+        text: str,
+        *,
+        documents: Sequence[str] = (),
+        conversation_id: str = "",
+        approve: Approver | None = None,
+        timeout: float | None = None,
+    ) -> Answer:
         """The answer. With ``approve``, the daemon holds the outbound text until
         ``approve(outbound)`` returns True (False cancels: ``ApprovalRejected``)."""
         if approve is None:
-            reply = self._call(self._stub.Ask, ask_request(text, documents, conversation_id, False),
-                               timeout, uuid.uuid4().hex)
+            reply = self._call(
+                self._stub.Ask,
+                ask_request(text, documents, conversation_id, False),
+                timeout,
+                uuid.uuid4().hex,
+            )
             return Answer.from_pb(reply)
-        for event in self.stream(text, documents=documents, conversation_id=conversation_id,
-                                 approve=approve, timeout=timeout):
+        for event in self.stream(
+            text,
+            documents=documents,
+            conversation_id=conversation_id,
+            approve=approve,
+            timeout=timeout,
+        ):
             if event.kind == "done" and event.answer is not None:
                 return event.answer
         raise PrivsplitError("the stream ended without an answer")
 
-    def stream(self, text: str, *, documents: Sequence[str] = (), conversation_id: str = "",
-               approve: Approver | None = None, timeout: float | None = None) -> Iterator[StreamEvent]:
+    def stream(
+        self,
+        text: str,
+        *,
+        documents: Sequence[str] = (),
+        conversation_id: str = "",
+        approve: Approver | None = None,
+        timeout: float | None = None,
+    ) -> Iterator[StreamEvent]:
         """Events as they happen: stages, the outbound text, answer pieces, then ``done``."""
-        request = edge.StreamAskRequest(request=ask_request(text, documents, conversation_id,
-                                                            approve is not None))
+        request = edge.StreamAskRequest(
+            request=ask_request(text, documents, conversation_id, approve is not None)
+        )
         deadline = time.monotonic() + (timeout or self.timeout)
         delays = [*self.retry.delays(), None]
         for delay in delays:
             started = False
-            call = self._stub.StreamAsk(request, timeout=max(0.0, deadline - time.monotonic()),
-                                        metadata=metadata(self._api_key, uuid.uuid4().hex))
+            call = self._stub.StreamAsk(
+                request,
+                timeout=max(0.0, deadline - time.monotonic()),
+                metadata=metadata(self._api_key, uuid.uuid4().hex),
+            )
             try:
                 for message in call:
                     started = True
@@ -99,31 +150,54 @@ class Client:
                 call.cancel()
 
     def approve(self, request_id: str, approved: bool, *, timeout: float | None = None) -> None:
-        self._call(self._stub.Approve, edge.ApproveRequest(request_id=request_id, approved=approved),
-                   timeout)
+        self._call(
+            self._stub.Approve,
+            edge.ApproveRequest(request_id=request_id, approved=approved),
+            timeout,
+        )
 
-    def redact(self, text: str, *, conversation_id: str = "", timeout: float | None = None) -> Redacted:
+    def redact(
+        self, text: str, *, conversation_id: str = "", timeout: float | None = None
+    ) -> Redacted:
         """Detect and replace private data; nothing leaves the device."""
-        reply = self._call(self._stub.Redact, edge.RedactRequest(text=text, conversation_id=conversation_id),
-                           timeout)
+        reply = self._call(
+            self._stub.Redact,
+            edge.RedactRequest(text=text, conversation_id=conversation_id),
+            timeout,
+        )
         return Redacted.from_pb(reply)
 
-    def plan(self, text: str, *, documents: Sequence[str] = (), conversation_id: str = "",
-             timeout: float | None = None) -> Plan:
+    def plan(
+        self,
+        text: str,
+        *,
+        documents: Sequence[str] = (),
+        conversation_id: str = "",
+        timeout: float | None = None,
+    ) -> Plan:
         """Exactly what would leave the device, without sending it."""
-        reply = self._call(self._stub.Plan, edge.PlanRequest(
-            text=text, documents=list(documents), conversation_id=conversation_id), timeout)
+        reply = self._call(
+            self._stub.Plan,
+            edge.PlanRequest(text=text, documents=list(documents), conversation_id=conversation_id),
+            timeout,
+        )
         return Plan.from_pb(reply)
 
     # -- conversations --------------------------------------------------------------------
-    def create_conversation(self, *, ttl_seconds: int = 0) -> "Conversation":
-        reply = self._call(self._stub.CreateConversation,
-                           edge.CreateConversationRequest(ttl_seconds=ttl_seconds), None)
+    def create_conversation(self, *, ttl_seconds: int = 0) -> Conversation:
+        reply = self._call(
+            self._stub.CreateConversation,
+            edge.CreateConversationRequest(ttl_seconds=ttl_seconds),
+            None,
+        )
         return Conversation(client=self, id=reply.conversation_id)
 
     def delete_conversation(self, conversation_id: str) -> None:
-        self._call(self._stub.DeleteConversation,
-                   edge.DeleteConversationRequest(conversation_id=conversation_id), None)
+        self._call(
+            self._stub.DeleteConversation,
+            edge.DeleteConversationRequest(conversation_id=conversation_id),
+            None,
+        )
 
 
 class Conversation:
@@ -148,7 +222,7 @@ class Conversation:
     def delete(self) -> None:
         self.client.delete_conversation(self.id)
 
-    def __enter__(self) -> "Conversation":
+    def __enter__(self) -> Conversation:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
+
 from privsplit.cloud.auth import Authenticator, bearer_token, current_tenant
 from privsplit.cloud.limits import TenantLimits
 from privsplit.cloud.metrics import GatewayMetrics

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+
 from privsplit.cloud.auth import Authenticator
 from privsplit.cloud.backends import Backend, backend_class
 from privsplit.cloud.interceptors import GatewayInterceptor
@@ -21,10 +22,10 @@ from privsplit.cloud.limits import TenantLimits
 from privsplit.cloud.metrics import GatewayMetrics
 from privsplit.cloud.service import CloudInferenceService
 from privsplit.cloud.settings import CloudSettings
-from privsplit.shared.net import is_loopback
 from privsplit.shared.errors import ConfigError
 from privsplit.shared.interceptors import ErrorMappingInterceptor
 from privsplit.shared.logging import get_logger
+from privsplit.shared.net import is_loopback
 from privsplit.shared.proto import CLOUD_SERVICE_NAME, add_CloudInferenceServicer_to_server
 from privsplit.shared.tls import server_credentials
 

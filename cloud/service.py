@@ -6,6 +6,7 @@ import asyncio
 import time
 
 import grpc
+
 from privsplit.cloud.auth import Authenticator, current_tenant
 from privsplit.cloud.backends.base import Backend
 from privsplit.cloud.interceptors import current_request_id

@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from privsplit.shared.settings import PrivsplitSettings
-from privsplit.shared.net import is_loopback
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
+
+from privsplit.shared.net import is_loopback
+from privsplit.shared.settings import PrivsplitSettings
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+
 from privsplit.shared.errors import CloudUnavailable, ConfigError, PrivsplitError, from_rpc_error
 from privsplit.shared.net import host_of, is_loopback
 from privsplit.shared.proto import CloudInferenceStub, cloud

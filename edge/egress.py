@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 class OutboundBatch:
     request_id: str
     conversation_id: str
-    destination: str            # the cloud address
-    outbound: tuple[str, ...]   # exactly what will be sent
+    destination: str  # the cloud address
+    outbound: tuple[str, ...]  # exactly what will be sent
     decisions: dict[str, str] = field(default_factory=dict)  # entity type -> policy action
     created: float = field(default_factory=time.time)
 

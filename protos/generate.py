@@ -32,8 +32,8 @@ def _proto_files() -> list[Path]:
 
 def generate(out_dir: Path) -> None:
     """Write stubs for every proto into ``out_dir`` (created, must be empty or absent)."""
-    from grpc_tools import protoc  # dev-only dependency
     import grpc_tools
+    from grpc_tools import protoc  # dev-only dependency
 
     out_dir.mkdir(parents=True, exist_ok=True)
     include = Path(grpc_tools.__file__).parent / "_proto"
@@ -60,8 +60,12 @@ def generate(out_dir: Path) -> None:
 
 
 def _diff(a: Path, b: Path) -> list[str]:
-    names_a = {p.relative_to(a) for p in a.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
-    names_b = {p.relative_to(b) for p in b.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    names_a = {
+        p.relative_to(a) for p in a.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    }
+    names_b = {
+        p.relative_to(b) for p in b.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    }
     drift = sorted(str(n) for n in names_a ^ names_b)
     drift += sorted(
         str(n) for n in names_a & names_b if not filecmp.cmp(a / n, b / n, shallow=False)
@@ -79,7 +83,9 @@ def main() -> int:
         if args.check:
             drift = _diff(fresh, GEN_DIR)
             if drift:
-                print("stubs drifted from protos; run python protos/generate.py:", *drift, sep="\n  ")
+                print(
+                    "stubs drifted from protos; run python protos/generate.py:", *drift, sep="\n  "
+                )
                 return 1
             print("stubs match protos")
             return 0

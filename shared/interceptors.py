@@ -27,7 +27,9 @@ async def _abort(context: grpc.aio.ServicerContext, exc: BaseException, method: 
         log.info("rpc_refused", method=method, code=exc.code.name, error=type(exc).__name__)
         await context.abort(exc.code, exc.message)
     log.error("rpc_failed", method=method, error=type(exc).__name__)
-    await context.abort(grpc.StatusCode.INTERNAL, "internal error (see server log for the error type)")
+    await context.abort(
+        grpc.StatusCode.INTERNAL, "internal error (see server log for the error type)"
+    )
 
 
 def request_id(context: grpc.aio.ServicerContext) -> str:
@@ -59,7 +61,8 @@ class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
                     await _abort(context, exc, method)
 
             return grpc.unary_unary_rpc_method_handler(
-                unary_unary, handler.request_deserializer, handler.response_serializer)
+                unary_unary, handler.request_deserializer, handler.response_serializer
+            )
         if handler.unary_stream:
             inner_us = handler.unary_stream
 
@@ -73,5 +76,6 @@ class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
                     await _abort(context, exc, method)
 
             return grpc.unary_stream_rpc_method_handler(
-                unary_stream, handler.request_deserializer, handler.response_serializer)
+                unary_stream, handler.request_deserializer, handler.response_serializer
+            )
         return handler

@@ -14,8 +14,21 @@ import time
 from typing import Any
 
 FORBIDDEN_FIELDS = frozenset(
-    {"text", "prompt", "completion", "content", "value", "values", "answer", "query",
-     "messages", "document", "documents", "redacted_text", "outbound"}
+    {
+        "text",
+        "prompt",
+        "completion",
+        "content",
+        "value",
+        "values",
+        "answer",
+        "query",
+        "messages",
+        "document",
+        "documents",
+        "redacted_text",
+        "outbound",
+    }
 )
 
 
@@ -81,7 +94,7 @@ def configure(level: str = "INFO", stream: Any = None) -> None:
 class Timer:
     """``with Timer() as t: ...; t.ms``"""
 
-    def __enter__(self) -> "Timer":
+    def __enter__(self) -> Timer:
         self._start = time.perf_counter()
         self.ms = 0.0
         return self

@@ -4,8 +4,13 @@ Application code imports messages and stubs from here, never from ``_gen`` direc
 regeneration or a package move touches one file.
 """
 
-from privsplit.shared._gen.privsplit.v1 import cloud_pb2, cloud_pb2_grpc
-from privsplit.shared._gen.privsplit.v1 import common_pb2, edge_pb2, edge_pb2_grpc
+from privsplit.shared._gen.privsplit.v1 import (
+    cloud_pb2,
+    cloud_pb2_grpc,
+    common_pb2,
+    edge_pb2,
+    edge_pb2_grpc,
+)
 
 pb = common_pb2
 cloud = cloud_pb2

@@ -55,7 +55,9 @@ class Registry(Generic[T]):
     def get(self, name: str) -> type[T]:
         classes = self.all()
         if name not in classes:
-            raise ConfigError(f"unknown {self.kind} '{name}'; valid {self.kind}s: {', '.join(sorted(classes))}")
+            raise ConfigError(
+                f"unknown {self.kind} '{name}'; valid {self.kind}s: {', '.join(sorted(classes))}"
+            )
         cls = classes[name]
         if not cls.is_available:  # type: ignore[attr-defined]
             raise ConfigError(f"{self.kind} '{name}' cannot run here: {cls.unavailable_reason}")  # type: ignore[attr-defined]

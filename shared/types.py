@@ -10,8 +10,11 @@ from privsplit.shared.proto import cloud, pb
 RoleName = Literal["system", "user", "assistant"]
 _ROLE_TO_PB = {"system": pb.ROLE_SYSTEM, "user": pb.ROLE_USER, "assistant": pb.ROLE_ASSISTANT}
 _PB_TO_ROLE = {v: k for k, v in _ROLE_TO_PB.items()}
-_FINISH_TO_PB = {None: pb.FINISH_REASON_UNSPECIFIED, "stop": pb.FINISH_REASON_STOP,
-                 "length": pb.FINISH_REASON_LENGTH}
+_FINISH_TO_PB = {
+    None: pb.FINISH_REASON_UNSPECIFIED,
+    "stop": pb.FINISH_REASON_STOP,
+    "length": pb.FINISH_REASON_LENGTH,
+}
 _PB_TO_FINISH = {v: k for k, v in _FINISH_TO_PB.items()}
 
 
@@ -24,7 +27,7 @@ class Message:
         return pb.ChatMessage(role=_ROLE_TO_PB[self.role], content=self.content)
 
     @classmethod
-    def from_pb(cls, msg: pb.ChatMessage) -> "Message":
+    def from_pb(cls, msg: pb.ChatMessage) -> Message:
         if msg.role not in _PB_TO_ROLE:
             raise ValueError("message role is not set")
         return cls(role=_PB_TO_ROLE[msg.role], content=msg.content)
@@ -39,13 +42,23 @@ class GenerationParams:
     seed: int = 0
 
     def to_pb(self) -> pb.GenerationParams:
-        return pb.GenerationParams(max_tokens=self.max_tokens, temperature=self.temperature,
-                                   top_p=self.top_p, stop=list(self.stop), seed=self.seed)
+        return pb.GenerationParams(
+            max_tokens=self.max_tokens,
+            temperature=self.temperature,
+            top_p=self.top_p,
+            stop=list(self.stop),
+            seed=self.seed,
+        )
 
     @classmethod
-    def from_pb(cls, p: pb.GenerationParams, *, default_max_tokens: int = 256) -> "GenerationParams":
-        return cls(max_tokens=p.max_tokens or default_max_tokens, temperature=p.temperature,
-                   top_p=p.top_p or 1.0, stop=tuple(p.stop), seed=p.seed)
+    def from_pb(cls, p: pb.GenerationParams, *, default_max_tokens: int = 256) -> GenerationParams:
+        return cls(
+            max_tokens=p.max_tokens or default_max_tokens,
+            temperature=p.temperature,
+            top_p=p.top_p or 1.0,
+            stop=tuple(p.stop),
+            seed=p.seed,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +70,14 @@ class Usage:
         return pb.Usage(prompt_tokens=self.prompt_tokens, completion_tokens=self.completion_tokens)
 
     @classmethod
-    def from_pb(cls, u: pb.Usage) -> "Usage":
+    def from_pb(cls, u: pb.Usage) -> Usage:
         return cls(prompt_tokens=u.prompt_tokens, completion_tokens=u.completion_tokens)
 
-    def __add__(self, other: "Usage") -> "Usage":
-        return Usage(self.prompt_tokens + other.prompt_tokens,
-                     self.completion_tokens + other.completion_tokens)
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.prompt_tokens + other.prompt_tokens,
+            self.completion_tokens + other.completion_tokens,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,15 +89,20 @@ class Chunk:
     usage: Usage | None = None
 
     def to_pb(self) -> cloud.CompleteResponse:
-        out = cloud.CompleteResponse(text=self.text, finish_reason=_FINISH_TO_PB[self.finish_reason])
+        out = cloud.CompleteResponse(
+            text=self.text, finish_reason=_FINISH_TO_PB[self.finish_reason]
+        )
         if self.usage is not None:
             out.usage.CopyFrom(self.usage.to_pb())
         return out
 
     @classmethod
-    def from_pb(cls, r: cloud.CompleteResponse) -> "Chunk":
-        return cls(text=r.text, finish_reason=_PB_TO_FINISH.get(r.finish_reason),
-                   usage=Usage.from_pb(r.usage) if r.HasField("usage") else None)
+    def from_pb(cls, r: cloud.CompleteResponse) -> Chunk:
+        return cls(
+            text=r.text,
+            finish_reason=_PB_TO_FINISH.get(r.finish_reason),
+            usage=Usage.from_pb(r.usage) if r.HasField("usage") else None,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,11 +112,18 @@ class CompletionRequest:
     model: str = ""
 
     def to_pb(self) -> cloud.CompleteRequest:
-        return cloud.CompleteRequest(model=self.model, messages=[m.to_pb() for m in self.messages],
-                                     params=self.params.to_pb())
+        return cloud.CompleteRequest(
+            model=self.model,
+            messages=[m.to_pb() for m in self.messages],
+            params=self.params.to_pb(),
+        )
 
     @classmethod
-    def from_pb(cls, r: cloud.CompleteRequest, *, default_max_tokens: int = 256) -> "CompletionRequest":
-        return cls(messages=tuple(Message.from_pb(m) for m in r.messages),
-                   params=GenerationParams.from_pb(r.params, default_max_tokens=default_max_tokens),
-                   model=r.model)
+    def from_pb(
+        cls, r: cloud.CompleteRequest, *, default_max_tokens: int = 256
+    ) -> CompletionRequest:
+        return cls(
+            messages=tuple(Message.from_pb(m) for m in r.messages),
+            params=GenerationParams.from_pb(r.params, default_max_tokens=default_max_tokens),
+            model=r.model,
+        )

@@ -55,13 +55,24 @@ class ServerProcess:
         return self.proc.returncode
 
 
-def start_cli_server(args: list[str], log_path: Path, *, event: str = "cloud_listening",
-                     timeout: float = 120, env: dict[str, str] | None = None) -> ServerProcess:
+def start_cli_server(
+    args: list[str],
+    log_path: Path,
+    *,
+    event: str = "cloud_listening",
+    timeout: float = 120,
+    env: dict[str, str] | None = None,
+) -> ServerProcess:
     """Run ``privsplit ARGS`` and wait for its JSON log line ``event`` that carries the port."""
     full_env = {**os.environ, **(env or {})}
     log = log_path.open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "privsplit.cli.main", *args], stdout=log,
-                            stderr=subprocess.STDOUT, env=full_env, cwd=REPO)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "privsplit.cli.main", *args],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=full_env,
+        cwd=REPO,
+    )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -77,10 +88,13 @@ def start_cli_server(args: list[str], log_path: Path, *, event: str = "cloud_lis
 
 
 @pytest.fixture(scope="session")
-def cloud_server(test_model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+def cloud_server(
+    test_model_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerProcess]:
     """A real cloud gateway process (grpc.aio + llama.cpp, SmolLM2) on an ephemeral port."""
     log_path = tmp_path_factory.mktemp("cloud") / "cloud.log"
-    server = start_cli_server(["cloud", "serve", "--insecure", "--port", "0",
-                               "--model", str(test_model_path)], log_path)
+    server = start_cli_server(
+        ["cloud", "serve", "--insecure", "--port", "0", "--model", str(test_model_path)], log_path
+    )
     yield server
     server.stop()

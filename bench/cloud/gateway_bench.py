@@ -30,6 +30,7 @@ from pathlib import Path
 import grpc
 import httpx
 import yaml
+
 from privsplit.cloud.auth import hash_token
 from privsplit.shared.models import ModelStore
 from privsplit.shared.proto import CloudInferenceStub, cloud, pb

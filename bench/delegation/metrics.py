@@ -14,7 +14,9 @@ def units_of(record: dict) -> list[str]:
     return [u for u in record.get("pii_units", []) if len(u.strip()) >= MIN_UNIT_CHARS]
 
 
-def leaked_units(units: Sequence[str], outbound: Sequence[str], *, whole_word: bool = True) -> list[str]:
+def leaked_units(
+    units: Sequence[str], outbound: Sequence[str], *, whole_word: bool = True
+) -> list[str]:
     """Units that occur (case-insensitively; as whole words when ``whole_word``) in any string
     sent to the cloud."""
     sent = "\n".join(outbound).casefold()

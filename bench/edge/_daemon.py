@@ -40,14 +40,37 @@ def start_daemon(cloud_address: str, *, env: dict[str, str] | None = None) -> Da
     root = Path(tempfile.mkdtemp(prefix="psbench", dir="/tmp"))
     sock = root / "edge.sock"
     log_path = root / "daemon.log"
-    full_env = {**os.environ, "PRIVSPLIT_EDGE_PIPELINE__MODE": "redact",
-                "PRIVSPLIT_EDGE_DAEMON__VAULT_KEY_FILE": str(root / "keys" / "vault.key"),
-                **(env or {})}
+    full_env = {
+        **os.environ,
+        "PRIVSPLIT_EDGE_PIPELINE__MODE": "redact",
+        "PRIVSPLIT_EDGE_DAEMON__VAULT_KEY_FILE": str(root / "keys" / "vault.key"),
+        **(env or {}),
+    }
     with log_path.open("w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "privsplit.cli.main", "edge", "serve", "--insecure", "--cloud",
-             cloud_address, "--socket", str(sock), "--http-port", "0", "--audit-dir", str(root / "audit"),
-             "--state-dir", str(root / "state")], stdout=log, stderr=subprocess.STDOUT, env=full_env, cwd=REPO)
+            [
+                sys.executable,
+                "-m",
+                "privsplit.cli.main",
+                "edge",
+                "serve",
+                "--insecure",
+                "--cloud",
+                cloud_address,
+                "--socket",
+                str(sock),
+                "--http-port",
+                "0",
+                "--audit-dir",
+                str(root / "audit"),
+                "--state-dir",
+                str(root / "state"),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=full_env,
+            cwd=REPO,
+        )
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -55,7 +78,9 @@ def start_daemon(cloud_address: str, *, env: dict[str, str] | None = None) -> Da
         for line in log_path.read_text().splitlines():
             if line.startswith("{") and json.loads(line).get("event") == "edge_listening":
                 record = json.loads(line)
-                return DaemonProcess(proc=proc, socket_path=sock, http_port=record["port"], root=root)
+                return DaemonProcess(
+                    proc=proc, socket_path=sock, http_port=record["port"], root=root
+                )
         time.sleep(0.1)
     proc.kill()
     raise TimeoutError(log_path.read_text())

@@ -14,7 +14,12 @@ import threading
 
 import grpc
 
-from privsplit.shared.proto import CloudInferenceServicer, add_CloudInferenceServicer_to_server, cloud, pb
+from privsplit.shared.proto import (
+    CloudInferenceServicer,
+    add_CloudInferenceServicer_to_server,
+    cloud,
+    pb,
+)
 
 _PLACEHOLDER = re.compile(r"\[[A-Z_]+_\d+\]")
 
@@ -28,8 +33,11 @@ class FastCloud(CloudInferenceServicer):
         text = request.messages[-1].content if request.messages else ""
         found = _PLACEHOLDER.search(text)
         reply = f"Done for {found.group(0) if found else 'you'}."
-        return cloud.CompleteResponse(text=reply, finish_reason=pb.FINISH_REASON_STOP,
-                                      usage=pb.Usage(prompt_tokens=len(text) // 4, completion_tokens=4))
+        return cloud.CompleteResponse(
+            text=reply,
+            finish_reason=pb.FINISH_REASON_STOP,
+            usage=pb.Usage(prompt_tokens=len(text) // 4, completion_tokens=4),
+        )
 
     async def Complete(self, request, context):
         yield self._answer(request)

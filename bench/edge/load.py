@@ -21,18 +21,27 @@ import time
 
 from _daemon import start_daemon
 from _fastcloud import start_fast_cloud
+
 from privsplit.client import AsyncClient
 
-TEXTS = ["Email Maria Gonzalez (maria.gonzalez@example.org) that the invoice is paid.",
-         "Call John Smith at 212-555-0187 about the Lisbon venue.",
-         "Summarize why Anna Müller moved the workshop to Friday.",
-         "Write a two-line note to Peter Parker about card 4111 1111 1111 1111 being charged."]
+TEXTS = [
+    "Email Maria Gonzalez (maria.gonzalez@example.org) that the invoice is paid.",
+    "Call John Smith at 212-555-0187 about the Lisbon venue.",
+    "Summarize why Anna Müller moved the workshop to Friday.",
+    "Write a two-line note to Peter Parker about card 4111 1111 1111 1111 being charged.",
+]
 MIB = 1024 * 1024
 
 
-async def client_loop(index: int, socket_path, stop_at: float, warm_until: float,
-                      counts: collections.Counter, errors: collections.Counter,
-                      latencies: list[float]) -> None:
+async def client_loop(
+    index: int,
+    socket_path,
+    stop_at: float,
+    warm_until: float,
+    counts: collections.Counter,
+    errors: collections.Counter,
+    latencies: list[float],
+) -> None:
     rng = random.Random(index)
     async with AsyncClient(socket_path=socket_path) as client:
         while time.monotonic() < stop_at:
@@ -83,8 +92,13 @@ async def run(clients: int, seconds: float, warmup: float) -> None:
 
     rss_start = daemon.rss_bytes()
     try:
-        await asyncio.gather(sample(), *(client_loop(i, daemon.socket_path, stop_at, warm_until, counts,
-                                                     errors, latencies) for i in range(clients)))
+        await asyncio.gather(
+            sample(),
+            *(
+                client_loop(i, daemon.socket_path, stop_at, warm_until, counts, errors, latencies)
+                for i in range(clients)
+            ),
+        )
         rss_end = daemon.rss_bytes()
     finally:
         code = daemon.stop()
@@ -93,14 +107,20 @@ async def run(clients: int, seconds: float, warmup: float) -> None:
     base = after_warm[0]
     total = sum(counts.values())
     lat = sorted(latencies)
-    print(f"\n{clients} concurrent SDK clients (AsyncClient over the Unix socket), {seconds:.0f} s after "
-          f"{warmup:.0f} s warm-up, fast cloud ({fast.calls} completions), pipeline mode=redact; "
-          f"daemon exit code {code}\n")
-    print("| requests | req/s | p50 ms | p99 ms | errors | RSS at start | RSS after warm-up | RSS at end | growth after warm-up | peak |")
+    print(
+        f"\n{clients} concurrent SDK clients (AsyncClient over the Unix socket), {seconds:.0f} s after "
+        f"{warmup:.0f} s warm-up, fast cloud ({fast.calls} completions), pipeline mode=redact; "
+        f"daemon exit code {code}\n"
+    )
+    print(
+        "| requests | req/s | p50 ms | p99 ms | errors | RSS at start | RSS after warm-up | RSS at end | growth after warm-up | peak |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
-    print(f"| {total} | {total / seconds:.1f} | {statistics.median(lat):.1f} | {lat[int(0.99 * (len(lat) - 1))]:.1f} | "
-          f"{sum(errors.values())} | {rss_start / MIB:.1f} MiB | {base / MIB:.1f} MiB | {rss_end / MIB:.1f} MiB | "
-          f"{(rss_end - base) / MIB:+.1f} MiB | {max(b for _, b in rss) / MIB:.1f} MiB |")
+    print(
+        f"| {total} | {total / seconds:.1f} | {statistics.median(lat):.1f} | {lat[int(0.99 * (len(lat) - 1))]:.1f} | "
+        f"{sum(errors.values())} | {rss_start / MIB:.1f} MiB | {base / MIB:.1f} MiB | {rss_end / MIB:.1f} MiB | "
+        f"{(rss_end - base) / MIB:+.1f} MiB | {max(b for _, b in rss) / MIB:.1f} MiB |"
+    )
     print("\nby kind: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     print("errors: " + (", ".join(f"{k} {v}" for k, v in errors.items()) or "none"))
     print("RSS samples (s, MiB): " + " ".join(f"{t:.0f}:{b / MIB:.0f}" for t, b in rss))

@@ -22,19 +22,21 @@ import time
 from pathlib import Path
 
 import httpx
-
 from _daemon import start_daemon
 from _fastcloud import start_fast_cloud
+
 from privsplit.client import AsyncClient
 from privsplit.edge.audit import AuditLog
 from privsplit.edge.provider import build_pipeline
 from privsplit.edge.settings import EdgeSettings
 
-PROMPT_BASE = ("Please draft a short reply to Maria Gonzalez (maria.gonzalez@example.org, phone "
-               "212-555-0187) about the invoice for the Lisbon workshop. She asked whether the "
-               "payment from John Smith arrived and whether the venue on Rua Augusta is still "
-               "booked for the second week of March. Keep it friendly and mention that the "
-               "agenda will follow next week. ")
+PROMPT_BASE = (
+    "Please draft a short reply to Maria Gonzalez (maria.gonzalez@example.org, phone "
+    "212-555-0187) about the invoice for the Lisbon workshop. She asked whether the "
+    "payment from John Smith arrived and whether the venue on Rua Augusta is still "
+    "booked for the second week of March. Keep it friendly and mention that the "
+    "agenda will follow next week. "
+)
 
 
 def prompt(chars: int = 1000) -> str:
@@ -52,7 +54,9 @@ async def run(requests: int, warmup: int) -> None:
     assert len(text) == 1000
     address, fast, stop_cloud = start_fast_cloud()
     daemon = start_daemon(address)
-    settings = EdgeSettings.load(cloud_address=address, cloud_insecure=True, pipeline={"mode": "redact"})
+    settings = EdgeSettings.load(
+        cloud_address=address, cloud_insecure=True, pipeline={"mode": "redact"}
+    )
     pipeline = build_pipeline(settings)
     audit = AuditLog(directory=Path(tempfile.mkdtemp(prefix="psbench-audit"))).open()
     http = httpx.AsyncClient(base_url=f"http://127.0.0.1:{daemon.http_port}", timeout=60)
@@ -66,6 +70,7 @@ async def run(requests: int, warmup: int) -> None:
 
     try:
         async with AsyncClient(socket_path=daemon.socket_path) as client:
+
             async def sdk_unary() -> None:
                 await client.ask(text)
 
@@ -77,10 +82,13 @@ async def run(requests: int, warmup: int) -> None:
                 r = await http.post("/v1/chat/completions", json=body)
                 r.raise_for_status()
 
-            paths = {"in-process pipeline": in_process, "in-process + audit hook": in_process_audit,
-                     "daemon, SDK Ask (unix socket)": sdk_unary,
-                     "daemon, SDK StreamAsk (unix socket)": sdk_stream,
-                     "daemon, HTTP /v1/chat/completions": http_openai}
+            paths = {
+                "in-process pipeline": in_process,
+                "in-process + audit hook": in_process_audit,
+                "daemon, SDK Ask (unix socket)": sdk_unary,
+                "daemon, SDK StreamAsk (unix socket)": sdk_stream,
+                "daemon, HTTP /v1/chat/completions": http_openai,
+            }
             times: dict[str, list[float]] = {name: [] for name in paths}
             for i in range(warmup + requests):
                 for name, fn in paths.items():
@@ -94,14 +102,18 @@ async def run(requests: int, warmup: int) -> None:
         daemon.stop()
         stop_cloud()
     base = times["in-process pipeline"]
-    print(f"\nDaemon overhead, 1,000-character prompt (names, email, phone; a 440-char paragraph repeated), {requests} rounds after "
-          f"{warmup} warm-up, fast cloud ({fast.calls} calls), pipeline mode=redact\n")
+    print(
+        f"\nDaemon overhead, 1,000-character prompt (names, email, phone; a 440-char paragraph repeated), {requests} rounds after "
+        f"{warmup} warm-up, fast cloud ({fast.calls} calls), pipeline mode=redact\n"
+    )
     print("| path | p50 ms | p90 ms | p99 ms | p50 minus in-process | paired median diff |")
     print("|---|---|---|---|---|---|")
     for name, values in times.items():
         diffs = [v - b for v, b in zip(values, base)]
-        print(f"| {name} | {pct(values, .5):.2f} | {pct(values, .9):.2f} | {pct(values, .99):.2f} | "
-              f"{pct(values, .5) - pct(base, .5):+.2f} | {statistics.median(diffs):+.2f} |")
+        print(
+            f"| {name} | {pct(values, 0.5):.2f} | {pct(values, 0.9):.2f} | {pct(values, 0.99):.2f} | "
+            f"{pct(values, 0.5) - pct(base, 0.5):+.2f} | {statistics.median(diffs):+.2f} |"
+        )
 
 
 def main() -> None:

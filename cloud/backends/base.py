@@ -63,8 +63,9 @@ class Backend(abc.ABC):
         await self.close()
 
 
-BACKENDS: Registry[Backend] = Registry(kind="backend", package="privsplit.cloud.backends",
-                                       modules=("llamacpp", "openai_compat"))
+BACKENDS: Registry[Backend] = Registry(
+    kind="backend", package="privsplit.cloud.backends", modules=("llamacpp", "openai_compat")
+)
 register = BACKENDS.register
 
 

@@ -27,15 +27,22 @@ def load_or_create_signing_key(directory: Path) -> Ed25519PrivateKey:
             raise ConfigError(f"audit signing key {key_path} is not an Ed25519 key")
         return key
     key = Ed25519PrivateKey.generate()
-    create_private_file(key_path, key.private_bytes(serialization.Encoding.PEM,
-                                               serialization.PrivateFormat.PKCS8,
-                                               serialization.NoEncryption()))
+    create_private_file(
+        key_path,
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ),
+    )
     (directory / PUBLIC_KEY_FILE).write_bytes(public_pem(key.public_key()))
     return key
 
 
 def public_pem(key: Ed25519PublicKey) -> bytes:
-    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
 
 
 def load_public_key(path: Path) -> Ed25519PublicKey:

@@ -48,18 +48,34 @@ LOCK_FILE = "egress.lock"
 GENESIS = "0" * 64
 RECORD_CONTEXT = b"privsplit-audit-record-v1\x00"
 HEAD_CONTEXT = b"privsplit-audit-head-v1\x00"
-RECORD_FIELDS = frozenset({"seq", "prev", "time", "request_id", "conversation_id", "destination",
-                           "outbound", "decisions", "hash", "sig"})
+RECORD_FIELDS = frozenset(
+    {
+        "seq",
+        "prev",
+        "time",
+        "request_id",
+        "conversation_id",
+        "destination",
+        "outbound",
+        "decisions",
+        "hash",
+        "sig",
+    }
+)
 HEAD_SIZE = 512
 HEAD_FIELDS = frozenset({"seq", "hash", "size", "sig"})
 
 
 def canonical(obj: Mapping[str, Any]) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
 
 
 def record_hash(body: Mapping[str, Any]) -> str:
-    return hashlib.sha256(canonical({k: v for k, v in body.items() if k not in ("hash", "sig")})).hexdigest()
+    return hashlib.sha256(
+        canonical({k: v for k, v in body.items() if k not in ("hash", "sig")})
+    ).hexdigest()
 
 
 def head_bytes(head: Mapping[str, Any]) -> bytes:
@@ -89,58 +105,88 @@ class AuditLog:
         self._key = None
         self._lock = threading.Lock()
 
-    def open(self) -> "AuditLog":
+    def open(self) -> AuditLog:
         """Create the directory and the signing key at first start; load the key after that."""
         try:
             self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             self._key = load_or_create_signing_key(self.directory)
         except OSError as exc:
-            raise AuditLogError(f"audit log directory {self.directory} is not usable "
-                                f"({exc.strerror}); nothing can be sent") from None
+            raise AuditLogError(
+                f"audit log directory {self.directory} is not usable "
+                f"({exc.strerror}); nothing can be sent"
+            ) from None
         return self
 
     async def hook(self, batch: OutboundBatch) -> None:
         """Egress hook: append the batch or raise (then nothing is sent)."""
-        await asyncio.to_thread(self.append, request_id=batch.request_id,
-                                conversation_id=batch.conversation_id,
-                                destination=batch.destination, outbound=batch.outbound,
-                                decisions=batch.decisions, when=batch.created)
+        await asyncio.to_thread(
+            self.append,
+            request_id=batch.request_id,
+            conversation_id=batch.conversation_id,
+            destination=batch.destination,
+            outbound=batch.outbound,
+            decisions=batch.decisions,
+            when=batch.created,
+        )
 
-    def append(self, *, request_id: str, conversation_id: str, destination: str,
-               outbound: Sequence[str], decisions: Mapping[str, str], when: float | None = None
-               ) -> dict[str, Any]:
+    def append(
+        self,
+        *,
+        request_id: str,
+        conversation_id: str,
+        destination: str,
+        outbound: Sequence[str],
+        decisions: Mapping[str, str],
+        when: float | None = None,
+    ) -> dict[str, Any]:
         if self._key is None:
             self.open()
         try:
             with self._lock, _FileLock(self.directory / LOCK_FILE):
-                return self._append_locked(request_id, conversation_id, destination, outbound,
-                                           decisions, when)
+                return self._append_locked(
+                    request_id, conversation_id, destination, outbound, decisions, when
+                )
         except AuditLogError:
             raise
         except OSError as exc:
             log.error("audit_write_failed", error=type(exc).__name__, errno=exc.errno)
-            raise AuditLogError(f"egress audit log cannot be written ({exc.strerror}); "
-                                "nothing was sent") from None
+            raise AuditLogError(
+                f"egress audit log cannot be written ({exc.strerror}); nothing was sent"
+            ) from None
 
-    def _append_locked(self, request_id: str, conversation_id: str, destination: str,
-                       outbound: Sequence[str], decisions: Mapping[str, str],
-                       when: float | None) -> dict[str, Any]:
+    def _append_locked(
+        self,
+        request_id: str,
+        conversation_id: str,
+        destination: str,
+        outbound: Sequence[str],
+        decisions: Mapping[str, str],
+        when: float | None,
+    ) -> dict[str, Any]:
         if not os.access(self.directory, os.W_OK):
-            raise AuditLogError(f"audit log directory {self.directory} is read-only; nothing was sent")
+            raise AuditLogError(
+                f"audit log directory {self.directory} is read-only; nothing was sent"
+            )
         seq, prev, size = self._read_head()
         fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         try:
             actual = os.fstat(fd).st_size
             if actual < size:
-                raise AuditLogError("egress audit log is shorter than its signed head "
-                                    "(run `privsplit audit verify`); nothing was sent")
+                raise AuditLogError(
+                    "egress audit log is shorter than its signed head "
+                    "(run `privsplit audit verify`); nothing was sent"
+                )
             if actual > size:  # the head lags (a crash before it reached the disk)
                 seq, prev = self._roll_forward(seq, prev, size, actual)
             size = actual
             body: dict[str, Any] = {
-                "seq": seq + 1, "prev": prev, "time": round(when or time.time(), 6),
-                "request_id": request_id, "conversation_id": conversation_id,
-                "destination": destination, "outbound": list(outbound),
+                "seq": seq + 1,
+                "prev": prev,
+                "time": round(when or time.time(), 6),
+                "request_id": request_id,
+                "conversation_id": conversation_id,
+                "destination": destination,
+                "outbound": list(outbound),
                 "decisions": dict(sorted(decisions.items())),
             }
             body["hash"] = record_hash(body)
@@ -173,8 +219,10 @@ class AuditLog:
             seq += 1
             problem, prev = check_record(self._key.public_key(), line, seq, prev)
             if problem:
-                raise AuditLogError("egress audit log holds data beyond its signed head that does "
-                                    "not verify (run `privsplit audit verify`); nothing was sent")
+                raise AuditLogError(
+                    "egress audit log holds data beyond its signed head that does "
+                    "not verify (run `privsplit audit verify`); nothing was sent"
+                )
         log.warning("audit_head_rolled_forward", records=len(lines) - 1)
         return seq, prev
 
@@ -183,8 +231,9 @@ class AuditLog:
             head = json.loads(self.head_path.read_bytes().rstrip(b" "))
         except FileNotFoundError:
             if self.log_path.exists() and self.log_path.stat().st_size:
-                raise AuditLogError("egress audit log has records but no head file; "
-                                    "nothing was sent") from None
+                raise AuditLogError(
+                    "egress audit log has records but no head file; nothing was sent"
+                ) from None
             return 0, GENESIS, 0
         except ValueError:
             raise AuditLogError("egress audit head file is corrupt; nothing was sent") from None
@@ -192,7 +241,9 @@ class AuditLog:
         try:
             self._key.public_key().verify(base64.b64decode(head.get("sig", "")), message)
         except Exception:
-            raise AuditLogError("egress audit head signature is invalid; nothing was sent") from None
+            raise AuditLogError(
+                "egress audit head signature is invalid; nothing was sent"
+            ) from None
         return int(head["seq"]), str(head["hash"]), int(head["size"])
 
     def _write_head(self, seq: int, digest: str, size: int) -> None:
@@ -228,7 +279,7 @@ class _FileLock:
         self.path = path
         self._fd = -1
 
-    def __enter__(self) -> "_FileLock":
+    def __enter__(self) -> _FileLock:
         self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         fcntl.flock(self._fd, fcntl.LOCK_EX)
         return self

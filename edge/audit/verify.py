@@ -21,9 +21,19 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from privsplit.edge.audit.keys import PUBLIC_KEY_FILE, fingerprint, load_public_key
-from privsplit.edge.audit.log import (GENESIS, HEAD_FIELDS, HEAD_FILE, HEAD_SIZE, LOG_FILE, RECORD_CONTEXT,
-                                      RECORD_FIELDS, canonical, head_bytes, head_message,
-                                      record_hash)
+from privsplit.edge.audit.log import (
+    GENESIS,
+    HEAD_FIELDS,
+    HEAD_FILE,
+    HEAD_SIZE,
+    LOG_FILE,
+    RECORD_CONTEXT,
+    RECORD_FIELDS,
+    canonical,
+    head_bytes,
+    head_message,
+    record_hash,
+)
 
 
 @dataclass
@@ -48,7 +58,9 @@ def _signature_ok(key: Ed25519PublicKey, sig: object, message: bytes) -> bool:
     return True
 
 
-def check_record(key: Ed25519PublicKey, line: bytes, number: int, prev: str) -> tuple[str | None, str]:
+def check_record(
+    key: Ed25519PublicKey, line: bytes, number: int, prev: str
+) -> tuple[str | None, str]:
     """(problem or None, this record's hash)."""
     try:
         record = json.loads(line.decode("utf-8"))
@@ -60,7 +72,10 @@ def check_record(key: Ed25519PublicKey, line: bytes, number: int, prev: str) -> 
         return f"line {number}: bytes differ from the canonical record (edited)", ""
     digest = record["hash"]
     if record["seq"] != number:
-        return f"line {number}: sequence number {record['seq']} (removed or reordered records)", digest
+        return (
+            f"line {number}: sequence number {record['seq']} (removed or reordered records)",
+            digest,
+        )
     if record["prev"] != prev:
         return f"line {number}: does not chain to the previous record", digest
     if record_hash(record) != digest:
@@ -101,8 +116,13 @@ def verify_log(directory: Path, *, public_key: Path | None = None) -> VerifyRepo
     return report
 
 
-def _check_head(directory: Path, key: Ed25519PublicKey, ends: list[tuple[str, int]], size: int,
-                report: VerifyReport) -> None:
+def _check_head(
+    directory: Path,
+    key: Ed25519PublicKey,
+    ends: list[tuple[str, int]],
+    size: int,
+    report: VerifyReport,
+) -> None:
     count = len(ends)
     try:
         raw = (directory / HEAD_FILE).read_bytes()
@@ -125,9 +145,15 @@ def _check_head(directory: Path, key: Ed25519PublicKey, ends: list[tuple[str, in
         report.problems.append("the head signature does not verify")
         return
     seq = head["seq"]
-    if not isinstance(seq, int) or not 1 <= seq <= count or ends[seq - 1] != (head["hash"], head["size"]):
-        report.problems.append(f"the head names record {seq} but the log has {count} with other "
-                               "content or size (records removed from the end, or edited)")
+    if (
+        not isinstance(seq, int)
+        or not 1 <= seq <= count
+        or ends[seq - 1] != (head["hash"], head["size"])
+    ):
+        report.problems.append(
+            f"the head names record {seq} but the log has {count} with other "
+            "content or size (records removed from the end, or edited)"
+        )
     elif seq < count and not report.problems:
         # records past the head are all signed and chained: the head had not reached the disk
         # before a crash; the daemon rolls it forward on its next append

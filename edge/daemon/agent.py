@@ -50,9 +50,16 @@ class AskOptions:
 
 
 class EdgeAgent:
-    def __init__(self, *, pipeline: Pipeline, conversations: ConversationManager, audit: AuditLog,
-                 approvals: ApprovalBroker, settings: DaemonSettings,
-                 metrics: DaemonMetrics | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        pipeline: Pipeline,
+        conversations: ConversationManager,
+        audit: AuditLog,
+        approvals: ApprovalBroker,
+        settings: DaemonSettings,
+        metrics: DaemonMetrics | None = None,
+    ) -> None:
         self.pipeline = pipeline
         self.conversations = conversations
         self.audit = audit
@@ -65,15 +72,18 @@ class EdgeAgent:
         if not text.strip():
             raise InvalidRequest("the request text is empty")
         if len(text) > self.settings.max_request_chars:
-            raise InvalidRequest(f"the request text is longer than {self.settings.max_request_chars} "
-                                 "characters")
+            raise InvalidRequest(
+                f"the request text is longer than {self.settings.max_request_chars} characters"
+            )
         if len(documents) > MAX_DOCUMENTS:
             raise InvalidRequest(f"at most {MAX_DOCUMENTS} documents per request")
         if sum(len(d) for d in documents) > 10 * self.settings.max_request_chars:
             raise InvalidRequest("the documents are too long")
 
     @asynccontextmanager
-    async def _vault(self, conversation_id: str) -> AsyncIterator[tuple[Vault, Conversation | None]]:
+    async def _vault(
+        self, conversation_id: str
+    ) -> AsyncIterator[tuple[Vault, Conversation | None]]:
         if not conversation_id:
             yield Vault(), None
             return
@@ -90,8 +100,11 @@ class EdgeAgent:
         queue: asyncio.Queue = asyncio.Queue()
 
         async def announce(batch: OutboundBatch) -> None:
-            await queue.put(AgentEvent("approval_required", request_id=batch.request_id,
-                                       outbound=batch.outbound))
+            await queue.put(
+                AgentEvent(
+                    "approval_required", request_id=batch.request_id, outbound=batch.outbound
+                )
+            )
 
         hooks: list[EgressHook] = []
         if options.require_approval or self.settings.require_approval:
@@ -100,9 +113,14 @@ class EdgeAgent:
             hooks.append(_no_approval)
         hooks.append(self.audit.hook)  # last: it records exactly what is then sent
         async with self._vault(options.conversation_id) as (vault, _):
-            source = self.pipeline.stream(text, vault=vault, request_id=options.request_id,
-                                          conversation_id=options.conversation_id,
-                                          extra_hooks=hooks, documents=list(options.documents))
+            source = self.pipeline.stream(
+                text,
+                vault=vault,
+                request_id=options.request_id,
+                conversation_id=options.conversation_id,
+                extra_hooks=hooks,
+                documents=list(options.documents),
+            )
             async for event in _merge(source, queue):
                 yield event
                 if event.kind == "done" and event.result is not None:
@@ -123,12 +141,15 @@ class EdgeAgent:
         async with self._vault(conversation_id) as (vault, _):
             return await asyncio.to_thread(self.pipeline.redactor.redact, text, vault)
 
-    async def plan(self, text: str, *, documents: Sequence[str] = (), conversation_id: str = "") -> Plan:
+    async def plan(
+        self, text: str, *, documents: Sequence[str] = (), conversation_id: str = ""
+    ) -> Plan:
         """Exactly what would leave the device, without sending anything."""
         self._check(text, documents)
         async with self._vault(conversation_id) as (vault, _):
-            return await asyncio.to_thread(self.pipeline.plan_request, text, vault,
-                                           documents=list(documents))
+            return await asyncio.to_thread(
+                self.pipeline.plan_request, text, vault, documents=list(documents)
+            )
 
     def create_conversation(self, ttl_seconds: int = 0) -> str:
         cid = self.conversations.create(ttl_seconds)

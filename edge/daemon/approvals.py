@@ -31,7 +31,9 @@ class ApprovalBroker:
     def hook(self, notify: Notify | None = None) -> EgressHook:
         async def hold(batch: OutboundBatch) -> None:
             if batch.request_id in self._pending:
-                raise ApprovalRejected("a request with this id is already waiting; nothing was sent")
+                raise ApprovalRejected(
+                    "a request with this id is already waiting; nothing was sent"
+                )
             future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
             self._pending[batch.request_id] = future
             log.info("approval_waiting", strings=len(batch.outbound))
@@ -41,8 +43,9 @@ class ApprovalBroker:
                 approved = await asyncio.wait_for(future, self.timeout_seconds)
             except TimeoutError:
                 log.info("approval_timed_out", seconds=self.timeout_seconds)
-                raise ApprovalRejected(f"not approved within {self.timeout_seconds:g} s; "
-                                       "nothing was sent") from None
+                raise ApprovalRejected(
+                    f"not approved within {self.timeout_seconds:g} s; nothing was sent"
+                ) from None
             finally:
                 self._pending.pop(batch.request_id, None)
             if not approved:

@@ -48,8 +48,15 @@ def check_conversation_id(conversation_id: str) -> str:
 
 
 class ConversationManager:
-    def __init__(self, *, store: VaultStore, index_path: Path, default_ttl_seconds: int,
-                 max_conversations: int = 10_000, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        *,
+        store: VaultStore,
+        index_path: Path,
+        default_ttl_seconds: int,
+        max_conversations: int = 10_000,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.store = store
         self.index_path = Path(index_path)
         self.default_ttl_seconds = default_ttl_seconds
@@ -60,7 +67,7 @@ class ConversationManager:
     def __len__(self) -> int:
         return len(self._conversations)
 
-    def open(self) -> "ConversationManager":
+    def open(self) -> ConversationManager:
         """Load the index left by an earlier run and drop what expired meanwhile."""
         try:
             index = json.loads(self.index_path.read_text())
@@ -74,8 +81,11 @@ class ConversationManager:
             index = {}
         for cid, meta in index.items():
             try:
-                conv = Conversation(id=check_conversation_id(cid), ttl_seconds=int(meta["ttl"]),
-                                    last_used=float(meta["last_used"]))
+                conv = Conversation(
+                    id=check_conversation_id(cid),
+                    ttl_seconds=int(meta["ttl"]),
+                    last_used=float(meta["last_used"]),
+                )
             except (InvalidRequest, KeyError, TypeError, ValueError):
                 log.warning("conversation_index_entry_skipped")
                 continue
@@ -89,8 +99,12 @@ class ConversationManager:
             if len(self._conversations) >= self.max_conversations:
                 raise ResourceExhausted("too many open conversations; delete some first")
         cid = uuid.uuid4().hex
-        conv = Conversation(id=cid, ttl_seconds=ttl_seconds or self.default_ttl_seconds,
-                            last_used=self.clock(), vault=Vault())
+        conv = Conversation(
+            id=cid,
+            ttl_seconds=ttl_seconds or self.default_ttl_seconds,
+            last_used=self.clock(),
+            vault=Vault(),
+        )
         self._conversations[cid] = conv
         self.store.save(cid, conv.vault)
         self._write_index()
@@ -149,8 +163,10 @@ class ConversationManager:
             self._write_index()
 
     def _write_index(self) -> None:
-        data = {c.id: {"ttl": c.ttl_seconds, "last_used": round(c.last_used, 3)}
-                for c in self._conversations.values()}
+        data = {
+            c.id: {"ttl": c.ttl_seconds, "last_used": round(c.last_used, 3)}
+            for c in self._conversations.values()
+        }
         self.index_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         tmp = self.index_path.with_name(f".{self.index_path.name}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps(data))

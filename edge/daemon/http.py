@@ -25,25 +25,54 @@ from starlette.routing import Route
 
 from privsplit.edge.daemon.agent import AgentEvent, AskOptions, EdgeAgent
 from privsplit.edge.pipeline import AskResult
-from privsplit.shared.errors import InvalidRequest, NotFound, PrivacyBlocked, PrivsplitError, Unauthenticated
+from privsplit.shared.errors import (
+    InvalidRequest,
+    NotFound,
+    PrivacyBlocked,
+    PrivsplitError,
+    Unauthenticated,
+)
 from privsplit.shared.logging import get_logger
 
 log = get_logger(__name__)
 MODEL_ID = "privsplit"
-KNOWN_FIELDS = frozenset({"model", "messages", "stream", "stream_options", "max_tokens",
-                          "max_completion_tokens", "temperature", "top_p", "n", "stop", "seed",
-                          "user", "presence_penalty", "frequency_penalty"})
+KNOWN_FIELDS = frozenset(
+    {
+        "model",
+        "messages",
+        "stream",
+        "stream_options",
+        "max_tokens",
+        "max_completion_tokens",
+        "temperature",
+        "top_p",
+        "n",
+        "stop",
+        "seed",
+        "user",
+        "presence_penalty",
+        "frequency_penalty",
+    }
+)
 ROLES = frozenset({"system", "user", "assistant"})
 _RID_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-STATUS = {grpc.StatusCode.INVALID_ARGUMENT: 400, grpc.StatusCode.UNAUTHENTICATED: 401,
-          grpc.StatusCode.PERMISSION_DENIED: 403, grpc.StatusCode.NOT_FOUND: 404,
-          grpc.StatusCode.FAILED_PRECONDITION: 422, grpc.StatusCode.RESOURCE_EXHAUSTED: 429,
-          grpc.StatusCode.UNAVAILABLE: 503, grpc.StatusCode.DEADLINE_EXCEEDED: 504}
+STATUS = {
+    grpc.StatusCode.INVALID_ARGUMENT: 400,
+    grpc.StatusCode.UNAUTHENTICATED: 401,
+    grpc.StatusCode.PERMISSION_DENIED: 403,
+    grpc.StatusCode.NOT_FOUND: 404,
+    grpc.StatusCode.FAILED_PRECONDITION: 422,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: 429,
+    grpc.StatusCode.UNAVAILABLE: 503,
+    grpc.StatusCode.DEADLINE_EXCEEDED: 504,
+}
 
 
 def _error_body(exc: PrivsplitError) -> dict[str, Any]:
     kind = "privacy_blocked" if isinstance(exc, PrivacyBlocked) else exc.code.name.lower()
-    return {"error": {"message": exc.message, "type": kind, "code": type(exc).__name__, "param": None}}
+    return {
+        "error": {"message": exc.message, "type": kind, "code": type(exc).__name__, "param": None}
+    }
 
 
 def error_response(exc: BaseException) -> JSONResponse:
@@ -58,8 +87,10 @@ def _content(message: Any, index: int) -> tuple[str, str]:
         raise InvalidRequest(f"messages[{index}] needs a role of {', '.join(sorted(ROLES))}")
     content = message.get("content")
     if isinstance(content, list):  # [{"type": "text", "text": ...}]
-        if not all(isinstance(p, dict) and p.get("type") == "text" and isinstance(p.get("text"), str)
-                   for p in content):
+        if not all(
+            isinstance(p, dict) and p.get("type") == "text" and isinstance(p.get("text"), str)
+            for p in content
+        ):
             raise InvalidRequest(f"messages[{index}].content: only text parts are supported")
         content = "".join(p["text"] for p in content)
     if not isinstance(content, str):
@@ -101,22 +132,33 @@ def parse_chat_request(body: Any) -> tuple[str, bool, bool]:
 
 def _usage(result: AskResult) -> dict[str, int]:
     u = result.cloud_usage
-    return {"prompt_tokens": u.prompt_tokens, "completion_tokens": u.completion_tokens,
-            "total_tokens": u.prompt_tokens + u.completion_tokens}
+    return {
+        "prompt_tokens": u.prompt_tokens,
+        "completion_tokens": u.completion_tokens,
+        "total_tokens": u.prompt_tokens + u.completion_tokens,
+    }
 
 
 def _chunk(cid: str, created: int, delta: dict[str, Any], finish: str | None = None) -> bytes:
-    body = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": MODEL_ID,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+    body = {
+        "id": cid,
+        "object": "chat.completion.chunk",
+        "created": created,
+        "model": MODEL_ID,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
     return b"data: " + json.dumps(body).encode() + b"\n\n"
 
 
-def build_app(*, agent: EdgeAgent, api_key: str | None = None, max_body_bytes: int = 4 << 20) -> Starlette:
+def build_app(
+    *, agent: EdgeAgent, api_key: str | None = None, max_body_bytes: int = 4 << 20
+) -> Starlette:
     expected = f"Bearer {api_key}".encode() if api_key else None
 
     def authorize(request: Request) -> None:
         if expected is not None and not hmac.compare_digest(
-                request.headers.get("authorization", "").encode(), expected):
+            request.headers.get("authorization", "").encode(), expected
+        ):
             raise Unauthenticated("missing or wrong API key")
 
     async def read_json(request: Request) -> Any:
@@ -140,17 +182,29 @@ def build_app(*, agent: EdgeAgent, api_key: str | None = None, max_body_bytes: i
             rid = request.headers.get("x-request-id") or uuid.uuid4().hex
             if not _RID_RE.match(rid):
                 raise InvalidRequest("X-Request-Id must be 1-64 characters of [A-Za-z0-9_.-]")
-            options = AskOptions(conversation_id=request.headers.get("x-privsplit-conversation", ""),
-                                 request_id=rid)
+            options = AskOptions(
+                conversation_id=request.headers.get("x-privsplit-conversation", ""), request_id=rid
+            )
             if not stream:
                 async with agent.observe("http", "chat.completions"):
                     result = await agent.ask(text, options)
-                return JSONResponse({
-                    "id": f"chatcmpl-{rid}", "object": "chat.completion", "created": int(time.time()),
-                    "model": MODEL_ID, "usage": _usage(result),
-                    "choices": [{"index": 0, "finish_reason": "stop",
-                                 "message": {"role": "assistant", "content": result.answer}}]},
-                    headers={"x-request-id": rid, "x-privsplit-route": result.route})
+                return JSONResponse(
+                    {
+                        "id": f"chatcmpl-{rid}",
+                        "object": "chat.completion",
+                        "created": int(time.time()),
+                        "model": MODEL_ID,
+                        "usage": _usage(result),
+                        "choices": [
+                            {
+                                "index": 0,
+                                "finish_reason": "stop",
+                                "message": {"role": "assistant", "content": result.answer},
+                            }
+                        ],
+                    },
+                    headers={"x-request-id": rid, "x-privsplit-route": result.route},
+                )
             return await _stream_response(agent, text, options, include_usage)
         except Exception as exc:  # typed errors keep their status; others become a fixed 500
             return error_response(exc)
@@ -160,8 +214,14 @@ def build_app(*, agent: EdgeAgent, api_key: str | None = None, max_body_bytes: i
             authorize(request)
         except PrivsplitError as exc:
             return error_response(exc)
-        return JSONResponse({"object": "list", "data": [
-            {"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "privsplit"}]})
+        return JSONResponse(
+            {
+                "object": "list",
+                "data": [
+                    {"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "privsplit"}
+                ],
+            }
+        )
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -169,16 +229,19 @@ def build_app(*, agent: EdgeAgent, api_key: str | None = None, max_body_bytes: i
     async def metrics(request: Request) -> Response:
         return Response(agent.metrics.render(), media_type=agent.metrics.content_type)
 
-    return Starlette(routes=[
-        Route("/v1/chat/completions", chat_completions, methods=["POST"]),
-        Route("/v1/models", models, methods=["GET"]),
-        Route("/healthz", healthz, methods=["GET"]),
-        Route("/metrics", metrics, methods=["GET"]),
-    ])
+    return Starlette(
+        routes=[
+            Route("/v1/chat/completions", chat_completions, methods=["POST"]),
+            Route("/v1/models", models, methods=["GET"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/metrics", metrics, methods=["GET"]),
+        ]
+    )
 
 
-async def _stream_response(agent: EdgeAgent, text: str, options: AskOptions,
-                           include_usage: bool) -> Response:
+async def _stream_response(
+    agent: EdgeAgent, text: str, options: AskOptions, include_usage: bool
+) -> Response:
     """SSE. Events up to the first answer piece are taken before the response starts, so a
     request refused before anything was sent still gets a proper HTTP error status."""
     events = agent.stream(text, options)
@@ -204,20 +267,35 @@ async def _stream_response(agent: EdgeAgent, text: str, options: AskOptions,
             return
         except Exception as exc:
             log.error("http_stream_failed", error=type(exc).__name__)
-            yield b"data: " + json.dumps(_error_body(PrivsplitError("internal error"))).encode() + b"\n\n"
+            yield (
+                b"data: "
+                + json.dumps(_error_body(PrivsplitError("internal error"))).encode()
+                + b"\n\n"
+            )
             return
         yield _chunk(cid, created, {}, "stop")
         if include_usage and result is not None:
-            usage = {"id": cid, "object": "chat.completion.chunk", "created": created,
-                     "model": MODEL_ID, "choices": [], "usage": _usage(result)}
+            usage = {
+                "id": cid,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": MODEL_ID,
+                "choices": [],
+                "usage": _usage(result),
+            }
             yield b"data: " + json.dumps(usage).encode() + b"\n\n"
         yield b"data: [DONE]\n\n"
 
-    return StreamingResponse(body(), media_type="text/event-stream",
-                             headers={"x-request-id": options.request_id, "cache-control": "no-cache"})
+    return StreamingResponse(
+        body(),
+        media_type="text/event-stream",
+        headers={"x-request-id": options.request_id, "cache-control": "no-cache"},
+    )
 
 
-async def _chain(early: list[AgentEvent], rest: AsyncIterator[AgentEvent]) -> AsyncIterator[AgentEvent]:
+async def _chain(
+    early: list[AgentEvent], rest: AsyncIterator[AgentEvent]
+) -> AsyncIterator[AgentEvent]:
     for event in early:
         yield event
     async for event in rest:

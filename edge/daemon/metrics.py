@@ -13,18 +13,38 @@ class DaemonMetrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.requests = Counter("privsplit_edge_requests", "Requests handled, by API, method and outcome.",
-                                ["api", "method", "outcome"], registry=self.registry)
-        self.latency = Histogram("privsplit_edge_request_seconds", "Request latency, by API and method.",
-                                 ["api", "method"], buckets=BUCKETS, registry=self.registry)
-        self.outbound = Counter("privsplit_edge_outbound_strings", "Sanitized strings sent to the cloud.",
-                                registry=self.registry)
-        self.routes = Counter("privsplit_edge_routes", "Answered requests by route.", ["route"],
-                              registry=self.registry)
-        self.conversations = Gauge("privsplit_edge_conversations", "Open conversations.",
-                                   registry=self.registry)
-        self.approvals_pending = Gauge("privsplit_edge_approvals_pending",
-                                       "Requests waiting for approval.", registry=self.registry)
+        self.requests = Counter(
+            "privsplit_edge_requests",
+            "Requests handled, by API, method and outcome.",
+            ["api", "method", "outcome"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "privsplit_edge_request_seconds",
+            "Request latency, by API and method.",
+            ["api", "method"],
+            buckets=BUCKETS,
+            registry=self.registry,
+        )
+        self.outbound = Counter(
+            "privsplit_edge_outbound_strings",
+            "Sanitized strings sent to the cloud.",
+            registry=self.registry,
+        )
+        self.routes = Counter(
+            "privsplit_edge_routes",
+            "Answered requests by route.",
+            ["route"],
+            registry=self.registry,
+        )
+        self.conversations = Gauge(
+            "privsplit_edge_conversations", "Open conversations.", registry=self.registry
+        )
+        self.approvals_pending = Gauge(
+            "privsplit_edge_approvals_pending",
+            "Requests waiting for approval.",
+            registry=self.registry,
+        )
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

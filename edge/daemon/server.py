@@ -54,17 +54,26 @@ def build_agent(settings: EdgeSettings, *, pipeline: Pipeline | None = None) -> 
             from privsplit.edge.runtime.resolve import open_local_model  # unloaded when idle
             from privsplit.shared.models import ModelStore
 
-            local = open_local_model(ref=settings.edge_model, settings=settings.runtime,
-                                     store=ModelStore(root=settings.models_dir))
+            local = open_local_model(
+                ref=settings.edge_model,
+                settings=settings.runtime,
+                store=ModelStore(root=settings.models_dir),
+            )
         pipeline = build_pipeline(settings, local=local)
-    conversations = ConversationManager(store=build_vault_store(d.state_dir, d.vault_key_file),
-                                        index_path=d.state_dir / "conversations.json",
-                                        default_ttl_seconds=d.conversation_ttl_seconds,
-                                        max_conversations=d.max_conversations).open()
-    return EdgeAgent(pipeline=pipeline, conversations=conversations,
-                     audit=AuditLog(directory=d.audit_dir, fsync=d.audit_fsync).open(),
-                     approvals=ApprovalBroker(timeout_seconds=d.approval_timeout_seconds),
-                     settings=d, metrics=DaemonMetrics())
+    conversations = ConversationManager(
+        store=build_vault_store(d.state_dir, d.vault_key_file),
+        index_path=d.state_dir / "conversations.json",
+        default_ttl_seconds=d.conversation_ttl_seconds,
+        max_conversations=d.max_conversations,
+    ).open()
+    return EdgeAgent(
+        pipeline=pipeline,
+        conversations=conversations,
+        audit=AuditLog(directory=d.audit_dir, fsync=d.audit_fsync).open(),
+        approvals=ApprovalBroker(timeout_seconds=d.approval_timeout_seconds),
+        settings=d,
+        metrics=DaemonMetrics(),
+    )
 
 
 def prepare_socket(path: Path) -> None:
@@ -85,15 +94,24 @@ def prepare_socket(path: Path) -> None:
             probe.close()
 
 
-async def _grpc_server(agent: EdgeAgent, interceptors: list) -> tuple[grpc.aio.Server, health.aio.HealthServicer]:
-    server = grpc.aio.server(interceptors=[*interceptors, ErrorMappingInterceptor()],
-                             options=[("grpc.max_receive_message_length", 64 << 20)])
+async def _grpc_server(
+    agent: EdgeAgent, interceptors: list
+) -> tuple[grpc.aio.Server, health.aio.HealthServicer]:
+    server = grpc.aio.server(
+        interceptors=[*interceptors, ErrorMappingInterceptor()],
+        options=[("grpc.max_receive_message_length", 64 << 20)],
+    )
     add_EdgeAgentServicer_to_server(EdgeAgentService(agent=agent), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
-        (EDGE_SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-         reflection.SERVICE_NAME), server)
+        (
+            EDGE_SERVICE_NAME,
+            health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+            reflection.SERVICE_NAME,
+        ),
+        server,
+    )
     return server, health_servicer
 
 
@@ -150,7 +168,9 @@ async def start_daemon(settings: EdgeSettings, *, agent: EdgeAgent | None = None
     servers, healths, grpc_port = [unix_server], [unix_health], 0
     if d.grpc_tcp:
         key = d.api_key.get_secret_value() if d.api_key else None
-        tcp_server, tcp_health = await _grpc_server(agent, [ApiKeyInterceptor(api_key=key)] if key else [])
+        tcp_server, tcp_health = await _grpc_server(
+            agent, [ApiKeyInterceptor(api_key=key)] if key else []
+        )
         try:
             grpc_port = tcp_server.add_insecure_port(d.grpc_tcp)
         except RuntimeError:
@@ -165,12 +185,22 @@ async def start_daemon(settings: EdgeSettings, *, agent: EdgeAgent | None = None
     http, http_task, http_port = None, None, 0
     if d.http_port is not None:
         app = build_app(agent=agent, api_key=d.api_key.get_secret_value() if d.api_key else None)
-        http = _Uvicorn(uvicorn.Config(app, host=d.http_host, port=d.http_port, log_level="warning",
-                                       access_log=False, lifespan="off"))
+        http = _Uvicorn(
+            uvicorn.Config(
+                app,
+                host=d.http_host,
+                port=d.http_port,
+                log_level="warning",
+                access_log=False,
+                lifespan="off",
+            )
+        )
         listener = _bind_http(d.http_host, d.http_port)
         if listener is None:
             await asyncio.gather(*(s.stop(0) for s in servers))
-            raise ConfigError(f"the HTTP API cannot listen on {d.http_host}:{d.http_port} (in use?)")
+            raise ConfigError(
+                f"the HTTP API cannot listen on {d.http_host}:{d.http_port} (in use?)"
+            )
         http_port = listener.getsockname()[1]
         http_task = asyncio.create_task(http.serve(sockets=[listener]))
         while not http.started and not http_task.done():
@@ -181,16 +211,32 @@ async def start_daemon(settings: EdgeSettings, *, agent: EdgeAgent | None = None
     for h in healths:
         await h.set(EDGE_SERVICE_NAME, health_pb2.HealthCheckResponse.SERVING)
         await h.set("", health_pb2.HealthCheckResponse.SERVING)
-    running = RunningDaemon(agent=agent, servers=servers, healths=healths, http=http,
-                            http_task=http_task, socket_path=d.socket_path, grpc_port=grpc_port,
-                            http_port=http_port)
-    running.tasks.append(asyncio.create_task(
-        agent.conversations.run_sweeper(min(30.0, d.conversation_ttl_seconds / 2))))
+    running = RunningDaemon(
+        agent=agent,
+        servers=servers,
+        healths=healths,
+        http=http,
+        http_task=http_task,
+        socket_path=d.socket_path,
+        grpc_port=grpc_port,
+        http_port=http_port,
+    )
+    running.tasks.append(
+        asyncio.create_task(
+            agent.conversations.run_sweeper(min(30.0, d.conversation_ttl_seconds / 2))
+        )
+    )
     if d.api_key is None and (d.grpc_tcp or d.http_port is not None):
         # loopback TCP is reachable by every local user, unlike the 0600 socket
         log.warning("tcp_without_api_key", grpc_tcp=bool(d.grpc_tcp), http=d.http_port is not None)
-    log.info("edge_listening", socket=str(d.socket_path), grpc_port=grpc_port, port=http_port,
-             cloud=agent.pipeline.cloud.address, audit_dir=str(d.audit_dir))
+    log.info(
+        "edge_listening",
+        socket=str(d.socket_path),
+        grpc_port=grpc_port,
+        port=http_port,
+        cloud=agent.pipeline.cloud.address,
+        audit_dir=str(d.audit_dir),
+    )
     return running
 
 

@@ -13,28 +13,43 @@ from privsplit.shared.errors import ERROR_METADATA_KEY
 from privsplit.shared.interceptors import request_id
 from privsplit.shared.proto import EdgeAgentServicer, edge
 
-ROUTES = {"cloud": edge.ROUTE_CLOUD, "local": edge.ROUTE_LOCAL, "blocked": edge.ROUTE_BLOCKED,
-          "raw": edge.ROUTE_CLOUD}
+ROUTES = {
+    "cloud": edge.ROUTE_CLOUD,
+    "local": edge.ROUTE_LOCAL,
+    "blocked": edge.ROUTE_BLOCKED,
+    "raw": edge.ROUTE_CLOUD,
+}
 
 
 def ask_response(result: AskResult, rid: str) -> edge.AskResponse:
-    reply = edge.AskResponse(answer=result.answer, route=ROUTES.get(result.route, edge.ROUTE_UNSPECIFIED),
-                             outbound=result.outbound, request_id=rid)
+    reply = edge.AskResponse(
+        answer=result.answer,
+        route=ROUTES.get(result.route, edge.ROUTE_UNSPECIFIED),
+        outbound=result.outbound,
+        request_id=rid,
+    )
     reply.cloud_usage.CopyFrom(result.cloud_usage.to_pb())
     return reply
 
 
 def _options(request: edge.AskRequest, context: grpc.aio.ServicerContext) -> AskOptions:
-    return AskOptions(documents=list(request.documents), conversation_id=request.conversation_id,
-                      require_approval=request.require_approval, request_id=request_id(context))
+    return AskOptions(
+        documents=list(request.documents),
+        conversation_id=request.conversation_id,
+        require_approval=request.require_approval,
+        request_id=request_id(context),
+    )
 
 
 def _stream_message(event: AgentEvent, rid: str) -> edge.StreamAskResponse | None:
     if event.kind == "stage":
         return edge.StreamAskResponse(stage=event.stage)
     if event.kind == "approval_required":
-        return edge.StreamAskResponse(approval_required=edge.ApprovalRequired(
-            request_id=event.request_id, outbound=event.outbound))
+        return edge.StreamAskResponse(
+            approval_required=edge.ApprovalRequired(
+                request_id=event.request_id, outbound=event.outbound
+            )
+        )
     if event.kind == "outbound":
         return edge.StreamAskResponse(outbound=edge.AskOutbound(outbound=event.outbound))
     if event.kind == "delta":
@@ -46,14 +61,17 @@ class EdgeAgentService(EdgeAgentServicer):
     def __init__(self, *, agent: EdgeAgent) -> None:
         self.agent = agent
 
-    async def Ask(self, request: edge.AskRequest, context: grpc.aio.ServicerContext) -> edge.AskResponse:
+    async def Ask(
+        self, request: edge.AskRequest, context: grpc.aio.ServicerContext
+    ) -> edge.AskResponse:
         options = _options(request, context)
         async with self.agent.observe("grpc", "Ask"):
             result = await self.agent.ask(request.text, options)
         return ask_response(result, options.request_id)
 
-    async def StreamAsk(self, request: edge.StreamAskRequest,
-                        context: grpc.aio.ServicerContext) -> AsyncIterator[edge.StreamAskResponse]:
+    async def StreamAsk(
+        self, request: edge.StreamAskRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[edge.StreamAskResponse]:
         options = _options(request.request, context)
         async with self.agent.observe("grpc", "StreamAsk"):
             async for event in self.agent.stream(request.request.text, options):
@@ -61,33 +79,55 @@ class EdgeAgentService(EdgeAgentServicer):
                 if message is not None:
                     yield message
 
-    async def Approve(self, request: edge.ApproveRequest, context: grpc.aio.ServicerContext) -> edge.ApproveResponse:
+    async def Approve(
+        self, request: edge.ApproveRequest, context: grpc.aio.ServicerContext
+    ) -> edge.ApproveResponse:
         async with self.agent.observe("grpc", "Approve"):
             self.agent.approve(request.request_id, request.approved)
         return edge.ApproveResponse()
 
-    async def Redact(self, request: edge.RedactRequest, context: grpc.aio.ServicerContext) -> edge.RedactResponse:
+    async def Redact(
+        self, request: edge.RedactRequest, context: grpc.aio.ServicerContext
+    ) -> edge.RedactResponse:
         async with self.agent.observe("grpc", "Redact"):
             redaction = await self.agent.redact(request.text, request.conversation_id)
-        return edge.RedactResponse(redacted_text=redaction.text, spans=[
-            edge.Span(start=s.start, end=s.end, entity_type=s.entity_type, score=s.score,
-                      detector=s.detector) for s in redaction.spans])
+        return edge.RedactResponse(
+            redacted_text=redaction.text,
+            spans=[
+                edge.Span(
+                    start=s.start,
+                    end=s.end,
+                    entity_type=s.entity_type,
+                    score=s.score,
+                    detector=s.detector,
+                )
+                for s in redaction.spans
+            ],
+        )
 
-    async def Plan(self, request: edge.PlanRequest, context: grpc.aio.ServicerContext) -> edge.PlanResponse:
+    async def Plan(
+        self, request: edge.PlanRequest, context: grpc.aio.ServicerContext
+    ) -> edge.PlanResponse:
         async with self.agent.observe("grpc", "Plan"):
-            plan = await self.agent.plan(request.text, documents=list(request.documents),
-                                         conversation_id=request.conversation_id)
-        return edge.PlanResponse(route=ROUTES.get(plan.route, edge.ROUTE_UNSPECIFIED),
-                                 outbound=plan.outbound)
+            plan = await self.agent.plan(
+                request.text,
+                documents=list(request.documents),
+                conversation_id=request.conversation_id,
+            )
+        return edge.PlanResponse(
+            route=ROUTES.get(plan.route, edge.ROUTE_UNSPECIFIED), outbound=plan.outbound
+        )
 
-    async def CreateConversation(self, request: edge.CreateConversationRequest,
-                                 context: grpc.aio.ServicerContext) -> edge.CreateConversationResponse:
+    async def CreateConversation(
+        self, request: edge.CreateConversationRequest, context: grpc.aio.ServicerContext
+    ) -> edge.CreateConversationResponse:
         async with self.agent.observe("grpc", "CreateConversation"):
             cid = self.agent.create_conversation(request.ttl_seconds)
         return edge.CreateConversationResponse(conversation_id=cid)
 
-    async def DeleteConversation(self, request: edge.DeleteConversationRequest,
-                                 context: grpc.aio.ServicerContext) -> edge.DeleteConversationResponse:
+    async def DeleteConversation(
+        self, request: edge.DeleteConversationRequest, context: grpc.aio.ServicerContext
+    ) -> edge.DeleteConversationResponse:
         async with self.agent.observe("grpc", "DeleteConversation"):
             self.agent.delete_conversation(request.conversation_id)
         return edge.DeleteConversationResponse()
@@ -101,7 +141,8 @@ class ApiKeyInterceptor(grpc.aio.ServerInterceptor):
         self._expected = f"Bearer {api_key}".encode()
 
     async def intercept_service(
-        self, continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
         details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler:
         given = next((v for k, v in details.invocation_metadata or () if k == "authorization"), "")
@@ -115,6 +156,7 @@ class ApiKeyInterceptor(grpc.aio.ServerInterceptor):
             await context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or wrong API key")
 
         if handler is not None and handler.unary_stream:
+
             async def deny_stream(request: object, context: grpc.aio.ServicerContext):
                 await deny(request, context)
                 yield  # pragma: no cover

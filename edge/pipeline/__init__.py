@@ -5,5 +5,13 @@ from privsplit.edge.pipeline.core import AskResult, Pipeline, PipelineEvent, Pla
 from privsplit.edge.pipeline.redaction import BufferedRestorer, Redaction, Redactor
 from privsplit.edge.pipeline.settings import PipelineSettings
 
-__all__ = ["AskResult", "BufferedRestorer", "Pipeline", "PipelineEvent", "Plan",
-           "PipelineSettings", "Redaction", "Redactor"]
+__all__ = [
+    "AskResult",
+    "BufferedRestorer",
+    "Pipeline",
+    "PipelineEvent",
+    "Plan",
+    "PipelineSettings",
+    "Redaction",
+    "Redactor",
+]

@@ -21,7 +21,7 @@ from privsplit.edge.pipeline.delegate import CloudAnswer, Delegator
 from privsplit.edge.pipeline.hide import Hider, apply_hidden, find_terms, sweep_known
 from privsplit.edge.pipeline.merge import Merger, needs_model
 from privsplit.edge.pipeline.plan import Planner, Route, decide_route, with_context
-from privsplit.edge.pipeline.redaction import BufferedRestorer, Redaction, Redactor, RestorerLike
+from privsplit.edge.pipeline.redaction import BufferedRestorer, Redaction, RestorerLike
 from privsplit.edge.pipeline.settings import PipelineSettings
 from privsplit.edge.pipeline.summarize import Progress, Summarizer
 from privsplit.edge.privacy.guard import EgressGuard
@@ -45,8 +45,8 @@ class AskResult:
     outbound: list[str]
     cloud_usage: Usage = field(default_factory=Usage)
     seconds_total: float = 0.0
-    seconds_edge: float = 0.0   # total minus the time spent waiting for the cloud
-    local_context: str = ""     # the documents condensed on the device (placeholder form; never sent)
+    seconds_edge: float = 0.0  # total minus the time spent waiting for the cloud
+    local_context: str = ""  # the documents condensed on the device (placeholder form; never sent)
 
 
 @dataclass
@@ -78,11 +78,19 @@ class PipelineEvent:
 
 
 class Pipeline:
-    def __init__(self, *, redactor: RedactorLike, guard: EgressGuard, cloud: CloudClient | None,
-                 local: LocalModel | None = None, settings: PipelineSettings | None = None,
-                 params: GenerationParams | None = None, cloud_model: str = "",
-                 egress_hooks: Sequence[EgressHook] = (),
-                 restorer_factory: Callable[[Vault], RestorerLike] = BufferedRestorer) -> None:
+    def __init__(
+        self,
+        *,
+        redactor: RedactorLike,
+        guard: EgressGuard,
+        cloud: CloudClient | None,
+        local: LocalModel | None = None,
+        settings: PipelineSettings | None = None,
+        params: GenerationParams | None = None,
+        cloud_model: str = "",
+        egress_hooks: Sequence[EgressHook] = (),
+        restorer_factory: Callable[[Vault], RestorerLike] = BufferedRestorer,
+    ) -> None:
         self.redactor = redactor
         self.guard = guard
         self.cloud = cloud
@@ -97,9 +105,13 @@ class Pipeline:
     def delegator(self) -> Delegator:
         if self.cloud is None:
             raise ConfigError("this pipeline has no cloud client (built for dry runs only)")
-        return Delegator(cloud=self.cloud, params=self.params, model=self.cloud_model,
-                         max_parallel=self.settings.max_parallel,
-                         prompt_version=self.settings.prompt_version)
+        return Delegator(
+            cloud=self.cloud,
+            params=self.params,
+            model=self.cloud_model,
+            max_parallel=self.settings.max_parallel,
+            prompt_version=self.settings.prompt_version,
+        )
 
     @property
     def splits(self) -> bool:
@@ -111,13 +123,20 @@ class Pipeline:
         stays local or is blocked."""
         return self.plan_request(text, vault, documents=documents).outbound
 
-    def plan_request(self, text: str, vault: Vault, *, documents: Sequence[str] = (),
-                     progress: Progress | None = None) -> Plan:
+    def plan_request(
+        self,
+        text: str,
+        vault: Vault,
+        *,
+        documents: Sequence[str] = (),
+        progress: Progress | None = None,
+    ) -> Plan:
         redaction, private_context, context = self._prepare(text, vault, documents, progress)
         return self._plan(redaction, private_context, context, vault)
 
-    def _prepare(self, text: str, vault: Vault, documents: Sequence[str],
-                 progress: Progress | None) -> tuple[Redaction, str, Redaction]:
+    def _prepare(
+        self, text: str, vault: Vault, documents: Sequence[str], progress: Progress | None
+    ) -> tuple[Redaction, str, Redaction]:
         if not isinstance(text, str) or not text.strip():
             raise InvalidRequest("the request text is empty")
         if isinstance(documents, str):
@@ -128,11 +147,13 @@ class Pipeline:
             if self.local is None:
                 raise InvalidRequest("documents need the edge model (pipeline.mode=split)")
             private_context = Summarizer(model=self.local, settings=self.settings).summarize(
-                text, documents, progress=progress)
+                text, documents, progress=progress
+            )
         return redaction, private_context, self.redactor.redact(private_context, vault)
 
-    def _plan(self, redaction: Redaction, private_context: str, context: Redaction,
-              vault: Vault) -> Plan:
+    def _plan(
+        self, redaction: Redaction, private_context: str, context: Redaction, vault: Vault
+    ) -> Plan:
         question, context_text = redaction.text, context.text
         types = {s.entity_type for s in [*redaction.spans, *context.spans]}
         decisions = {**redaction.decisions, **context.decisions}
@@ -146,9 +167,16 @@ class Pipeline:
         question, context_text = _sweep([question, context_text], vault)
         types = tuple(sorted(types))
         decision = decide_route(types, self.settings)
-        plan = Plan(route=decision.route, reason=decision.reason, outbound=[],
-                    question=question, context=context_text, entity_types=types,
-                    private_context=private_context, decisions=decisions)
+        plan = Plan(
+            route=decision.route,
+            reason=decision.reason,
+            outbound=[],
+            question=question,
+            context=context_text,
+            entity_types=types,
+            private_context=private_context,
+            decisions=decisions,
+        )
         if decision.route != "cloud":
             log.info("routed", route=decision.route, reason=decision.reason)
             return plan
@@ -160,8 +188,9 @@ class Pipeline:
         if plan.route != "cloud":
             log.info("routed", route=plan.route, reason=plan.reason)
             return plan
-        log.info("planned", route="cloud", entities=len(plan.entity_types),
-                 subqueries=len(plan.outbound))
+        log.info(
+            "planned", route="cloud", entities=len(plan.entity_types), subqueries=len(plan.outbound)
+        )
         return plan
 
     def _split(self, plan: Plan, vault: Vault) -> None:
@@ -198,22 +227,43 @@ class Pipeline:
             self.guard.check(plan.outbound, vault)
 
     # -- asking ---------------------------------------------------------------------------
-    async def ask(self, text: str, *, vault: Vault | None = None, request_id: str = "",
-                  conversation_id: str = "", extra_hooks: Sequence[EgressHook] = (),
-                  documents: Sequence[str] = (), progress: Progress | None = None) -> AskResult:
+    async def ask(
+        self,
+        text: str,
+        *,
+        vault: Vault | None = None,
+        request_id: str = "",
+        conversation_id: str = "",
+        extra_hooks: Sequence[EgressHook] = (),
+        documents: Sequence[str] = (),
+        progress: Progress | None = None,
+    ) -> AskResult:
         result: AskResult | None = None
-        async for event in self.stream(text, vault=vault, request_id=request_id,
-                                       conversation_id=conversation_id, extra_hooks=extra_hooks,
-                                       documents=documents, progress=progress):
+        async for event in self.stream(
+            text,
+            vault=vault,
+            request_id=request_id,
+            conversation_id=conversation_id,
+            extra_hooks=extra_hooks,
+            documents=documents,
+            progress=progress,
+        ):
             if event.kind == "done":
                 result = event.result
         assert result is not None
         return result
 
-    async def stream(self, text: str, *, vault: Vault | None = None, request_id: str = "",
-                     conversation_id: str = "", extra_hooks: Sequence[EgressHook] = (),
-                     documents: Sequence[str] = (),
-                     progress: Progress | None = None) -> AsyncIterator[PipelineEvent]:
+    async def stream(
+        self,
+        text: str,
+        *,
+        vault: Vault | None = None,
+        request_id: str = "",
+        conversation_id: str = "",
+        extra_hooks: Sequence[EgressHook] = (),
+        documents: Sequence[str] = (),
+        progress: Progress | None = None,
+    ) -> AsyncIterator[PipelineEvent]:
         started = time.perf_counter()
         vault = vault if vault is not None else Vault()
         yield PipelineEvent("stage", stage="summarize" if documents else "redact")
@@ -221,33 +271,42 @@ class Pipeline:
         yield PipelineEvent("stage", stage="plan")
         plan = await asyncio.to_thread(self._plan, *prepared, vault)
         if plan.route == "blocked":
-            raise PrivacyBlocked(f"the policy blocks requests with {plan.reason}; nothing was sent",
-                                 entity_types=(plan.reason,))
+            raise PrivacyBlocked(
+                f"the policy blocks requests with {plan.reason}; nothing was sent",
+                entity_types=(plan.reason,),
+            )
         cloud_seconds = 0.0
         usage = Usage()
         parts: list[str] = []
         if plan.route == "local":
             yield PipelineEvent("outbound", outbound=(), route="local")
             if self.local is None:
-                raise PrivacyBlocked("this request must stay on the device and no edge model is "
-                                     "configured; nothing was sent", entity_types=(plan.reason,))
+                raise PrivacyBlocked(
+                    "this request must stay on the device and no edge model is "
+                    "configured; nothing was sent",
+                    entity_types=(plan.reason,),
+                )
             yield PipelineEvent("stage", stage="answer_locally")
             merger = Merger(model=self.local, settings=self.settings)
             async for piece in merger.answer_locally(text, plan.private_context):
                 parts.append(piece)
                 yield PipelineEvent("delta", text=piece)
         else:
-            batch = OutboundBatch(request_id=request_id or uuid.uuid4().hex,
-                                  conversation_id=conversation_id, destination=self.delegator.cloud.address,
-                                  outbound=tuple(plan.outbound),
-                                  decisions={"route": plan.route, **plan.decisions})
+            batch = OutboundBatch(
+                request_id=request_id or uuid.uuid4().hex,
+                conversation_id=conversation_id,
+                destination=self.delegator.cloud.address,
+                outbound=tuple(plan.outbound),
+                decisions={"route": plan.route, **plan.decisions},
+            )
             await run_hooks([*self.egress_hooks, *extra_hooks], batch)  # raises: nothing is sent
             yield PipelineEvent("outbound", outbound=tuple(plan.outbound), route="cloud")
             yield PipelineEvent("stage", stage="delegate")
             restorer = self.restorer_factory(vault)
             wait = time.perf_counter()
-            merge = self.splits and needs_model(self.settings, subqueries=len(plan.outbound),
-                                                has_context=bool(plan.context))
+            merge = self.splits and needs_model(
+                self.settings, subqueries=len(plan.outbound), has_context=bool(plan.context)
+            )
             if not merge and len(plan.outbound) == 1:
                 async for piece, used in self.delegator.stream_one(plan.outbound[0]):
                     usage = used or usage
@@ -264,10 +323,13 @@ class Pipeline:
                     yield PipelineEvent("stage", stage="merge")
                     # merge runs on the device: it reads the real request and context, and
                     # the cloud answers with their placeholders restored
-                    restored = [CloudAnswer(vault.restore(a.query), vault.restore(a.text), a.usage)
-                                for a in answers]
+                    restored = [
+                        CloudAnswer(vault.restore(a.query), vault.restore(a.text), a.usage)
+                        for a in answers
+                    ]
                     pieces = Merger(model=self.local, settings=self.settings).merge(
-                        text, plan.private_context, restored)
+                        text, plan.private_context, restored
+                    )
                 else:
                     pieces = _iterate(["\n\n".join(a.text for a in answers)])
                 async for piece in pieces:
@@ -278,30 +340,61 @@ class Pipeline:
                 parts.append(tail)
                 yield PipelineEvent("delta", text=tail)
         total = time.perf_counter() - started
-        result = AskResult(answer="".join(parts), route=plan.route, outbound=list(plan.outbound),
-                           cloud_usage=usage, seconds_total=total,
-                           seconds_edge=max(0.0, total - cloud_seconds), local_context=plan.context)
-        log.info("answered", route=plan.route, subqueries=len(plan.outbound),
-                 prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
-                 seconds=round(total, 3), edge_seconds=round(result.seconds_edge, 3))
+        result = AskResult(
+            answer="".join(parts),
+            route=plan.route,
+            outbound=list(plan.outbound),
+            cloud_usage=usage,
+            seconds_total=total,
+            seconds_edge=max(0.0, total - cloud_seconds),
+            local_context=plan.context,
+        )
+        log.info(
+            "answered",
+            route=plan.route,
+            subqueries=len(plan.outbound),
+            prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens,
+            seconds=round(total, 3),
+            edge_seconds=round(result.seconds_edge, 3),
+        )
         yield PipelineEvent("done", route=plan.route, result=result)
 
-    async def ask_raw(self, text: str, *, documents: Sequence[str] = (), request_id: str = "",
-                      conversation_id: str = "", extra_hooks: Sequence[EgressHook] = (),
-                      params: GenerationParams | None = None) -> AskResult:
+    async def ask_raw(
+        self,
+        text: str,
+        *,
+        documents: Sequence[str] = (),
+        request_id: str = "",
+        conversation_id: str = "",
+        extra_hooks: Sequence[EgressHook] = (),
+        params: GenerationParams | None = None,
+    ) -> AskResult:
         """NO PROTECTION: the request and documents go to the cloud as they are (the baseline
         of the benchmark and of ``privsplit ask --raw``). Egress hooks still see it."""
         started = time.perf_counter()
         query = "\n\n".join([text, *documents])
-        batch = OutboundBatch(request_id=request_id or uuid.uuid4().hex,
-                              conversation_id=conversation_id, destination=self.delegator.cloud.address,
-                              outbound=(query,), decisions={"*": "raw"})
+        batch = OutboundBatch(
+            request_id=request_id or uuid.uuid4().hex,
+            conversation_id=conversation_id,
+            destination=self.delegator.cloud.address,
+            outbound=(query,),
+            decisions={"*": "raw"},
+        )
         await run_hooks([*self.egress_hooks, *extra_hooks], batch)
         answer = await self.delegator.one(query, params=params)
         total = time.perf_counter() - started
-        log.warning("answered_raw", prompt_tokens=answer.usage.prompt_tokens, seconds=round(total, 3))
-        return AskResult(answer=answer.text, route="raw", outbound=[query], cloud_usage=answer.usage,
-                         seconds_total=total, seconds_edge=0.0)
+        log.warning(
+            "answered_raw", prompt_tokens=answer.usage.prompt_tokens, seconds=round(total, 3)
+        )
+        return AskResult(
+            answer=answer.text,
+            route="raw",
+            outbound=[query],
+            cloud_usage=answer.usage,
+            seconds_total=total,
+            seconds_edge=0.0,
+        )
 
 
 def _sweep(texts: Sequence[str], vault: Vault) -> list[str]:

@@ -24,8 +24,15 @@ class CloudAnswer:
 
 
 class Delegator:
-    def __init__(self, *, cloud: CloudClient, params: GenerationParams, model: str = "",
-                 max_parallel: int = 3, prompt_version: str = "v1") -> None:
+    def __init__(
+        self,
+        *,
+        cloud: CloudClient,
+        params: GenerationParams,
+        model: str = "",
+        max_parallel: int = 3,
+        prompt_version: str = "v1",
+    ) -> None:
         self.cloud = cloud
         self.params = params
         self.model = model
@@ -33,8 +40,11 @@ class Delegator:
         self.prompt_version = prompt_version
 
     def request(self, query: str, *, params: GenerationParams | None = None) -> CompletionRequest:
-        return CompletionRequest(messages=load_prompt("cloud_system", self.prompt_version).render(query=query),
-                                 params=params or self.params, model=self.model)
+        return CompletionRequest(
+            messages=load_prompt("cloud_system", self.prompt_version).render(query=query),
+            params=params or self.params,
+            model=self.model,
+        )
 
     async def stream_one(self, query: str) -> AsyncIterator[tuple[str, Usage | None]]:
         async for chunk in self.cloud.stream(self.request(query)):

@@ -35,9 +35,11 @@ HIDE_TYPES = ("PERSON", "ORGANIZATION", "LOCATION", "ID")
 MAX_WORDS = 6
 MAX_CHARS = 60
 # words that make an item a phrase rather than a name ("my email is", "discuss with me X")
-_PHRASE_WORDS = frozenset("""i me my mine you your yours he him his she her hers we us our they them
+_PHRASE_WORDS = frozenset(
+    """i me my mine you your yours he him his she her hers we us our they them
 their it its is are was were be been am to with for from at in on by this that these those a an
-will would can could should please""".split())
+will would can could should please""".split()
+)
 
 
 def looks_like_name(value: str) -> bool:
@@ -56,13 +58,19 @@ class Hidden:
 
 
 def hide_schema(max_items: int) -> dict:
-    item = {"type": "object",
-            "properties": {"text": {"type": "string", "maxLength": MAX_CHARS},
-                           "type": {"type": "string", "enum": list(HIDE_TYPES)}},
-            "required": ["text", "type"]}
-    return {"type": "object",
-            "properties": {"private": {"type": "array", "maxItems": max_items, "items": item}},
-            "required": ["private"]}
+    item = {
+        "type": "object",
+        "properties": {
+            "text": {"type": "string", "maxLength": MAX_CHARS},
+            "type": {"type": "string", "enum": list(HIDE_TYPES)},
+        },
+        "required": ["text", "type"],
+    }
+    return {
+        "type": "object",
+        "properties": {"private": {"type": "array", "maxItems": max_items, "items": item}},
+        "required": ["private"],
+    }
 
 
 def parse_hidden(raw: str) -> list[Hidden]:
@@ -79,9 +87,13 @@ def parse_hidden(raw: str) -> list[Hidden]:
         if not isinstance(value, str) or entity_type not in HIDE_TYPES:
             continue
         value = value.strip().strip("\"'.,;:()")
-        if 3 <= len(value) <= MAX_CHARS and len(value.split()) <= MAX_WORDS \
-                and "[" not in value and looks_like_name(value) \
-                and any(c.isalpha() for c in value):  # numbers are the patterns' job, not names
+        if (
+            3 <= len(value) <= MAX_CHARS
+            and len(value.split()) <= MAX_WORDS
+            and "[" not in value
+            and looks_like_name(value)
+            and any(c.isalpha() for c in value)
+        ):  # numbers are the patterns' job, not names
             out.append(Hidden(value, entity_type))
     return out
 
@@ -109,7 +121,7 @@ def apply_hidden(text: str, items: Sequence[Hidden], vault: Vault) -> tuple[str,
         for i in range(0, len(pieces), 3):
             plain = pieces[i]
 
-            def sub(m: re.Match[str]) -> str:
+            def sub(m: re.Match[str], item: Hidden = item) -> str:
                 nonlocal count
                 count += 1
                 return vault.placeholder_for(item.entity_type, item.value)
@@ -142,8 +154,12 @@ def find_terms(text: str) -> list[Hidden]:
     if not text.strip():
         return []
     spans = _term_detector().detect(text)
-    return list({text[s.start:s.end].casefold(): Hidden(text[s.start:s.end], s.entity_type)
-                 for s in spans}.values())
+    return list(
+        {
+            text[s.start : s.end].casefold(): Hidden(text[s.start : s.end], s.entity_type)
+            for s in spans
+        }.values()
+    )
 
 
 @lru_cache(maxsize=1)
@@ -163,10 +179,12 @@ class Hider:
         if len(chunks) > s.hide_max_chunks:
             log.warning("hide_partial", chunks=len(chunks), read=s.hide_max_chunks)
         found: dict[str, Hidden] = {}
-        for chunk in chunks[:s.hide_max_chunks]:
-            raw = self.model.chat(template.render(question=chunk),
-                                  local_params(s.hide_max_tokens, s.seed),
-                                  json_schema=hide_schema(s.hide_max_items))
+        for chunk in chunks[: s.hide_max_chunks]:
+            raw = self.model.chat(
+                template.render(question=chunk),
+                local_params(s.hide_max_tokens, s.seed),
+                json_schema=hide_schema(s.hide_max_items),
+            )
             for item in parse_hidden(raw):
                 if _pattern(item.value).search(chunk):
                     found.setdefault(item.value.casefold(), item)

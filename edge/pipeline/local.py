@@ -34,8 +34,13 @@ def fit_to_context(model: LocalModel, text: str, budget_tokens: int) -> str:
     return text[:lo]
 
 
-async def astream(model: LocalModel, messages: Sequence[Message], params: GenerationParams,
-                  *, json_schema: dict[str, Any] | None = None) -> AsyncIterator[str]:
+async def astream(
+    model: LocalModel,
+    messages: Sequence[Message],
+    params: GenerationParams,
+    *,
+    json_schema: dict[str, Any] | None = None,
+) -> AsyncIterator[str]:
     """The model's blocking ``stream`` run in a worker thread, yielded to the event loop."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[Any] = asyncio.Queue()

@@ -31,8 +31,9 @@ class Merger:
     def _budget(self, reserved: int) -> int:
         return max(64, self.model.context_length - reserved)
 
-    async def merge(self, question: str, context: str,
-                    answers: Sequence[CloudAnswer]) -> AsyncIterator[str]:
+    async def merge(
+        self, question: str, context: str, answers: Sequence[CloudAnswer]
+    ) -> AsyncIterator[str]:
         """The final answer. With a private context, the edge model first answers from the
         context alone (a draft): a small model given generic expert notes next to the
         document's facts tends to repeat the notes, and the draft keeps the facts in front."""
@@ -40,14 +41,19 @@ class Merger:
         budget = self._budget(s.merge_max_tokens + s.local_max_tokens + 256)
         draft = ""
         if context.strip():
-            draft = "".join([piece async for piece in self.answer_locally(question, context)]).strip()
-        joined = "\n\n".join(f"Question {i}: {a.query}\nAnswer {i}: {a.text.strip()}"
-                             for i, a in enumerate(answers, 1))
+            draft = "".join(
+                [piece async for piece in self.answer_locally(question, context)]
+            ).strip()
+        joined = "\n\n".join(
+            f"Question {i}: {a.query}\nAnswer {i}: {a.text.strip()}"
+            for i, a in enumerate(answers, 1)
+        )
         messages = load_prompt("merge", s.prompt_version).render(
             question=fit_to_context(self.model, question, budget // 4),
             context=fit_to_context(self.model, context, budget // 4) or "(none)",
             draft=fit_to_context(self.model, draft, budget // 8) or "(none)",
-            answers=fit_to_context(self.model, joined, budget // 4))
+            answers=fit_to_context(self.model, joined, budget // 4),
+        )
         async for piece in astream(self.model, messages, local_params(s.merge_max_tokens, s.seed)):
             yield piece
 
@@ -57,6 +63,7 @@ class Merger:
         budget = self._budget(s.local_max_tokens + 256)
         messages = load_prompt("local_answer", s.prompt_version).render(
             question=fit_to_context(self.model, question, budget // 2),
-            context=fit_to_context(self.model, context, budget // 3) or "(none)")
+            context=fit_to_context(self.model, context, budget // 3) or "(none)",
+        )
         async for piece in astream(self.model, messages, local_params(s.local_max_tokens, s.seed)):
             yield piece

@@ -48,10 +48,18 @@ def with_context(question: str, context: str) -> str:
 def plan_schema(max_subqueries: int, *, allow_empty: bool = True) -> dict:
     """``context_answers`` comes first: a small model decides before it starts writing
     sub-queries (with a list alone it nearly always writes one)."""
-    subqueries = {"type": "array", "minItems": 0 if allow_empty else 1, "maxItems": max_subqueries,
-                  "items": {"type": "string", "minLength": 1}}
+    subqueries = {
+        "type": "array",
+        "minItems": 0 if allow_empty else 1,
+        "maxItems": max_subqueries,
+        "items": {"type": "string", "minLength": 1},
+    }
     if not allow_empty:  # the request must be delegated: no decision to make
-        return {"type": "object", "properties": {"subqueries": subqueries}, "required": ["subqueries"]}
+        return {
+            "type": "object",
+            "properties": {"subqueries": subqueries},
+            "required": ["subqueries"],
+        }
     return {
         "type": "object",
         "properties": {"context_answers": {"type": "boolean"}, "subqueries": subqueries},
@@ -93,12 +101,17 @@ class Planner:
             return fallback
         template = load_prompt("plan", s.prompt_version)
         budget = self.model.context_length - s.plan_max_tokens - 512
-        messages = template.render(max_subqueries=str(s.max_subqueries),
-                                   context=fit_to_context(self.model, context, budget // 3) or "(none)",
-                                   question=fit_to_context(self.model, question, budget))
+        messages = template.render(
+            max_subqueries=str(s.max_subqueries),
+            context=fit_to_context(self.model, context, budget // 3) or "(none)",
+            question=fit_to_context(self.model, question, budget),
+        )
         may_stay_local = s.plan_can_stay_local and bool(context.strip())
-        raw = self.model.chat(messages, local_params(s.plan_max_tokens, s.seed),
-                              json_schema=plan_schema(s.max_subqueries, allow_empty=may_stay_local))
+        raw = self.model.chat(
+            messages,
+            local_params(s.plan_max_tokens, s.seed),
+            json_schema=plan_schema(s.max_subqueries, allow_empty=may_stay_local),
+        )
         subqueries = parse_subqueries(raw, s.max_subqueries)
         if subqueries == [] and may_stay_local:
             log.info("planned_local", reason="context_answers")

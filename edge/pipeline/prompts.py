@@ -27,8 +27,10 @@ class PromptTemplate:
 
     def render(self, **fields: str) -> tuple[Message, Message]:
         try:
-            return (Message("system", self.system.substitute(fields).strip()),
-                    Message("user", self.user.substitute(fields).strip()))
+            return (
+                Message("system", self.system.substitute(fields).strip()),
+                Message("user", self.user.substitute(fields).strip()),
+            )
         except KeyError as exc:
             raise ConfigError(f"prompt '{self.name}' needs field {exc}") from None
 
@@ -44,5 +46,8 @@ def load_prompt(name: str, version: str = "v1") -> PromptTemplate:
     sections = dict(zip(parts[1::2], parts[2::2]))
     if set(sections) != {"system", "user"}:
         raise ConfigError(f"prompt template {filename} needs '### system' and '### user' sections")
-    return PromptTemplate(name=filename, system=string.Template(sections["system"]),
-                          user=string.Template(sections["user"]))
+    return PromptTemplate(
+        name=filename,
+        system=string.Template(sections["system"]),
+        user=string.Template(sections["user"]),
+    )

@@ -15,69 +15,92 @@ class PipelineSettings(BaseModel):
     mode: Literal["split", "redact"] = Field(
         default="split",
         description="split: the edge model summarizes, plans sub-queries and merges; "
-                    "redact: redact-and-forward only (no local model).")
+        "redact: redact-and-forward only (no local model).",
+    )
     prompt_version: str = Field(default="v1", description="Version of the prompt template files.")
     seed: int = Field(default=42, description="Seed of every local generation (temperature is 0).")
     # summarize
     chunk_chars: int = Field(default=1000, ge=200, description="Characters per document chunk.")
-    chunk_overlap: int = Field(default=100, ge=0, description="Characters shared by neighbour chunks.")
-    max_chunks: int = Field(default=6, ge=1,
-                            description="Chunks read per request (the ones that share most words "
-                                        "with the question); bounds the map step.")
+    chunk_overlap: int = Field(
+        default=100, ge=0, description="Characters shared by neighbour chunks."
+    )
+    max_chunks: int = Field(
+        default=6,
+        ge=1,
+        description="Chunks read per request (the ones that share most words "
+        "with the question); bounds the map step.",
+    )
     map_max_tokens: int = Field(default=80, ge=8, description="Tokens per chunk note (map step).")
-    reduce_max_tokens: int = Field(default=480, ge=8,
-                                   description="Tokens of the condensed context; notes that fit are "
-                                               "kept as they are, longer ones are condensed by the model.")
-    summarize_budget_seconds: float = Field(default=300.0, gt=0,
-                                            description="Stop reading more chunks after this long.")
-    max_document_chars: int = Field(default=1_000_000, ge=1,
-                                    description="Larger documents are refused with a clear error.")
+    reduce_max_tokens: int = Field(
+        default=480,
+        ge=8,
+        description="Tokens of the condensed context; notes that fit are "
+        "kept as they are, longer ones are condensed by the model.",
+    )
+    summarize_budget_seconds: float = Field(
+        default=300.0, gt=0, description="Stop reading more chunks after this long."
+    )
+    max_document_chars: int = Field(
+        default=1_000_000, ge=1, description="Larger documents are refused with a clear error."
+    )
     # plan
     hide_terms: bool = Field(
         default=True,
         description="Rare and proper terms (unusual words, acronyms, names written in capitals, "
-                    "identifiers) get placeholders before anything is sent; no model needed.")
+        "identifiers) get placeholders before anything is sent; no model needed.",
+    )
     hide_with_model: bool = Field(
         default=True,
         description="The edge model lists identifying details the detectors missed (employers, "
-                    "schools, places, people); they get placeholders too.")
+        "schools, places, people); they get placeholders too.",
+    )
     hide_chunk_chars: int = Field(default=2500, ge=200, description="Characters per hide call.")
     hide_max_chunks: int = Field(default=6, ge=1, description="Hide calls per request at most.")
-    hide_max_items: int = Field(default=10, ge=1, description="Details listed per hide call at most.")
+    hide_max_items: int = Field(
+        default=10, ge=1, description="Details listed per hide call at most."
+    )
     hide_max_tokens: int = Field(default=200, ge=16, description="Tokens a hide call may write.")
     decompose: Literal["documents", "always", "never"] = Field(
         default="documents",
         description="When the edge model rewrites the request into sub-queries: only when documents "
-                    "are attached (default), always, or never (the hidden request is sent as is).")
+        "are attached (default), always, or never (the hidden request is sent as is).",
+    )
     plan_can_stay_local: bool = Field(
         default=True,
         description="With documents, the planner may decide that the condensed private context "
-                    "already answers the request; the device then answers alone and nothing is sent.")
-    max_subqueries: int = Field(default=3, ge=1, le=8, description="Sub-queries per request at most.")
+        "already answers the request; the device then answers alone and nothing is sent.",
+    )
+    max_subqueries: int = Field(
+        default=3, ge=1, le=8, description="Sub-queries per request at most."
+    )
     plan_max_tokens: int = Field(default=384, ge=16, description="Tokens the planner may write.")
     plan_max_input_chars: int = Field(
-        default=6000, ge=200,
+        default=6000,
+        ge=200,
         description="Longer requests skip the planner and send the redacted request as the "
-                    "only sub-query (the edge model's context is small).")
+        "only sub-query (the edge model's context is small).",
+    )
     local_only_entities: list[str] = Field(
         default_factory=list,
-        description="Entity types that keep the whole request on the device (route=local).")
+        description="Entity types that keep the whole request on the device (route=local).",
+    )
     blocked_entities: list[str] = Field(
-        default_factory=list,
-        description="Entity types that refuse the request (route=blocked).")
+        default_factory=list, description="Entity types that refuse the request (route=blocked)."
+    )
     # delegate
     max_parallel: int = Field(default=3, ge=1, description="Sub-queries in flight at once.")
     # merge
     merge: Literal["auto", "model", "restore"] = Field(
         default="auto",
         description="model: the edge model writes the final answer from the cloud answers and the "
-                    "private context; restore: cloud answers are joined and restored; auto: model "
-                    "when there are several sub-queries or documents, else restore.")
+        "private context; restore: cloud answers are joined and restored; auto: model "
+        "when there are several sub-queries or documents, else restore.",
+    )
     merge_max_tokens: int = Field(default=256, ge=8, description="Tokens of the merged answer.")
     local_max_tokens: int = Field(default=256, ge=8, description="Tokens of a local-only answer.")
 
     @model_validator(mode="after")
-    def _overlap_fits(self) -> "PipelineSettings":
+    def _overlap_fits(self) -> PipelineSettings:
         if self.chunk_overlap >= self.chunk_chars:
             raise ValueError("chunk_overlap must be smaller than chunk_chars")
         return self

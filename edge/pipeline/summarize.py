@@ -25,9 +25,11 @@ from privsplit.shared.logging import get_logger
 
 log = get_logger(__name__)
 _WORD = re.compile(r"[A-Za-z0-9]+")
-_STOP = frozenset("""a an and are as at be by did do does for from had has have he her his how i in
+_STOP = frozenset(
+    """a an and are as at be by did do does for from had has have he her his how i in
 is it its me my of on or our she that the their them they this to was were what when where which
-who why will with you your""".split())
+who why will with you your""".split()
+)
 _NONE = re.compile(r"^\W*none\W*$", re.IGNORECASE)
 
 Progress = Callable[[str, int, int], None]  # (step, done, total)
@@ -117,18 +119,24 @@ class Summarizer:
         self.model = model
         self.settings = settings
 
-    def summarize(self, question: str, documents: Sequence[str], *,
-                  progress: Progress | None = None) -> str:
+    def summarize(
+        self, question: str, documents: Sequence[str], *, progress: Progress | None = None
+    ) -> str:
         """A short context, in the documents' own words, for answering ``question``."""
         s = self.settings
         for i, doc in enumerate(documents):
             if not isinstance(doc, str):
                 raise InvalidRequest(f"document {i} is not text")
             if len(doc) > s.max_document_chars:
-                raise InvalidRequest(f"document {i} has {len(doc)} characters; the limit is "
-                                     f"{s.max_document_chars} (pipeline.max_document_chars)")
-        chunks = [Chunk(doc=d, index=j, text=t) for d, doc in enumerate(documents)
-                  for j, t in enumerate(chunk_text(doc, size=s.chunk_chars, overlap=s.chunk_overlap))]
+                raise InvalidRequest(
+                    f"document {i} has {len(doc)} characters; the limit is "
+                    f"{s.max_document_chars} (pipeline.max_document_chars)"
+                )
+        chunks = [
+            Chunk(doc=d, index=j, text=t)
+            for d, doc in enumerate(documents)
+            for j, t in enumerate(chunk_text(doc, size=s.chunk_chars, overlap=s.chunk_overlap))
+        ]
         if not chunks:
             return ""
         chosen = rank_chunks(question, chunks, s.max_chunks)
@@ -142,10 +150,15 @@ class Summarizer:
                 break
             if progress:
                 progress("read", done, len(chosen))
-            messages = mapper.render(question=question, index=str(done + 1), total=str(len(chosen)),
-                                     chunk=fit_to_context(self.model, chunk.text, budget))
-            note = verbatim_lines(self.model.chat(messages, local_params(s.map_max_tokens, s.seed)),
-                                  chunk.text)
+            messages = mapper.render(
+                question=question,
+                index=str(done + 1),
+                total=str(len(chosen)),
+                chunk=fit_to_context(self.model, chunk.text, budget),
+            )
+            note = verbatim_lines(
+                self.model.chat(messages, local_params(s.map_max_tokens, s.seed)), chunk.text
+            )
             if note:
                 notes.append(note)
         if progress:
@@ -155,9 +168,19 @@ class Summarizer:
             context = joined if len(notes) > 1 else (notes[0] if notes else "")  # no lossy rewrite
         else:
             reducer = load_prompt("summarize_reduce", s.prompt_version)
-            messages = reducer.render(question=question, notes=fit_to_context(
-                self.model, joined, self.model.context_length - s.reduce_max_tokens - 256))
+            messages = reducer.render(
+                question=question,
+                notes=fit_to_context(
+                    self.model, joined, self.model.context_length - s.reduce_max_tokens - 256
+                ),
+            )
             context = self.model.chat(messages, local_params(s.reduce_max_tokens, s.seed)).strip()
-        log.info("summarized", docs=len(documents), chunks=len(chunks), read=len(chosen),
-                 notes=len(notes), seconds=round(time.perf_counter() - started, 3))
+        log.info(
+            "summarized",
+            docs=len(documents),
+            chunks=len(chunks),
+            read=len(chosen),
+            notes=len(notes),
+            seconds=round(time.perf_counter() - started, 3),
+        )
         return context

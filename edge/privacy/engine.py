@@ -27,8 +27,8 @@ _GAP = re.compile(r"[\s,]*")
 
 @dataclass
 class Redaction:
-    text: str                   # what may leave the device
-    spans: list[Span]           # spans that were replaced (pseudonymized or masked)
+    text: str  # what may leave the device
+    spans: list[Span]  # spans that were replaced (pseudonymized or masked)
     decisions: dict[str, str] = field(default_factory=dict)  # entity type -> action taken
 
 
@@ -37,11 +37,20 @@ def merge_addresses(text: str, spans: list[Span]) -> list[Span]:
     out: list[Span] = []
     for span in spans:
         prev = out[-1] if out else None
-        if (prev is not None and prev.entity_type in ADDRESS_PARTS and span.entity_type in ADDRESS_PARTS
-                and "STREET_ADDRESS" in (prev.entity_type, span.entity_type)
-                and _GAP.fullmatch(text, prev.end, span.start)):
-            out[-1] = Span(prev.start, span.end, "STREET_ADDRESS", max(prev.score, span.score),
-                           prev.detector if prev.entity_type == "STREET_ADDRESS" else span.detector)
+        if (
+            prev is not None
+            and prev.entity_type in ADDRESS_PARTS
+            and span.entity_type in ADDRESS_PARTS
+            and "STREET_ADDRESS" in (prev.entity_type, span.entity_type)
+            and _GAP.fullmatch(text, prev.end, span.start)
+        ):
+            out[-1] = Span(
+                prev.start,
+                span.end,
+                "STREET_ADDRESS",
+                max(prev.score, span.score),
+                prev.detector if prev.entity_type == "STREET_ADDRESS" else span.detector,
+            )
         else:
             out.append(span)
     return out
@@ -54,8 +63,13 @@ class PrivacyEngine:
         self.detectors = list(detectors)
         self.policy = policy or Policy()
         self._allow = {normalize(v) for v in self.policy.allow_list}
-        self._deny = [(re.compile(re.escape(d.value), re.IGNORECASE) if d.value else re.compile(d.regex),
-                       d.entity_type) for d in self.policy.deny_list]
+        self._deny = [
+            (
+                re.compile(re.escape(d.value), re.IGNORECASE) if d.value else re.compile(d.regex),
+                d.entity_type,
+            )
+            for d in self.policy.deny_list
+        ]
 
     # ---- detection -------------------------------------------------------------------------
     def detect(self, text: str) -> list[Span]:
@@ -71,22 +85,34 @@ class PrivacyEngine:
                 results = detector.detect_batch(texts)
             except Exception as exc:
                 log.error("detector_failed", detector=detector.name, error=type(exc).__name__)
-                raise PrivacyBlocked(f"detector '{detector.name}' failed; nothing was sent") from None
+                raise PrivacyBlocked(
+                    f"detector '{detector.name}' failed; nothing was sent"
+                ) from None
             if len(results) != len(texts):
                 raise PrivacyBlocked(f"detector '{detector.name}' returned a wrong batch size")
             for acc, spans in zip(found, results):
                 acc.extend(spans)
-            log.debug("detector_ran", detector=detector.name, texts=len(texts),
-                      ms=round((time.perf_counter() - started) * 1000, 2))
+            log.debug(
+                "detector_ran",
+                detector=detector.name,
+                texts=len(texts),
+                ms=round((time.perf_counter() - started) * 1000, 2),
+            )
         return [self._finish(t, spans) for t, spans in zip(texts, found)]
 
     def _finish(self, text: str, spans: list[Span]) -> list[Span]:
         for rx, entity_type in self._deny:
-            spans.extend(Span(m.start(), m.end(), entity_type, 1.0, "deny_list")
-                         for m in rx.finditer(text) if m.end() > m.start())
+            spans.extend(
+                Span(m.start(), m.end(), entity_type, 1.0, "deny_list")
+                for m in rx.finditer(text)
+                if m.end() > m.start()
+            )
         threshold = self.policy.min_score
-        kept = [s for s in spans if s.score >= threshold
-                and normalize(text[s.start:s.end]) not in self._allow]
+        kept = [
+            s
+            for s in spans
+            if s.score >= threshold and normalize(text[s.start : s.end]) not in self._allow
+        ]
         kept.extend(repeated_mentions(text, kept))
         kept.extend(contact_block_spans(text, kept))
         kept.extend(list_and_speaker_spans(text, kept))
@@ -101,9 +127,13 @@ class PrivacyEngine:
         out = []
         for text, spans in zip(texts, self.detect_batch(texts)):
             out.append(self.apply(text, spans, vault))
-        log.info("redacted", texts=len(out), entities=sum(len(r.spans) for r in out),
-                 entity_types=sorted({s.entity_type for r in out for s in r.spans}),
-                 ms=round((time.perf_counter() - started) * 1000, 2))
+        log.info(
+            "redacted",
+            texts=len(out),
+            entities=sum(len(r.spans) for r in out),
+            entity_types=sorted({s.entity_type for r in out for s in r.spans}),
+            ms=round((time.perf_counter() - started) * 1000, 2),
+        )
         return out
 
     def apply(self, text: str, spans: list[Span], vault: Vault) -> Redaction:
@@ -122,14 +152,38 @@ class PrivacyEngine:
         blocked = tuple(sorted(t for t, a in decisions.items() if a == Action.BLOCK.value))
         if blocked:
             log.warning("policy_blocked", entity_types=list(blocked))
-            raise PrivacyBlocked(f"policy refuses to send {', '.join(blocked)}", entity_types=blocked)
+            raise PrivacyBlocked(
+                f"policy refuses to send {', '.join(blocked)}", entity_types=blocked
+            )
         redacted = vault.redact(text, pseudo, masked=masked)
         return Redaction(text=redacted, spans=sorted(pseudo + masked), decisions=decisions)
 
 
 PROPAGATE = frozenset({"PERSON", "ORGANIZATION", "LOCATION", "NRP"})
-NAME_PARTS_IGNORED = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "the", "and", "van",
-                                "von", "der", "den", "del", "della", "de", "da", "dos", "las", "los"})
+NAME_PARTS_IGNORED = frozenset(
+    {
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
+        "prof",
+        "sir",
+        "the",
+        "and",
+        "van",
+        "von",
+        "der",
+        "den",
+        "del",
+        "della",
+        "de",
+        "da",
+        "dos",
+        "las",
+        "los",
+    }
+)
 
 
 def repeated_mentions(text: str, spans: list[Span]) -> list[Span]:
@@ -138,20 +192,28 @@ def repeated_mentions(text: str, spans: list[Span]) -> list[Span]:
     extra: list[Span] = []
     seen: set[str] = set()
     for span in spans:
-        value = text[span.start:span.end]
+        value = text[span.start : span.end]
         if span.entity_type == "PERSON":  # "John Smith ... Smith": the surname alone is the person
             for part in re.findall(r"[^\W\d_][\w'’-]{2,}", value):
-                if part[0].isupper() and part.casefold() not in NAME_PARTS_IGNORED and part not in seen:
+                if (
+                    part[0].isupper()
+                    and part.casefold() not in NAME_PARTS_IGNORED
+                    and part not in seen
+                ):
                     seen.add(part)
-                    extra.extend(Span(m.start(), m.end(), "PERSON", 0.9, "repeat") for m in
-                                 re.finditer(r"(?<!\w)" + re.escape(part) + r"(?!\w)", text)
-                                 if not span.start <= m.start() < span.end)
+                    extra.extend(
+                        Span(m.start(), m.end(), "PERSON", 0.9, "repeat")
+                        for m in re.finditer(r"(?<!\w)" + re.escape(part) + r"(?!\w)", text)
+                        if not span.start <= m.start() < span.end
+                    )
         if span.entity_type not in PROPAGATE or len(value) < 3 or value in seen:
             continue
         seen.add(value)
         for m in re.finditer(r"(?<!\w)" + re.escape(value) + r"(?!\w)", text):
             if m.start() != span.start:
-                extra.append(Span(m.start(), m.end(), span.entity_type, span.score - 0.01, "repeat"))
+                extra.append(
+                    Span(m.start(), m.end(), span.entity_type, span.score - 0.01, "repeat")
+                )
     return extra
 
 
@@ -165,14 +227,20 @@ def known_value_spans(text: str, vault: Vault) -> list[Span]:
     for entity_type, value in vault.values():
         needles = {value.casefold()}
         if entity_type in ("PERSON", "ORGANIZATION"):
-            needles |= {w.casefold() for w in re.findall(r"[^\W\d_][\w'’-]{2,}", value)
-                        if w[0].isupper() and w.casefold().rstrip(".") not in {"mr", "mrs", "ms", "dr"}}
+            needles |= {
+                w.casefold()
+                for w in re.findall(r"[^\W\d_][\w'’-]{2,}", value)
+                if w[0].isupper() and w.casefold().rstrip(".") not in {"mr", "mrs", "ms", "dr"}
+            }
         for needle in needles:
             if len(needle) < 3:
                 continue
             for m in re.finditer(r"(?<!\w)" + re.escape(needle) + r"(?!\w)", lowered):
-                if entity_type in ("PERSON", "ORGANIZATION") and needle != value.casefold() \
-                        and not text[m.start()].isupper():
+                if (
+                    entity_type in ("PERSON", "ORGANIZATION")
+                    and needle != value.casefold()
+                    and not text[m.start()].isupper()
+                ):
                     continue  # a part of a name counts only when written as a name
                 spans.append(Span(m.start(), m.end(), entity_type, 0.99, "vault"))
     return spans

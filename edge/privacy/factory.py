@@ -21,30 +21,44 @@ def load_policy(privacy: PrivacySettings) -> Policy:
     return Policy.from_yaml(privacy.policy_file) if privacy.policy_file else Policy()
 
 
-def detector_kwargs(name: str, privacy: PrivacySettings, *, llm_model_path: Path | None = None) -> dict[str, Any]:
+def detector_kwargs(
+    name: str, privacy: PrivacySettings, *, llm_model_path: Path | None = None
+) -> dict[str, Any]:
     table: dict[str, dict[str, Any]] = {
         "patterns": {"files": list(privacy.recognizer_files)},
         "spacy": {"model": privacy.spacy_model},
-        "llm": {"model": llm_model_path, "max_chars": privacy.llm_max_chars,
-                "max_tokens": privacy.llm_max_tokens},
+        "llm": {
+            "model": llm_model_path,
+            "max_chars": privacy.llm_max_chars,
+            "max_tokens": privacy.llm_max_tokens,
+        },
     }
     return table.get(name, {})
 
 
-def build_detectors(privacy: PrivacySettings, *, llm_model_path: Path | None = None) -> list[Detector]:
+def build_detectors(
+    privacy: PrivacySettings, *, llm_model_path: Path | None = None
+) -> list[Detector]:
     names = list(dict.fromkeys(privacy.detectors + (["llm"] if privacy.llm else [])))
-    return [create_detector(n, **detector_kwargs(n, privacy, llm_model_path=llm_model_path)) for n in names]
+    return [
+        create_detector(n, **detector_kwargs(n, privacy, llm_model_path=llm_model_path))
+        for n in names
+    ]
 
 
 def build_engine(privacy: PrivacySettings, *, llm_model_path: Path | None = None) -> PrivacyEngine:
-    return PrivacyEngine(detectors=build_detectors(privacy, llm_model_path=llm_model_path),
-                         policy=load_policy(privacy))
+    return PrivacyEngine(
+        detectors=build_detectors(privacy, llm_model_path=llm_model_path),
+        policy=load_policy(privacy),
+    )
 
 
 def build_egress_guard(privacy: PrivacySettings) -> EgressGuard:
     """Structured recognizers only: fast, and they do not depend on sentence context."""
     patterns = create_detector("patterns", **detector_kwargs("patterns", privacy))
-    return EgressGuard(detectors=[patterns], policy=load_policy(privacy), min_score=privacy.guard_min_score)
+    return EgressGuard(
+        detectors=[patterns], policy=load_policy(privacy), min_score=privacy.guard_min_score
+    )
 
 
 def resolve_llm_model(settings: Any, privacy: PrivacySettings) -> Path:

@@ -22,13 +22,50 @@ from privsplit.shared.logging import get_logger
 
 log = get_logger(__name__)
 
-_CONFUSABLES = str.maketrans({
-    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
-    "с": "c", "т": "t", "у": "y", "х": "x", "і": "l", "ї": "l", "ј": "j", "ѕ": "s", "ԁ": "d",
-    "ӏ": "l", "ɡ": "g", "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "l", "κ": "k", "μ": "m",
-    "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w", "ℓ": "l",
-    "0": "o", "1": "l", "i": "l", "|": "l", "ı": "l",
-})
+_CONFUSABLES = str.maketrans(
+    {
+        "а": "a",
+        "в": "b",
+        "е": "e",
+        "ё": "e",
+        "к": "k",
+        "м": "m",
+        "н": "h",
+        "о": "o",
+        "р": "p",
+        "с": "c",
+        "т": "t",
+        "у": "y",
+        "х": "x",
+        "і": "l",
+        "ї": "l",
+        "ј": "j",
+        "ѕ": "s",
+        "ԁ": "d",
+        "ӏ": "l",
+        "ɡ": "g",
+        "α": "a",
+        "β": "b",
+        "ε": "e",
+        "η": "n",
+        "ι": "l",
+        "κ": "k",
+        "μ": "m",
+        "ν": "v",
+        "ο": "o",
+        "ρ": "p",
+        "τ": "t",
+        "υ": "u",
+        "χ": "x",
+        "ω": "w",
+        "ℓ": "l",
+        "0": "o",
+        "1": "l",
+        "i": "l",
+        "|": "l",
+        "ı": "l",
+    }
+)
 MIN_SKELETON = 3
 # a value this short matches inside one word only: "End" is in "...the nd..." by chance, while
 # "J.o.h.n" (punctuation between letters) is still caught
@@ -49,8 +86,9 @@ def skeleton(text: str) -> tuple[str, list[int]]:
 
 
 class EgressGuard:
-    def __init__(self, *, detectors: Sequence[Detector], policy: Policy | None = None,
-                 min_score: float = 0.5) -> None:
+    def __init__(
+        self, *, detectors: Sequence[Detector], policy: Policy | None = None, min_score: float = 0.5
+    ) -> None:
         self.detectors = list(detectors)
         self.policy = policy or Policy()
         self.min_score = min_score
@@ -67,7 +105,8 @@ class EgressGuard:
             log.warning("egress_blocked", entity_types=list(types), strings=len(outbound))
             raise PrivacyBlocked(
                 f"outbound text still contains private data ({', '.join(types)}); nothing was sent",
-                entity_types=types)
+                entity_types=types,
+            )
         log.debug("egress_passed", strings=len(outbound))
 
     def _hits(self, outbound: list[str], vault: Vault) -> set[str]:
@@ -78,9 +117,11 @@ class EgressGuard:
         for text in masked:
             for detector in self.detectors:
                 for span in detector.detect(text):
-                    if (span.score >= self.min_score
-                            and self.policy.action_for(span.entity_type) is not Action.ALLOW
-                            and normalize(text[span.start:span.end]) not in self._allow):
+                    if (
+                        span.score >= self.min_score
+                        and self.policy.action_for(span.entity_type) is not Action.ALLOW
+                        and normalize(text[span.start : span.end]) not in self._allow
+                    ):
                         hits.add(span.entity_type)
         return hits
 
@@ -104,7 +145,9 @@ def find_known(text: str, vault: Vault) -> list[tuple[int, int, str]]:
         at = skel.find(needle)
         while at >= 0:
             start, end = index[at], index[at + len(needle) - 1] + 1
-            spans_words = len(needle) < SHORT_SKELETON and any(c.isspace() for c in blank[start:end])
+            spans_words = len(needle) < SHORT_SKELETON and any(
+                c.isspace() for c in blank[start:end]
+            )
             if _boundary(blank, start, end) and not spans_words:
                 found.append((start, end, entity_type))
             at = skel.find(needle, at + 1)

@@ -17,10 +17,39 @@ ANCHORS = frozenset({"EMAIL_ADDRESS", "PHONE_NUMBER", "URL", "STREET_ADDRESS"})
 MAX_LINE = 80
 _BULLET = re.compile(r"[\s>?*•|#-]*")
 _WORD = re.compile(r"[^\W\d_][\w'’.&-]*")
-LABELS = frozenset({"personal info", "contact", "contact info", "address", "phone", "e-mail", "email",
-                    "website", "mobile", "fax", "desk", "office", "tel", "name", "title", "company",
-                    "regards", "best regards", "kind regards", "thanks", "thank you", "sincerely",
-                    "cheers", "best", "hi", "hello", "dear", "sent from my iphone", "nan"})
+LABELS = frozenset(
+    {
+        "personal info",
+        "contact",
+        "contact info",
+        "address",
+        "phone",
+        "e-mail",
+        "email",
+        "website",
+        "mobile",
+        "fax",
+        "desk",
+        "office",
+        "tel",
+        "name",
+        "title",
+        "company",
+        "regards",
+        "best regards",
+        "kind regards",
+        "thanks",
+        "thank you",
+        "sincerely",
+        "cheers",
+        "best",
+        "hi",
+        "hello",
+        "dear",
+        "sent from my iphone",
+        "nan",
+    }
+)
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
@@ -35,8 +64,9 @@ def contact_block_spans(text: str, spans: list[Span]) -> list[Span]:
     if text.count("\n") < 2:
         return []
     lines = _lines(text)
-    anchored = [any(s.entity_type in ANCHORS and s.start < b and a < s.end for s in spans)
-                for a, b in lines]
+    anchored = [
+        any(s.entity_type in ANCHORS and s.start < b and a < s.end for s in spans) for a, b in lines
+    ]
     if not any(anchored):
         return []
     covered = {i for s in spans for i in range(s.start, s.end)}
@@ -47,7 +77,9 @@ def contact_block_spans(text: str, spans: list[Span]) -> list[Span]:
             run.append(i)
             continue
         if any(anchored[j] for j in run):
-            out.extend(filter(None, (_candidate(text, *lines[j], covered) for j in run if not anchored[j])))
+            out.extend(
+                filter(None, (_candidate(text, *lines[j], covered) for j in run if not anchored[j]))
+            )
         run = []
     return out
 
@@ -86,17 +118,31 @@ def list_and_speaker_spans(text: str, spans: list[Span]) -> list[Span]:
         return out
     for m in _LIST.finditer(text):
         items = [(i.start(), i.end()) for i in re.finditer(r"[^,&]+", m.group(0))]
-        items = [(m.start() + a + len(m.group(0)[a:b]) - len(m.group(0)[a:b].lstrip()),
-                  m.start() + b - (len(m.group(0)[a:b]) - len(m.group(0)[a:b].rstrip())))
-                 for a, b in items]
-        items = [(a + 4 if text[a:a + 4] == "and " else a + 3 if text[a:a + 3] == "or " else a, b)
-                 for a, b in items]
+        items = [
+            (
+                m.start() + a + len(m.group(0)[a:b]) - len(m.group(0)[a:b].lstrip()),
+                m.start() + b - (len(m.group(0)[a:b]) - len(m.group(0)[a:b].rstrip())),
+            )
+            for a, b in items
+        ]
+        items = [
+            (a + 4 if text[a : a + 4] == "and " else a + 3 if text[a : a + 3] == "or " else a, b)
+            for a, b in items
+        ]
         people = [(a, b) for a, b in items if _is_person(spans, a, b)]
         if len(people) >= 2 and len(people) * 2 >= len(items):
-            out.extend(Span(a, b, "PERSON", 0.6, "layout") for a, b in items
-                       if (a, b) not in people and b > a and text[a:b].casefold() not in LABELS)
-    labels = [(m.start(1), m.end(1)) for m in _SPEAKER.finditer(text)
-              if m.group(1).casefold() not in LABELS]
+            out.extend(
+                Span(a, b, "PERSON", 0.6, "layout")
+                for a, b in items
+                if (a, b) not in people and b > a and text[a:b].casefold() not in LABELS
+            )
+    labels = [
+        (m.start(1), m.end(1))
+        for m in _SPEAKER.finditer(text)
+        if m.group(1).casefold() not in LABELS
+    ]
     if len(labels) >= 2 and any(_is_person(spans, a, b) for a, b in labels):
-        out.extend(Span(a, b, "PERSON", 0.6, "layout") for a, b in labels if not _is_person(spans, a, b))
+        out.extend(
+            Span(a, b, "PERSON", 0.6, "layout") for a, b in labels if not _is_person(spans, a, b)
+        )
     return out

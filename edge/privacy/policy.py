@@ -28,9 +28,9 @@ from privsplit.shared.settings import load_yaml_mapping
 
 class Action(str, enum.Enum):
     PSEUDONYMIZE = "pseudonymize"  # [PERSON_1], restored in the answer
-    MASK = "mask"                  # [PERSON], never restored
-    BLOCK = "block"                # refuse the whole request
-    ALLOW = "allow"                # leave the text as it is
+    MASK = "mask"  # [PERSON], never restored
+    BLOCK = "block"  # refuse the whole request
+    ALLOW = "allow"  # leave the text as it is
 
 
 # Safe Harbor: an age under 90 identifies no one and clinical questions need it; ages of 90
@@ -49,7 +49,7 @@ class DenyEntry(BaseModel):
     entity_type: str = Field(default="DENY_LIST", pattern=r"^[A-Z][A-Z0-9_]*[A-Z]$")
 
     @model_validator(mode="after")
-    def _one_of(self) -> "DenyEntry":
+    def _one_of(self) -> DenyEntry:
         if (self.value is None) == (self.regex is None):
             raise ValueError("a deny_list entry needs exactly one of 'value' or 'regex'")
         if self.regex is not None:
@@ -64,7 +64,9 @@ class Policy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     default_action: Action = Action.PSEUDONYMIZE
-    min_score: float = Field(default=0.5, ge=0, le=1, description="Spans scoring lower are ignored.")
+    min_score: float = Field(
+        default=0.5, ge=0, le=1, description="Spans scoring lower are ignored."
+    )
     entities: dict[str, Action] = Field(default_factory=lambda: dict(DEFAULT_ENTITY_ACTIONS))
     allow_list: list[str] = Field(default_factory=list)
     deny_list: list[DenyEntry] = Field(default_factory=list)
@@ -81,10 +83,14 @@ class Policy(BaseModel):
         return self.entities.get(entity_type, self.default_action)
 
     @classmethod
-    def from_yaml(cls, path: Path) -> "Policy":
+    def from_yaml(cls, path: Path) -> Policy:
         data = load_yaml_mapping(path, what="policy")
-        merged = {"entities": {**{k: v.value for k, v in DEFAULT_ENTITY_ACTIONS.items()},
-                               **(data.get("entities") or {})}}
+        merged = {
+            "entities": {
+                **{k: v.value for k, v in DEFAULT_ENTITY_ACTIONS.items()},
+                **(data.get("entities") or {}),
+            }
+        }
         try:
             return cls.model_validate({**data, **merged})
         except ValidationError as exc:

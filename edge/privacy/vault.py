@@ -26,8 +26,26 @@ ESCAPE = "\u2060"  # WORD JOINER: invisible, survives copying, never produced by
 # A placeholder-shaped token with 0..n escapes; 0 escapes = ours (if the vault knows it).
 TOKEN_RE = re.compile(r"\[(\u2060*)([A-Z][A-Z0-9_]*?_\d+)\]")
 VARIANT_TYPES = frozenset({"PERSON", "ORGANIZATION"})
-HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "madam",
-                        "mme", "mlle", "herr", "frau", "sr", "sra"})
+HONORIFICS = frozenset(
+    {
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "prof",
+        "sir",
+        "dame",
+        "madam",
+        "mme",
+        "mlle",
+        "herr",
+        "frau",
+        "sr",
+        "sra",
+    }
+)
 FORMAT_VERSION = 1
 
 
@@ -78,9 +96,13 @@ class Vault:
         toks = _name_tokens(key)
         if not toks:
             return None
-        matches = {p for (t, k), p in self._by_key.items()
-                   if t == entity_type and (toks <= _name_tokens(k) or _name_tokens(k) <= toks)
-                   and _name_tokens(k)}
+        matches = {
+            p
+            for (t, k), p in self._by_key.items()
+            if t == entity_type
+            and (toks <= _name_tokens(k) or _name_tokens(k) <= toks)
+            and _name_tokens(k)
+        }
         return matches.pop() if len(matches) == 1 else None
 
     def value_of(self, placeholder: str) -> str | None:
@@ -110,8 +132,8 @@ class Vault:
         for span, is_mask in sorted(marked, key=lambda x: x[0].start):
             if span.start < cursor:
                 raise ValueError("spans overlap; resolve them first")
-            out.append(escape(text[cursor:span.start]))
-            value = text[span.start:span.end]
+            out.append(escape(text[cursor : span.start]))
+            value = text[span.start : span.end]
             if is_mask:
                 with self._lock:
                     self._masked.add((span.entity_type, value))
@@ -125,6 +147,7 @@ class Vault:
     def restore(self, text: str) -> str:
         """Replace our placeholders by their values and unescape escaped ones; unknown or
         foreign placeholders are left exactly as they are."""
+
         def sub(m: re.Match[str]) -> str:
             if m.group(1):
                 return f"[{m.group(1)[1:]}{m.group(2)}]"
@@ -147,7 +170,7 @@ class Vault:
         return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
     @classmethod
-    def from_bytes(cls, raw: bytes) -> "Vault":
+    def from_bytes(cls, raw: bytes) -> Vault:
         try:
             data = json.loads(raw.decode())
             if data.get("version") != FORMAT_VERSION:

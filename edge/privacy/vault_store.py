@@ -41,7 +41,9 @@ class EncryptedVaultStore:
 
     def _path(self, conv_id: str) -> Path:
         if not isinstance(conv_id, str) or not _CONV_ID.match(conv_id) or conv_id.strip(".") == "":
-            raise InvalidRequest("conversation id must be 1-128 characters of letters, digits, '.', '_' or '-'")
+            raise InvalidRequest(
+                "conversation id must be 1-128 characters of letters, digits, '.', '_' or '-'"
+            )
         # file names do not reveal conversation ids either
         return self.directory / (hashlib.sha256(conv_id.encode()).hexdigest()[:32] + ".vault")
 
@@ -71,11 +73,13 @@ class EncryptedVaultStore:
             raise NotFound("no stored vault for this conversation") from None
         if not blob.startswith(MAGIC) or len(blob) < len(MAGIC) + 12 + 16:
             raise PrivacyBlocked("stored vault is not in the expected format")
-        nonce = blob[len(MAGIC):len(MAGIC) + 12]
+        nonce = blob[len(MAGIC) : len(MAGIC) + 12]
         try:
-            raw = self._aead.decrypt(nonce, blob[len(MAGIC) + 12:], conv_id.encode())
+            raw = self._aead.decrypt(nonce, blob[len(MAGIC) + 12 :], conv_id.encode())
         except InvalidTag:
-            raise PrivacyBlocked("stored vault failed authentication (wrong key, tampered or moved)") from None
+            raise PrivacyBlocked(
+                "stored vault failed authentication (wrong key, tampered or moved)"
+            ) from None
         try:
             return Vault.from_bytes(raw)
         except ValueError:

@@ -40,16 +40,26 @@ class LocalModel(abc.ABC):
     def count_tokens(self, text: str) -> int: ...
 
     @abc.abstractmethod
-    def stream(self, messages: Sequence[Message], params: GenerationParams,
-               *, json_schema: dict[str, Any] | None = None) -> Iterator[str]:
+    def stream(
+        self,
+        messages: Sequence[Message],
+        params: GenerationParams,
+        *,
+        json_schema: dict[str, Any] | None = None,
+    ) -> Iterator[str]:
         """Yield text pieces of the assistant reply. ``json_schema`` constrains the output
         (llama.cpp grammars; llguidance in ONNX Runtime GenAI)."""
 
-    def chat(self, messages: Sequence[Message], params: GenerationParams,
-             *, json_schema: dict[str, Any] | None = None) -> str:
+    def chat(
+        self,
+        messages: Sequence[Message],
+        params: GenerationParams,
+        *,
+        json_schema: dict[str, Any] | None = None,
+    ) -> str:
         return "".join(self.stream(messages, params, json_schema=json_schema))
 
-    def __enter__(self) -> "LocalModel":
+    def __enter__(self) -> LocalModel:
         self.load()
         return self
 
@@ -57,8 +67,9 @@ class LocalModel(abc.ABC):
         self.close()
 
 
-RUNTIMES: Registry[LocalModel] = Registry(kind="runtime", package="privsplit.edge.runtime",
-                                         modules=("llamacpp", "onnx"))
+RUNTIMES: Registry[LocalModel] = Registry(
+    kind="runtime", package="privsplit.edge.runtime", modules=("llamacpp", "onnx")
+)
 register_runtime = RUNTIMES.register
 
 
@@ -77,8 +88,14 @@ def runtime_for_format(model_format: str) -> str:
     for name, cls in sorted(runtimes.items()):
         if cls.model_format == model_format and cls.is_available:
             return name
-    known = [f"{n} ({c.unavailable_reason})" for n, c in runtimes.items() if c.model_format == model_format]
-    raise ConfigError(f"no runtime here loads {model_format} models" + (f": {'; '.join(known)}" if known else ""))
+    known = [
+        f"{n} ({c.unavailable_reason})"
+        for n, c in runtimes.items()
+        if c.model_format == model_format
+    ]
+    raise ConfigError(
+        f"no runtime here loads {model_format} models" + (f": {'; '.join(known)}" if known else "")
+    )
 
 
 def create_runtime(name: str, **kwargs: Any) -> LocalModel:

@@ -27,8 +27,9 @@ class LlamaCppModel(LocalModel):
     unavailable_reason = _WHY
     model_format = "gguf"
 
-    def __init__(self, *, model_path: Path, n_ctx: int = 4096, n_threads: int | None = None,
-                 seed: int = 42) -> None:
+    def __init__(
+        self, *, model_path: Path, n_ctx: int = 4096, n_threads: int | None = None, seed: int = 42
+    ) -> None:
         self.model_path = Path(model_path)
         self.n_ctx = n_ctx
         self.n_threads = n_threads
@@ -43,11 +44,18 @@ class LlamaCppModel(LocalModel):
                 if not self.model_path.is_file():
                     raise ModelNotFound(f"GGUF model file not found: {self.model_path}")
                 try:
-                    self._llm = llama_cpp.Llama(model_path=str(self.model_path), n_ctx=self.n_ctx,
-                                                n_threads=self.n_threads, seed=self.seed, verbose=False)
+                    self._llm = llama_cpp.Llama(
+                        model_path=str(self.model_path),
+                        n_ctx=self.n_ctx,
+                        n_threads=self.n_threads,
+                        seed=self.seed,
+                        verbose=False,
+                    )
                 except ValueError:  # llama.cpp could not read the file as a model
-                    raise BackendError(f"llama.cpp could not load {self.model_path.name}: "
-                                       "not a valid GGUF model for this llama.cpp build") from None
+                    raise BackendError(
+                        f"llama.cpp could not load {self.model_path.name}: "
+                        "not a valid GGUF model for this llama.cpp build"
+                    ) from None
 
     def close(self) -> None:
         with self._lock:
@@ -67,8 +75,13 @@ class LlamaCppModel(LocalModel):
         self.load()
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False))
 
-    def stream(self, messages: Sequence[Message], params: GenerationParams,
-               *, json_schema: dict[str, Any] | None = None) -> Iterator[str]:
+    def stream(
+        self,
+        messages: Sequence[Message],
+        params: GenerationParams,
+        *,
+        json_schema: dict[str, Any] | None = None,
+    ) -> Iterator[str]:
         if json_schema is not None and not isinstance(json_schema, dict):
             raise InvalidRequest("json_schema must be a JSON Schema object (a dict)")
         self.load()
@@ -83,16 +96,22 @@ class LlamaCppModel(LocalModel):
             try:
                 parts = self._llm.create_chat_completion(
                     messages=[{"role": m.role, "content": m.content} for m in messages],
-                    max_tokens=params.max_tokens, temperature=params.temperature, top_p=params.top_p,
-                    stop=list(params.stop) or None, seed=params.seed or self.seed,
-                    response_format=response_format, stream=True,
+                    max_tokens=params.max_tokens,
+                    temperature=params.temperature,
+                    top_p=params.top_p,
+                    stop=list(params.stop) or None,
+                    seed=params.seed or self.seed,
+                    response_format=response_format,
+                    stream=True,
                 )
                 for part in parts:
                     delta = part["choices"][0].get("delta", {}).get("content")
                     if delta:
                         yield delta
             except ValueError:  # llama-cpp-python raises ValueError when the prompt overflows
-                raise InvalidRequest(f"prompt does not fit the context window of {self.n_ctx} tokens "
-                                     "(or the JSON schema could not be turned into a grammar)") from None
+                raise InvalidRequest(
+                    f"prompt does not fit the context window of {self.n_ctx} tokens "
+                    "(or the JSON schema could not be turned into a grammar)"
+                ) from None
             finally:
                 self._generating = False

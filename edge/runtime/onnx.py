@@ -26,7 +26,10 @@ try:
     _AVAILABLE, _WHY = True, ""
 except ImportError as exc:
     og = None  # type: ignore[assignment]
-    _AVAILABLE, _WHY = False, f"onnxruntime-genai is not installed ({exc}); pip install 'privsplit[onnx]'"
+    _AVAILABLE, _WHY = (
+        False,
+        f"onnxruntime-genai is not installed ({exc}); pip install 'privsplit[onnx]'",
+    )
 
 GENAI_CONFIG = "genai_config.json"
 # llama-cpp-python's default for chat completions; keeps sampling comparable across backends
@@ -43,8 +46,9 @@ class OnnxGenAIModel(LocalModel):
     unavailable_reason = _WHY
     model_format = "onnx"
 
-    def __init__(self, *, model_path: Path, n_ctx: int = 4096, n_threads: int | None = None,
-                 seed: int = 42) -> None:
+    def __init__(
+        self, *, model_path: Path, n_ctx: int = 4096, n_threads: int | None = None, seed: int = 42
+    ) -> None:
         self.model_path = Path(model_path)
         self.n_ctx = n_ctx
         self.n_threads = n_threads
@@ -60,19 +64,31 @@ class OnnxGenAIModel(LocalModel):
                 return
             config_file = self.model_path / GENAI_CONFIG
             if not config_file.is_file():
-                raise ModelNotFound(f"not an ONNX Runtime GenAI model folder (no {GENAI_CONFIG}): "
-                                    f"{self.model_path}")
+                raise ModelNotFound(
+                    f"not an ONNX Runtime GenAI model folder (no {GENAI_CONFIG}): {self.model_path}"
+                )
             try:
                 declared = json.loads(config_file.read_text())["model"]["context_length"]
                 config = og.Config(str(self.model_path))
                 if self.n_threads:
-                    config.overlay(json.dumps({"model": {"decoder": {"session_options": {
-                        "intra_op_num_threads": self.n_threads}}}}))
+                    config.overlay(
+                        json.dumps(
+                            {
+                                "model": {
+                                    "decoder": {
+                                        "session_options": {"intra_op_num_threads": self.n_threads}
+                                    }
+                                }
+                            }
+                        )
+                    )
                 model = og.Model(config)
                 tokenizer = og.Tokenizer(model)
             except (RuntimeError, KeyError, ValueError) as exc:
-                raise BackendError(f"onnxruntime-genai could not load {self.model_path.name} "
-                                   f"({type(exc).__name__})") from None
+                raise BackendError(
+                    f"onnxruntime-genai could not load {self.model_path.name} "
+                    f"({type(exc).__name__})"
+                ) from None
             self._model, self._tokenizer = model, tokenizer
             self._model_ctx = min(self.n_ctx, int(declared))
 
@@ -97,38 +113,61 @@ class OnnxGenAIModel(LocalModel):
         try:
             prompt = self._tokenizer.apply_chat_template(payload, add_generation_prompt=True)
         except RuntimeError:
-            raise BackendError(f"model {self.model_path.name} has no usable chat template") from None
+            raise BackendError(
+                f"model {self.model_path.name} has no usable chat template"
+            ) from None
         return self._tokenizer.encode(prompt)
 
-    def stream(self, messages: Sequence[Message], params: GenerationParams,
-               *, json_schema: dict[str, Any] | None = None) -> Iterator[str]:
+    def stream(
+        self,
+        messages: Sequence[Message],
+        params: GenerationParams,
+        *,
+        json_schema: dict[str, Any] | None = None,
+    ) -> Iterator[str]:
         if json_schema is not None and not isinstance(json_schema, dict):
             raise InvalidRequest("json_schema must be a JSON Schema object (a dict)")
         self.load()
         return cut_at_stops(self._generate(messages, params, json_schema), params.stop)
 
-    def _generate(self, messages: Sequence[Message], params: GenerationParams,
-                  json_schema: dict[str, Any] | None) -> Iterator[str]:
+    def _generate(
+        self,
+        messages: Sequence[Message],
+        params: GenerationParams,
+        json_schema: dict[str, Any] | None,
+    ) -> Iterator[str]:
         with self._lock:  # one generation at a time per model
             model, tokenizer = self._model, self._tokenizer
             if model is None:
                 raise BackendError("model was closed")
             ids = self._prompt_ids(messages)
             if len(ids) >= self._model_ctx:
-                raise InvalidRequest(f"prompt does not fit the context window of {self._model_ctx} tokens")
+                raise InvalidRequest(
+                    f"prompt does not fit the context window of {self._model_ctx} tokens"
+                )
             gp = og.GeneratorParams(model)
             sampling = params.temperature > 0
-            options: dict[str, Any] = {"max_length": min(len(ids) + params.max_tokens, self._model_ctx),
-                                       "do_sample": sampling}
+            options: dict[str, Any] = {
+                "max_length": min(len(ids) + params.max_tokens, self._model_ctx),
+                "do_sample": sampling,
+            }
             if sampling:
-                options.update(temperature=params.temperature, top_p=params.top_p, top_k=_TOP_K,
-                               random_seed=params.seed or self.seed)
+                options.update(
+                    temperature=params.temperature,
+                    top_p=params.top_p,
+                    top_k=_TOP_K,
+                    random_seed=params.seed or self.seed,
+                )
             gp.set_search_options(**options)
             if json_schema:
                 try:
-                    gp.set_guidance("json_schema", json.dumps({"x-guidance": _COMPACT_JSON, **json_schema}))
+                    gp.set_guidance(
+                        "json_schema", json.dumps({"x-guidance": _COMPACT_JSON, **json_schema})
+                    )
                 except RuntimeError:
-                    raise InvalidRequest("the JSON schema could not be used for guided generation") from None
+                    raise InvalidRequest(
+                        "the JSON schema could not be used for guided generation"
+                    ) from None
             generator = og.Generator(model, gp)
             generator.append_tokens(ids)
             decoder = tokenizer.create_stream()

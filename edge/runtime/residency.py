@@ -57,10 +57,18 @@ class ResidentModel(LocalModel):
     name = "resident"
     is_available = True
 
-    def __init__(self, *, model: LocalModel, keep_alive_seconds: float = 300.0, max_queue: int = 8,
-                 queue_timeout_seconds: float = 120.0) -> None:
+    def __init__(
+        self,
+        *,
+        model: LocalModel,
+        keep_alive_seconds: float = 300.0,
+        max_queue: int = 8,
+        queue_timeout_seconds: float = 120.0,
+    ) -> None:
         if keep_alive_seconds < 0 or max_queue < 0 or queue_timeout_seconds <= 0:
-            raise ValueError("keep_alive_seconds and max_queue must be >= 0, queue_timeout_seconds > 0")
+            raise ValueError(
+                "keep_alive_seconds and max_queue must be >= 0, queue_timeout_seconds > 0"
+            )
         self.model = model
         self.model_format = model.model_format
         self.keep_alive_seconds = keep_alive_seconds
@@ -68,7 +76,9 @@ class ResidentModel(LocalModel):
         self.queue_timeout_seconds = queue_timeout_seconds
         self._cond = threading.Condition()
         self._active = False
-        self._owner: int | None = None  # thread holding the model; it may re-enter (count tokens mid-stream)
+        self._owner: int | None = (
+            None  # thread holding the model; it may re-enter (count tokens mid-stream)
+        )
         self._depth = 0
         self._queue: deque[object] = deque()  # tickets of waiting callers, first come first served
         self._timer: threading.Timer | None = None
@@ -103,18 +113,24 @@ class ResidentModel(LocalModel):
             if len(self._queue) >= self.max_queue:
                 self._rejected += 1
                 log.warning("model_busy", waiting=len(self._queue), max_queue=self.max_queue)
-                raise Busy(f"the local model is busy ({len(self._queue)} callers waiting, limit "
-                           f"{self.max_queue}); retry later")
+                raise Busy(
+                    f"the local model is busy ({len(self._queue)} callers waiting, limit "
+                    f"{self.max_queue}); retry later"
+                )
             ticket = object()
             self._queue.append(ticket)
-            served = self._cond.wait_for(lambda: not self._active and self._queue[0] is ticket,
-                                         timeout=self.queue_timeout_seconds)
+            served = self._cond.wait_for(
+                lambda: not self._active and self._queue[0] is ticket,
+                timeout=self.queue_timeout_seconds,
+            )
             self._queue.remove(ticket)
             if not served:
                 self._rejected += 1
                 self._cond.notify_all()
                 self._schedule_unload()
-                raise Busy(f"the local model stayed busy for {self.queue_timeout_seconds:g} s; retry later")
+                raise Busy(
+                    f"the local model stayed busy for {self.queue_timeout_seconds:g} s; retry later"
+                )
             self._active, self._owner = True, me
 
     def _release(self) -> None:
@@ -147,7 +163,11 @@ class ResidentModel(LocalModel):
         if self.model.is_loaded:
             self.model.close()
             self._unloads += 1
-            log.info("model_unloaded", runtime=self.model.name, idle_s=round(time.monotonic() - self._last_release, 2))
+            log.info(
+                "model_unloaded",
+                runtime=self.model.name,
+                idle_s=round(time.monotonic() - self._last_release, 2),
+            )
 
     def _ensure_loaded(self) -> None:  # holds the slot
         if self.model.is_loaded:
@@ -159,7 +179,12 @@ class ResidentModel(LocalModel):
         self._rss_after = current_rss_bytes()
         self._rss_delta = self._rss_after - before
         self._loads += 1
-        log.info("model_loaded", runtime=self.model.name, load_ms=self._load_ms, rss_bytes=self._rss_after)
+        log.info(
+            "model_loaded",
+            runtime=self.model.name,
+            load_ms=self._load_ms,
+            rss_bytes=self._rss_after,
+        )
 
     # -- LocalModel -------------------------------------------------------------------
     def load(self) -> None:
@@ -170,7 +195,9 @@ class ResidentModel(LocalModel):
         """Unload now, after the current call ends (waiting callers load it again)."""
         with self._cond:
             if self._active and self._owner == threading.get_ident():
-                raise BackendError("close() called by the thread that is using the model; finish the call first")
+                raise BackendError(
+                    "close() called by the thread that is using the model; finish the call first"
+                )
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
@@ -189,8 +216,13 @@ class ResidentModel(LocalModel):
         with self._slot() as model:
             return model.count_tokens(text)
 
-    def stream(self, messages: Sequence[Message], params: GenerationParams,
-               *, json_schema: dict[str, Any] | None = None) -> Iterator[str]:
+    def stream(
+        self,
+        messages: Sequence[Message],
+        params: GenerationParams,
+        *,
+        json_schema: dict[str, Any] | None = None,
+    ) -> Iterator[str]:
         """A generator: it takes its turn (or raises ``Busy``) at the first ``next()`` and
         gives the model back when exhausted or closed."""
         with self._slot() as model:
@@ -198,7 +230,14 @@ class ResidentModel(LocalModel):
 
     def stats(self) -> ResidencyStats:
         with self._cond:
-            return ResidencyStats(loaded=self.model.is_loaded, loads=self._loads, unloads=self._unloads,
-                                  active=self._active, waiting=len(self._queue), rejected=self._rejected,
-                                  load_ms=self._load_ms, rss_after_load_bytes=self._rss_after,
-                                  rss_load_delta_bytes=self._rss_delta)
+            return ResidencyStats(
+                loaded=self.model.is_loaded,
+                loads=self._loads,
+                unloads=self._unloads,
+                active=self._active,
+                waiting=len(self._queue),
+                rejected=self._rejected,
+                load_ms=self._load_ms,
+                rss_after_load_bytes=self._rss_after,
+                rss_load_delta_bytes=self._rss_delta,
+            )

@@ -42,13 +42,17 @@ def _format_of(path: Path) -> str:
         return "onnx"
     if not path.exists():
         raise ModelNotFound(f"model path does not exist: {path}")
-    raise ConfigError(f"{path} is neither a .gguf file nor an ONNX Runtime GenAI folder (with {GENAI_CONFIG})")
+    raise ConfigError(
+        f"{path} is neither a .gguf file nor an ONNX Runtime GenAI folder (with {GENAI_CONFIG})"
+    )
 
 
 def _runtime_class(backend: str) -> type:
     known = all_runtimes()
     if backend not in known:
-        raise ConfigError(f"unknown runtime.backend '{backend}'; valid: auto, {', '.join(sorted(known))}")
+        raise ConfigError(
+            f"unknown runtime.backend '{backend}'; valid: auto, {', '.join(sorted(known))}"
+        )
     return known[backend]
 
 
@@ -57,8 +61,10 @@ def _pick_runtime(backend: str, model_format: str) -> str:
         return runtime_for_format(model_format)
     cls = _runtime_class(backend)
     if cls.model_format != model_format:
-        raise ConfigError(f"runtime '{backend}' loads {cls.model_format} models, "
-                          f"but the configured model is {model_format}")
+        raise ConfigError(
+            f"runtime '{backend}' loads {cls.model_format} models, "
+            f"but the configured model is {model_format}"
+        )
     return backend
 
 
@@ -68,7 +74,9 @@ def _verify_custom(path: Path, model_format: str, settings: RuntimeSettings) -> 
             log.warning("custom_model_unpinned", model_format=model_format)
             return
         if sha256_file(path) != settings.model_sha256:
-            raise ModelVerificationError(f"{path.name} does not match runtime.model_sha256; it will not be loaded")
+            raise ModelVerificationError(
+                f"{path.name} does not match runtime.model_sha256; it will not be loaded"
+            )
     elif (path / MANIFEST).is_file():
         verify_folder(path)
     else:
@@ -82,7 +90,9 @@ def resolve_model(*, ref: str, settings: RuntimeSettings, store: ModelStore) -> 
         if _format_of(path) != "onnx":
             raise ConfigError(f"runtime.onnx_dir is not an ONNX Runtime GenAI folder: {path}")
         _verify_custom(path, "onnx", settings)
-        return ResolvedModel(runtime=_pick_runtime(settings.backend, "onnx"), path=path, label=path.name)
+        return ResolvedModel(
+            runtime=_pick_runtime(settings.backend, "onnx"), path=path, label=path.name
+        )
     if _looks_like_path(ref):
         path = Path(ref).expanduser()
         model_format = _format_of(path)
@@ -96,16 +106,28 @@ def resolve_model(*, ref: str, settings: RuntimeSettings, store: ModelStore) -> 
         return ResolvedModel(runtime=runtime_for_format("gguf"), path=store.path(ref), label=ref)
     model_format = _runtime_class(settings.backend).model_format
     path = store.path(ref) if model_format == "gguf" else store.onnx_path(ref)
-    return ResolvedModel(runtime=_pick_runtime(settings.backend, model_format), path=path, label=ref)
+    return ResolvedModel(
+        runtime=_pick_runtime(settings.backend, model_format), path=path, label=ref
+    )
 
 
-def open_local_model(*, ref: str, settings: RuntimeSettings, store: ModelStore,
-                     seed: int = 42) -> ResidentModel:
+def open_local_model(
+    *, ref: str, settings: RuntimeSettings, store: ModelStore, seed: int = 42
+) -> ResidentModel:
     """The shared, lazily loaded local model for the edge process (nothing is loaded yet).
     ``seed`` is the default sampling seed for calls whose params leave it at 0."""
     resolved = resolve_model(ref=ref, settings=settings, store=store)
-    model = create_runtime(resolved.runtime, model_path=resolved.path, n_ctx=settings.n_ctx,
-                           n_threads=settings.n_threads, seed=seed)
+    model = create_runtime(
+        resolved.runtime,
+        model_path=resolved.path,
+        n_ctx=settings.n_ctx,
+        n_threads=settings.n_threads,
+        seed=seed,
+    )
     log.info("local_model_configured", runtime=resolved.runtime, model=resolved.label)
-    return ResidentModel(model=model, keep_alive_seconds=settings.keep_alive_seconds,
-                         max_queue=settings.max_queue, queue_timeout_seconds=settings.queue_timeout_seconds)
+    return ResidentModel(
+        model=model,
+        keep_alive_seconds=settings.keep_alive_seconds,
+        max_queue=settings.max_queue,
+        queue_timeout_seconds=settings.queue_timeout_seconds,
+    )

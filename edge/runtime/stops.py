@@ -21,7 +21,7 @@ def cut_at_stops(pieces: Iterable[str], stops: tuple[str, ...]) -> Iterator[str]
         pending += piece
         hits = [i for i in (pending.find(s) for s in stops) if i >= 0]
         if hits:
-            head = pending[:min(hits)]
+            head = pending[: min(hits)]
             if head:
                 yield head
             return
@@ -30,9 +30,9 @@ def cut_at_stops(pieces: Iterable[str], stops: tuple[str, ...]) -> Iterator[str]
         for k in range(1, min(longest - 1, len(pending)) + 1):
             if any(s.startswith(pending[-k:]) for s in stops):
                 keep = k
-        emit = pending[:len(pending) - keep]
+        emit = pending[: len(pending) - keep]
         if emit:
             yield emit
-        pending = pending[len(pending) - keep:]
+        pending = pending[len(pending) - keep :]
     if pending:
         yield pending

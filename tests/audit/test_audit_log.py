@@ -17,17 +17,23 @@ from privsplit.edge.audit.log import HEAD_FILE, LOG_FILE
 from privsplit.edge.egress import OutboundBatch
 from privsplit.shared.errors import AuditLogError, ConfigError
 
-OUTBOUND = [("Write a note to [PERSON_1] about Friday.",),
-            ("Summarize: [EMAIL_ADDRESS_1] asked about ünïcode ✓", "second sub-query"),
-            ("Translate to French: hello [PERSON_1]",)]
+OUTBOUND = [
+    ("Write a note to [PERSON_1] about Friday.",),
+    ("Summarize: [EMAIL_ADDRESS_1] asked about ünïcode ✓", "second sub-query"),
+    ("Translate to French: hello [PERSON_1]",),
+]
 
 
 def _fill(directory: Path) -> AuditLog:
     audit = AuditLog(directory=directory).open()
     for i, outbound in enumerate(OUTBOUND):
-        audit.append(request_id=f"req{i}", conversation_id="conv" if i else "",
-                     destination="127.0.0.1:50051", outbound=outbound,
-                     decisions={"PERSON": "redact", "approval": "not_required"})
+        audit.append(
+            request_id=f"req{i}",
+            conversation_id="conv" if i else "",
+            destination="127.0.0.1:50051",
+            outbound=outbound,
+            decisions={"PERSON": "redact", "approval": "not_required"},
+        )
     return audit
 
 
@@ -64,8 +70,18 @@ def _lines(tmp_path: Path) -> list[bytes]:
     return (tmp_path / LOG_FILE).read_bytes().splitlines(keepends=True)
 
 
-@pytest.mark.parametrize("edit", ["remove_first", "remove_middle", "remove_last", "swap",
-                                  "duplicate", "truncate_tail", "append_garbage"])
+@pytest.mark.parametrize(
+    "edit",
+    [
+        "remove_first",
+        "remove_middle",
+        "remove_last",
+        "swap",
+        "duplicate",
+        "truncate_tail",
+        "append_garbage",
+    ],
+)
 def test_removed_reordered_or_added_records_are_detected(tmp_path: Path, edit: str) -> None:
     _fill(tmp_path)
     lines = _lines(tmp_path)
@@ -101,7 +117,9 @@ def test_appending_after_tampering_is_refused(tmp_path: Path) -> None:
     lines = _lines(tmp_path)
     (tmp_path / LOG_FILE).write_bytes(b"".join(lines[:2]))
     with pytest.raises(AuditLogError):
-        audit.append(request_id="r", conversation_id="", destination="d", outbound=["x"], decisions={})
+        audit.append(
+            request_id="r", conversation_id="", destination="d", outbound=["x"], decisions={}
+        )
 
 
 def _drop_dac(cmd: list[str]) -> list[str]:
@@ -135,8 +153,12 @@ def test_read_only_directory_blocks_the_append(tmp_path: Path, files_writable: b
             child.chmod(0o400)
     tmp_path.chmod(0o500)
     try:
-        proc = subprocess.run(_drop_dac([sys.executable, "-c", APPEND_SCRIPT, str(tmp_path)]),
-                              capture_output=True, text=True, timeout=60)
+        proc = subprocess.run(
+            _drop_dac([sys.executable, "-c", APPEND_SCRIPT, str(tmp_path)]),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     finally:
         tmp_path.chmod(0o700)
         for child in tmp_path.iterdir():
@@ -149,8 +171,13 @@ def test_read_only_directory_blocks_the_append(tmp_path: Path, files_writable: b
 
 async def test_hook_appends_the_batch(tmp_path: Path) -> None:
     audit = AuditLog(directory=tmp_path).open()
-    batch = OutboundBatch(request_id="abc", conversation_id="c1", destination="127.0.0.1:1",
-                          outbound=("hello [PERSON_1]",), decisions={"PERSON": "redact"})
+    batch = OutboundBatch(
+        request_id="abc",
+        conversation_id="c1",
+        destination="127.0.0.1:1",
+        outbound=("hello [PERSON_1]",),
+        decisions={"PERSON": "redact"},
+    )
     await audit.hook(batch)
     (record,) = audit.records()
     assert record["request_id"] == "abc" and record["outbound"] == ["hello [PERSON_1]"]
@@ -167,11 +194,15 @@ def test_bad_key_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_head_lagging_after_a_crash_is_rolled_forward(tmp_path: Path) -> None:
     audit = _fill(tmp_path)  # 3 records
     stale = (tmp_path / HEAD_FILE).read_bytes()
-    audit.append(request_id="r4", conversation_id="", destination="d", outbound=["four"], decisions={})
+    audit.append(
+        request_id="r4", conversation_id="", destination="d", outbound=["four"], decisions={}
+    )
     (tmp_path / HEAD_FILE).write_bytes(stale)  # as if the last head write never reached the disk
     report = verify_log(tmp_path)
     assert report.ok and report.notes == ["the head lags the log by 1 signed record(s)"]
-    audit.append(request_id="r5", conversation_id="", destination="d", outbound=["five"], decisions={})
+    audit.append(
+        request_id="r5", conversation_id="", destination="d", outbound=["five"], decisions={}
+    )
     report = verify_log(tmp_path)
     assert report.ok and not report.notes and report.records == 5
     # the limit, documented in docs/usage.md: a saved copy of an old head put back, with the
@@ -189,4 +220,6 @@ def test_unsigned_data_past_the_head_blocks_appends(tmp_path: Path, extra: bytes
         fh.write(extra)
     assert not verify_log(tmp_path).ok
     with pytest.raises(AuditLogError, match="nothing was sent"):
-        audit.append(request_id="r", conversation_id="", destination="d", outbound=["x"], decisions={})
+        audit.append(
+            request_id="r", conversation_id="", destination="d", outbound=["x"], decisions={}
+        )

@@ -14,8 +14,14 @@ from pathlib import Path
 import grpc
 import pytest
 
-from privsplit.client import (AsyncClient, Client, DeadlineExceeded, InvalidRequest, RetryPolicy,
-                              Unavailable)
+from privsplit.client import (
+    AsyncClient,
+    Client,
+    DeadlineExceeded,
+    InvalidRequest,
+    RetryPolicy,
+    Unavailable,
+)
 from privsplit.shared.errors import ERROR_METADATA_KEY, CloudUnavailable
 from privsplit.shared.proto import EdgeAgentServicer, add_EdgeAgentServicer_to_server, edge
 
@@ -29,7 +35,9 @@ class Scripted(EdgeAgentServicer):
         self.calls = 0
         self.lock = threading.Lock()
 
-    def Redact(self, request: edge.RedactRequest, context: grpc.ServicerContext) -> edge.RedactResponse:
+    def Redact(
+        self, request: edge.RedactRequest, context: grpc.ServicerContext
+    ) -> edge.RedactResponse:
         with self.lock:
             self.calls += 1
             kind, arg = self.script.pop(0) if self.script else ("ok", None)
@@ -41,7 +49,6 @@ class Scripted(EdgeAgentServicer):
         if kind == "sleep":
             time.sleep(arg)
         return edge.RedactResponse(redacted_text=f"redacted:{request.text}")
-
 
     def StreamAsk(self, request: edge.StreamAskRequest, context: grpc.ServicerContext):
         with self.lock:

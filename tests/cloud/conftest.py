@@ -17,6 +17,7 @@ from typing import Any
 
 import grpc
 import pytest
+
 from privsplit.cloud.auth import hash_token
 from privsplit.cloud.server import RunningServer, start_server
 from privsplit.cloud.settings import CloudSettings

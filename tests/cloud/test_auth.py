@@ -7,6 +7,7 @@ import hashlib
 
 import grpc
 import pytest
+
 from privsplit.cloud.auth import Authenticator, hash_token
 from privsplit.cloud.settings import TenantConfig
 from privsplit.edge.delegate import CloudClient
@@ -14,7 +15,6 @@ from privsplit.shared.errors import ConfigError, PermissionDenied, Unauthenticat
 from privsplit.shared.proto import CloudInferenceStub
 from privsplit.shared.tls import channel_credentials
 from privsplit.shared.types import CompletionRequest, GenerationParams, Message
-
 from tests.cloud.conftest import (
     OTHER_TOKEN,
     TOKEN,

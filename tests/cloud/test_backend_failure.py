@@ -8,8 +8,8 @@ import time
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from privsplit.shared.proto import CloudInferenceStub, cloud
 
+from privsplit.shared.proto import CloudInferenceStub, cloud
 from tests.cloud.conftest import (
     bearer,
     collect,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+
 from privsplit.cloud.settings import CloudSettings
 from privsplit.edge.settings import EdgeSettings
 

@@ -10,8 +10,8 @@ import urllib.request
 
 import grpc
 import pytest
-from privsplit.shared.proto import CloudInferenceStub, cloud, pb
 
+from privsplit.shared.proto import CloudInferenceStub, cloud, pb
 from tests.cloud.conftest import (
     bearer,
     collect,

@@ -6,10 +6,10 @@ import asyncio
 
 import grpc
 import pytest
+
 from privsplit.cloud.server import start_server
 from privsplit.cloud.settings import CloudSettings
 from privsplit.shared.proto import CloudInferenceStub
-
 from tests.cloud.conftest import collect, error_name, request
 
 pytestmark = pytest.mark.slow

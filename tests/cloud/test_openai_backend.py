@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+
 from privsplit.cloud.backends import backend_class, create_backend
 from privsplit.shared.errors import BackendError, ConfigError
 from privsplit.shared.types import CompletionRequest, GenerationParams, Message
-
 from tests.cloud.conftest import free_port
 
 pytestmark = pytest.mark.slow

@@ -10,9 +10,9 @@ import sys
 import grpc
 import pytest
 import yaml
+
 from privsplit.cloud.auth import hash_token
 from privsplit.shared.proto import CloudInferenceStub, pb
-
 from tests.cloud.conftest import TOKEN, bearer, collect, request
 from tests.conftest import start_cli_server
 

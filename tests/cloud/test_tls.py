@@ -12,11 +12,11 @@ import urllib.parse
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+
 from privsplit.cloud.settings import CloudSettings
 from privsplit.shared.errors import ConfigError
 from privsplit.shared.proto import CloudInferenceStub, cloud
 from privsplit.shared.tls import init_pki, read_key, server_credentials
-
 from tests.cloud.conftest import (
     TOKEN,
     bearer,

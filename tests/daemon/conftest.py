@@ -40,30 +40,69 @@ class Daemon:
 
 def completions_done(cloud_server: ServerProcess) -> int:
     """How many completions the cloud process has served (from its JSON log)."""
-    return sum(1 for line in cloud_server.log_lines()
-               if line.startswith("{") and json.loads(line).get("event") == "completion_done")
+    return sum(
+        1
+        for line in cloud_server.log_lines()
+        if line.startswith("{") and json.loads(line).get("event") == "completion_done"
+    )
 
 
-def start_daemon(cloud_address: str, root: Path, *, extra_args: tuple[str, ...] = (),
-                 prefix: list[str] | None = None, env: dict[str, str] | None = None) -> Daemon:
+def start_daemon(
+    cloud_address: str,
+    root: Path,
+    *,
+    extra_args: tuple[str, ...] = (),
+    prefix: list[str] | None = None,
+    env: dict[str, str] | None = None,
+) -> Daemon:
     # a short socket path: sun_path holds 107 bytes, pytest's tmp paths can be longer
     sock_dir = Path(tempfile.mkdtemp(prefix="psd", dir="/tmp"))
     audit_dir, state_dir = root / "audit", root / "state"
-    args = ["edge", "serve", "--insecure", "--cloud", cloud_address, "--socket", str(sock_dir / "edge.sock"),
-            "--http-port", "0", "--grpc-tcp", "127.0.0.1:0", "--audit-dir", str(audit_dir),
-            "--state-dir", str(state_dir), *extra_args]
-    full_env = {"PRIVSPLIT_EDGE_PIPELINE__MODE": "redact", "PRIVSPLIT_EDGE_MAX_TOKENS": "16",
-                "PRIVSPLIT_EDGE_DAEMON__API_KEY": API_KEY,
-                "PRIVSPLIT_EDGE_PIPELINE__BLOCKED_ENTITIES": '["CREDIT_CARD"]',
-                "PRIVSPLIT_EDGE_DAEMON__VAULT_KEY_FILE": str(root / "keys" / "vault.key"), **(env or {})}
+    args = [
+        "edge",
+        "serve",
+        "--insecure",
+        "--cloud",
+        cloud_address,
+        "--socket",
+        str(sock_dir / "edge.sock"),
+        "--http-port",
+        "0",
+        "--grpc-tcp",
+        "127.0.0.1:0",
+        "--audit-dir",
+        str(audit_dir),
+        "--state-dir",
+        str(state_dir),
+        *extra_args,
+    ]
+    full_env = {
+        "PRIVSPLIT_EDGE_PIPELINE__MODE": "redact",
+        "PRIVSPLIT_EDGE_MAX_TOKENS": "16",
+        "PRIVSPLIT_EDGE_DAEMON__API_KEY": API_KEY,
+        "PRIVSPLIT_EDGE_PIPELINE__BLOCKED_ENTITIES": '["CREDIT_CARD"]',
+        "PRIVSPLIT_EDGE_DAEMON__VAULT_KEY_FILE": str(root / "keys" / "vault.key"),
+        **(env or {}),
+    }
     server = _start(args, root / "daemon.log", prefix or [], full_env)
-    record = next(json.loads(line) for line in server.log_lines()
-                  if line.startswith("{") and json.loads(line).get("event") == "edge_listening")
-    return Daemon(server=server, socket_path=Path(record["socket"]), grpc_port=record["grpc_port"],
-                  http_port=record["port"], audit_dir=audit_dir, state_dir=state_dir)
+    record = next(
+        json.loads(line)
+        for line in server.log_lines()
+        if line.startswith("{") and json.loads(line).get("event") == "edge_listening"
+    )
+    return Daemon(
+        server=server,
+        socket_path=Path(record["socket"]),
+        grpc_port=record["grpc_port"],
+        http_port=record["port"],
+        audit_dir=audit_dir,
+        state_dir=state_dir,
+    )
 
 
-def _start(args: list[str], log_path: Path, prefix: list[str], env: dict[str, str]) -> ServerProcess:
+def _start(
+    args: list[str], log_path: Path, prefix: list[str], env: dict[str, str]
+) -> ServerProcess:
     if not prefix:
         return start_cli_server(args, log_path, event="edge_listening", env=env)
     # run under a wrapper (setpriv): same as start_cli_server, with the wrapper in front
@@ -72,22 +111,30 @@ def _start(args: list[str], log_path: Path, prefix: list[str], env: dict[str, st
     import time
 
     log = log_path.open("w")
-    proc = subprocess.Popen([*prefix, sys.executable, "-m", "privsplit.cli.main", *args], stdout=log,
-                            stderr=subprocess.STDOUT, env={**os.environ, **env})
+    proc = subprocess.Popen(
+        [*prefix, sys.executable, "-m", "privsplit.cli.main", *args],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **env},
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"daemon exited early:\n{log_path.read_text()}")
         for line in log_path.read_text().splitlines():
             if line.startswith("{") and json.loads(line).get("event") == "edge_listening":
-                return ServerProcess(proc=proc, port=int(json.loads(line)["port"]), log_path=log_path)
+                return ServerProcess(
+                    proc=proc, port=int(json.loads(line)["port"]), log_path=log_path
+                )
         time.sleep(0.1)
     proc.kill()
     raise TimeoutError(log_path.read_text())
 
 
 @pytest.fixture(scope="session")
-def daemon(cloud_server: ServerProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
+def daemon(
+    cloud_server: ServerProcess, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Daemon]:
     d = start_daemon(cloud_server.address, tmp_path_factory.mktemp("daemon"))
     yield d
     code = d.server.stop()  # SIGTERM: graceful shutdown

@@ -48,8 +48,12 @@ def test_read_only_audit_directory_blocks_sending(cloud_server, tmp_path: Path) 
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "privsplit.cli.main", *args], capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "privsplit.cli.main", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_audit_cli_show_and_verify(daemon: Daemon) -> None:
@@ -72,9 +76,23 @@ def test_audit_cli_show_and_verify(daemon: Daemon) -> None:
 @pytest.mark.parametrize("reply, sent", [("n\n", False), ("y\n", True)])
 def test_cli_ask_with_approval_prompt(daemon: Daemon, cloud_server, reply: str, sent: bool) -> None:
     before = completions_done(cloud_server)
-    proc = subprocess.run([sys.executable, "-m", "privsplit.cli.main", "edge", "ask", "--approve",
-                           "--socket", str(daemon.socket_path), PROMPT], input=reply,
-                          capture_output=True, text=True, timeout=180)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "privsplit.cli.main",
+            "edge",
+            "ask",
+            "--approve",
+            "--socket",
+            str(daemon.socket_path),
+            PROMPT,
+        ],
+        input=reply,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert "[PERSON_1]" in proc.stderr and "Send it?" in proc.stderr  # shown before sending
     assert "Maria Gonzalez" not in proc.stderr
     if sent:

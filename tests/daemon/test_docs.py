@@ -37,8 +37,14 @@ def _env(daemon: Daemon) -> dict[str, str]:
 def test_python_example_runs(daemon: Daemon, index: int) -> None:
     code = blocks("python")[index].replace("127.0.0.1:8765", f"127.0.0.1:{daemon.http_port}")
     code = code.replace("YOUR_DAEMON_API_KEY", API_KEY)
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
-                          env=_env(daemon), cwd=REPO)
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=_env(daemon),
+        cwd=REPO,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip()
     if "redact(text)" in code:
@@ -53,9 +59,13 @@ def test_audit_commands_run(daemon: Daemon, tmp_path: Path) -> None:
     for command in filter(None, commands):
         args = shlex.split(command.replace("pinned.pub", str(pinned)))
         assert args[0] == ".venv/bin/privsplit"
-        proc = subprocess.run([sys.executable, "-m", "privsplit.cli.main", *args[1:],
-                               "--dir", str(daemon.audit_dir)], capture_output=True, text=True,
-                              timeout=120, cwd=REPO)
+        proc = subprocess.run(
+            [sys.executable, "-m", "privsplit.cli.main", *args[1:], "--dir", str(daemon.audit_dir)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=REPO,
+        )
         assert proc.returncode == 0, proc.stderr
         ran += 1
     assert ran == 3

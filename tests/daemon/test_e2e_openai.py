@@ -32,8 +32,14 @@ def test_chat_completion(client: openai.OpenAI, daemon: Daemon) -> None:
 
 
 def test_chat_completion_streaming(client: openai.OpenAI) -> None:
-    chunks = list(client.chat.completions.create(model="privsplit", messages=MESSAGES, stream=True,
-                                                 stream_options={"include_usage": True}))
+    chunks = list(
+        client.chat.completions.create(
+            model="privsplit",
+            messages=MESSAGES,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+    )
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert text.strip()
     assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "stop"
@@ -47,11 +53,15 @@ def test_multi_turn_messages_and_conversation_header(client: openai.OpenAI, daem
         conv = sdk.create_conversation()
         sdk.redact("John Smith", conversation_id=conv.id)  # [PERSON_1] is John in this vault
         reply = client.chat.completions.create(
-            model="privsplit", extra_headers={"X-Privsplit-Conversation": conv.id},
-            messages=[{"role": "system", "content": "Be brief."},
-                      {"role": "user", "content": "Who is Maria Gonzalez?"},
-                      {"role": "assistant", "content": "I do not know."},
-                      {"role": "user", "content": "Greet Maria Gonzalez."}])
+            model="privsplit",
+            extra_headers={"X-Privsplit-Conversation": conv.id},
+            messages=[
+                {"role": "system", "content": "Be brief."},
+                {"role": "user", "content": "Who is Maria Gonzalez?"},
+                {"role": "assistant", "content": "I do not know."},
+                {"role": "user", "content": "Greet Maria Gonzalez."},
+            ],
+        )
         conv.delete()
     assert reply.choices[0].message.content
     sent = list(read_records(daemon.audit_dir / "egress.log"))[-1]["outbound"][0]
@@ -62,14 +72,26 @@ def test_models(client: openai.OpenAI) -> None:
     assert [m.id for m in client.models.list()] == ["privsplit"]
 
 
-@pytest.mark.parametrize("kwargs, error", [
-    ({"model": "gpt-4o", "messages": MESSAGES}, openai.NotFoundError),
-    ({"model": "privsplit", "messages": []}, openai.BadRequestError),
-    ({"model": "privsplit", "messages": [{"role": "assistant", "content": "hi"}]}, openai.BadRequestError),
-    ({"model": "privsplit", "messages": [{"role": "user", "content": "  "}]}, openai.BadRequestError),
-    ({"model": "privsplit", "messages": MESSAGES, "n": 2}, openai.BadRequestError),
-    ({"model": "privsplit", "messages": MESSAGES, "extra_body": {"tools_x": 1}}, openai.BadRequestError),
-])
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [
+        ({"model": "gpt-4o", "messages": MESSAGES}, openai.NotFoundError),
+        ({"model": "privsplit", "messages": []}, openai.BadRequestError),
+        (
+            {"model": "privsplit", "messages": [{"role": "assistant", "content": "hi"}]},
+            openai.BadRequestError,
+        ),
+        (
+            {"model": "privsplit", "messages": [{"role": "user", "content": "  "}]},
+            openai.BadRequestError,
+        ),
+        ({"model": "privsplit", "messages": MESSAGES, "n": 2}, openai.BadRequestError),
+        (
+            {"model": "privsplit", "messages": MESSAGES, "extra_body": {"tools_x": 1}},
+            openai.BadRequestError,
+        ),
+    ],
+)
 def test_bad_requests_are_clear_errors(client: openai.OpenAI, kwargs: dict, error: type) -> None:
     with pytest.raises(error) as info:
         client.chat.completions.create(**kwargs)
@@ -77,14 +99,21 @@ def test_bad_requests_are_clear_errors(client: openai.OpenAI, kwargs: dict, erro
 
 
 @pytest.mark.parametrize("stream", [False, True])
-def test_privacy_block_is_422_and_sends_nothing(client: openai.OpenAI, daemon: Daemon, cloud_server,
-                                                stream: bool) -> None:
+def test_privacy_block_is_422_and_sends_nothing(
+    client: openai.OpenAI, daemon: Daemon, cloud_server, stream: bool
+) -> None:
     from tests.daemon.conftest import completions_done
 
-    before = completions_done(cloud_server), len(list(read_records(daemon.audit_dir / "egress.log")))
+    before = (
+        completions_done(cloud_server),
+        len(list(read_records(daemon.audit_dir / "egress.log"))),
+    )
     with pytest.raises(openai.UnprocessableEntityError) as info:
-        client.chat.completions.create(model="privsplit", stream=stream, messages=[
-            {"role": "user", "content": "Is the card 4111 1111 1111 1111 still valid?"}])
+        client.chat.completions.create(
+            model="privsplit",
+            stream=stream,
+            messages=[{"role": "user", "content": "Is the card 4111 1111 1111 1111 still valid?"}],
+        )
     assert info.value.body["type"] == "privacy_blocked"
     assert "4111" not in json.dumps(info.value.body)
     after = completions_done(cloud_server), len(list(read_records(daemon.audit_dir / "egress.log")))
@@ -112,7 +141,9 @@ def test_health_and_metrics(daemon: Daemon, client: openai.OpenAI) -> None:
     assert status == 200 and json.loads(body) == {"status": "ok"}
     status, body = _get(base + "/metrics")
     assert status == 200
-    assert 'privsplit_edge_requests_total{api="http",method="chat.completions",outcome="ok"}' in body
+    assert (
+        'privsplit_edge_requests_total{api="http",method="chat.completions",outcome="ok"}' in body
+    )
     assert 'privsplit_edge_routes_total{route="cloud"}' in body
     assert "privsplit_edge_request_seconds_bucket" in body
     assert "Maria" not in body

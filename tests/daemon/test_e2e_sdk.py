@@ -8,8 +8,14 @@ import stat
 
 import pytest
 
-from privsplit.client import (ApprovalRejected, AsyncClient, Client, InvalidRequest, NotFound,
-                              Unauthenticated)
+from privsplit.client import (
+    ApprovalRejected,
+    AsyncClient,
+    Client,
+    InvalidRequest,
+    NotFound,
+    Unauthenticated,
+)
 from privsplit.edge.audit import verify_log
 from privsplit.edge.audit.log import read_records
 from tests.daemon.conftest import API_KEY, Daemon, completions_done
@@ -69,7 +75,7 @@ def test_redact_and_plan_send_nothing(daemon: Daemon, cloud_server) -> None:
         plan = client.plan(PROMPT)
     assert {s.entity_type for s in redacted.spans} >= {"PERSON", "EMAIL_ADDRESS"}
     for span in redacted.spans:  # offsets are into the input, in code points
-        assert PROMPT[span.start:span.end] in PRIVATE
+        assert PROMPT[span.start : span.end] in PRIVATE
     assert "Maria Gonzalez" not in redacted.text
     assert plan.route == "cloud" and "[PERSON_1]" in plan.outbound[0]
     assert completions_done(cloud_server) == before_cloud
@@ -94,11 +100,14 @@ def test_conversation_keeps_one_vault_across_turns(daemon: Daemon) -> None:
         assert "[PERSON_1]" in one_off and "[PERSON_2]" not in one_off
 
 
-@pytest.mark.parametrize("kwargs, error", [
-    ({"text": "   "}, InvalidRequest),
-    ({"text": "hi", "conversation_id": "not-an-id"}, InvalidRequest),
-    ({"text": "hi", "conversation_id": "0" * 32}, NotFound),
-])
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [
+        ({"text": "   "}, InvalidRequest),
+        ({"text": "hi", "conversation_id": "not-an-id"}, InvalidRequest),
+        ({"text": "hi", "conversation_id": "0" * 32}, NotFound),
+    ],
+)
 def test_bad_requests_get_typed_errors(daemon: Daemon, kwargs: dict, error: type) -> None:
     with Client(socket_path=daemon.socket_path) as client:
         with pytest.raises(error):

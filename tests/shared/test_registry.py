@@ -9,17 +9,24 @@ from privsplit.shared.errors import ConfigError
 from privsplit.shared.registry import Registry
 
 
-@pytest.mark.parametrize(("registry", "expected"), [
-    (BACKENDS, {"llamacpp", "openai"}),
-    (RUNTIMES, {"llamacpp", "onnx"}),
-    (DETECTORS, {"presidio", "spacy"}),
-])
-def test_builtin_implementations_register_themselves(registry: Registry, expected: set[str]) -> None:
+@pytest.mark.parametrize(
+    ("registry", "expected"),
+    [
+        (BACKENDS, {"llamacpp", "openai"}),
+        (RUNTIMES, {"llamacpp", "onnx"}),
+        (DETECTORS, {"presidio", "spacy"}),
+    ],
+)
+def test_builtin_implementations_register_themselves(
+    registry: Registry, expected: set[str]
+) -> None:
     assert expected <= set(registry.all())
 
 
 def test_unknown_name_lists_valid_names() -> None:
-    with pytest.raises(ConfigError, match=r"unknown runtime 'nope'; valid runtimes: .*llamacpp.*onnx"):
+    with pytest.raises(
+        ConfigError, match=r"unknown runtime 'nope'; valid runtimes: .*llamacpp.*onnx"
+    ):
         RUNTIMES.get("nope")
 
 
@@ -33,5 +40,7 @@ def test_unavailable_implementation_says_why() -> None:
         unavailable_reason = "libmissing is not installed"
 
     assert registry.available() == {}
-    with pytest.raises(ConfigError, match="widget 'missing' cannot run here: libmissing is not installed"):
+    with pytest.raises(
+        ConfigError, match="widget 'missing' cannot run here: libmissing is not installed"
+    ):
         registry.create("missing")

@@ -19,27 +19,35 @@ from privsplit.edge.privacy.spans import Span
 NUM = r"\d{1,6}[A-Za-z]?(?:[-/]\d{1,4}[A-Za-z]?)?"
 CAP = r"(?:\p{Lu}[\p{L}\p{M}'’.-]*)"
 WORD = r"(?:\p{L}[\p{L}\p{M}'’.-]*)"
-STREET_TYPE = (r"(?i:Street|St|Road|Rd|Avenue|Ave|Av|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|"
-               r"Place|Pl|Terrace|Ter|Close|Crescent|Cres|Square|Sq|Parkway|Pkwy|Highway|Hwy|Route|"
-               r"Rte|Bypass|Gateway|Circle|Cir|Trail|Trl|Alley|Row|Walk|Gardens|Grove|Mews|Rise|"
-               r"Loop|Plaza|Expressway|Freeway|Turnpike|Pike|Crossing|Wharf|Quay|Esplanade|"
-               r"Promenade|Causeway|Junction|Heights|Hollow|Landing|Meadow|Meadows|Ridge|Point|"
-               r"Port|Summit|Vista|Villas?|Estates?|Flats?|Club|Manor|Harbor|Harbour|Centre|Center|"
-               r"Park|Green|Hill|Hills|Fork|Forks|Mill|Mills|Springs?|Valley|View|Brook|Creek)\.?")
-STREET_PREFIX = (r"(?:Rua|Rue|Via|Viale|Vicolo|Piazza|Piazzale|Largo|Corso|Calle|Carrer|Avenida|Avda\.?|"
-                 r"Av\.|Paseo|Camino|Carretera|Travessa|Praça|Praca|Estrada|Alameda|Chemin|Allée|Allee|"
-                 r"Quai|Impasse|Ul\.|ul\.|ulica|Ulica|al\.|Al\.|aleja|Aleja|os\.|pl\.|plac|Plac|"
-                 r"Strada|Calea|Bulevardul|Str\.|Ulitsa|ulitsa|Quadra|Rambla|Ronda|Plaza|Cesta|Trg|"
-                 r"Odos|Leoforos|Boulevard|Avenue|Route|Place|Sentiero|Contrada|Loc\.|Rruga|Sokak|Caddesi)")
-SUFFIX_WORD = (r"(?:\p{L}[\p{L}\p{M}'’-]*(?:straße|strasse|str\.|gasse|weg|platz|allee|ring|damm|ufer|"
-               r"steig|pfad|chaussee|markt|katu|tie|kuja|polku|väylä|vej|gade|gata|gatan|vägen|väg|"
-               r"veien|vei|gate|laan|straat|plein|gracht|kade|dreef|singel|steeg|utca|körút|iela|"
-               r"gatve|tänav|puiestee|ulica|cesta)|tér|utca|út|sor|körút|sétány|köz|"
-               r"gade|vej|gata|tie|katu|mnt\.?)")
-CUE = (r"(?:lives?\s+(?:at|on|in)|living\s+(?:at|on)|address(?:es)?(?:\s+is)?\s*:?|located\s+at|"
-       r"corner\s+of|ship(?:ped)?\s+(?:it\s+)?to|deliver(?:ed)?\s+(?:it\s+)?to|send\s+.{0,30}?\s+to|"
-       r"meet\s+me\s+at|stop\s+at|return\s+to|moved\s+to|resides?\s+at|office\s+is\s+at|is\s+at|"
-       r"stay(?:ing)?\s+at|mail\s+(?:it\s+)?to)")
+STREET_TYPE = (
+    r"(?i:Street|St|Road|Rd|Avenue|Ave|Av|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|"
+    r"Place|Pl|Terrace|Ter|Close|Crescent|Cres|Square|Sq|Parkway|Pkwy|Highway|Hwy|Route|"
+    r"Rte|Bypass|Gateway|Circle|Cir|Trail|Trl|Alley|Row|Walk|Gardens|Grove|Mews|Rise|"
+    r"Loop|Plaza|Expressway|Freeway|Turnpike|Pike|Crossing|Wharf|Quay|Esplanade|"
+    r"Promenade|Causeway|Junction|Heights|Hollow|Landing|Meadow|Meadows|Ridge|Point|"
+    r"Port|Summit|Vista|Villas?|Estates?|Flats?|Club|Manor|Harbor|Harbour|Centre|Center|"
+    r"Park|Green|Hill|Hills|Fork|Forks|Mill|Mills|Springs?|Valley|View|Brook|Creek)\.?"
+)
+STREET_PREFIX = (
+    r"(?:Rua|Rue|Via|Viale|Vicolo|Piazza|Piazzale|Largo|Corso|Calle|Carrer|Avenida|Avda\.?|"
+    r"Av\.|Paseo|Camino|Carretera|Travessa|Praça|Praca|Estrada|Alameda|Chemin|Allée|Allee|"
+    r"Quai|Impasse|Ul\.|ul\.|ulica|Ulica|al\.|Al\.|aleja|Aleja|os\.|pl\.|plac|Plac|"
+    r"Strada|Calea|Bulevardul|Str\.|Ulitsa|ulitsa|Quadra|Rambla|Ronda|Plaza|Cesta|Trg|"
+    r"Odos|Leoforos|Boulevard|Avenue|Route|Place|Sentiero|Contrada|Loc\.|Rruga|Sokak|Caddesi)"
+)
+SUFFIX_WORD = (
+    r"(?:\p{L}[\p{L}\p{M}'’-]*(?:straße|strasse|str\.|gasse|weg|platz|allee|ring|damm|ufer|"
+    r"steig|pfad|chaussee|markt|katu|tie|kuja|polku|väylä|vej|gade|gata|gatan|vägen|väg|"
+    r"veien|vei|gate|laan|straat|plein|gracht|kade|dreef|singel|steeg|utca|körút|iela|"
+    r"gatve|tänav|puiestee|ulica|cesta)|tér|utca|út|sor|körút|sétány|köz|"
+    r"gade|vej|gata|tie|katu|mnt\.?)"
+)
+CUE = (
+    r"(?:lives?\s+(?:at|on|in)|living\s+(?:at|on)|address(?:es)?(?:\s+is)?\s*:?|located\s+at|"
+    r"corner\s+of|ship(?:ped)?\s+(?:it\s+)?to|deliver(?:ed)?\s+(?:it\s+)?to|send\s+.{0,30}?\s+to|"
+    r"meet\s+me\s+at|stop\s+at|return\s+to|moved\s+to|resides?\s+at|office\s+is\s+at|is\s+at|"
+    r"stay(?:ing)?\s+at|mail\s+(?:it\s+)?to)"
+)
 
 _SP = r"[ \t]+"
 CORES = [
@@ -51,29 +59,87 @@ CORES = [
     # 20789 Allika 46 Suite 501 / 0605 πεντέλης 210 apt. 999: number, name, number, unit
     (rf"{NUM}{_SP}{WORD}(?:{_SP}{WORD}){{0,3}}{_SP}{NUM}(?=[ \t]*[,\n]?[ \t]*{{UNIT}})", 0.8),
     # 4241 Steinfelden 73 at the end of a line or before ", City"
-    (rf"(?<![\p{{L}}\d.,:/-]){NUM}{_SP}{CAP}(?:{_SP}{WORD}){{0,3}}{_SP}{NUM}(?=[ \t]*(?:\n|,[ \t]*\p{{Lu}}|$))", 0.75),
+    (
+        rf"(?<![\p{{L}}\d.,:/-]){NUM}{_SP}{CAP}(?:{_SP}{WORD}){{0,3}}{_SP}{NUM}(?=[ \t]*(?:\n|,[ \t]*\p{{Lu}}|$))",
+        0.75,
+    ),
     # Ziegelgasse 19 / 2519 Semperweg 150 / Erzsébet tér 19.
     (rf"(?:{NUM}{_SP})?(?:{CAP}{_SP}){{0,2}}{SUFFIX_WORD}{_SP}{NUM}(?![\p{{L}}\d])", 0.9),
     # PO boxes and military addresses
     (r"(?:P\.?\s?O\.?\s*Box|Post\s+Office\s+Box)\s+\d{1,7}", 0.9),
-    (r"(?:PSC|Unit|CMR)\s+\d{3,5},?\s+Box\s+\d{3,5}(?:\s+(?:APO|FPO|DPO)\s+(?:AA|AE|AP)\s+\d{5})?", 0.95),
+    (
+        r"(?:PSC|Unit|CMR)\s+\d{3,5},?\s+Box\s+\d{3,5}(?:\s+(?:APO|FPO|DPO)\s+(?:AA|AE|AP)\s+\d{5})?",
+        0.95,
+    ),
     (r"(?<![\p{L}])(?:APO|FPO|DPO)\s+(?:AA|AE|AP)\s+\d{5}", 0.9),
 ]
 # After an address cue, a capitalised name next to a number is a street ("Kuusiku 7").
 CUED = [
-    (rf"(?<=\b{CUE}{_SP}(?:the{_SP}corner{_SP}of{_SP})?)(?:{NUM}{_SP})?{CAP}(?:{_SP}{CAP}){{0,3}}{_SP}{NUM}(?![\p{{L}}\d])", 0.75),
-    (rf"(?<=\b{CUE}{_SP}(?:the{_SP}corner{_SP}of{_SP})?){NUM}{_SP}{CAP}(?:{_SP}{CAP}){{0,3}}", 0.75),
+    (
+        rf"(?<=\b{CUE}{_SP}(?:the{_SP}corner{_SP}of{_SP})?)(?:{NUM}{_SP})?{CAP}(?:{_SP}{CAP}){{0,3}}{_SP}{NUM}(?![\p{{L}}\d])",
+        0.75,
+    ),
+    (
+        rf"(?<=\b{CUE}{_SP}(?:the{_SP}corner{_SP}of{_SP})?){NUM}{_SP}{CAP}(?:{_SP}{CAP}){{0,3}}",
+        0.75,
+    ),
 ]
 UNIT = r"(?i:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|Fl\.?|Floor|Room|Rm\.?|Bldg\.?|Building|Box|#)\s*#?\s*\d{1,6}[A-Za-z]?"
-POSTAL = (r"(?:\d{2,6}(?:[ -]\d{2,4})?|\p{Lu}{1,2}\d[\p{Lu}\d]?\s?\d\p{Lu}{2}|\p{Lu}\d\p{Lu}\s?\d\p{Lu}\d|"
-          r"\d{4}\s?\p{Lu}{2})(?![\p{L}\d])")
-PLACE_CAP = rf"{CAP}(?:[ \t]+(?:{CAP}|de|del|da|do|di|la|le|les|am|an|der|im|upon|on|sur|en)){{0,3}}"
+POSTAL = (
+    r"(?:\d{2,6}(?:[ -]\d{2,4})?|\p{Lu}{1,2}\d[\p{Lu}\d]?\s?\d\p{Lu}{2}|\p{Lu}\d\p{Lu}\s?\d\p{Lu}\d|"
+    r"\d{4}\s?\p{Lu}{2})(?![\p{L}\d])"
+)
+PLACE_CAP = (
+    rf"{CAP}(?:[ \t]+(?:{CAP}|de|del|da|do|di|la|le|les|am|an|der|im|upon|on|sur|en)){{0,3}}"
+)
 PLACE_ANY = rf"{WORD}(?:[ \t]+{WORD}){{0,2}}"
 STANDALONE_UNIT = (rf"(?<![\p{{L}}\d]){UNIT}(?![\p{{L}}\d])", 0.55)
-STOP = frozenset({"and", "or", "but", "in", "for", "to", "the", "a", "an", "with", "is", "was",
-                  "i", "if", "on", "at", "from", "please", "thanks", "thank", "my", "your",
-                  "when", "where", "who", "what", "can", "could", "will", "would", "it", "we",
-                  "he", "she", "they", "you", "this", "that", "by", "as", "of", "so"})
+STOP = frozenset(
+    {
+        "and",
+        "or",
+        "but",
+        "in",
+        "for",
+        "to",
+        "the",
+        "a",
+        "an",
+        "with",
+        "is",
+        "was",
+        "i",
+        "if",
+        "on",
+        "at",
+        "from",
+        "please",
+        "thanks",
+        "thank",
+        "my",
+        "your",
+        "when",
+        "where",
+        "who",
+        "what",
+        "can",
+        "could",
+        "will",
+        "would",
+        "it",
+        "we",
+        "he",
+        "she",
+        "they",
+        "you",
+        "this",
+        "that",
+        "by",
+        "as",
+        "of",
+        "so",
+    }
+)
 
 _cores = [(re.compile(p.replace("{UNIT}", UNIT)), s) for p, s in CORES + CUED + [STANDALONE_UNIT]]
 _sep = re.compile(r"(?:[ \t,]|\n[ \t]*[>?*•|]*)*")
@@ -82,7 +148,9 @@ _postal = re.compile(POSTAL)
 _place_cap = re.compile(PLACE_CAP)
 _place_any = re.compile(PLACE_ANY)
 _corner_before = re.compile(r"(?:\bthe\s+)?\bcorner\s+of\s+$", re.IGNORECASE)
-_and_street = re.compile(rf"\s+(?:and|&)\s+(?:{NUM}\s+)?(?:{STREET_PREFIX}\s+)?{CAP}(?:\s+{CAP}){{0,3}}(?:\s+{STREET_TYPE}|\s+{NUM})?")
+_and_street = re.compile(
+    rf"\s+(?:and|&)\s+(?:{NUM}\s+)?(?:{STREET_PREFIX}\s+)?{CAP}(?:\s+{CAP}){{0,3}}(?:\s+{STREET_TYPE}|\s+{NUM})?"
+)
 
 
 def _first_word(value: str) -> str:
@@ -112,15 +180,16 @@ def _extend(text: str, end: int) -> int:
         pos = m.end()
         if pos >= len(text):
             break
-        piece = (_unit.match(text, pos) or _postal.match(text, pos))
+        piece = _unit.match(text, pos) or _postal.match(text, pos)
         if piece is None:
             piece = _place_cap.match(text, pos)
             if piece is not None and _first_word(piece.group(0)) in STOP:
                 piece = None
             if piece is None and broke:
                 piece = _place_any.match(text, pos)
-                if piece is not None and (_first_word(piece.group(0)) in STOP
-                                          or len(piece.group(0).split()) > 2):
+                if piece is not None and (
+                    _first_word(piece.group(0)) in STOP or len(piece.group(0).split()) > 2
+                ):
                     piece = None
         if piece is None:
             break

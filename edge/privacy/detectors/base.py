@@ -29,8 +29,10 @@ class Detector(abc.ABC):
 
 
 DETECTORS: Registry[Detector] = Registry(
-    kind="detector", package="privsplit.edge.privacy.detectors",
-    modules=("address", "llm", "names", "patterns", "presidio", "spacy_ner", "terms"))
+    kind="detector",
+    package="privsplit.edge.privacy.detectors",
+    modules=("address", "llm", "names", "patterns", "presidio", "spacy_ner", "terms"),
+)
 register_detector = DETECTORS.register
 
 

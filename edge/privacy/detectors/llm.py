@@ -22,16 +22,34 @@ from privsplit.shared.logging import get_logger
 from privsplit.shared.types import GenerationParams, Message
 
 log = get_logger(__name__)
-TYPES = {"PERSON": "PERSON", "ORGANIZATION": "ORGANIZATION", "LOCATION": "LOCATION",
-         "ADDRESS": "STREET_ADDRESS", "JOB_TITLE": "TITLE", "DATE": "DATE_TIME", "AGE": "AGE",
-         "MEDICAL": "MEDICAL_CONDITION", "ID_NUMBER": "ID_NUMBER", "OTHER": "QUASI_IDENTIFIER"}
+TYPES = {
+    "PERSON": "PERSON",
+    "ORGANIZATION": "ORGANIZATION",
+    "LOCATION": "LOCATION",
+    "ADDRESS": "STREET_ADDRESS",
+    "JOB_TITLE": "TITLE",
+    "DATE": "DATE_TIME",
+    "AGE": "AGE",
+    "MEDICAL": "MEDICAL_CONDITION",
+    "ID_NUMBER": "ID_NUMBER",
+    "OTHER": "QUASI_IDENTIFIER",
+}
 SCHEMA = {
     "type": "object",
-    "properties": {"items": {"type": "array", "maxItems": 24, "items": {
-        "type": "object",
-        "properties": {"text": {"type": "string", "maxLength": 120},
-                       "type": {"type": "string", "enum": sorted(TYPES)}},
-        "required": ["text", "type"]}}},
+    "properties": {
+        "items": {
+            "type": "array",
+            "maxItems": 24,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "text": {"type": "string", "maxLength": 120},
+                    "type": {"type": "string", "enum": sorted(TYPES)},
+                },
+                "required": ["text", "type"],
+            },
+        }
+    },
     "required": ["items"],
 }
 SYSTEM = (
@@ -42,12 +60,22 @@ SYSTEM = (
     'Answer only with JSON: {"items": [{"text": "...", "type": "PERSON"}]}.'
 )
 
-EXAMPLE_IN = ("Dr. Maria Gonzalez, a nurse at St. Olaf Clinic in Bergen, was diagnosed with Gaucher "
-              "disease after the 2019 ferry fire.")
-EXAMPLE_OUT = json.dumps({"items": [
-    {"text": "Maria Gonzalez", "type": "PERSON"}, {"text": "nurse", "type": "JOB_TITLE"},
-    {"text": "St. Olaf Clinic", "type": "ORGANIZATION"}, {"text": "Bergen", "type": "LOCATION"},
-    {"text": "Gaucher disease", "type": "MEDICAL"}, {"text": "2019 ferry fire", "type": "OTHER"}]})
+EXAMPLE_IN = (
+    "Dr. Maria Gonzalez, a nurse at St. Olaf Clinic in Bergen, was diagnosed with Gaucher "
+    "disease after the 2019 ferry fire."
+)
+EXAMPLE_OUT = json.dumps(
+    {
+        "items": [
+            {"text": "Maria Gonzalez", "type": "PERSON"},
+            {"text": "nurse", "type": "JOB_TITLE"},
+            {"text": "St. Olaf Clinic", "type": "ORGANIZATION"},
+            {"text": "Bergen", "type": "LOCATION"},
+            {"text": "Gaucher disease", "type": "MEDICAL"},
+            {"text": "2019 ferry fire", "type": "OTHER"},
+        ]
+    }
+)
 
 
 def _pattern(value: str) -> str:
@@ -92,8 +120,16 @@ class LlmDetector(Detector):
 
     name = "llm"
 
-    def __init__(self, *, model: Path | str | None = None, runtime=None, runtime_name: str = "llamacpp",
-                 max_chars: int = 2000, max_tokens: int = 192, score: float = 0.7) -> None:
+    def __init__(
+        self,
+        *,
+        model: Path | str | None = None,
+        runtime=None,
+        runtime_name: str = "llamacpp",
+        max_chars: int = 2000,
+        max_tokens: int = 192,
+        score: float = 0.7,
+    ) -> None:
         if runtime is None:
             if not model:
                 raise ValueError("the llm detector needs a model path (or a runtime)")
@@ -115,12 +151,20 @@ class LlmDetector(Detector):
             if not any(c.isalpha() for c in chunk):
                 continue
             with self._lock:
-                reply = self.runtime.chat([Message("system", SYSTEM), Message("user", EXAMPLE_IN),
-                                           Message("assistant", EXAMPLE_OUT), Message("user", chunk)],
-                                          self.params,
-                                          json_schema=SCHEMA)
-            spans.extend(Span(offset + s.start, offset + s.end, s.entity_type, s.score, s.detector)
-                         for s in self._parse(chunk, reply))
+                reply = self.runtime.chat(
+                    [
+                        Message("system", SYSTEM),
+                        Message("user", EXAMPLE_IN),
+                        Message("assistant", EXAMPLE_OUT),
+                        Message("user", chunk),
+                    ],
+                    self.params,
+                    json_schema=SCHEMA,
+                )
+            spans.extend(
+                Span(offset + s.start, offset + s.end, s.entity_type, s.score, s.detector)
+                for s in self._parse(chunk, reply)
+            )
         return spans
 
     def detect_batch(self, texts: Sequence[str]) -> list[list[Span]]:
@@ -131,17 +175,26 @@ class LlmDetector(Detector):
             items = json.loads(reply).get("items", [])
         except (json.JSONDecodeError, AttributeError):
             # a truncated answer (token budget) is not an error: keep the complete items
-            items = [json.loads(m) for m in re.findall(r'\{"text":\s*"[^"]*",\s*"type":\s*"[A-Z_]+"\}', reply)]
+            items = [
+                json.loads(m)
+                for m in re.findall(r'\{"text":\s*"[^"]*",\s*"type":\s*"[A-Z_]+"\}', reply)
+            ]
         out: list[Span] = []
         lowered = chunk.casefold() if len(chunk.casefold()) == len(chunk) else chunk
         for item in items if isinstance(items, list) else []:
             value = str(item.get("text", "")).strip() if isinstance(item, dict) else ""
             entity = TYPES.get(str(item.get("type", "")), "QUASI_IDENTIFIER") if value else ""
-            if len(value) < 2 or len(value) > len(chunk) // 2 + 2 or not any(c.isalnum() for c in value):
+            if (
+                len(value) < 2
+                or len(value) > len(chunk) // 2 + 2
+                or not any(c.isalnum() for c in value)
+            ):
                 continue
             if not re.search(r"\w", value) or not plausible(value, entity, chunk):
                 continue
             for m in re.finditer(_pattern(value), lowered):
                 out.append(Span(m.start(), m.end(), entity, self.score, self.name))
-        log.debug("llm_detected", items=len(items) if isinstance(items, list) else 0, spans=len(out))
+        log.debug(
+            "llm_detected", items=len(items) if isinstance(items, list) else 0, spans=len(out)
+        )
         return out

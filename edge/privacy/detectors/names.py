@@ -16,59 +16,227 @@ NAME_WORD = r"\p{L}[\p{L}\p{M}'’-]*"
 CAP_WORD = r"\p{Lu}[\p{L}\p{M}'’-]*"
 INITIAL = r"\p{Lu}\."
 HONORIFICS = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Madam|Mme|Mlle|Herr|Frau|Sr|Sra|Srta)"
-NOT_NAMES = frozenset({
-    "and", "or", "but", "the", "a", "an", "is", "was", "not", "in", "on", "at", "to", "for",
-    "from", "with", "by", "of", "and", "i", "my", "your", "his", "her", "their", "our", "it",
-    "this", "that", "here", "there", "going", "trying", "looking", "sorry", "happy", "glad",
-    "interested", "writing", "calling", "wondering", "having", "getting", "not", "also", "just",
-    "very", "so", "really", "currently", "still", "now", "new", "please", "thanks", "hello",
-    "hi", "dear", "regards", "sincerely", "unable", "able", "sure", "afraid", "aware", "confused",
-    "a", "about", "same", "different", "correct", "incorrect", "wrong", "right", "spelled",
-    "listed", "misspelled", "changed", "will", "would", "can", "could", "should", "has", "have",
-    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "later", "back", "tomorrow",
-    "today", "tonight", "asap", "now", "when", "if", "again", "anytime", "soon", "maybe", "any",
-    "suite", "apt", "apartment", "unit", "box", "street", "road", "avenue", "floor", "room",
-    "she", "he", "they", "we", "you", "who", "everyone", "someone", "nobody", "somebody", "people",
-    "company", "report", "study", "article", "paper", "court", "judge", "doctor", "nurse",
-    "mother", "father", "mom", "dad", "wife", "husband", "son", "daughter", "friend", "boss",
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "god", "jesus",
-})
+NOT_NAMES = frozenset(
+    {
+        "and",
+        "or",
+        "but",
+        "the",
+        "a",
+        "an",
+        "is",
+        "was",
+        "not",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "from",
+        "with",
+        "by",
+        "of",
+        "i",
+        "my",
+        "your",
+        "his",
+        "her",
+        "their",
+        "our",
+        "it",
+        "this",
+        "that",
+        "here",
+        "there",
+        "going",
+        "trying",
+        "looking",
+        "sorry",
+        "happy",
+        "glad",
+        "interested",
+        "writing",
+        "calling",
+        "wondering",
+        "having",
+        "getting",
+        "also",
+        "just",
+        "very",
+        "so",
+        "really",
+        "currently",
+        "still",
+        "now",
+        "new",
+        "please",
+        "thanks",
+        "hello",
+        "hi",
+        "dear",
+        "regards",
+        "sincerely",
+        "unable",
+        "able",
+        "sure",
+        "afraid",
+        "aware",
+        "confused",
+        "about",
+        "same",
+        "different",
+        "correct",
+        "incorrect",
+        "wrong",
+        "right",
+        "spelled",
+        "listed",
+        "misspelled",
+        "changed",
+        "will",
+        "would",
+        "can",
+        "could",
+        "should",
+        "has",
+        "have",
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "prof",
+        "sir",
+        "madam",
+        "later",
+        "back",
+        "tomorrow",
+        "today",
+        "tonight",
+        "asap",
+        "when",
+        "if",
+        "again",
+        "anytime",
+        "soon",
+        "maybe",
+        "any",
+        "suite",
+        "apt",
+        "apartment",
+        "unit",
+        "box",
+        "street",
+        "road",
+        "avenue",
+        "floor",
+        "room",
+        "she",
+        "he",
+        "they",
+        "we",
+        "you",
+        "who",
+        "everyone",
+        "someone",
+        "nobody",
+        "somebody",
+        "people",
+        "company",
+        "report",
+        "study",
+        "article",
+        "paper",
+        "court",
+        "judge",
+        "doctor",
+        "nurse",
+        "mother",
+        "father",
+        "mom",
+        "dad",
+        "wife",
+        "husband",
+        "son",
+        "daughter",
+        "friend",
+        "boss",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "god",
+        "jesus",
+    }
+)
 PATTERNS = [
     # cue, then 1-3 words of any case
-    (rf"(?i:\bmy\s+name\s+is|\bmy\s+name's|\bname\s*:|\bcall\s+me|\bi\s+am\s+called|\bthis\s+is|"
-     rf"\bsigned\s*,?|\bregards\s*,|\bsincerely\s*,|\bcontact\s+person\s*:|\bpatient\s*:|"
-     rf"\bauthor\s*:|\bfrom\s*:|\bto\s*:|\bcc\s*:|\bdear)[ \t]+"
-     rf"(?P<name>{NAME_WORD}(?:[ \t]+(?:{INITIAL}|{NAME_WORD})){{0,2}})", 0.7, False),
+    (
+        rf"(?i:\bmy\s+name\s+is|\bmy\s+name's|\bname\s*:|\bcall\s+me|\bi\s+am\s+called|\bthis\s+is|"
+        rf"\bsigned\s*,?|\bregards\s*,|\bsincerely\s*,|\bcontact\s+person\s*:|\bpatient\s*:|"
+        rf"\bauthor\s*:|\bfrom\s*:|\bto\s*:|\bcc\s*:|\bdear)[ \t]+"
+        rf"(?P<name>{NAME_WORD}(?:[ \t]+(?:{INITIAL}|{NAME_WORD})){{0,2}})",
+        0.7,
+        False,
+    ),
     # a question for a name, then the answer ("What's your last name? Nielsen")
-    (rf"(?i:\bname\b[^?\n]{{0,30}}\?)[ \t]*(?:\p{{L}}+:[ \t]*)?"
-     rf"(?P<name>{CAP_WORD}(?:[ \t]+(?:{INITIAL}|\p{{Lu}}\b|{CAP_WORD})){{0,2}})", 0.7, False),
+    (
+        rf"(?i:\bname\b[^?\n]{{0,30}}\?)[ \t]*(?:\p{{L}}+:[ \t]*)?"
+        rf"(?P<name>{CAP_WORD}(?:[ \t]+(?:{INITIAL}|\p{{Lu}}\b|{CAP_WORD})){{0,2}})",
+        0.7,
+        False,
+    ),
     # a capitalised name before a verb that people do ("Hauta-aho says", "Zak shouted at")
-    (rf"(?<![\p{{L}}\p{{M}}'’-][ \t]?)(?P<name>{CAP_WORD}(?:[ \t]+(?:{INITIAL}|\p{{Lu}}\b|{CAP_WORD}|ten|van|von|de|da)){{0,3}})"
-     rf"[ \t]+(?:lives|lived|began|shouted|said|says|told|asked|wrote|replied|answered|"
-     rf"will\s+be\s+talking|had\s+given|speaks|spoke|died|was\s+born)\b", 0.6, False),
+    (
+        rf"(?<![\p{{L}}\p{{M}}'’-][ \t]?)(?P<name>{CAP_WORD}(?:[ \t]+(?:{INITIAL}|\p{{Lu}}\b|{CAP_WORD}|ten|van|von|de|da)){{0,3}})"
+        rf"[ \t]+(?:lives|lived|began|shouted|said|says|told|asked|wrote|replied|answered|"
+        rf"will\s+be\s+talking|had\s+given|speaks|spoke|died|was\s+born)\b",
+        0.6,
+        False,
+    ),
     # after a verb of speech or naming ("said Erle", "named him Luís", "heard Ana Ruiz speak")
-    (rf"(?i:\b(?:said|says|asked|shouted\s+at|heard|named\s+(?:him|her)|called\s+(?:him|her)|"
-     rf"add|added|replied\s+to|told))[ \t]+"
-     rf"(?P<name>{CAP_WORD}(?:[ \t]+(?:{INITIAL}|\p{{Lu}}\b|{CAP_WORD})){{0,2}})", 0.6, False),
+    (
+        rf"(?i:\b(?:said|says|asked|shouted\s+at|heard|named\s+(?:him|her)|called\s+(?:him|her)|"
+        rf"add|added|replied\s+to|told))[ \t]+"
+        rf"(?P<name>{CAP_WORD}(?:[ \t]+(?:{INITIAL}|\p{{Lu}}\b|{CAP_WORD})){{0,2}})",
+        0.6,
+        False,
+    ),
     # a verb that takes a person, then a capitalised full name ("Call Ana Ruiz", "ask Bo Li")
-    (rf"(?i:\b(?:call|email|e-mail|text|ask|tell|meet|contact|ping|message|remind|invite|thank|"
-     rf"cc|forward\s+(?:it|this)\s+to|follow\s+up\s+with|talk\s+to|speak\s+(?:to|with)|"
-     rf"married|assistant\s+to|directed\s+by|written\s+by|starring|called|named)):?[ \t]+"
-     rf"(?P<name>{CAP_WORD}(?:[ \t]+(?:{INITIAL}|\p{{Lu}}\b|{CAP_WORD})){{1,2}})", 0.6, False),
+    (
+        rf"(?i:\b(?:call|email|e-mail|text|ask|tell|meet|contact|ping|message|remind|invite|thank|"
+        rf"cc|forward\s+(?:it|this)\s+to|follow\s+up\s+with|talk\s+to|speak\s+(?:to|with)|"
+        rf"married|assistant\s+to|directed\s+by|written\s+by|starring|called|named)):?[ \t]+"
+        rf"(?P<name>{CAP_WORD}(?:[ \t]+(?:{INITIAL}|\p{{Lu}}\b|{CAP_WORD})){{1,2}})",
+        0.6,
+        False,
+    ),
     # honorific, then 1-3 capitalised words (the honorific is part of the span)
-    (rf"(?P<name>\b{HONORIFICS}\.?[ \t]+{CAP_WORD}(?:[ \t]+(?:{INITIAL}|{CAP_WORD})){{0,2}})", 0.8, True),
+    (
+        rf"(?P<name>\b{HONORIFICS}\.?[ \t]+{CAP_WORD}(?:[ \t]+(?:{INITIAL}|{CAP_WORD})){{0,2}})",
+        0.8,
+        True,
+    ),
 ]
 # Places named right after a movement or residence cue ("flew to STAXROITH", "grew up in Sund").
-PLACE_CUE = (r"(?i:\b(?:flew|flying|fly|moved|moving|relocated|relocating|travell?ed|travell?ing|arrived|"
-             r"grew\s+up|born|lives?|living|located|based|originally|stationed|raised|resides?|"
-             r"visiting|visited|staying)\s+(?:in|at|to|from|near)(?:\s+the)?)[ \t]+"
-             rf"(?P<name>{CAP_WORD}(?:[ \t]+(?:{CAP_WORD}|de|del|da|do|di|la|le|am|an|der|nad|pod|u|upon|on|sur|en)){{0,3}})")
+PLACE_CUE = (
+    r"(?i:\b(?:flew|flying|fly|moved|moving|relocated|relocating|travell?ed|travell?ing|arrived|"
+    r"grew\s+up|born|lives?|living|located|based|originally|stationed|raised|resides?|"
+    r"visiting|visited|staying)\s+(?:in|at|to|from|near)(?:\s+the)?)[ \t]+"
+    rf"(?P<name>{CAP_WORD}(?:[ \t]+(?:{CAP_WORD}|de|del|da|do|di|la|le|am|an|der|nad|pod|u|upon|on|sur|en)){{0,3}})"
+)
 # Employers: "works for NATO", "Luiza is from Xignite", "Dudek of Lexisnexis is the CEO".
-ORG_CUE = (r"(?:\b(?i:work(?:s|ed|ing)?\s+(?:for|at|with)|employed\s+(?:by|at)|employee\s+(?:of|at)|"
-           r"joined|intern(?:ed|ing)?\s+at|hired\s+by|(?:CEO|CTO|CFO|founder|president|director|"
-           r"manager|head|chairman|owner|partner)\s+(?:of|at)|is\s+from|am\s+from|year\s+at|"
-           r"recorded\s+for|subsidiary\s+of|acquired\s+by|became))[ \t]+"
-           rf"(?P<name>\p{{Lu}}[\p{{L}}\p{{M}}'’.&-]*(?:[ \t]+(?:{CAP_WORD}|and|&|of|de)){{0,3}})")
+ORG_CUE = (
+    r"(?:\b(?i:work(?:s|ed|ing)?\s+(?:for|at|with)|employed\s+(?:by|at)|employee\s+(?:of|at)|"
+    r"joined|intern(?:ed|ing)?\s+at|hired\s+by|(?:CEO|CTO|CFO|founder|president|director|"
+    r"manager|head|chairman|owner|partner)\s+(?:of|at)|is\s+from|am\s+from|year\s+at|"
+    r"recorded\s+for|subsidiary\s+of|acquired\s+by|became))[ \t]+"
+    rf"(?P<name>\p{{Lu}}[\p{{L}}\p{{M}}'’.&-]*(?:[ \t]+(?:{CAP_WORD}|and|&|of|de)){{0,3}})"
+)
 _compiled = [(re.compile(p), s, cap) for p, s, cap in PATTERNS]
 _place = re.compile(PLACE_CUE)
 _org = re.compile(ORG_CUE)
@@ -92,8 +260,12 @@ class CuedNameDetector(Detector):
                     initial = len(w.group(0).rstrip(".")) == 1 and w.group(0)[0].isupper()
                     if token in NOT_NAMES and not (keep_all and i == 0) and not (initial and i > 0):
                         break
-                    if i > 0 and not keep_all and not w.group(0)[0].isupper() \
-                            and words[0].group(0)[0].isupper():
+                    if (
+                        i > 0
+                        and not keep_all
+                        and not w.group(0)[0].isupper()
+                        and words[0].group(0)[0].isupper()
+                    ):
                         break
                     kept_end = start + w.end()
                 if kept_end > start:
@@ -105,7 +277,11 @@ class CuedNameDetector(Detector):
                 words.pop()
             if words and words[0].casefold() not in NOT_NAMES:
                 end = start + len(" ".join(words)) if " \t" not in text[start:end] else end
-                out.append(Span(start, start + len(text[start:end].rstrip()), "ORGANIZATION", 0.6, self.name))
+                out.append(
+                    Span(
+                        start, start + len(text[start:end].rstrip()), "ORGANIZATION", 0.6, self.name
+                    )
+                )
         for m in _place.finditer(text):
             start, end = m.span("name")
             while end > start and not text[end - 1].isalnum():

@@ -86,14 +86,24 @@ class _Compiled:
         flags = re.IGNORECASE if spec.ignore_case else 0
         self.spec = spec
         self.patterns = [(re.compile(p.regex, flags | re.MULTILINE), p) for p in spec.patterns]
-        self.context = (re.compile(r"(?<![\w])(?:" + "|".join(re.escape(w) for w in spec.context)
-                                   + r")(?![\w])", re.IGNORECASE) if spec.context else None)
+        self.context = (
+            re.compile(
+                r"(?<![\w])(?:" + "|".join(re.escape(w) for w in spec.context) + r")(?![\w])",
+                re.IGNORECASE,
+            )
+            if spec.context
+            else None
+        )
 
     def find(self, text: str, detector: str) -> list[Span]:
         out: list[Span] = []
         spec = self.spec
         for rx, pat in self.patterns:
-            check = get_validator(pat.validator or spec.validator) if (pat.validator or spec.validator) else None
+            check = (
+                get_validator(pat.validator or spec.validator)
+                if (pat.validator or spec.validator)
+                else None
+            )
             for m in rx.finditer(text):
                 start, end = m.span(pat.group)
                 if start < 0 or end <= start:
@@ -103,7 +113,11 @@ class _Compiled:
                     continue
                 score = pat.score
                 if self.context is not None and score < 1.0:
-                    window = text[max(0, start - spec.context_window):start] + " " + text[end:end + 16]
+                    window = (
+                        text[max(0, start - spec.context_window) : start]
+                        + " "
+                        + text[end : end + 16]
+                    )
                     if self.context.search(window):
                         score = min(1.0, score + spec.context_boost)
                 out.append(Span(start, end, spec.entity_type, round(score, 4), detector))
@@ -116,8 +130,13 @@ class PatternDetector(Detector):
 
     name = "patterns"
 
-    def __init__(self, *, files: Sequence[Path] = (), include_builtin: bool = True,
-                 entities: Sequence[str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        files: Sequence[Path] = (),
+        include_builtin: bool = True,
+        entities: Sequence[str] | None = None,
+    ) -> None:
         specs: list[RecognizerSpec] = []
         if include_builtin:
             specs.extend(load_recognizers(BUILTIN_FILE))

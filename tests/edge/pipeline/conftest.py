@@ -11,9 +11,19 @@ from privsplit.edge.pipeline import PipelineSettings
 from privsplit.edge.runtime import LocalModel, create_runtime
 
 # small budgets: the stages must run their real code paths, not write essays
-FAST = dict(chunk_chars=600, chunk_overlap=50, max_chunks=2, map_max_tokens=24,
-            reduce_max_tokens=32, plan_max_tokens=96, hide_max_tokens=64, hide_max_items=4,
-            merge_max_tokens=32, local_max_tokens=24, max_subqueries=2)
+FAST = dict(
+    chunk_chars=600,
+    chunk_overlap=50,
+    max_chunks=2,
+    map_max_tokens=24,
+    reduce_max_tokens=32,
+    plan_max_tokens=96,
+    hide_max_tokens=64,
+    hide_max_items=4,
+    merge_max_tokens=32,
+    local_max_tokens=24,
+    max_subqueries=2,
+)
 
 
 @pytest.fixture(scope="session")

@@ -16,8 +16,9 @@ class Refuse(Exception):
 
 
 async def test_hooks_get_route_and_policy_decisions_before_anything_is_sent() -> None:
-    settings = EdgeSettings.load(cloud_address="127.0.0.1:9", cloud_insecure=True,
-                                 pipeline={"mode": "redact"})
+    settings = EdgeSettings.load(
+        cloud_address="127.0.0.1:9", cloud_insecure=True, pipeline={"mode": "redact"}
+    )
     pipeline = build_pipeline(settings)
     seen: list[OutboundBatch] = []
 
@@ -26,8 +27,11 @@ async def test_hooks_get_route_and_policy_decisions_before_anything_is_sent() ->
         raise Refuse  # nothing may be sent after a refusing hook (port 9 would fail anyway)
 
     with pytest.raises(Refuse):
-        await pipeline.ask("Email Maria Gonzalez at maria.gonzalez@example.org today.",
-                           vault=Vault(), extra_hooks=[audit])
+        await pipeline.ask(
+            "Email Maria Gonzalez at maria.gonzalez@example.org today.",
+            vault=Vault(),
+            extra_hooks=[audit],
+        )
     await pipeline.cloud.close()
     (batch,) = seen
     assert batch.decisions["route"] == "cloud"

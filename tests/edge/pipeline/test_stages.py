@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from privsplit.edge.pipeline import Pipeline, PipelineSettings
+from privsplit.edge.pipeline import Pipeline
 from privsplit.edge.pipeline.delegate import CloudAnswer
 from privsplit.edge.pipeline.hide import Hider, _pattern
 from privsplit.edge.pipeline.merge import Merger
@@ -21,16 +21,20 @@ from privsplit.shared.types import Usage
 
 pytestmark = pytest.mark.slow
 
-RECORD = ("Visit notes. The patient reports mild fatigue. " * 30
-          + "CT of the spine was done with the contrast agent Omnipaque 240. "
-          + "Blood pressure was normal at every visit. " * 30)
+RECORD = (
+    "Visit notes. The patient reports mild fatigue. " * 30
+    + "CT of the spine was done with the contrast agent Omnipaque 240. "
+    + "Blood pressure was normal at every visit. " * 30
+)
 QUESTION = "Which contrast agent was used for the CT of the spine?"
 
 
 def test_summarize_reads_at_most_max_chunks_and_refuses_huge_documents(smol, fast_settings) -> None:
     steps: list[tuple[int, int]] = []
     summarizer = Summarizer(model=smol, settings=fast_settings)
-    context = summarizer.summarize(QUESTION, [RECORD], progress=lambda s, d, t: steps.append((d, t)))
+    context = summarizer.summarize(
+        QUESTION, [RECORD], progress=lambda s, d, t: steps.append((d, t))
+    )
     assert isinstance(context, str)
     assert steps[-1] == (2, 2)  # 4+ chunks in the record, 2 read (max_chunks)
     assert summarizer.summarize(QUESTION, []) == ""
@@ -40,7 +44,10 @@ def test_summarize_reads_at_most_max_chunks_and_refuses_huge_documents(smol, fas
 
 
 def test_planner_returns_bounded_subqueries(smol, fast_settings) -> None:
-    question, context = "Explain to [PERSON_1] what a contrast agent is.", "CT of the spine with Omnipaque 240."
+    question, context = (
+        "Explain to [PERSON_1] what a contrast agent is.",
+        "CT of the spine with Omnipaque 240.",
+    )
     # may stay local: [] (the context answers it) or bounded sub-queries
     subqueries = Planner(model=smol, settings=fast_settings).plan(question, context)
     assert len(subqueries) <= fast_settings.max_subqueries
@@ -77,8 +84,13 @@ async def test_merge_and_local_answer_stream_text(smol, fast_settings) -> None:
 @pytest.fixture
 def pipeline(smol, fast_settings) -> Pipeline:
     edge = EdgeSettings.load()
-    return Pipeline(redactor=build_redactor(edge), guard=build_guard(edge), cloud=None,
-                    local=smol, settings=fast_settings)
+    return Pipeline(
+        redactor=build_redactor(edge),
+        guard=build_guard(edge),
+        cloud=None,
+        local=smol,
+        settings=fast_settings,
+    )
 
 
 PRIVATE = ("Maria Gonzalez", "maria.gonzalez@example.org")
@@ -87,8 +99,9 @@ PROMPT = "Write a note to Maria Gonzalez (maria.gonzalez@example.org) about the 
 
 @pytest.mark.parametrize("decompose,documents", [("never", ()), ("always", (RECORD,))])
 def test_plan_never_lets_a_hidden_value_out(pipeline, decompose: str, documents: tuple) -> None:
-    pipeline.settings = pipeline.settings.model_copy(update={"decompose": decompose,
-                                                             "plan_can_stay_local": False})
+    pipeline.settings = pipeline.settings.model_copy(
+        update={"decompose": decompose, "plan_can_stay_local": False}
+    )
     vault = Vault()
     plan = pipeline.plan_request(PROMPT, vault, documents=documents)
     assert plan.route == "cloud" and plan.outbound
@@ -102,7 +115,9 @@ def test_plan_never_lets_a_hidden_value_out(pipeline, decompose: str, documents:
 
 
 def test_policy_routes_stay_on_the_device(pipeline) -> None:
-    pipeline.settings = pipeline.settings.model_copy(update={"local_only_entities": ["EMAIL_ADDRESS"]})
+    pipeline.settings = pipeline.settings.model_copy(
+        update={"local_only_entities": ["EMAIL_ADDRESS"]}
+    )
     plan = pipeline.plan_request(PROMPT, Vault())
     assert (plan.route, plan.outbound) == ("local", [])
     result = asyncio.run(pipeline.ask(PROMPT))  # cloud=None: any attempt to send would raise

@@ -25,32 +25,40 @@ def guard() -> EgressGuard:
     return EgressGuard(detectors=[create_detector("patterns")])
 
 
-@pytest.mark.parametrize("outbound,entity_type", [
-    (["Ask john smith about it"], "PERSON"),
-    (["Ask JOHN SMITH about it"], "PERSON"),
-    (["Ask J o h n   S m i t h about it"], "PERSON"),
-    (["Ask John\nSmith"], "PERSON"),
-    (["Ask Jоhn Smіth (Cyrillic o and i)"], "PERSON"),
-    (["Ask Ｊｏｈｎ Ｓｍｉｔｈ (fullwidth)"], "PERSON"),
-    (["Ask Jo\u200bhn Sm\u00adith (invisible)"], "PERSON"),
-    (["Ask Jóhn Smíth (accents)"], "PERSON"),
-    (["card 4111-1111", "1111-1111 please"], "CREDIT_CARD"),
-    (["Is the total for John", "Smith correct?"], "PERSON"),
-    (["mail ANA@EXAMPLE.ORG"], "EMAIL_ADDRESS"),
-    (["card 4lll 1111 1lll 1111"], "CREDIT_CARD"),
-])
-def test_disguised_vault_values_are_blocked(guard: EgressGuard, vault: Vault, outbound, entity_type) -> None:
+@pytest.mark.parametrize(
+    "outbound,entity_type",
+    [
+        (["Ask john smith about it"], "PERSON"),
+        (["Ask JOHN SMITH about it"], "PERSON"),
+        (["Ask J o h n   S m i t h about it"], "PERSON"),
+        (["Ask John\nSmith"], "PERSON"),
+        (["Ask Jоhn Smіth (Cyrillic o and i)"], "PERSON"),
+        (["Ask Ｊｏｈｎ Ｓｍｉｔｈ (fullwidth)"], "PERSON"),
+        (["Ask Jo\u200bhn Sm\u00adith (invisible)"], "PERSON"),
+        (["Ask Jóhn Smíth (accents)"], "PERSON"),
+        (["card 4111-1111", "1111-1111 please"], "CREDIT_CARD"),
+        (["Is the total for John", "Smith correct?"], "PERSON"),
+        (["mail ANA@EXAMPLE.ORG"], "EMAIL_ADDRESS"),
+        (["card 4lll 1111 1lll 1111"], "CREDIT_CARD"),
+    ],
+)
+def test_disguised_vault_values_are_blocked(
+    guard: EgressGuard, vault: Vault, outbound, entity_type
+) -> None:
     with pytest.raises(PrivacyBlocked) as info:
         guard.check(outbound, vault)
     assert entity_type in info.value.entity_types
     assert "Smith" not in info.value.message and "4111" not in info.value.message
 
 
-@pytest.mark.parametrize("outbound", [
-    ["[PERSON_1] paid with [CREDIT_CARD_1]; mail [EMAIL_ADDRESS_1]."],
-    ["Blacksmithing is a craft; Johnson and Smithers are different people."],
-    ["A 45-year-old man, BMI 31, on an ACE inhibitor since 2010."],
-])
+@pytest.mark.parametrize(
+    "outbound",
+    [
+        ["[PERSON_1] paid with [CREDIT_CARD_1]; mail [EMAIL_ADDRESS_1]."],
+        ["Blacksmithing is a craft; Johnson and Smithers are different people."],
+        ["A 45-year-old man, BMI 31, on an ACE inhibitor since 2010."],
+    ],
+)
 def test_clean_text_passes(guard: EgressGuard, vault: Vault, outbound) -> None:
     guard.check(outbound, vault)
 

@@ -20,7 +20,7 @@ def test_llm_detector_returns_offsets_into_the_text(test_model_path) -> None:
         for s in spans:
             assert 0 <= s.start < s.end <= len(text)
             assert s.detector == "llm"
-            assert text[s.start:s.end].strip()
+            assert text[s.start : s.end].strip()
     finally:
         det.close()
 
@@ -28,12 +28,14 @@ def test_llm_detector_returns_offsets_into_the_text(test_model_path) -> None:
 def test_answers_are_mapped_back_only_when_they_occur_in_the_text() -> None:
     det = LlmDetector(runtime=object())
     chunk = "follow up with benjamin a seiler at Ussearch"
-    reply = ('{"items": [{"text": "Benjamin A. Seiler", "type": "PERSON"}, {"text": "Invented Corp", '
-             '"type": "ORGANIZATION"}, {"text": "Ussearch", "type": "ORGANIZATION"}]}')
-    found = [(s.entity_type, chunk[s.start:s.end]) for s in det._parse(chunk, reply)]
+    reply = (
+        '{"items": [{"text": "Benjamin A. Seiler", "type": "PERSON"}, {"text": "Invented Corp", '
+        '"type": "ORGANIZATION"}, {"text": "Ussearch", "type": "ORGANIZATION"}]}'
+    )
+    found = [(s.entity_type, chunk[s.start : s.end]) for s in det._parse(chunk, reply)]
     assert found == [("PERSON", "benjamin a seiler"), ("ORGANIZATION", "Ussearch")]
     truncated = '{"items": [{"text": "Ussearch", "type": "ORGANIZATION"}, {"text": "benj'
-    assert [chunk[s.start:s.end] for s in det._parse(chunk, truncated)] == ["Ussearch"]
+    assert [chunk[s.start : s.end] for s in det._parse(chunk, truncated)] == ["Ussearch"]
 
 
 def test_chunks_cover_the_text_exactly() -> None:
@@ -52,19 +54,29 @@ class _DeadRuntime:
 
 
 def test_a_failing_model_blocks_the_request() -> None:
-    engine = PrivacyEngine(detectors=[create_detector("patterns"), LlmDetector(runtime=_DeadRuntime())])
+    engine = PrivacyEngine(
+        detectors=[create_detector("patterns"), LlmDetector(runtime=_DeadRuntime())]
+    )
     with pytest.raises(PrivacyBlocked, match="llm"):
         engine.redact("Walker works at Ussearch", Vault())
 
 
-@pytest.mark.parametrize("value,entity,chunk,keep", [
-    ("female", "PERSON", "A 79 year old female complaining of stomach pain", False),
-    ("terrence", "PERSON", "they had 6: terrence, donna and brian", True),
-    ("Fabry disease", "MEDICAL_CONDITION", "Walker has Fabry disease.", True),
-    ("Comedy", "DATE_TIME", "Genres: Comedy, Drama", False),
-    ("March 2003", "DATE_TIME", "convicted in March 2003", True),
-    ("My name appears incorrectly on my credit card statement", "PERSON", "My name appears incorrectly on my credit card statement", False),
-])
+@pytest.mark.parametrize(
+    "value,entity,chunk,keep",
+    [
+        ("female", "PERSON", "A 79 year old female complaining of stomach pain", False),
+        ("terrence", "PERSON", "they had 6: terrence, donna and brian", True),
+        ("Fabry disease", "MEDICAL_CONDITION", "Walker has Fabry disease.", True),
+        ("Comedy", "DATE_TIME", "Genres: Comedy, Drama", False),
+        ("March 2003", "DATE_TIME", "convicted in March 2003", True),
+        (
+            "My name appears incorrectly on my credit card statement",
+            "PERSON",
+            "My name appears incorrectly on my credit card statement",
+            False,
+        ),
+    ],
+)
 def test_implausible_answers_are_dropped(value: str, entity: str, chunk: str, keep: bool) -> None:
     from privsplit.edge.privacy.detectors.llm import plausible
 

@@ -24,14 +24,28 @@ FOUND = [
     ("key AKIAIOSFODNN7EXAMPLE leaked", "API_KEY", "AKIAIOSFODNN7EXAMPLE"),
     ("token ghp_" + "a1B2" * 9 + " in CI", "API_KEY", "ghp_" + "a1B2" * 9),
     ("slack xoxb-123456789012-abcdefABCDEF here", "API_KEY", "xoxb-123456789012-abcdefABCDEF"),
-    ("stripe sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc" + " ok", "API_KEY", "sk_live_4eC39HqLyjWDarjtT1zdp7dc"),
-    ("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U x",
-     "API_KEY", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"),
+    (
+        "stripe sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc" + " ok",
+        "API_KEY",
+        "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+    ),
+    (
+        "jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U x",
+        "API_KEY",
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+    ),
     (f"here:\n{PEM}\nthanks", "PRIVATE_KEY", PEM),
     ("password: hunter2hunter", "SECRET", "hunter2hunter"),
-    ("eth 0x52908400098527886E0F7030069857D2E4169EE7 wallet", "CRYPTO_WALLET",
-     "0x52908400098527886E0F7030069857D2E4169EE7"),
-    ("btc bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", "CRYPTO_WALLET", "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"),
+    (
+        "eth 0x52908400098527886E0F7030069857D2E4169EE7 wallet",
+        "CRYPTO_WALLET",
+        "0x52908400098527886E0F7030069857D2E4169EE7",
+    ),
+    (
+        "btc bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+        "CRYPTO_WALLET",
+        "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+    ),
     ("call me on +41 (0)38 549 02 90 tomorrow", "PHONE_NUMBER", "+41 (0)38 549 02 90"),
     ("office (555) 123-4567", "PHONE_NUMBER", "(555) 123-4567"),
     ("Mobile: 03.93.92.16.85", "PHONE_NUMBER", "03.93.92.16.85"),
@@ -61,7 +75,11 @@ def detector() -> PatternDetector:
 
 
 def _found(detector: PatternDetector, text: str, threshold: float = 0.5) -> set[tuple[str, str]]:
-    return {(s.entity_type, text[s.start:s.end]) for s in detector.detect(text) if s.score >= threshold}
+    return {
+        (s.entity_type, text[s.start : s.end])
+        for s in detector.detect(text)
+        if s.score >= threshold
+    }
 
 
 @pytest.mark.parametrize("text,entity_type,value", FOUND)
@@ -86,24 +104,39 @@ def test_registry_lists_detectors_and_rejects_unknown_names() -> None:
 
 def test_recognizers_from_yaml(tmp_path) -> None:
     path = tmp_path / "extra.yaml"
-    path.write_text("version: 1\nrecognizers:\n  - name: ticket\n    entity_type: TICKET_ID\n"
-                    "    patterns:\n      - regex: 'INC-\\d{6}'\n        score: 0.9\n")
+    path.write_text(
+        "version: 1\nrecognizers:\n  - name: ticket\n    entity_type: TICKET_ID\n"
+        "    patterns:\n      - regex: 'INC-\\d{6}'\n        score: 0.9\n"
+    )
     det = PatternDetector(files=[path], include_builtin=False)
     text = "see INC-123456 and INC-12"
-    assert [(s.entity_type, text[s.start:s.end]) for s in det.detect(text)] == [("TICKET_ID", "INC-123456")]
+    assert [(s.entity_type, text[s.start : s.end]) for s in det.detect(text)] == [
+        ("TICKET_ID", "INC-123456")
+    ]
 
 
-@pytest.mark.parametrize("body,message", [
-    ("version: 1\nrecognizers:\n  - name: x\n    entity_type: X_ID\n    patterns: [{regex: 'a', score: 0.5}]\n    colour: red\n",
-     "colour"),
-    ("version: 1\nrecognizers:\n  - name: x\n    entity_type: X_ID\n    patterns: [{regex: '(', score: 0.5}]\n",
-     "invalid regex"),
-    ("version: 1\nrecognizers:\n  - name: x\n    entity_type: X_ID\n    validator: crc99\n    patterns: [{regex: 'a', score: 0.5}]\n",
-     "unknown validator 'crc99'"),
-    ("version: 1\nrecognizers:\n  - name: x\n    entity_type: lower\n    patterns: [{regex: 'a', score: 0.5}]\n",
-     "entity_type"),
-    ("recognizers: [\n", "not valid YAML"),
-])
+@pytest.mark.parametrize(
+    "body,message",
+    [
+        (
+            "version: 1\nrecognizers:\n  - name: x\n    entity_type: X_ID\n    patterns: [{regex: 'a', score: 0.5}]\n    colour: red\n",
+            "colour",
+        ),
+        (
+            "version: 1\nrecognizers:\n  - name: x\n    entity_type: X_ID\n    patterns: [{regex: '(', score: 0.5}]\n",
+            "invalid regex",
+        ),
+        (
+            "version: 1\nrecognizers:\n  - name: x\n    entity_type: X_ID\n    validator: crc99\n    patterns: [{regex: 'a', score: 0.5}]\n",
+            "unknown validator 'crc99'",
+        ),
+        (
+            "version: 1\nrecognizers:\n  - name: x\n    entity_type: lower\n    patterns: [{regex: 'a', score: 0.5}]\n",
+            "entity_type",
+        ),
+        ("recognizers: [\n", "not valid YAML"),
+    ],
+)
 def test_bad_recognizer_files_are_clear_errors(tmp_path, body: str, message: str) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(body)

@@ -10,8 +10,19 @@ from privsplit.edge.privacy.restore import StreamRestorer
 from privsplit.edge.privacy.spans import Span
 from privsplit.edge.privacy.vault import Vault
 
-PII = ["John Smith", "ana@example.org", "078-05-1120", "[PERSON_1]", "[\u2060EMAIL_1]", "4111 1111 1111 1111",
-       "Rua Diadema 1903", "[PERSON_", "_1]", "[", "]"]
+PII = [
+    "John Smith",
+    "ana@example.org",
+    "078-05-1120",
+    "[PERSON_1]",
+    "[\u2060EMAIL_1]",
+    "4111 1111 1111 1111",
+    "Rua Diadema 1903",
+    "[PERSON_",
+    "_1]",
+    "[",
+    "]",
+]
 # Arbitrary text mixed with PII and placeholder-shaped strings (the hard cases).
 texts = st.lists(st.one_of(st.text(max_size=30), st.sampled_from(PII)), max_size=12).map("".join)
 
@@ -23,18 +34,20 @@ def text_with_spans(draw):
     spans = []
     for a, b in zip(cuts[::2], cuts[1::2]):
         if b > a:
-            spans.append(Span(a, b, draw(st.sampled_from(["PERSON", "EMAIL_ADDRESS", "US_SSN"])), 1.0, "t"))
+            spans.append(
+                Span(a, b, draw(st.sampled_from(["PERSON", "EMAIL_ADDRESS", "US_SSN"])), 1.0, "t")
+            )
     return text, spans
 
 
 def _distinct_forms(text: str, spans: list[Span]) -> bool:
     """Variants (same person written differently) restore to one form by design."""
-    from privsplit.edge.privacy.vault import normalize, _name_tokens
+    from privsplit.edge.privacy.vault import _name_tokens, normalize
 
     seen: dict[tuple[str, str], str] = {}
-    persons = [text[s.start:s.end] for s in spans if s.entity_type == "PERSON"]
+    persons = [text[s.start : s.end] for s in spans if s.entity_type == "PERSON"]
     for s in spans:
-        raw = text[s.start:s.end]
+        raw = text[s.start : s.end]
         key = (s.entity_type, normalize(raw))
         if seen.setdefault(key, raw) != raw:
             return False
@@ -74,7 +87,9 @@ def engine():
     return build_engine(PrivacySettings())
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(texts)
 def test_engine_round_trip_on_arbitrary_text(engine, text: str) -> None:
     vault = Vault()

@@ -47,7 +47,10 @@ def test_foreign_and_unknown_placeholders_are_left_alone() -> None:
     mine, other = Vault(), Vault()
     other.placeholder_for("PERSON", "Secret Person")
     mine.placeholder_for("PERSON", "Ana")
-    assert mine.restore("[PERSON_1] met [PERSON_2] and [EMAIL_ADDRESS_1]") == "Ana met [PERSON_2] and [EMAIL_ADDRESS_1]"
+    assert (
+        mine.restore("[PERSON_1] met [PERSON_2] and [EMAIL_ADDRESS_1]")
+        == "Ana met [PERSON_2] and [EMAIL_ADDRESS_1]"
+    )
 
 
 def test_mask_is_not_restorable() -> None:

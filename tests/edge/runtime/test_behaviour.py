@@ -16,8 +16,10 @@ from tests.edge.runtime.conftest import BACKENDS
 pytestmark = pytest.mark.slow
 
 N_CTX = 1024
-QUESTION = [Message("system", "You are a concise assistant."),
-            Message("user", "Name three colours of the rainbow.")]
+QUESTION = [
+    Message("system", "You are a concise assistant."),
+    Message("user", "Name three colours of the rainbow."),
+]
 GREEDY = GenerationParams(max_tokens=32, temperature=0.0)
 
 
@@ -59,15 +61,24 @@ def test_stop_sequence_ends_the_reply_before_it(model: LocalModel) -> None:
     stop = words[3]
     stopped = model.chat(QUESTION, GenerationParams(max_tokens=40, stop=(stop,)))
     assert stop not in stopped
-    assert stopped == free[:free.index(stop)]
+    assert stopped == free[: free.index(stop)]
 
 
 def test_json_schema_constrains_the_output(model: LocalModel) -> None:
-    schema = {"type": "object", "properties": {"answer": {"type": "string", "enum": ["yes", "no"]},
-                                               "confidence": {"type": "integer"}},
-              "required": ["answer", "confidence"], "additionalProperties": False}
-    out = model.chat([Message("user", "Write a long poem about the sea.")],
-                     GenerationParams(max_tokens=48), json_schema=schema)
+    schema = {
+        "type": "object",
+        "properties": {
+            "answer": {"type": "string", "enum": ["yes", "no"]},
+            "confidence": {"type": "integer"},
+        },
+        "required": ["answer", "confidence"],
+        "additionalProperties": False,
+    }
+    out = model.chat(
+        [Message("user", "Write a long poem about the sea.")],
+        GenerationParams(max_tokens=48),
+        json_schema=schema,
+    )
     data = json.loads(out)
     assert set(data) == {"answer", "confidence"}
     assert data["answer"] in {"yes", "no"} and isinstance(data["confidence"], int)
@@ -115,5 +126,8 @@ def test_missing_model_is_a_clear_error(backend: str, tmp_path: Path) -> None:
 
 
 def test_count_tokens_while_streaming_in_the_same_thread(model: LocalModel) -> None:
-    counts = [model.count_tokens(piece) for piece in model.stream(QUESTION, GenerationParams(max_tokens=6))]
+    counts = [
+        model.count_tokens(piece)
+        for piece in model.stream(QUESTION, GenerationParams(max_tokens=6))
+    ]
     assert counts and all(c >= 0 for c in counts)

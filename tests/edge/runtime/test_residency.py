@@ -55,7 +55,9 @@ def test_loads_on_first_use_and_reports_memory(test_model_path: Path) -> None:
     stats = model.stats()
     assert model.is_loaded and stats.loads == 1
     assert stats.rss_after_load_bytes and stats.rss_after_load_bytes > 50 * 2**20
-    assert stats.rss_load_delta_bytes and stats.rss_load_delta_bytes > 10 * 2**20  # weights are resident
+    assert (
+        stats.rss_load_delta_bytes and stats.rss_load_delta_bytes > 10 * 2**20
+    )  # weights are resident
     model.close()
     assert not model.is_loaded
 
@@ -127,7 +129,9 @@ def test_concurrent_callers_share_one_instance(test_model_path: Path) -> None:
     model = resident(test_model_path, max_queue=4)
     expected = model.chat(ASK, SHORT)
     out: list[str] = []
-    threads = [threading.Thread(target=lambda: out.append(model.chat(ASK, SHORT))) for _ in range(4)]
+    threads = [
+        threading.Thread(target=lambda: out.append(model.chat(ASK, SHORT))) for _ in range(4)
+    ]
     for t in threads:
         t.start()
     for t in threads:
