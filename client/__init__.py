@@ -6,6 +6,8 @@
 
 Errors are the typed classes of ``privsplit.shared.errors`` (re-exported here), mapped back
 from the daemon's gRPC status; UNAVAILABLE is retried with backoff, nothing else is.
+Before the first request on a Unix socket the SDK checks that the socket, its directory and
+the process serving it belong to this user (or ``trusted_daemon_uid``): else ``UntrustedSocket``.
 """
 
 from privsplit.client._common import Answer, Plan, Redacted, RetryPolicy, Span, StreamEvent, Usage
@@ -21,6 +23,7 @@ from privsplit.shared.errors import (
     PrivsplitError,
     Unauthenticated,
     Unavailable,
+    UntrustedSocket,
 )
 
 __all__ = [
@@ -43,5 +46,6 @@ __all__ = [
     "StreamEvent",
     "Unauthenticated",
     "Unavailable",
+    "UntrustedSocket",
     "Usage",
 ]

@@ -31,11 +31,20 @@ CHANNEL_OPTIONS = [("grpc.enable_retries", 0), ("grpc.max_receive_message_length
 
 def target(address: str | None, socket_path: str | Path | None) -> str:
     """A gRPC target: ``host:port`` when given, else the daemon's Unix socket."""
+    unix = unix_socket(address, socket_path)
+    return f"unix:{unix}" if unix is not None else str(address)
+
+
+def unix_socket(address: str | None, socket_path: str | Path | None) -> Path | None:
+    """The Unix socket the client talks to (checked by ``_trust`` before use), or None for a
+    TCP address; a ``unix:`` address counts as a socket too."""
     if address and socket_path:
         raise InvalidRequest("give either address or socket_path, not both")
     if address:
-        return address
-    return f"unix:{Path(socket_path) if socket_path else default_socket_path()}"
+        if address.startswith("unix:"):
+            return Path(address.removeprefix("unix:").removeprefix("//"))
+        return None
+    return Path(socket_path) if socket_path else default_socket_path()
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,10 @@ from privsplit.client._common import (
     metadata,
     retryable,
     target,
+    unix_socket,
 )
-from privsplit.shared.errors import DeadlineExceeded, PrivsplitError
+from privsplit.client._trust import SocketTrust
+from privsplit.shared.errors import DeadlineExceeded, PrivsplitError, Unavailable
 from privsplit.shared.proto import EdgeAgentStub, edge
 
 T = TypeVar("T")
@@ -43,8 +45,11 @@ class AsyncClient:
         timeout: float = 300.0,
         api_key: str | None = None,
         retry: RetryPolicy = RetryPolicy(),
+        trusted_daemon_uid: int | str | None = None,
     ) -> None:
         self.target = target(address, socket_path)
+        # before anything is sent: the socket is this user's daemon's (or trusted_daemon_uid's)
+        self._trust = SocketTrust(unix_socket(address, socket_path), trusted=trusted_daemon_uid)
         self.timeout = timeout
         self.retry = retry
         self._api_key = api_key
@@ -55,6 +60,10 @@ class AsyncClient:
         if self._channel is None:  # created lazily: a grpc.aio channel binds to the running loop
             self._channel = grpc.aio.insecure_channel(self.target, options=CHANNEL_OPTIONS)
         return EdgeAgentStub(self._channel)
+
+    async def _ensure_trusted(self) -> None:
+        if not self._trust.verified:  # a probe connect and a few stat calls: off the loop
+            await asyncio.to_thread(self._trust.ensure)
 
     async def close(self) -> None:
         if self._channel is not None:
@@ -76,9 +85,14 @@ class AsyncClient:
             if remaining <= 0:
                 raise DeadlineExceeded("the deadline passed before the daemon answered")
             try:
+                await self._ensure_trusted()
                 return await getattr(self._stub, name)(
                     request, timeout=remaining, metadata=metadata(self._api_key, request_id)
                 )
+            except Unavailable:  # from the socket check: no daemon listening yet
+                if delay is None or deadline - time.monotonic() <= delay:
+                    raise
+                await asyncio.sleep(delay)
             except grpc.aio.AioRpcError as err:
                 if delay is None or not retryable(err) or deadline - time.monotonic() <= delay:
                     raise mapped(err, self.target) from None
@@ -128,6 +142,13 @@ class AsyncClient:
         deadline = time.monotonic() + (timeout or self.timeout)
         for delay in [*self.retry.delays(), None]:
             started = False
+            try:
+                await self._ensure_trusted()
+            except Unavailable:
+                if delay is None or deadline - time.monotonic() <= delay:
+                    raise
+                await asyncio.sleep(delay)
+                continue
             call = self._stub.StreamAsk(
                 request,
                 timeout=max(0.0, deadline - time.monotonic()),

@@ -22,8 +22,10 @@ from privsplit.client._common import (
     metadata,
     retryable,
     target,
+    unix_socket,
 )
-from privsplit.shared.errors import DeadlineExceeded, PrivsplitError
+from privsplit.client._trust import SocketTrust
+from privsplit.shared.errors import DeadlineExceeded, PrivsplitError, Unavailable
 from privsplit.shared.proto import EdgeAgentStub, edge
 
 T = TypeVar("T")
@@ -42,8 +44,11 @@ class Client:
         timeout: float = 300.0,
         api_key: str | None = None,
         retry: RetryPolicy = RetryPolicy(),
+        trusted_daemon_uid: int | str | None = None,
     ) -> None:
         self.target = target(address, socket_path)
+        # before anything is sent: the socket is this user's daemon's (or trusted_daemon_uid's)
+        self._trust = SocketTrust(unix_socket(address, socket_path), trusted=trusted_daemon_uid)
         self.timeout = timeout
         self.retry = retry
         self._api_key = api_key
@@ -72,9 +77,14 @@ class Client:
             if remaining <= 0:
                 raise DeadlineExceeded("the deadline passed before the daemon answered")
             try:
+                self._trust.ensure()
                 return method(
                     request, timeout=remaining, metadata=metadata(self._api_key, request_id)
                 )
+            except Unavailable:  # from the socket check: no daemon listening yet
+                if delay is None or deadline - time.monotonic() <= delay:
+                    raise
+                time.sleep(delay)
             except grpc.RpcError as err:
                 if delay is None or not retryable(err) or deadline - time.monotonic() <= delay:
                     raise mapped(err, self.target) from None
@@ -129,6 +139,13 @@ class Client:
         delays = [*self.retry.delays(), None]
         for delay in delays:
             started = False
+            try:
+                self._trust.ensure()
+            except Unavailable:
+                if delay is None or deadline - time.monotonic() <= delay:
+                    raise
+                time.sleep(delay)
+                continue
             call = self._stub.StreamAsk(
                 request,
                 timeout=max(0.0, deadline - time.monotonic()),

@@ -46,6 +46,12 @@ class PermissionDenied(PrivsplitError):
     code = grpc.StatusCode.PERMISSION_DENIED
 
 
+class UntrustedSocket(PermissionDenied):
+    """The SDK refused the daemon's Unix socket: its directory, its owner or the process
+    serving it is not this user (or a trusted daemon user); nothing was sent. The message
+    says which and how to recover."""
+
+
 class ResourceExhausted(PrivsplitError):
     """A rate, concurrency or queue limit was hit; retry later."""
 

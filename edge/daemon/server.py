@@ -76,12 +76,31 @@ def build_agent(settings: EdgeSettings, *, pipeline: Pipeline | None = None) -> 
     )
 
 
+_SOCKET_ELSEWHERE = (
+    "or serve elsewhere: --socket PATH / PRIVSPLIT_EDGE_DAEMON__SOCKET_PATH, or set "
+    "XDG_RUNTIME_DIR to a private directory (apps find the socket the same way)"
+)
+
+
 def prepare_socket(path: Path) -> None:
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    info = path.parent.stat()
-    if info.st_uid != os.getuid() or info.st_mode & 0o022:
-        # e.g. a directory under /tmp made by another user: they could swap the socket
-        raise ConfigError(f"{path.parent} must be owned by this user and not writable by others")
+    """Make the socket's directory (0700) or refuse one that another user could tamper with
+    (e.g. ``/tmp/privsplit-$UID`` created first by someone else); remove a stale socket."""
+    directory = path.parent
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = directory.stat()
+    if info.st_uid != os.getuid():
+        raise ConfigError(
+            f"the socket directory {directory} is owned by uid {info.st_uid}, not by this user "
+            f"(uid {os.getuid()}): another user may be waiting to impersonate the daemon. "
+            f"Remove it (as that user or root: rm -r {directory}) and start again, "
+            + _SOCKET_ELSEWHERE
+        )
+    if info.st_mode & 0o022:
+        raise ConfigError(
+            f"the socket directory {directory} is writable by group or others (mode "
+            f"{info.st_mode & 0o777:o}), so they could replace the socket; "
+            f"run chmod 700 {directory}, " + _SOCKET_ELSEWHERE
+        )
     if path.exists() or path.is_socket():
         probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
@@ -181,7 +200,7 @@ async def start_daemon(settings: EdgeSettings, *, agent: EdgeAgent | None = None
         healths.append(tcp_health)
     for s in servers:
         await s.start()
-    os.chmod(d.socket_path, 0o600)
+    os.chmod(d.socket_path, 0o660 if d.socket_group_access else 0o600)
     http, http_task, http_port = None, None, 0
     if d.http_port is not None:
         app = build_app(agent=agent, api_key=d.api_key.get_secret_value() if d.api_key else None)

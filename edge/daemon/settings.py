@@ -19,6 +19,11 @@ class DaemonSettings(BaseModel):
         default_factory=default_socket_path,
         description="Unix socket of the gRPC EdgeAgent (created 0600).",
     )
+    socket_group_access: bool = Field(
+        default=False,
+        description="Socket mode 0660 instead of 0600: members of the daemon's group may "
+        "connect (a system-wide daemon, e.g. the systemd unit; apps then trust its user).",
+    )
     grpc_tcp: str | None = Field(
         default=None, description="Also serve gRPC on this loopback host:port (port 0 picks one)."
     )

@@ -154,7 +154,7 @@ def test_socket_directory_writable_by_others_is_refused(tmp_path: Path) -> None:
     shared = tmp_path / "shared"
     shared.mkdir()
     shared.chmod(0o777)
-    with pytest.raises(ConfigError, match="not writable by others"):
+    with pytest.raises(ConfigError, match="writable by group or others.*chmod 700"):
         prepare_socket(shared / "edge.sock")
     shared.chmod(0o700)
     prepare_socket(shared / "edge.sock")
