@@ -1,4 +1,9 @@
-"""The audit log's Ed25519 signing key: generated at first start, kept 0600 next to the log."""
+"""The audit log's Ed25519 signing key: generated at first start, kept 0600 next to the log.
+
+Every load re-checks the file (this user's, mode 0600 or stricter: ``read_private_file``); a key
+others can read is refused, since whoever holds it can forge records. The key file appears all
+at once, so two daemons starting on the same directory share the first one's key.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from privsplit.shared.errors import ConfigError
-from privsplit.shared.files import create_private_file
+from privsplit.shared.files import publish_private_file, read_private_file
 
 KEY_FILE = "signing.key"
 PUBLIC_KEY_FILE = "signing.pub"
@@ -17,25 +22,25 @@ PUBLIC_KEY_FILE = "signing.pub"
 
 def load_or_create_signing_key(directory: Path) -> Ed25519PrivateKey:
     """The key in ``directory``; a new one (and its public half) when there is none yet."""
-    key_path = directory / KEY_FILE
-    if key_path.exists():
-        try:
-            key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
-        except (ValueError, TypeError):
-            raise ConfigError(f"audit signing key {key_path} is not a PEM Ed25519 key") from None
-        if not isinstance(key, Ed25519PrivateKey):
-            raise ConfigError(f"audit signing key {key_path} is not an Ed25519 key")
-        return key
-    key = Ed25519PrivateKey.generate()
-    create_private_file(
-        key_path,
-        key.private_bytes(
+    key_path, created = directory / KEY_FILE, False
+    if not key_path.exists():
+        new = Ed25519PrivateKey.generate()
+        pem = new.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
-        ),
-    )
-    (directory / PUBLIC_KEY_FILE).write_bytes(public_pem(key.public_key()))
+        )
+        created = publish_private_file(key_path, pem)  # False: another process was first
+    raw = read_private_file(key_path, what="audit signing key")
+    try:
+        key = serialization.load_pem_private_key(raw, password=None)
+    except (ValueError, TypeError):
+        raise ConfigError(f"audit signing key {key_path} is not a PEM Ed25519 key") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ConfigError(f"audit signing key {key_path} is not an Ed25519 key")
+    public = directory / PUBLIC_KEY_FILE
+    if created or not public.exists():
+        public.write_bytes(public_pem(key.public_key()))
     return key
 
 

@@ -1,7 +1,10 @@
 """The conversation vault store: the privacy package's encrypted store, with its key file.
 
 The key (32 random bytes) is created at first start in its own file, mode 0600, outside the
-directory of the vault files (the store's contract: the key never sits next to them).
+directory of the vault files (the store's contract: the key never sits next to them). The file
+appears all at once (``publish_private_file``): two daemons starting together both end up with
+the first one's key instead of crashing or reading half a file. Every load re-checks that the
+file is this user's and private to it.
 """
 
 from __future__ import annotations
@@ -12,18 +15,14 @@ from pathlib import Path
 from privsplit.edge.daemon.conversations import VaultStore
 from privsplit.edge.privacy.vault_store import EncryptedVaultStore
 from privsplit.shared.errors import ConfigError
-from privsplit.shared.files import create_private_file
+from privsplit.shared.files import publish_private_file, read_private_file
 
 
 def load_or_create_key(path: Path) -> bytes:
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    try:
-        key = path.read_bytes()
-    except FileNotFoundError:
-        key = secrets.token_bytes(32)
-        create_private_file(path, key)
-    if path.stat().st_mode & 0o077:
-        raise ConfigError(f"vault key {path} is readable by other users; chmod 600 it")
+    if not path.exists():
+        publish_private_file(path, secrets.token_bytes(32))  # False: another daemon was first
+    key = read_private_file(path, what="vault key")
     if len(key) != 32:
         raise ConfigError(f"vault key {path} must hold exactly 32 bytes")
     return key
