@@ -15,7 +15,7 @@ from privsplit.edge.privacy.detectors import Detector
 from privsplit.edge.privacy.layout import contact_block_spans, list_and_speaker_spans
 from privsplit.edge.privacy.policy import Action, Policy
 from privsplit.edge.privacy.spans import Span, resolve_overlaps
-from privsplit.edge.privacy.vault import Vault, normalize
+from privsplit.edge.privacy.vault import Vault
 from privsplit.shared.errors import ConfigError, PrivacyBlocked
 from privsplit.shared.logging import get_logger
 
@@ -62,14 +62,6 @@ class PrivacyEngine:
             raise ConfigError("a privacy engine needs at least one detector")
         self.detectors = list(detectors)
         self.policy = policy or Policy()
-        self._allow = {normalize(v) for v in self.policy.allow_list}
-        self._deny = [
-            (
-                re.compile(re.escape(d.value), re.IGNORECASE) if d.value else re.compile(d.regex),
-                d.entity_type,
-            )
-            for d in self.policy.deny_list
-        ]
 
     # ---- detection -------------------------------------------------------------------------
     def detect(self, text: str) -> list[Span]:
@@ -83,6 +75,9 @@ class PrivacyEngine:
             started = time.perf_counter()
             try:
                 results = detector.detect_batch(texts)
+            except PrivacyBlocked as exc:  # typed, with our own message: keep it
+                log.error("detector_failed", detector=detector.name, error=type(exc).__name__)
+                raise
             except Exception as exc:
                 log.error("detector_failed", detector=detector.name, error=type(exc).__name__)
                 raise PrivacyBlocked(
@@ -101,18 +96,8 @@ class PrivacyEngine:
         return [self._finish(t, spans) for t, spans in zip(texts, found)]
 
     def _finish(self, text: str, spans: list[Span]) -> list[Span]:
-        for rx, entity_type in self._deny:
-            spans.extend(
-                Span(m.start(), m.end(), entity_type, 1.0, "deny_list")
-                for m in rx.finditer(text)
-                if m.end() > m.start()
-            )
-        threshold = self.policy.min_score
-        kept = [
-            s
-            for s in spans
-            if s.score >= threshold and normalize(text[s.start : s.end]) not in self._allow
-        ]
+        spans.extend(self.policy.deny_spans(text))
+        kept = [s for s in spans if self.policy.counts(s, text)]
         kept.extend(repeated_mentions(text, kept))
         kept.extend(contact_block_spans(text, kept))
         kept.extend(list_and_speaker_spans(text, kept))

@@ -54,11 +54,11 @@ def build_engine(privacy: PrivacySettings, *, llm_model_path: Path | None = None
 
 
 def build_egress_guard(privacy: PrivacySettings) -> EgressGuard:
-    """Structured recognizers only: fast, and they do not depend on sentence context."""
+    """Structured recognizers only (fast, and they do not depend on sentence context): the
+    same pattern set as the engine's, judged by the same policy (its ``min_score``, allow
+    and deny lists); there is no separate guard threshold to drift from it."""
     patterns = create_detector("patterns", **detector_kwargs("patterns", privacy))
-    return EgressGuard(
-        detectors=[patterns], policy=load_policy(privacy), min_score=privacy.guard_min_score
-    )
+    return EgressGuard(detectors=[patterns], policy=load_policy(privacy))
 
 
 def resolve_llm_model(settings: Any, privacy: PrivacySettings) -> Path:

@@ -7,16 +7,26 @@ with every space and punctuation mark removed, and a hit must start and end on a
 boundary of the outbound text. So "J O H N  S M I T H", "jоhn smith" (Cyrillic o) and a
 card number split over two sub-queries are all caught. Any hit, and any exception while
 checking, blocks the whole request (fail closed); the error names entity types, never values.
+
+Only what the request's vault issued is exempt: its placeholders (``[PERSON_1]`` when the
+vault maps it) and its masked forms (``[TYPE]`` for a type the vault holds) are blanked
+before scanning. Any other placeholder-shaped token (a number the vault never issued, an
+escaped user token, ``[X_4111111111111111]``) is opened instead: its brackets, underscores
+and escape marks become spaces, so the value dressed up inside is scanned like any word.
+The structured checks are the policy's own: its recognizers' scores against its
+``min_score``, its allow list and its deny list (``Policy.counts`` / ``Policy.deny_spans``,
+the same calls the privacy engine makes), so the guard is never laxer than the redaction.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 
 from privsplit.edge.privacy.detectors import Detector
 from privsplit.edge.privacy.policy import Action, Policy
-from privsplit.edge.privacy.vault import TOKEN_RE, Vault, normalize
+from privsplit.edge.privacy.vault import TOKEN_RE, Vault
 from privsplit.shared.errors import PrivacyBlocked
 from privsplit.shared.logging import get_logger
 
@@ -85,14 +95,20 @@ def skeleton(text: str) -> tuple[str, list[int]]:
     return "".join(chars), index
 
 
+# A masked value, "[CREDIT_CARD]": exempt only for a type the vault holds.
+_MASKED_RE = re.compile(r"\[([A-Z][A-Z0-9_]*[A-Z])\]")
+# What opens an unknown token: brackets, the "_" before its number, escape marks.
+_TOKEN_MARKS = re.compile(r"[\[\]_\u2060]")
+
+
 class EgressGuard:
-    def __init__(
-        self, *, detectors: Sequence[Detector], policy: Policy | None = None, min_score: float = 0.5
-    ) -> None:
+    """The last check. Thresholds, allow and deny lists come from ``policy`` (one source:
+    ``Policy.min_score`` is the guard's threshold too); ``detectors`` are the structured
+    recognizers (``factory.build_egress_guard`` gives it the engine's pattern set)."""
+
+    def __init__(self, *, detectors: Sequence[Detector], policy: Policy | None = None) -> None:
         self.detectors = list(detectors)
         self.policy = policy or Policy()
-        self.min_score = min_score
-        self._allow = {normalize(v) for v in self.policy.allow_list}
 
     def check(self, outbound: Sequence[str], vault: Vault) -> None:
         try:
@@ -113,29 +129,40 @@ class EgressGuard:
         if not all(isinstance(t, str) for t in outbound):
             raise TypeError("outbound strings must be str")
         hits = {entity_type for _, _, entity_type in find_known("\n".join(outbound), vault)}
-        masked = [_blank_placeholders(t) for t in outbound]
-        for text in masked:
+        policy = self.policy
+        for text in (scan_form(t, vault) for t in outbound):
+            spans = policy.deny_spans(text)
             for detector in self.detectors:
-                for span in detector.detect(text):
-                    if (
-                        span.score >= self.min_score
-                        and self.policy.action_for(span.entity_type) is not Action.ALLOW
-                        and normalize(text[span.start : span.end]) not in self._allow
-                    ):
-                        hits.add(span.entity_type)
+                spans.extend(detector.detect(text))
+            hits.update(
+                s.entity_type
+                for s in spans
+                if policy.counts(s, text) and policy.action_for(s.entity_type) is not Action.ALLOW
+            )
         return hits
 
 
-def _blank_placeholders(text: str) -> str:
-    """Placeholders are ours: blanked (same length) so "[PERSON_1]" never matches "Person"."""
-    return TOKEN_RE.sub(lambda m: " " * len(m.group(0)), text)
+def scan_form(text: str, vault: Vault) -> str:
+    """``text`` as the guard scans it (same length, so offsets hold): the vault's own
+    placeholders and masked forms blanked, every other placeholder-shaped token opened."""
+    types = {entity_type for entity_type, _ in vault.values()}
+
+    def token(m: re.Match[str]) -> str:
+        if not m.group(1) and vault.value_of(m.group(0)) is not None:
+            return " " * len(m.group(0))  # ours: "[PERSON_1]" never matches "Person"
+        return _TOKEN_MARKS.sub(" ", m.group(0))  # not ours: its inside is scanned
+
+    def masked(m: re.Match[str]) -> str:
+        return " " * len(m.group(0)) if m.group(1) in types else m.group(0)
+
+    return _MASKED_RE.sub(masked, TOKEN_RE.sub(token, text))
 
 
 def find_known(text: str, vault: Vault) -> list[tuple[int, int, str]]:
     """Where ``text`` still holds a value of the vault, disguised or not: (start, end,
     entity type) of every occurrence, compared on folded letters and digits (case,
     accents, look-alike letters, spacing and punctuation between letters ignored)."""
-    blank = _blank_placeholders(text)
+    blank = scan_form(text, vault)
     skel, index = skeleton(blank)
     found: list[tuple[int, int, str]] = []
     for entity_type, value in vault.values():

@@ -12,16 +12,23 @@ Loaded from YAML and validated strictly (unknown keys are errors). Example::
     deny_list:                            # always redacted
       - {value: "Project Falcon", entity_type: PROJECT}
       - {regex: "INC-\\\\d{6}", entity_type: TICKET}
+
+The policy is the one source of what counts as private: the privacy engine (on the way in)
+and the egress guard (on the way out) both ask ``counts`` (threshold and allow list) and
+``deny_spans`` (deny list), so the guard can never be laxer than the policy that redacted.
 """
 
 from __future__ import annotations
 
 import enum
 import re
+from functools import cached_property
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from privsplit.edge.privacy.spans import Span
+from privsplit.edge.privacy.vault import normalize
 from privsplit.shared.errors import ConfigError
 from privsplit.shared.settings import load_yaml_mapping
 
@@ -65,7 +72,10 @@ class Policy(BaseModel):
 
     default_action: Action = Action.PSEUDONYMIZE
     min_score: float = Field(
-        default=0.5, ge=0, le=1, description="Spans scoring lower are ignored."
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Spans scoring lower are ignored, by the engine and the egress guard alike.",
     )
     entities: dict[str, Action] = Field(default_factory=lambda: dict(DEFAULT_ENTITY_ACTIONS))
     allow_list: list[str] = Field(default_factory=list)
@@ -81,6 +91,38 @@ class Policy(BaseModel):
 
     def action_for(self, entity_type: str) -> Action:
         return self.entities.get(entity_type, self.default_action)
+
+    @cached_property
+    def _allowed(self) -> frozenset[str]:
+        return frozenset(normalize(v) for v in self.allow_list)
+
+    @cached_property
+    def _deny(self) -> list[tuple[re.Pattern[str], str]]:
+        return [
+            (
+                re.compile(re.escape(d.value), re.IGNORECASE) if d.value else re.compile(d.regex),
+                d.entity_type,
+            )
+            for d in self.deny_list
+            if d.value or d.regex
+        ]
+
+    def counts(self, span: Span, text: str) -> bool:
+        """Whether a detected span of ``text`` counts as private: it scores at least
+        ``min_score`` and its value is not on the allow list."""
+        return span.score >= self.min_score and not self.allowed(text[span.start : span.end])
+
+    def allowed(self, value: str) -> bool:
+        return normalize(value) in self._allowed
+
+    def deny_spans(self, text: str) -> list[Span]:
+        """Every match of the deny list in ``text`` (score 1.0, detector ``deny_list``)."""
+        return [
+            Span(m.start(), m.end(), entity_type, 1.0, "deny_list")
+            for rx, entity_type in self._deny
+            for m in rx.finditer(text)
+            if m.end() > m.start()
+        ]
 
     @classmethod
     def from_yaml(cls, path: Path) -> Policy:

@@ -45,9 +45,3 @@ class PrivacySettings(BaseModel):
     llm_max_tokens: int = Field(
         default=192, ge=16, description="Token budget of each contextual-detector call."
     )
-    guard_min_score: float = Field(
-        default=0.5,
-        ge=0,
-        le=1,
-        description="Score at which a structured detector hit blocks outbound text.",
-    )

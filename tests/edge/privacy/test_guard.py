@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from pydantic import ValidationError
 
 from privsplit.edge.privacy.detectors import Detector, create_detector
+from privsplit.edge.privacy.factory import build_egress_guard
 from privsplit.edge.privacy.guard import EgressGuard
 from privsplit.edge.privacy.policy import Policy
+from privsplit.edge.privacy.settings import PrivacySettings
 from privsplit.edge.privacy.vault import Vault
 from privsplit.shared.errors import PrivacyBlocked
 
@@ -92,3 +97,91 @@ def test_a_detector_that_raises_blocks(vault: Vault) -> None:
 def test_non_string_outbound_blocks(guard: EgressGuard, vault: Vault) -> None:
     with pytest.raises(PrivacyBlocked):
         guard.check([b"bytes"], vault)  # type: ignore[list-item]
+
+
+# ---- only what this request's vault issued is exempt (issue 12, finding 4) ---------------
+
+
+@pytest.mark.parametrize(
+    "outbound,entity_type",
+    [
+        ("pay with [X_4111111111111111] today", "CREDIT_CARD"),  # a card dressed as a token
+        ("pay with [\u2060X_4111111111111111] today", "CREDIT_CARD"),  # escaped user token
+        ("ask [PERSON_JOHN_SMITH_99] about it", "PERSON"),  # a known value inside a token
+        ("ask [JOHNSMITH_99] about it", "PERSON"),
+        ("write to [ANA_EXAMPLE_ORG_1]", "EMAIL_ADDRESS"),  # a known email, its marks dropped
+        ("reach me at [PHONE_4155550123_1]", "PHONE_NUMBER"),  # a value the vault never saw
+    ],
+)
+def test_private_values_inside_placeholder_shaped_tokens_are_blocked(
+    guard: EgressGuard, vault: Vault, outbound: str, entity_type: str
+) -> None:
+    with pytest.raises(PrivacyBlocked) as info:
+        guard.check([outbound], vault)
+    assert entity_type in info.value.entity_types
+    assert "4111" not in info.value.message and "Smith" not in info.value.message
+
+
+def test_a_placeholder_number_the_vault_never_issued_is_not_exempt(
+    guard: EgressGuard, vault: Vault
+) -> None:
+    # [PERSON_1] is issued; a [PERSON_n] the vault never issued is scanned, its number too
+    guard.check(["[PERSON_1] and [PERSON_99] met"], vault)  # nothing private inside
+    with pytest.raises(PrivacyBlocked) as info:
+        guard.check(["[PERSON_1] met [PERSON_4111111111111111]"], vault)  # the card, known
+    assert "CREDIT_CARD" in info.value.entity_types
+
+
+@pytest.mark.parametrize(
+    "outbound",
+    [
+        "[PERSON_1] paid with [CREDIT_CARD_1]; mail [EMAIL_ADDRESS_1].",  # issued
+        "the card on file is [CREDIT_CARD].",  # a masked form of a type the vault holds
+        "the user wrote [\u2060PERSON_1] literally",  # an escaped user token, nothing inside
+        "[EMAIL_ADDRESS_1][PERSON_1][CREDIT_CARD_1]",  # issued, back to back
+    ],
+)
+def test_issued_placeholders_and_masked_forms_still_pass(
+    guard: EgressGuard, vault: Vault, outbound: str
+) -> None:
+    guard.check([outbound], vault)
+
+
+def test_email_glued_to_an_issued_placeholder_is_blocked(guard: EgressGuard, vault: Vault) -> None:
+    # a regression guard: this one was already blocked before finding 4
+    with pytest.raises(PrivacyBlocked) as info:
+        guard.check(["[EMAIL_ADDRESS_1]x.doe@example.net"], vault)
+    assert "EMAIL_ADDRESS" in info.value.entity_types
+
+
+# ---- the guard judges with the active policy (issue 12, finding 4) ------------------------
+
+STRICT = Path(__file__).resolve().parents[3] / "deploy" / "policies" / "enterprise-strict.yaml"
+# a bare domain with no context word: the url recognizer scores it 0.45
+DOMAIN_TEXT = "the payslips are on acme-payroll.com now"
+
+
+def test_strict_policy_threshold_applies_to_the_guard() -> None:
+    strict = Policy.from_yaml(STRICT)
+    assert strict.min_score == 0.45
+    scores = [s.score for s in create_detector("patterns").detect(DOMAIN_TEXT)]
+    assert scores and all(strict.min_score <= s < Policy().min_score for s in scores)
+    guard = build_egress_guard(PrivacySettings(policy_file=STRICT))
+    with pytest.raises(PrivacyBlocked) as info:
+        guard.check([DOMAIN_TEXT], Vault())
+    assert info.value.entity_types == ("URL",)
+    # the default policy (0.5) lets the same text through: the threshold is the policy's
+    build_egress_guard(PrivacySettings()).check([DOMAIN_TEXT], Vault())
+
+
+def test_strict_policy_deny_list_applies_to_the_guard() -> None:
+    guard = build_egress_guard(PrivacySettings(policy_file=STRICT))
+    with pytest.raises(PrivacyBlocked) as info:
+        guard.check(["what is the status of project falcon and ACME-OPS-1234?"], Vault())
+    assert set(info.value.entity_types) == {"CODENAME", "INTERNAL_ID"}
+    guard.check(["Acme Corporation support hours?"], Vault())  # its allow list too
+
+
+def test_there_is_no_separate_guard_threshold_setting() -> None:
+    with pytest.raises(ValidationError, match="guard_min_score"):
+        PrivacySettings(guard_min_score=0.9)
