@@ -1,5 +1,9 @@
 """``privsplit redact``: JSONL in, redacted JSONL out, one record at a time (flat memory).
 
+By default it hides what the pipeline hides before anything leaves the device: the
+detectors, then the rare-term pass (``pipeline.hide_terms``, on unless the config turns it
+off); ``--no-terms`` runs the detectors alone, ``--terms`` forces the pass on.
+
 Input lines: ``{"id": str, "text": str}``. Output lines: ``{"id", "redacted_text", "spans":
 [{"start", "end", "entity_type", "score"}]}`` with offsets into the input text. Each record
 gets its own vault (placeholders are numbered per record). A bad line stops the run with an
@@ -100,11 +104,19 @@ def redact(
         str | None,
         typer.Option(
             "--detectors",
-            help="Comma-separated detector names (default: patterns,address,names,spacy).",
+            help="Comma-separated detector names (default: the config's privacy.detectors).",
         ),
     ] = None,
     llm: Annotated[
         bool | None, typer.Option("--llm/--no-llm", help="Run the contextual LLM detector.")
+    ] = None,
+    terms: Annotated[
+        bool | None,
+        typer.Option(
+            "--terms/--no-terms",
+            help="Also hide rare and proper terms, as the pipeline does before egress "
+            "(default: the config's pipeline.hide_terms, which is on).",
+        ),
     ] = None,
     llm_model: Annotated[
         str | None, typer.Option("--llm-model", help="Model for --llm (name or GGUF path).")
@@ -136,7 +148,9 @@ def redact(
         }
     )
     engine = build_engine(
-        privacy, llm_model_path=resolve_llm_model(settings, privacy) if privacy.llm else None
+        privacy,
+        llm_model_path=resolve_llm_model(settings, privacy) if privacy.llm else None,
+        terms=settings.pipeline.hide_terms if terms is None else terms,
     )
     source = sys.stdin if input is None else _open_input(input)
     if output is None:

@@ -1,13 +1,24 @@
 """PII detection benchmark: privsplit's engine vs Presidio's default AnalyzerEngine.
 
-Both run in the same process on the same data with the same spaCy model
-(en_core_web_sm). Per engine it prints entity recall (a gold span counts only when all its
-letters and digits are covered by predicted spans), character precision (share of predicted
-letters and digits that lie inside gold spans), the share of PII-free records where
-something was redacted, recall per gold entity type, records per second and ms per 1,000
-characters. Timings are wall clock for the whole set after one warm-up call per engine.
+One run prints, per data set and per engine: recall of gold spans, recall of direct
+identifiers (names, handles, contact details, ID codes, case numbers, ...), character
+precision, the share of PII-free records where something was redacted, records per second
+and ms per 1,000 characters; then recall per gold entity type. Sets: Presidio's synthetic
+set (``--data``) and the seeded multi-domain development set (``devset/``, generated in
+process), whole and per language (en, en-xscript = English with names in non-Latin
+scripts, fr, es, de).
 
-    .venv/bin/python bench/pii/run.py [--data FILE] [--limit N] [--llm MODEL] [--llm-limit N]
+Engines: Presidio's default AnalyzerEngine (same spaCy model), privsplit's default
+detectors, privsplit's pre-egress hiding as ``privsplit redact`` applies it by default
+(detectors + the rare-term pass), and with ``--llm MODEL`` the contextual LLM stage on the
+first ``--llm-limit`` records of each set.
+
+Metrics: a gold span counts as found when every letter and digit in it is covered by
+predicted spans (any type); char precision is the share of predicted letters and digits
+inside gold spans; timings are wall clock after one warm-up call per engine.
+
+    .venv/bin/python bench/pii/run.py [--data FILE] [--limit N] [--seed 13] [--no-presidio]
+                                      [--llm MODEL] [--llm-limit N]
 """
 
 from __future__ import annotations
@@ -20,8 +31,13 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from devset import DIRECT_TYPES, generate  # noqa: E402
+
 DEFAULT_DATA = Path("/work/shared/data/pii_presidio_synth.jsonl")
+DIRECT = DIRECT_TYPES | {"CREDIT_CARD", "US_SSN", "US_DRIVER_LICENSE"}
 Predicted = list[tuple[int, int]]
+Runner = Callable[[list[str]], list[Predicted]]
 
 
 def load(path: Path, limit: int | None) -> list[dict]:
@@ -31,7 +47,7 @@ def load(path: Path, limit: int | None) -> list[dict]:
 
 def score(records: Sequence[dict], predicted: Sequence[Predicted]) -> dict:
     per_type: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    hit_spans = total_spans = pred_chars = pred_in_gold = 0
+    hit = total = direct_hit = direct_total = pred_chars = pred_in_gold = 0
     clean = clean_flagged = 0
     for rec, spans in zip(records, predicted):
         text = rec["text"]
@@ -43,10 +59,12 @@ def score(records: Sequence[dict], predicted: Sequence[Predicted]) -> dict:
         for g in rec["spans"]:
             for i in range(g["start"], g["end"]):
                 gold[i] = True
-            need = [i for i in range(g["start"], g["end"]) if text[i].isalnum()]
-            ok = all(covered[i] for i in need)
-            total_spans += 1
-            hit_spans += ok
+            ok = all(covered[i] for i in range(g["start"], g["end"]) if text[i].isalnum())
+            total += 1
+            hit += ok
+            if g["type"] in DIRECT:
+                direct_total += 1
+                direct_hit += ok
             per_type[g["type"]][0] += ok
             per_type[g["type"]][1] += 1
         for i, c in enumerate(text):
@@ -57,26 +75,17 @@ def score(records: Sequence[dict], predicted: Sequence[Predicted]) -> dict:
             clean += 1
             clean_flagged += any(any(text[i].isalnum() for i in range(a, b)) for a, b in spans)
     return {
-        "recall": hit_spans / max(total_spans, 1),
+        "recall": hit / max(total, 1),
+        "direct": direct_hit / direct_total if direct_total else float("nan"),
         "char_precision": pred_in_gold / max(pred_chars, 1),
-        "clean_flagged": clean_flagged / max(clean, 1),
+        "clean_flagged": clean_flagged / clean if clean else float("nan"),
+        "clean_n": clean,
         "per_type": {t: v[0] / v[1] for t, v in per_type.items()},
         "per_type_n": {t: v[1] for t, v in per_type.items()},
     }
 
 
-def timed(
-    name: str, fn: Callable[[list[str]], list[Predicted]], texts: list[str]
-) -> tuple[list[Predicted], float]:
-    fn(texts[:1])  # warm-up: model loading is not throughput
-    started = time.perf_counter()
-    out = fn(texts)
-    elapsed = time.perf_counter() - started
-    print(f"  {name}: {elapsed:.2f}s", file=sys.stderr)
-    return out, elapsed
-
-
-def presidio_runner() -> Callable[[list[str]], list[Predicted]]:
+def presidio_runner() -> Runner:
     from privsplit.edge.privacy.offline import make_offline
 
     make_offline()
@@ -95,12 +104,14 @@ def presidio_runner() -> Callable[[list[str]], list[Predicted]]:
     ]
 
 
-def engine_runner(detectors: list[str], **kwargs) -> Callable[[list[str]], list[Predicted]]:
-    from privsplit.edge.privacy.detectors import create_detector
-    from privsplit.edge.privacy.engine import PrivacyEngine
+def engine_runner(*, terms: bool, llm: str | None = None) -> Runner:
+    """privsplit's default detectors (``PrivacySettings``), as ``privsplit redact`` builds them."""
+    from privsplit.edge.privacy.factory import build_engine
     from privsplit.edge.privacy.policy import Action
+    from privsplit.edge.privacy.settings import PrivacySettings
 
-    engine = PrivacyEngine(detectors=[create_detector(d, **kwargs.get(d, {})) for d in detectors])
+    privacy = PrivacySettings(llm=llm is not None)
+    engine = build_engine(privacy, llm_model_path=Path(llm) if llm else None, terms=terms)
 
     def run(texts: list[str]) -> list[Predicted]:
         return [
@@ -115,62 +126,94 @@ def engine_runner(detectors: list[str], **kwargs) -> Callable[[list[str]], list[
     return run
 
 
+def timed(fn: Runner, texts: list[str]) -> tuple[list[Predicted], float]:
+    started = time.perf_counter()
+    out = fn(texts)
+    return out, time.perf_counter() - started
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    ap.add_argument("--limit", type=int, default=None, help="Use only the first N records.")
+    ap.add_argument("--limit", type=int, default=None, help="First N records of --data only.")
+    ap.add_argument("--seed", type=int, default=13, help="Seed of the development set.")
     ap.add_argument("--no-presidio", action="store_true", help="Skip the Presidio baseline.")
-    ap.add_argument(
-        "--llm", default=None, help="Also run the contextual LLM stage with this model."
-    )
-    ap.add_argument("--llm-limit", type=int, default=100, help="Records for the LLM rows (slow).")
+    ap.add_argument("--llm", default=None, help="Also run the LLM stage with this GGUF model.")
+    ap.add_argument("--llm-limit", type=int, default=40, help="Records per set for LLM rows.")
     args = ap.parse_args(argv)
-    records = load(args.data, args.limit)
-    structured = ["patterns", "address", "names", "spacy"]
-    runs: list[tuple[str, list[dict], Callable]] = []
+
+    devset = generate(seed=args.seed)
+    parts: dict[str, list[dict]] = {}
+    for rec in devset:
+        parts.setdefault(f"devset/{rec['lang']}", []).append(rec)
+    sets = {"presidio_synth": load(args.data, args.limit), **parts}
+
+    engines: list[tuple[str, Runner, int | None]] = []
     if not args.no_presidio:
-        runs.append(("presidio AnalyzerEngine (default)", records, presidio_runner()))
-    runs.append(("privsplit structured (no LLM)", records, engine_runner(structured)))
+        engines.append(("presidio default", presidio_runner(), None))
+    engines.append(("privsplit detectors", engine_runner(terms=False), None))
+    engines.append(("privsplit redact (detectors+terms)", engine_runner(terms=True), None))
     if args.llm:
-        sub = records[: args.llm_limit]
-        if not args.no_presidio:
-            runs.append((f"presidio, first {len(sub)}", sub, runs[0][2]))
-        runs.append((f"privsplit structured, first {len(sub)}", sub, engine_runner(structured)))
-        runs.append(
+        engines.append(
             (
-                f"privsplit + LLM ({Path(args.llm).name}), first {len(sub)}",
-                sub,
-                engine_runner([*structured, "llm"], llm={"model": args.llm}),
+                f"privsplit + LLM ({Path(args.llm).stem[:18]})",
+                engine_runner(terms=True, llm=args.llm),
+                args.llm_limit,
             )
         )
-    rows = []
-    for name, recs, fn in runs:
-        ts = [r["text"] for r in recs]
-        predicted, elapsed = timed(name, fn, ts)
-        m = score(recs, predicted)
-        chars = sum(len(t) for t in ts)
-        rows.append((name, len(recs), m, len(recs) / elapsed, elapsed * 1000 / (chars / 1000)))
-    print(
-        f"\ndata: {args.data} ({len(records)} records, {sum(len(r['spans']) for r in records)} gold spans)"
-    )
-    print(
-        f"{'engine':44} {'n':>5} {'recall':>7} {'char_prec':>9} {'clean_flag':>10} {'rec/s':>8} {'ms/1k_chars':>11}"
-    )
-    for name, n, m, rps, ms in rows:
-        print(
-            f"{name:44} {n:>5} {m['recall']:>7.3f} {m['char_precision']:>9.3f} "
-            f"{m['clean_flagged']:>10.3f} {rps:>8.1f} {ms:>11.2f}"
+    results: dict[tuple[str, str], tuple[list[dict], list[Predicted], float]] = {}
+    for name, fn, cap in engines:
+        fn(["warm-up: Ana Ruiz, call +1 555 123 4567."])
+        for set_name, recs in sets.items():
+            recs = recs[:cap] if cap else recs
+            predicted, elapsed = timed(fn, [r["text"] for r in recs])
+            results[(name, set_name)] = (recs, predicted, elapsed)
+            print(f"  {name} on {set_name}: {elapsed:.2f}s", file=sys.stderr)
+        dev = [
+            (r, p, e)
+            for (n, s), (r, p, e) in results.items()
+            if n == name and s != "presidio_synth"
+        ]
+        results[(name, "devset (all)")] = (
+            [x for r, _, _ in dev for x in r],
+            [x for _, p, _ in dev for x in p],
+            sum(e for _, _, e in dev),
         )
-    types = sorted(rows[0][2]["per_type_n"], key=lambda t: -rows[0][2]["per_type_n"][t])
-    print(
-        f"\nrecall per entity type\n{'type':20} {'n':>5} "
-        + " ".join(f"{r[0][:22]:>22}" for r in rows)
-    )
-    for t in types:
+    order = ["presidio_synth", "devset (all)", *parts]
+    for set_name in order:
+        rows = [(n, *results[(n, set_name)]) for n, _, _ in engines if (n, set_name) in results]
+        recs = rows[-1][1] if rows else []
+        full = results[(engines[0][0], set_name)][0]
         print(
-            f"{t:20} {rows[0][2]['per_type_n'][t]:>5} "
-            + " ".join(f"{r[2]['per_type'].get(t, float('nan')):>22.3f}" for r in rows)
+            f"\n== {set_name}: {len(full)} records, {sum(len(r['spans']) for r in full)} gold "
+            f"spans, {sum(not r['spans'] for r in full)} PII-free"
         )
+        print(
+            f"{'engine':38} {'n':>5} {'recall':>7} {'direct':>7} {'char_prec':>9} "
+            f"{'clean_flag':>10} {'rec/s':>7} {'ms/1k_ch':>9}"
+        )
+        metrics = []
+        for name, recs, predicted, elapsed in rows:
+            m = score(recs, predicted)
+            metrics.append((name, m))
+            chars = sum(len(r["text"]) for r in recs)
+            print(
+                f"{name:38} {len(recs):>5} {m['recall']:>7.3f} {m['direct']:>7.3f} "
+                f"{m['char_precision']:>9.3f} {m['clean_flagged']:>10.3f} "
+                f"{len(recs) / elapsed:>7.1f} {elapsed * 1000 / max(chars / 1000, 1e-9):>9.2f}"
+            )
+        if set_name.startswith("devset/"):
+            continue
+        types = sorted(metrics[0][1]["per_type_n"], key=lambda t: -metrics[0][1]["per_type_n"][t])
+        print(
+            f"  recall per class\n  {'class':22} {'n':>5} "
+            + " ".join(f"{n[:20]:>20}" for n, _ in metrics)
+        )
+        for t in types:
+            print(
+                f"  {t:22} {metrics[0][1]['per_type_n'][t]:>5} "
+                + " ".join(f"{m['per_type'].get(t, float('nan')):>20.3f}" for _, m in metrics)
+            )
 
 
 if __name__ == "__main__":

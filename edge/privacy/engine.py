@@ -2,6 +2,11 @@
 
 ``PrivacyEngine`` is what the pipeline, the daemon and ``privsplit redact`` use. Any
 detector failure raises ``PrivacyBlocked`` (fail closed): the caller sends nothing.
+
+With a ``terms`` detector the engine also runs the rare-term pass the pipeline runs before
+egress (``pipeline.hide_terms``), the way the pipeline runs it: on the text with what the
+detectors found already hidden (``term_spans``), and every other mention of a hidden term
+is hidden too. ``privsplit redact`` uses it so its output hides what ``plan`` would.
 """
 
 from __future__ import annotations
@@ -56,11 +61,44 @@ def merge_addresses(text: str, spans: list[Span]) -> list[Span]:
     return out
 
 
+def term_spans(text: str, spans: Sequence[Span], terms: Detector) -> list[Span]:
+    """The rare-term pass on what the detectors left: each found span is first replaced by a
+    placeholder-shaped mask of the same length (``[XXXX]``, which the term detector skips,
+    as it skips the placeholders of redacted text), so offsets stay those of ``text``; then
+    every other whole-word mention of a found term, in any case, is hidden as well."""
+    chars = list(text)
+    for s in spans:
+        if s.end - s.start >= 2:
+            chars[s.start : s.end] = ["["] + ["X"] * (s.end - s.start - 2) + ["]"]
+        else:
+            chars[s.start] = "X"
+    masked = "".join(chars)
+    found = [t for t in terms.detect(masked) if "[" not in masked[t.start : t.end]]
+    extra: list[Span] = []
+    for value in {text[t.start : t.end].casefold(): text[t.start : t.end] for t in found}.values():
+        words = [re.escape(w) for w in value.split()]
+        rx = re.compile(r"(?<![^\W_])" + r"\s+".join(words) + r"(?![^\W_])", re.IGNORECASE)
+        kind = next(t.entity_type for t in found if text[t.start : t.end] == value)
+        extra.extend(
+            Span(m.start(), m.end(), kind, 0.6, terms.name)
+            for m in rx.finditer(masked)
+            if "[" not in m.group() and "]" not in m.group()
+        )
+    return found + extra
+
+
 class PrivacyEngine:
-    def __init__(self, *, detectors: Sequence[Detector], policy: Policy | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        detectors: Sequence[Detector],
+        policy: Policy | None = None,
+        terms: Detector | None = None,
+    ) -> None:
         if not detectors:
             raise ConfigError("a privacy engine needs at least one detector")
         self.detectors = list(detectors)
+        self.terms = terms
         self.policy = policy or Policy()
 
     # ---- detection -------------------------------------------------------------------------
@@ -95,13 +133,23 @@ class PrivacyEngine:
             )
         return [self._finish(t, spans) for t, spans in zip(texts, found)]
 
+    def _with_terms(self, text: str, spans: list[Span]) -> list[Span]:
+        if self.terms is None:
+            return spans
+        try:
+            extra = term_spans(text, spans, self.terms)
+        except Exception as exc:
+            log.error("detector_failed", detector=self.terms.name, error=type(exc).__name__)
+            raise PrivacyBlocked(f"detector '{self.terms.name}' failed; nothing was sent") from None
+        return merge_addresses(text, resolve_overlaps(spans + extra, text))
+
     def _finish(self, text: str, spans: list[Span]) -> list[Span]:
         spans.extend(self.policy.deny_spans(text))
         kept = [s for s in spans if self.policy.counts(s, text)]
         kept.extend(repeated_mentions(text, kept))
         kept.extend(contact_block_spans(text, kept))
         kept.extend(list_and_speaker_spans(text, kept))
-        return merge_addresses(text, resolve_overlaps(kept, text))
+        return self._with_terms(text, merge_addresses(text, resolve_overlaps(kept, text)))
 
     # ---- redaction -------------------------------------------------------------------------
     def redact(self, text: str, vault: Vault) -> Redaction:

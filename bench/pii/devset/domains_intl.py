@@ -1,0 +1,142 @@
+"""French, Spanish and German documents (same slots as ``domains_en``)."""
+
+FR = {
+    "social": [
+        "trop bien la soirée hier {handle:1} 😂",
+        "merci {handle:2} pour le lien !",
+        "{lfirst:1} et moi on y va samedi, qui vient ?",
+        "écris-moi en MP ou au {phone10}",
+        "c'est {name:2} qui a posté la vidéo, suivez {handle:2}",
+        "quelqu'un connaît {name:3} ? elle gère le groupe maintenant",
+        "rdv à {time} devant la gare, {first:3} apporte les billets",
+    ],
+    "mail": [
+        "Bonjour {first:2},",
+        "Madame {last:2}, je vous écris au sujet de mon dossier.",
+        "Vous pouvez me joindre au {phone} ou par courriel à {email:1}.",
+        "Mon numéro de client est {acct:1}.",
+        "Ma nouvelle adresse est {addr}.",
+        "Le virement doit être fait sur l'IBAN {iban}.",
+        "J'ai parlé avec {name:3} de la société {org:3} hier.",
+        "Mon numéro de sécurité sociale : {natid}.",
+        "L'appareil (numéro de série {device:1}) ne démarre plus.",
+        "Cordialement,\n{name:1}",
+    ],
+    "legal": [
+        "AFFAIRE {last:1} c. FRANCE ({case:1})",
+        "Le requérant, M. {name:1}, est né le {dob} et réside à {city}.",
+        "Il a été représenté par {title:3}, avocat à {city}.",
+        "La Cour renvoie à son arrêt rendu dans l'affaire {case:2}.",
+        "Par un jugement du tribunal de {city}, {name:2} a été condamné.",
+        "La société {org:2}, défenderesse, conteste la compétence.",
+    ],
+    "clinical": [
+        "Patient : {name:1}, né le {dob}.",
+        "Traitement par {drug} {dose} depuis trois mois.",
+        "Contacter sa fille {name:3} au {phone}.",
+        "Suivi prévu avec le Dr {last:2} dans {num} semaines.",
+        "Numéro de dossier médical : {mrn}.",
+    ],
+    "negative": [
+        "Quels sont les effets secondaires de la {drug} ?",
+        "Comment traite-t-on l'{cond} chez une personne âgée ?",
+        "Pouvez-vous expliquer la différence entre un virus et une bactérie ?",
+        "Quelle est la dose habituelle de {drug} pour un adulte ?",
+        "Comment corriger l'erreur {err} avec Python {version} ?",
+        "Rédige un court message pour annoncer la réunion de {weekday}.",
+    ],
+}
+
+ES = {
+    "social": [
+        "jajaja {handle:1} tenías razón",
+        "gracias {handle:2} por compartir!!",
+        "{lfirst:1} y yo vamos el sábado, ¿alguien se apunta?",
+        "escríbeme por privado o al {phone10}",
+        "el vídeo lo subió {name:2}, seguid a {handle:2}",
+        "¿alguien conoce a {name:3}? ahora lleva el grupo",
+    ],
+    "mail": [
+        "Hola {first:2}:",
+        "Estimada Sra. {last:2}:",
+        "Puede llamarme al {phone} o escribir a {email:1}.",
+        "Mi número de cliente es {acct:1}.",
+        "Mi nueva dirección es {addr}.",
+        "Por favor, haga la transferencia a la cuenta {iban}.",
+        "Hablé con {name:3}, de {org:3}, ayer por la tarde.",
+        "Mi DNI es {natid}.",
+        "El dispositivo con número de serie {device:1} no enciende.",
+        "Un saludo,\n{name:1}",
+    ],
+    "legal": [
+        "SENTENCIA en el {case:1}",
+        "El recurrente, D. {name:1}, nacido el {dob}, con domicilio en {city}.",
+        "Representado por el letrado {name:3}.",
+        "El tribunal se remite a lo resuelto en el {case:2}.",
+        "La entidad {org:2} se opuso al recurso.",
+        "Firmado: {name:4}, Letrada de la Administración de Justicia.",
+    ],
+    "clinical": [
+        "Paciente: {name:1}, fecha de nacimiento {dob}.",
+        "En tratamiento con {drug} {dose}.",
+        "Avisar a su hijo {name:3} en el {phone}.",
+        "Control con la Dra. {last:2} en {num} semanas.",
+        "Número de historia clínica: {mrn}.",
+    ],
+    "negative": [
+        "¿Cuáles son los efectos secundarios del {drug}?",
+        "¿Cómo se trata la {cond} en adultos mayores?",
+        "¿Qué diferencia hay entre un virus y una bacteria?",
+        "¿Cuál es la dosis habitual de {drug}?",
+        "¿Cómo soluciono el error {err} en Python {version}?",
+        "Escribe un mensaje breve para anunciar la reunión del {weekday}.",
+    ],
+}
+
+DE = {
+    "social": [
+        "haha {handle:1} du hattest recht",
+        "danke {handle:2} für den Link!",
+        "{lfirst:1} und ich gehen am Samstag hin, wer kommt mit?",
+        "schreib mir per PN oder unter {phone10}",
+        "das Video hat {name:2} hochgeladen, folgt {handle:2}",
+        "kennt jemand {name:3}? sie leitet jetzt die Gruppe",
+    ],
+    "mail": [
+        "Hallo {first:2},",
+        "Sehr geehrte Frau {last:2},",
+        "Sie erreichen mich unter {phone} oder per E-Mail an {email:1}.",
+        "Meine Kundennummer lautet {acct:1}.",
+        "Meine neue Anschrift ist {addr}.",
+        "Bitte überweisen Sie den Betrag auf das Konto {iban}.",
+        "Ich habe gestern mit {name:3} von {org:3} gesprochen.",
+        "Meine Steuer-ID ist {natid}.",
+        "Das Gerät mit der Seriennummer {device:1} startet nicht mehr.",
+        "Mit freundlichen Grüßen\n{name:1}",
+    ],
+    "legal": [
+        "URTEIL in dem Rechtsstreit {name:1} gegen {org:2}, {case:1}",
+        "Der Kläger, Herr {name:1}, geboren am {dob}, wohnhaft in {city}.",
+        "Prozessbevollmächtigter: Rechtsanwalt {name:3}.",
+        "Das Gericht verweist auf seinen Beschluss {case:2}.",
+        "Die Beklagte, die {org:2}, beantragt Klageabweisung.",
+        "gez. {name:4}, Richterin am Landgericht",
+    ],
+    "clinical": [
+        "Patient: {name:1}, geb. {dob}.",
+        "Therapie mit {drug} {dose} seit drei Monaten.",
+        "Tochter {name:3} unter {phone} informieren.",
+        "Wiedervorstellung bei Dr. {last:2} in {num} Wochen.",
+        "Fallnummer: {mrn}.",
+    ],
+    "negative": [
+        "Welche Nebenwirkungen hat {drug}?",
+        "Wie wird {cond} bei älteren Menschen behandelt?",
+        "Was ist der Unterschied zwischen einem Virus und einem Bakterium?",
+        "Wie hoch ist die übliche Dosis von {drug}?",
+        "Wie behebe ich den Fehler {err} unter Python {version}?",
+        "Schreibe eine kurze Nachricht, um das Treffen am {weekday} anzukündigen.",
+    ],
+}
+
+LANGS = {"fr": FR, "es": ES, "de": DE}
