@@ -12,7 +12,7 @@ EXTRAS ?= edge,cloud,dev,onnx,convert
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc)
 
-.PHONY: demo test install sysdeps models-test models-demo protos lint-protos check-protos bench clean
+.PHONY: demo test install sysdeps models-test models-demo protos lint lint-protos check-protos bench clean
 
 sysdeps:
 	@missing=""; \
@@ -48,7 +48,12 @@ check-protos: install
 lint-protos: install
 	cd protos && ../$(VENV)/bin/buf lint
 
-test: models-test check-protos lint-protos
+# One formatter and linter for the whole tree (config in pyproject.toml); any finding fails.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: lint models-test check-protos lint-protos
 	$(PY) -m pytest -q
 
 demo: models-demo

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.measure import Measurement
 from rich.table import Table
 
 from privsplit.cli.common import byte_progress, console
@@ -31,32 +32,58 @@ def _mib(n: int | None) -> str:
     return "-" if not n else f"{n / 2**20:,.0f} MiB"
 
 
+# Columns a narrow terminal drops first, in this order; the name, which the user types next,
+# is never cut (it folds only if the terminal is narrower than the name itself).
+_COLUMNS = ("name", "role", "runtime", "size", "pulled", "onnx", "license")
+_DROPPABLE = ("license", "onnx", "runtime")
+
+
+def _fit_table(rows: list[dict[str, str]], title: str) -> tuple[Table, list[str]]:
+    """The widest table of ``rows`` that fits the console, and the columns it left out."""
+    dropped: list[str] = []
+    while True:
+        table = Table(title=title)
+        for name in (c for c in _COLUMNS if c not in dropped):
+            # fold, never "…": a cut value reads as a different value
+            table.add_column(name, no_wrap=name == "name", overflow="fold")
+        for row in rows:
+            table.add_row(*(row[c] for c in _COLUMNS if c not in dropped))
+        # measured unconstrained: the console's own width would clamp the measurement
+        width = Measurement.get(console, console.options.update_width(10_000), table).maximum
+        if width <= console.width or len(dropped) == len(_DROPPABLE):
+            return table, dropped
+        dropped.append(_DROPPABLE[len(dropped)])
+
+
 @models_app.command("list")
 def list_models(models_dir: ModelsDir = None) -> None:
     """Show registered models, whether they are pulled or converted, and disk usage."""
     store = _store(models_dir)
-    table = Table(
-        "name",
-        "role",
-        "runtime",
-        "size",
-        "pulled",
-        "onnx",
-        "license",
-        title=f"models in {store.root}",
-    )
+    rows = []
     for spec in store.registry.models:
         info = store.info(spec.name)
-        onnx = (
-            ", ".join(f"{p.name.split('-')[-2]} {_mib(n)}" for p, n in info.onnx_folders.items())
-            or "-"
-        )
+        onnx = ", ".join(f"{p.name.split('-')[-2]} {_mib(n)}" for p, n in info.onnx_folders.items())
         pulled = "yes" if info.present else ("partial" if info.staged_bytes else "no")
-        table.add_row(
-            spec.name, spec.role, spec.runtime, _mib(spec.size), pulled, onnx, spec.license
+        rows.append(
+            {
+                "name": spec.name,
+                "role": spec.role,
+                "runtime": spec.runtime,
+                "size": _mib(spec.size),
+                "pulled": pulled,
+                "onnx": onnx or "-",
+                "license": spec.license,
+            }
         )
+    table, dropped = _fit_table(rows, f"models in {store.root}")
     console.print(table)
-    console.print(f"disk usage: {_mib(store.disk_usage())} in {store.root}")
+    if dropped:
+        console.print(
+            f"({', '.join(sorted(dropped))} left out to fit {console.width} columns: "
+            "see models info NAME)",
+            highlight=False,
+        )
+    console.print(f"disk usage: {_mib(store.disk_usage())} in {store.root}", highlight=False)
 
 
 @models_app.command("runtimes")

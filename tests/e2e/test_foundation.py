@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import pytest
 from privsplit.edge.privacy.vault import Vault
 from privsplit.edge.provider import build_pipeline
 from privsplit.edge.settings import EdgeSettings
+from tests.conftest import TEST_MODEL
 
 PRIVATE = {
     "Maria Gonzalez": "PERSON",
@@ -23,9 +25,18 @@ PROMPT = (
 )
 
 
+# The suite runs on what `make test` pulls: the edge uses the small test model too.
+EDGE_ENV = {**os.environ, "PRIVSPLIT_EDGE_EDGE_MODEL": TEST_MODEL}
+
+
 @pytest.fixture
-def settings(cloud_server) -> EdgeSettings:
-    return EdgeSettings.load(cloud_address=cloud_server.address, cloud_insecure=True, max_tokens=48)
+def settings(cloud_server, test_model_path) -> EdgeSettings:
+    return EdgeSettings.load(
+        cloud_address=cloud_server.address,
+        cloud_insecure=True,
+        max_tokens=48,
+        edge_model=str(test_model_path),
+    )
 
 
 async def test_private_values_never_leave_and_come_back(
@@ -73,6 +84,7 @@ def test_ask_with_cloud_stopped_fails_clearly() -> None:
         capture_output=True,
         text=True,
         timeout=120,
+        env=EDGE_ENV,
     )
     assert proc.returncode == 2
     assert "cloud unavailable" in proc.stderr
@@ -96,7 +108,7 @@ def test_ask_cli_against_running_cloud(cloud_server) -> None:
         capture_output=True,
         text=True,
         timeout=300,
-        env={**__import__("os").environ, "PRIVSPLIT_EDGE_MAX_TOKENS": "24"},
+        env={**EDGE_ENV, "PRIVSPLIT_EDGE_MAX_TOKENS": "24"},
     )
     assert proc.returncode == 0, proc.stderr
     assert "[PERSON_1]" in proc.stderr  # the outbound text, shown on stderr
