@@ -164,9 +164,27 @@ def _trim_leading(text: str, start: int, end: int) -> int:
         start += m.end()
 
 
+def _common_lowercase(value: str) -> bool:
+    """A span written all in lowercase whose every word is a common word ("un", "max",
+    "los efectos"): the small English model's slips on other languages and on informal text.
+    Any uncommon word keeps the span (a name in lowercase is rare as a word)."""
+    if any(c.isupper() for c in value):
+        return False
+    words = re.findall(r"[^\W\d_]+", value)
+    try:
+        from wordfreq import zipf_frequency
+    except ImportError:  # pragma: no cover - a dependency of the edge extra
+        return False
+    return bool(words) and all(
+        max(zipf_frequency(w, lang) for lang in ("en", "fr", "es", "de")) >= 3.5 for w in words
+    )
+
+
 def _keep(label: str, value: str) -> bool:
     letters = [c for c in value if c.isalpha()]
     if not letters:
+        return False
+    if _common_lowercase(value):
         return False
     if value.strip().casefold() in NOT_ENTITIES:
         return False

@@ -49,6 +49,15 @@ QUANTITY = re.compile(
     r"min|d|gb|mb|kb|tb|ghz|mhz|hz|px|pt|v|w|kw|kwh|mp|fps|p|yo|y|mo)",
     re.IGNORECASE,
 )
+# Lowercase clinical vocabulary by its word formation: WHO INN drug stems (-pril, -statin,
+# -prazole, ...) and the suffixes of diseases and procedures (-itis, -osis, -ectomy, ...).
+CLINICAL_WORD = re.compile(
+    r"(?:pril|sartan|statin|prazole|olol|dipine|formin|gliptin|glitazone|gliflozin|cillin|"
+    r"mycin|cycline|floxacin|vir|mab|nib|parin|farin|xaban|gatran|oxetine|ralin|aline|"
+    r"triptyline|zepam|zolam|profen|thyroxine|sone|olone|semide|thiazide|tidine|setron|"
+    r"itis|osis|emia|aemia|ectomy|otomy|ostomy|plasty|pathy|algia|oma|ism|trophy|plasia|"
+    r"sclerosis|fibrillation|thyroidism|glycemia|tension|uria|penia|cytosis|scopy|graphy)$"
+)
 COMMON_OPENER = 4.8  # Zipf of words such as "The", "Please", "My"
 CONNECTORS = frozenset(
     {
@@ -273,6 +282,8 @@ class TermDetector(Detector):
             return (
                 "NAME" if zipf < (t.sentence_start if sentence_start else t.capitalized) else None
             )
+        if zipf < t.lowercase and CLINICAL_WORD.search(folded):
+            return None  # drug and disease names are public vocabulary, not identifiers
         return "TERM" if zipf < t.lowercase else None
 
     def _classify_other_script(self, word: str, latin_text: bool) -> str | None:
