@@ -1,4 +1,5 @@
-"""``privsplit edge serve`` (the on-device agent daemon) and ``privsplit edge ask`` (its client)."""
+"""``privsplit edge serve`` (the on-device agent daemon), ``privsplit edge ask`` (its client) and
+``privsplit edge key`` (the API key its HTTP and TCP gRPC listeners require)."""
 
 from __future__ import annotations
 
@@ -71,6 +72,44 @@ def serve(
     asyncio.run(run(settings))
 
 
+@edge_app.command("key")
+def key(
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Edge YAML config file.")
+    ] = None,
+    show_path: Annotated[
+        bool, typer.Option("--path", help="Print the key file's path instead of the key.")
+    ] = False,
+) -> None:
+    """Print the daemon's API key (creating its 0600 key file if missing), for
+    `Authorization: Bearer KEY`, e.g. OPENAI_API_KEY="$(privsplit edge key)"."""
+    from privsplit.edge.daemon.apikey import resolve_api_key
+    from privsplit.edge.settings import EdgeSettings
+
+    d = EdgeSettings.load(config).daemon
+    if show_path:
+        if d.api_key is not None:
+            err_console.print("daemon.api_key is set in the configuration; no key file is used")
+            raise typer.Exit(1)
+        typer.echo(str(d.api_key_file))
+        return
+    typer.echo(resolve_api_key(d))
+
+
+def _tcp_api_key(address: str | None) -> str | None:
+    """The key for a TCP address: PRIVSPLIT_EDGE_DAEMON__API_KEY, else the key file."""
+    import os
+
+    if address is None or address.startswith("unix:"):
+        return None
+    if os.environ.get("PRIVSPLIT_EDGE_DAEMON__API_KEY"):
+        return os.environ["PRIVSPLIT_EDGE_DAEMON__API_KEY"]
+    from privsplit.edge.daemon.apikey import resolve_api_key
+    from privsplit.edge.settings import EdgeSettings
+
+    return resolve_api_key(EdgeSettings.load().daemon)
+
+
 @edge_app.command("ask")
 def ask(
     text: Annotated[str, typer.Argument(help="The question; may contain private data.")],
@@ -91,7 +130,6 @@ def ask(
     ] = False,
 ) -> None:
     """Ask the running daemon (SDK over its socket); the answer streams to stdout."""
-    import os
     import sys
 
     from privsplit.client import Client
@@ -106,7 +144,7 @@ def ask(
     with Client(
         socket_path=socket_path,
         address=address,
-        api_key=os.environ.get("PRIVSPLIT_EDGE_DAEMON__API_KEY"),
+        api_key=_tcp_api_key(address),
     ) as client:
         for event in client.stream(
             text, conversation_id=conversation, approve=confirm if approve else None

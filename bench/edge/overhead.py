@@ -59,7 +59,12 @@ async def run(requests: int, warmup: int) -> None:
     )
     pipeline = build_pipeline(settings)
     audit = AuditLog(directory=Path(tempfile.mkdtemp(prefix="psbench-audit"))).open()
-    http = httpx.AsyncClient(base_url=f"http://127.0.0.1:{daemon.http_port}", timeout=60)
+    key = (daemon.root / "keys" / "api.key").read_text().strip()  # made at the daemon's start
+    http = httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{daemon.http_port}",
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=60,
+    )
     body = {"model": "privsplit", "messages": [{"role": "user", "content": text}]}
 
     async def in_process() -> None:

@@ -2,14 +2,15 @@
 /healthz and Prometheus /metrics.
 
 Point the official ``openai`` package at ``http://127.0.0.1:PORT/v1`` with model
-``privsplit``; every prompt then goes through the edge pipeline. Optional headers:
+``privsplit`` and the daemon's API key; every prompt then goes through the edge pipeline.
+Every request first passes ``http_access.AccessGuard`` (Host and Origin allow-lists, the key
+on every path but /healthz, JSON content type on POST). Optional headers:
 ``X-Privsplit-Conversation`` (a conversation id: one vault across turns) and ``X-Request-Id``.
 Sampling parameters are accepted for compatibility; the cloud's are set by the daemon config.
 """
 
 from __future__ import annotations
 
-import hmac
 import json
 import re
 import time
@@ -24,13 +25,14 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from privsplit.edge.daemon.agent import AgentEvent, AskOptions, EdgeAgent
+from privsplit.edge.daemon.http_access import access_middleware
+from privsplit.edge.daemon.settings import LOOPBACK_HOSTS
 from privsplit.edge.pipeline import AskResult
 from privsplit.shared.errors import (
     InvalidRequest,
     NotFound,
     PrivacyBlocked,
     PrivsplitError,
-    Unauthenticated,
 )
 from privsplit.shared.logging import get_logger
 
@@ -75,11 +77,11 @@ def _error_body(exc: PrivsplitError) -> dict[str, Any]:
     }
 
 
-def error_response(exc: BaseException) -> JSONResponse:
+def error_response(exc: BaseException, status: int | None = None) -> JSONResponse:
     if not isinstance(exc, PrivsplitError):
         log.error("http_failed", error=type(exc).__name__)
         exc = PrivsplitError("internal error (see the daemon log for the error type)")
-    return JSONResponse(_error_body(exc), status_code=STATUS.get(exc.code, 500))
+    return JSONResponse(_error_body(exc), status_code=status or STATUS.get(exc.code, 500))
 
 
 def _content(message: Any, index: int) -> tuple[str, str]:
@@ -151,15 +153,14 @@ def _chunk(cid: str, created: int, delta: dict[str, Any], finish: str | None = N
 
 
 def build_app(
-    *, agent: EdgeAgent, api_key: str | None = None, max_body_bytes: int = 4 << 20
+    *,
+    agent: EdgeAgent,
+    api_key: str,
+    allowed_hosts: tuple[str, ...] | list[str] = LOOPBACK_HOSTS,
+    allowed_origins: tuple[str, ...] | list[str] = (),
+    max_body_bytes: int = 4 << 20,
 ) -> Starlette:
-    expected = f"Bearer {api_key}".encode() if api_key else None
-
-    def authorize(request: Request) -> None:
-        if expected is not None and not hmac.compare_digest(
-            request.headers.get("authorization", "").encode(), expected
-        ):
-            raise Unauthenticated("missing or wrong API key")
+    """The app behind its access guard; ``api_key`` is required (the API is never open)."""
 
     async def read_json(request: Request) -> Any:
         size = int(request.headers.get("content-length") or 0)
@@ -177,7 +178,6 @@ def build_app(
 
     async def chat_completions(request: Request) -> Response:
         try:
-            authorize(request)
             text, stream, include_usage = parse_chat_request(await read_json(request))
             rid = request.headers.get("x-request-id") or uuid.uuid4().hex
             if not _RID_RE.match(rid):
@@ -210,10 +210,6 @@ def build_app(
             return error_response(exc)
 
     async def models(request: Request) -> Response:
-        try:
-            authorize(request)
-        except PrivsplitError as exc:
-            return error_response(exc)
         return JSONResponse(
             {
                 "object": "list",
@@ -223,7 +219,7 @@ def build_app(
             }
         )
 
-    async def healthz(request: Request) -> Response:
+    async def healthz(request: Request) -> Response:  # open: says only that the daemon runs
         return JSONResponse({"status": "ok"})
 
     async def metrics(request: Request) -> Response:
@@ -235,7 +231,13 @@ def build_app(
             Route("/v1/models", models, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
-        ]
+        ],
+        middleware=access_middleware(
+            api_key=api_key,
+            allowed_hosts=allowed_hosts,
+            allowed_origins=allowed_origins,
+            respond=error_response,
+        ),
     )
 
 

@@ -19,6 +19,7 @@ from grpc_reflection.v1alpha import reflection
 
 from privsplit.edge.audit import AuditLog
 from privsplit.edge.daemon.agent import EdgeAgent
+from privsplit.edge.daemon.apikey import resolve_api_key
 from privsplit.edge.daemon.approvals import ApprovalBroker
 from privsplit.edge.daemon.conversations import ConversationManager
 from privsplit.edge.daemon.http import build_app
@@ -180,16 +181,14 @@ class RunningDaemon:
 async def start_daemon(settings: EdgeSettings, *, agent: EdgeAgent | None = None) -> RunningDaemon:
     d = settings.daemon
     os.umask(0o077)  # the socket, state and audit files are created private to this user
+    api_key = resolve_api_key(d)  # every TCP listener requires it; a bad key file stops here
     agent = agent or build_agent(settings)
     prepare_socket(d.socket_path)
     unix_server, unix_health = await _grpc_server(agent, [])
     unix_server.add_insecure_port(f"unix:{d.socket_path}")
     servers, healths, grpc_port = [unix_server], [unix_health], 0
     if d.grpc_tcp:
-        key = d.api_key.get_secret_value() if d.api_key else None
-        tcp_server, tcp_health = await _grpc_server(
-            agent, [ApiKeyInterceptor(api_key=key)] if key else []
-        )
+        tcp_server, tcp_health = await _grpc_server(agent, [ApiKeyInterceptor(api_key=api_key)])
         try:
             grpc_port = tcp_server.add_insecure_port(d.grpc_tcp)
         except RuntimeError:
@@ -203,7 +202,12 @@ async def start_daemon(settings: EdgeSettings, *, agent: EdgeAgent | None = None
     os.chmod(d.socket_path, 0o660 if d.socket_group_access else 0o600)
     http, http_task, http_port = None, None, 0
     if d.http_port is not None:
-        app = build_app(agent=agent, api_key=d.api_key.get_secret_value() if d.api_key else None)
+        app = build_app(
+            agent=agent,
+            api_key=api_key,
+            allowed_hosts=d.allowed_hosts,
+            allowed_origins=d.allowed_origins,
+        )
         http = _Uvicorn(
             uvicorn.Config(
                 app,
@@ -245,9 +249,6 @@ async def start_daemon(settings: EdgeSettings, *, agent: EdgeAgent | None = None
             agent.conversations.run_sweeper(min(30.0, d.conversation_ttl_seconds / 2))
         )
     )
-    if d.api_key is None and (d.grpc_tcp or d.http_port is not None):
-        # loopback TCP is reachable by every local user, unlike the 0600 socket
-        log.warning("tcp_without_api_key", grpc_tcp=bool(d.grpc_tcp), http=d.http_port is not None)
     log.info(
         "edge_listening",
         socket=str(d.socket_path),

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from privsplit.client._address import MAX_SOCKET_PATH, default_socket_path
 from privsplit.shared.net import is_loopback
 from privsplit.shared.settings import default_data_dir
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+# token_urlsafe's alphabet fits; a key set by hand may use any visible ASCII (an HTTP header)
+API_KEY_RE = re.compile(r"^[\x21-\x7e]{16,512}$")
 
 
 class DaemonSettings(BaseModel):
@@ -37,7 +43,23 @@ class DaemonSettings(BaseModel):
         description="HTTP API port; 0 picks one; null disables the HTTP API.",
     )
     api_key: SecretStr | None = Field(
-        default=None, description="If set, required as a Bearer token by HTTP and TCP gRPC."
+        default=None,
+        description="Bearer token required by HTTP and TCP gRPC; unset: the key in api_key_file.",
+    )
+    api_key_file: Path | None = Field(
+        default=None,
+        description="Key file used when api_key is unset (created 0600 at first start; "
+        "`privsplit edge key` prints it); default: api.key beside vault_key_file.",
+    )
+    allowed_hosts: list[str] = Field(
+        default_factory=lambda: list(LOOPBACK_HOSTS),
+        description="Host header values the HTTP API answers (any port); others get 403 "
+        "(DNS rebinding). '*' allows any.",
+    )
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="Browser Origins allowed to call the HTTP API ('*' wildcards, e.g. "
+        "'http://localhost:*'); PRIVSPLIT_ORIGINS (comma-separated) adds more. Default: none.",
     )
     state_dir: Path = Field(
         default_factory=lambda: default_data_dir() / "edge",
@@ -69,6 +91,27 @@ class DaemonSettings(BaseModel):
     grace_seconds: float = Field(
         default=5.0, ge=0, description="Graceful shutdown period on SIGTERM."
     )
+
+    @field_validator("api_key")
+    @classmethod
+    def _key_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not API_KEY_RE.match(value.get_secret_value()):
+            raise ValueError("the API key must be 16-512 visible ASCII characters (no spaces)")
+        return value
+
+    @field_validator("allowed_hosts", "allowed_origins")
+    @classmethod
+    def _lowercase(cls, value: list[str]) -> list[str]:
+        return [v.strip().lower() for v in value if v.strip()]
+
+    @model_validator(mode="after")
+    def _derived(self) -> DaemonSettings:
+        if self.api_key_file is None:
+            self.api_key_file = self.vault_key_file.parent / "api.key"
+        extra = os.environ.get("PRIVSPLIT_ORIGINS", "").lower().split(",")
+        origins = [*self.allowed_origins, *(o.strip() for o in extra if o.strip())]
+        self.allowed_origins = list(dict.fromkeys(origins))
+        return self
 
     @field_validator("socket_path")
     @classmethod

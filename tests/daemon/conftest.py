@@ -7,7 +7,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -25,6 +25,18 @@ class Daemon:
     http_port: int
     audit_dir: Path
     state_dir: Path
+    env: dict[str, str] = field(default_factory=dict)  # what the daemon got on top of os.environ
+
+    @property
+    def api_key_file(self) -> Path:
+        """Where the daemon keeps its key when none is configured (beside the vault key)."""
+        return Path(self.env["PRIVSPLIT_EDGE_DAEMON__VAULT_KEY_FILE"]).parent / "api.key"
+
+    @property
+    def api_key(self) -> str:
+        return (
+            self.env.get("PRIVSPLIT_EDGE_DAEMON__API_KEY") or self.api_key_file.read_text().strip()
+        )
 
     @property
     def http_base(self) -> str:
@@ -54,7 +66,9 @@ def start_daemon(
     extra_args: tuple[str, ...] = (),
     prefix: list[str] | None = None,
     env: dict[str, str] | None = None,
+    api_key: str | None = API_KEY,
 ) -> Daemon:
+    """``api_key=None`` starts it as a user would: no key configured, the key file is used."""
     # a short socket path: sun_path holds 107 bytes, pytest's tmp paths can be longer
     sock_dir = Path(tempfile.mkdtemp(prefix="psd", dir="/tmp"))
     audit_dir, state_dir = root / "audit", root / "state"
@@ -79,9 +93,9 @@ def start_daemon(
     full_env = {
         "PRIVSPLIT_EDGE_PIPELINE__MODE": "redact",
         "PRIVSPLIT_EDGE_MAX_TOKENS": "16",
-        "PRIVSPLIT_EDGE_DAEMON__API_KEY": API_KEY,
         "PRIVSPLIT_EDGE_PIPELINE__BLOCKED_ENTITIES": '["CREDIT_CARD"]',
         "PRIVSPLIT_EDGE_DAEMON__VAULT_KEY_FILE": str(root / "keys" / "vault.key"),
+        **({"PRIVSPLIT_EDGE_DAEMON__API_KEY": api_key} if api_key is not None else {}),
         **(env or {}),
     }
     server = _start(args, root / "daemon.log", prefix or [], full_env)
@@ -97,6 +111,7 @@ def start_daemon(
         http_port=record["port"],
         audit_dir=audit_dir,
         state_dir=state_dir,
+        env=full_env,
     )
 
 
@@ -140,4 +155,21 @@ def daemon(
     code = d.server.stop()  # SIGTERM: graceful shutdown
     assert code == 0, d.log_text()[-3000:]
     assert not d.socket_path.exists()  # the socket is removed on the way out
+    shutil.rmtree(d.socket_path.parent, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def locked_daemon(
+    cloud_server: ServerProcess, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Daemon]:
+    """A daemon with no API key configured (its key file is created at start) and two allowed
+    browser origin patterns from PRIVSPLIT_ORIGINS."""
+    d = start_daemon(
+        cloud_server.address,
+        tmp_path_factory.mktemp("locked"),
+        api_key=None,
+        env={"PRIVSPLIT_ORIGINS": "http://localhost:*, https://app.example"},
+    )
+    yield d
+    assert d.server.stop() == 0, d.log_text()[-3000:]
     shutil.rmtree(d.socket_path.parent, ignore_errors=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-from tests.daemon.conftest import API_KEY, Daemon
+from tests.daemon.conftest import Daemon
 
 pytestmark = pytest.mark.slow
 DOC = REPO / "README.md"
@@ -30,19 +30,53 @@ def blocks(language: str) -> list[str]:
 
 
 def _env(daemon: Daemon) -> dict[str, str]:
-    return {**os.environ, "PRIVSPLIT_EDGE_DAEMON__SOCKET_PATH": str(daemon.socket_path)}
+    """The daemon's own settings (key file, socket) for the examples and the commands."""
+    return {
+        **os.environ,
+        **daemon.env,
+        "PRIVSPLIT_EDGE_DAEMON__SOCKET_PATH": str(daemon.socket_path),
+    }
+
+
+def _cli(command: str) -> str:
+    return command.replace(
+        ".venv/bin/privsplit", f"{shlex.quote(sys.executable)} -m privsplit.cli.main"
+    )
+
+
+def _exported_key(daemon: Daemon) -> str:
+    """Run the README's `export OPENAI_API_KEY=...` line as written (with this venv's CLI)."""
+    (line,) = re.findall(r"^export OPENAI_API_KEY=.*$", _usage_section(), flags=re.M)
+    proc = subprocess.run(
+        ["bash", "-c", _cli(line) + '\nprintf %s "$OPENAI_API_KEY"'],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_env(daemon),
+        cwd=REPO,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_documented_key_command_prints_the_daemons_key(locked_daemon: Daemon) -> None:
+    key = _exported_key(locked_daemon)
+    assert len(key) >= 32 and key == locked_daemon.api_key_file.read_text().strip()
 
 
 @pytest.mark.parametrize("index", range(len(blocks("python"))))
-def test_python_example_runs(daemon: Daemon, index: int) -> None:
+def test_python_example_runs(locked_daemon: Daemon, index: int) -> None:
+    daemon = locked_daemon  # the key comes from its key file, as for a user
     code = blocks("python")[index].replace("127.0.0.1:8765", f"127.0.0.1:{daemon.http_port}")
-    code = code.replace("YOUR_DAEMON_API_KEY", API_KEY)
+    env = _env(daemon)
+    if "OPENAI_API_KEY" in code:
+        env["OPENAI_API_KEY"] = _exported_key(daemon)
     proc = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
         text=True,
         timeout=300,
-        env=_env(daemon),
+        env=env,
         cwd=REPO,
     )
     assert proc.returncode == 0, proc.stderr

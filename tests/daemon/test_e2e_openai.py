@@ -126,9 +126,11 @@ def test_wrong_api_key_is_refused(daemon: Daemon) -> None:
         bad.chat.completions.create(model="privsplit", messages=MESSAGES)
 
 
-def _get(url: str) -> tuple[int, str]:
+def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
     try:
-        with urllib.request.urlopen(url, timeout=10) as r:
+        with urllib.request.urlopen(
+            urllib.request.Request(url, headers=headers or {}), timeout=10
+        ) as r:
             return r.status, r.read().decode()
     except urllib.error.HTTPError as err:
         return err.code, err.read().decode()
@@ -139,7 +141,8 @@ def test_health_and_metrics(daemon: Daemon, client: openai.OpenAI) -> None:
     base = f"http://127.0.0.1:{daemon.http_port}"
     status, body = _get(base + "/healthz")
     assert status == 200 and json.loads(body) == {"status": "ok"}
-    status, body = _get(base + "/metrics")
+    assert _get(base + "/metrics")[0] == 401  # the metrics need the key too
+    status, body = _get(base + "/metrics", {"Authorization": f"Bearer {API_KEY}"})
     assert status == 200
     assert (
         'privsplit_edge_requests_total{api="http",method="chat.completions",outcome="ok"}' in body
