@@ -1,9 +1,16 @@
-"""``privsplit ask``: requests through the edge pipeline to the cloud (one, or a JSONL batch)."""
+"""``privsplit ask``: requests through the edge pipeline to the cloud (one, or a JSONL batch).
+
+Every send passes the pipeline's egress gate, as in the daemon: the audit record (the
+``daemon.audit_dir`` log) is written and synced first, ``--raw`` sends included (recorded with
+``protection: none``); ``--approve`` shows the outbound text and asks y/N on the terminal
+first. An unusable audit log or a "no" sends nothing.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +19,8 @@ from rich.markup import escape
 from rich.text import Text
 
 from privsplit.cli.common import console, err_console
-from privsplit.shared.errors import InvalidRequest, PrivacyBlocked
+from privsplit.edge.egress import EgressHook, OutboundBatch
+from privsplit.shared.errors import ApprovalRejected, AuditLogError, InvalidRequest, PrivacyBlocked
 
 RAW_LABEL = (
     "[bold red]NO PROTECTION (--raw baseline):[/] the text and documents are sent to the "
@@ -50,6 +58,29 @@ def summarize_progress():
         bar.update(task, completed=done, total=total)
 
     return bar, callback
+
+
+def terminal_approval(*, unprotected: bool) -> EgressHook:
+    """An egress hook that shows the outbound text on stderr and asks y/N on the terminal;
+    anything but yes raises ``ApprovalRejected`` (nothing is sent)."""
+
+    def confirm(outbound: tuple[str, ...]) -> bool:
+        warning = " [bold red](NO PROTECTION)[/]" if unprotected else ""
+        err_console.print(f"[bold]This would be sent to the cloud{warning}:[/]")
+        for i, query in enumerate(outbound, 1):
+            err_console.print(f"  [dim]#{i}:[/] ", end="")
+            err_console.print(query, markup=False, highlight=False)
+        try:
+            return typer.confirm("Send it?", default=False, err=True)
+        except typer.Abort:  # end of input or Ctrl-C at the prompt
+            return False
+
+    async def hook(batch: OutboundBatch) -> None:
+        if not await asyncio.to_thread(confirm, batch.outbound):
+            raise ApprovalRejected("the outbound text was rejected; nothing was sent")
+        batch.decisions["approval"] = "approved"  # recorded by the audit hook that follows
+
+    return hook
 
 
 def result_line(rid: str, result) -> dict:
@@ -98,8 +129,13 @@ def ask(
         Path | None, typer.Option("--input", help="Batch: JSONL of {id, text, documents?}.")
     ] = None,
     output: Annotated[Path | None, typer.Option("--output", help="Batch: JSONL results.")] = None,
+    approve: Annotated[
+        bool,
+        typer.Option("--approve", help="Show the outbound text and ask y/N before sending."),
+    ] = False,
 ) -> None:
-    """Answer TEXT: private data is hidden before anything leaves the device."""
+    """Answer TEXT: private data is hidden before anything leaves the device, and what leaves
+    is recorded in the egress audit log first."""
     from privsplit.edge.pipeline.requests import read_requests
     from privsplit.edge.privacy.vault import Vault
     from privsplit.edge.provider import build_pipeline
@@ -111,6 +147,10 @@ def ask(
         raise InvalidRequest("give either TEXT (and --document) or --input/--output, not both")
     if input is None and text is None:
         raise InvalidRequest("nothing to ask: give TEXT or --input/--output")
+    if approve and (sys.stdin is None or not sys.stdin.isatty()):
+        raise ApprovalRejected(
+            "--approve asks on the terminal, and stdin is not a terminal; nothing was sent"
+        )
     requests = read_requests(input) if input is not None else []
     settings = EdgeSettings.load(
         config, cloud_address=cloud, cloud_insecure=insecure, edge_model=edge_model
@@ -120,17 +160,20 @@ def ask(
         settings = settings.model_copy(
             update={"pipeline": settings.pipeline.model_copy(update={"mode": "redact"})}
         )  # the raw baseline needs no edge model
-    pipeline = build_pipeline(settings)
+    pipeline = build_pipeline(settings)  # audited: settings.daemon.audit_dir
+    hooks = [terminal_approval(unprotected=raw)] if approve else []
 
     async def one(question: str, docs: list[str] | tuple[str, ...], progress=None):
         if raw:
-            return await pipeline.ask_raw(question, documents=docs)
-        return await pipeline.ask(question, vault=Vault(), documents=docs, progress=progress)
+            return await pipeline.ask_raw(question, documents=docs, extra_hooks=hooks)
+        return await pipeline.ask(
+            question, vault=Vault(), documents=docs, progress=progress, extra_hooks=hooks
+        )
 
     async def run_single():
         docs = read_documents(document)
         try:
-            if docs and not raw:
+            if docs and not raw and not approve:  # a live bar would garble the prompt
                 bar, callback = summarize_progress()
                 with bar:
                     return await one(text, docs, callback)
@@ -145,6 +188,8 @@ def ask(
                 for request in requests:
                     try:
                         line = result_line(request.id, await one(request.text, request.documents))
+                    except AuditLogError:
+                        raise  # no record, no sending: the whole batch stops here
                     except PrivacyBlocked as exc:
                         err_console.print(
                             f"[yellow]{escape(request.id)}: blocked[/] ({escape(exc.message)})",
@@ -176,6 +221,10 @@ def ask(
             err_console.print(f"[dim]nothing was sent (route={result.route})[/]")
         for i, query in enumerate(result.outbound, 1):
             err_console.print(Text.assemble((f"{label} #{i}:", "dim"), " ", query), highlight=False)
+        if result.outbound:
+            err_console.print(
+                f"[dim]recorded in the audit log {escape(str(settings.daemon.audit_dir))}[/]"
+            )
     console.print(result.answer, highlight=False, markup=False)
 
 

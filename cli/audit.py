@@ -1,4 +1,8 @@
-"""``privsplit audit show|verify``: the egress audit log."""
+"""``privsplit audit show|verify``: the egress audit log.
+
+``show`` marks a record sent without protection (``privsplit ask --raw``: its decisions say
+``protection: none``) with UNPROTECTED in front, so a raw send cannot pass for a guarded one.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,12 @@ DirOption = Annotated[
     Path | None,
     typer.Option("--dir", help="Audit log directory (default: from the edge settings)."),
 ]
+
+
+def unprotected(record: dict) -> bool:
+    """Sent as given, nothing hidden (``protection: none``; ``*: raw`` in older records)."""
+    decisions = record.get("decisions") or {}
+    return decisions.get("protection") == "none" or decisions.get("*") == "raw"
 
 
 def _directory(directory: Path | None, config: Path | None) -> Path:
@@ -56,8 +66,9 @@ def show(
         when = dt.datetime.fromtimestamp(record.get("time", 0), dt.UTC).isoformat(
             timespec="seconds"
         )
+        label = "[bold red]UNPROTECTED (raw, nothing hidden)[/] " if unprotected(record) else ""
         console.print(
-            f"[bold]#{record.get('seq')}[/] {when} request={record.get('request_id')} "
+            f"[bold]#{record.get('seq')}[/] {label}{when} request={record.get('request_id')} "
             f"conversation={record.get('conversation_id') or '-'} to={record.get('destination')} "
             f"decisions={record.get('decisions')}",
             highlight=False,

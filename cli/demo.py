@@ -2,7 +2,8 @@
 
 Starts a cloud gateway on loopback with the cloud-demo model, sends two private requests
 through the edge with the edge model, and prints side by side what the user wrote, exactly
-what was sent to the cloud, and the final answer.
+what was sent to the cloud, and the final answer. What is sent is first recorded in the
+egress audit log (``daemon.audit_dir``), as for every other entry point.
 """
 
 from __future__ import annotations
@@ -171,7 +172,7 @@ def demo(
         )
         # the demo shows the whole split, even where the record alone answers the question
         settings.pipeline = settings.pipeline.model_copy(update={"plan_can_stay_local": False})
-        pipeline = build_pipeline(settings)
+        pipeline = build_pipeline(settings)  # audited: settings.daemon.audit_dir
 
         async def run() -> None:
             try:
@@ -207,6 +208,12 @@ def demo(
                 await pipeline.cloud.close()
 
         asyncio.run(run())
+        err_console.print(
+            f"what was sent is recorded in the audit log {settings.daemon.audit_dir} "
+            "(privsplit audit show)",
+            highlight=False,
+            markup=False,
+        )
     finally:
         proc.terminate()
         try:

@@ -1,8 +1,15 @@
-"""Builds the edge object graph from settings (constructor injection lives here only)."""
+"""Builds the edge object graph from settings (constructor injection lives here only).
+
+A pipeline that can send is audited by default: ``build_pipeline`` opens the egress audit log
+of ``settings.daemon`` (the same directory the daemon writes) unless it is handed another
+audit hook, and only an explicit ``audit=UNAUDITED`` builds one that sends without a record.
+"""
 
 from __future__ import annotations
 
+from privsplit.edge.audit import AuditLog
 from privsplit.edge.delegate import CloudClient
+from privsplit.edge.egress import EgressHook
 from privsplit.edge.pipeline import Pipeline
 from privsplit.edge.privacy.engine import PrivacyEngine
 from privsplit.edge.privacy.guard import EgressGuard
@@ -34,16 +41,26 @@ def build_cloud_client(settings: EdgeSettings) -> CloudClient:
     return CloudClient.from_settings(settings)
 
 
+def build_audit_log(settings: EdgeSettings) -> AuditLog:
+    """The egress audit log (``daemon.audit_dir``), opened: ``AuditLogError`` when unusable."""
+    d = settings.daemon
+    return AuditLog(directory=d.audit_dir, fsync=d.audit_fsync).open()
+
+
 def build_pipeline(
     settings: EdgeSettings,
     *,
     cloud: CloudClient | None = None,
     local: LocalModel | None = None,
     offline: bool = False,
+    audit: EgressHook | None = None,
 ) -> Pipeline:
     """The request pipeline. In ``pipeline.mode=split`` it gets the edge model (loaded lazily,
     on the first request that needs it); ``local`` injects an already built one; ``offline``
-    builds no cloud client (dry runs: ``privsplit plan``)."""
+    builds no cloud client (dry runs: ``privsplit plan``). Every send is recorded by ``audit``,
+    by default the hook of ``build_audit_log(settings)``."""
+    if not offline and audit is None:
+        audit = build_audit_log(settings).hook  # fails here, before any work, when unusable
     if local is None and settings.pipeline.mode == "split":
         # resolved (registered name, GGUF path or ONNX folder), verified, loaded on first use
         local = open_local_model(
@@ -62,5 +79,6 @@ def build_pipeline(
             max_tokens=settings.max_tokens, temperature=0.0, seed=settings.pipeline.seed
         ),
         cloud_model=settings.cloud_model,
+        audit=None if offline else audit,
         restorer_factory=StreamRestorer,
     )

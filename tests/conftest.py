@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +19,13 @@ from privsplit.shared.settings import PrivsplitSettings
 
 TEST_MODEL = "smollm2-135m-instruct-q4_1"
 REPO = Path(__file__).resolve().parent.parent
+
+# Every pipeline that sends writes the egress audit log (daemon.audit_dir): the suite and the
+# processes it starts write one of their own, never the user's. Set at import, before test
+# modules copy os.environ into their subprocess environments.
+os.environ.setdefault(
+    "PRIVSPLIT_EDGE_DAEMON__AUDIT_DIR", tempfile.mkdtemp(prefix="privsplit-test-audit-")
+)
 
 
 @pytest.fixture(scope="session")

@@ -117,6 +117,7 @@ def build(args: argparse.Namespace, port: int):
         redactor=Redactor(detectors=[create_detector("presidio")]),
         guard=EgressGuard(detectors=[]),
         cloud=privsplit.cloud,
+        audit=privsplit.gate.audit,  # the same audit log: every row's send is recorded
         local=None,
         settings=PipelineSettings(mode="redact", hide_terms=False),
         params=privsplit.params,

@@ -27,6 +27,7 @@ from _fastcloud import start_fast_cloud
 
 from privsplit.client import AsyncClient
 from privsplit.edge.audit import AuditLog
+from privsplit.edge.egress import UNAUDITED
 from privsplit.edge.provider import build_pipeline
 from privsplit.edge.settings import EdgeSettings
 
@@ -57,7 +58,7 @@ async def run(requests: int, warmup: int) -> None:
     settings = EdgeSettings.load(
         cloud_address=address, cloud_insecure=True, pipeline={"mode": "redact"}
     )
-    pipeline = build_pipeline(settings)
+    pipeline = build_pipeline(settings, audit=UNAUDITED)  # the baseline row: no record, on purpose
     audit = AuditLog(directory=Path(tempfile.mkdtemp(prefix="psbench-audit"))).open()
     key = (daemon.root / "keys" / "api.key").read_text().strip()  # made at the daemon's start
     http = httpx.AsyncClient(

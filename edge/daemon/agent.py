@@ -1,8 +1,8 @@
 """The daemon's domain layer, shared by the gRPC servicer and the HTTP API.
 
 It validates a request, picks the vault (a conversation's, or a fresh one), adds the
-per-request egress hooks (approval when asked for, then the audit log, which must be last so
-that it records exactly what is sent) and runs the pipeline.
+per-request approval hook when asked for, and runs the pipeline. The audit record is written
+by the pipeline's egress gate (``privsplit.edge.egress``), after the approval, for every send.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from privsplit.edge.audit import AuditLog
 from privsplit.edge.daemon.approvals import ApprovalBroker
 from privsplit.edge.daemon.conversations import Conversation, ConversationManager
 from privsplit.edge.daemon.metrics import DaemonMetrics
@@ -55,14 +54,12 @@ class EdgeAgent:
         *,
         pipeline: Pipeline,
         conversations: ConversationManager,
-        audit: AuditLog,
         approvals: ApprovalBroker,
         settings: DaemonSettings,
         metrics: DaemonMetrics | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.conversations = conversations
-        self.audit = audit
         self.approvals = approvals
         self.settings = settings
         self.metrics = metrics or DaemonMetrics()
@@ -109,9 +106,6 @@ class EdgeAgent:
         hooks: list[EgressHook] = []
         if options.require_approval or self.settings.require_approval:
             hooks.append(self.approvals.hook(announce))
-        else:
-            hooks.append(_no_approval)
-        hooks.append(self.audit.hook)  # last: it records exactly what is then sent
         async with self._vault(options.conversation_id) as (vault, _):
             source = self.pipeline.stream(
                 text,
@@ -181,10 +175,6 @@ class EdgeAgent:
         finally:
             self.metrics.requests.labels(api, method, outcome).inc()
             self.metrics.latency.labels(api, method).observe(time.perf_counter() - started)
-
-
-async def _no_approval(batch: OutboundBatch) -> None:
-    batch.decisions.setdefault("approval", "not_required")  # every audit record says which
 
 
 async def _merge(source: AsyncIterator, queue: asyncio.Queue) -> AsyncIterator[AgentEvent]:

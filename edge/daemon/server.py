@@ -17,7 +17,6 @@ import uvicorn
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from privsplit.edge.audit import AuditLog
 from privsplit.edge.daemon.agent import EdgeAgent
 from privsplit.edge.daemon.apikey import resolve_api_key
 from privsplit.edge.daemon.approvals import ApprovalBroker
@@ -60,7 +59,9 @@ def build_agent(settings: EdgeSettings, *, pipeline: Pipeline | None = None) -> 
                 settings=settings.runtime,
                 store=ModelStore(root=settings.models_dir),
             )
-        pipeline = build_pipeline(settings, local=local)
+        pipeline = build_pipeline(settings, local=local)  # audited: settings.daemon.audit_dir
+    if pipeline.gate is None or not pipeline.gate.audited:
+        raise ConfigError("the daemon sends only through a pipeline with an audit hook")
     conversations = ConversationManager(
         store=build_vault_store(d.state_dir, d.vault_key_file),
         index_path=d.state_dir / "conversations.json",
@@ -70,7 +71,6 @@ def build_agent(settings: EdgeSettings, *, pipeline: Pipeline | None = None) -> 
     return EdgeAgent(
         pipeline=pipeline,
         conversations=conversations,
-        audit=AuditLog(directory=d.audit_dir, fsync=d.audit_fsync).open(),
         approvals=ApprovalBroker(timeout_seconds=d.approval_timeout_seconds),
         settings=d,
         metrics=DaemonMetrics(),

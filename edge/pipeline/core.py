@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from privsplit.edge.delegate import CloudClient
-from privsplit.edge.egress import EgressHook, OutboundBatch, run_hooks
+from privsplit.edge.egress import GUARDED, UNPROTECTED, EgressGate, EgressHook
 from privsplit.edge.pipeline.delegate import CloudAnswer, Delegator
 from privsplit.edge.pipeline.hide import Hider, apply_hidden, find_terms, sweep_known
 from privsplit.edge.pipeline.merge import Merger, needs_model
@@ -88,6 +88,7 @@ class Pipeline:
         settings: PipelineSettings | None = None,
         params: GenerationParams | None = None,
         cloud_model: str = "",
+        audit: EgressHook | None = None,
         egress_hooks: Sequence[EgressHook] = (),
         restorer_factory: Callable[[Vault], RestorerLike] = BufferedRestorer,
     ) -> None:
@@ -98,15 +99,17 @@ class Pipeline:
         self.settings = settings or PipelineSettings()
         self.params = params or GenerationParams()
         self.cloud_model = cloud_model
-        self.egress_hooks = list(egress_hooks)
+        # with a cloud client there is a gate, and it needs the audit hook (or UNAUDITED)
+        self.gate = None if cloud is None else EgressGate(audit=audit, hooks=egress_hooks)
         self.restorer_factory = restorer_factory
 
     @property
     def delegator(self) -> Delegator:
-        if self.cloud is None:
+        if self.cloud is None or self.gate is None:
             raise ConfigError("this pipeline has no cloud client (built for dry runs only)")
         return Delegator(
             cloud=self.cloud,
+            gate=self.gate,
             params=self.params,
             model=self.cloud_model,
             max_parallel=self.settings.max_parallel,
@@ -292,14 +295,14 @@ class Pipeline:
                 parts.append(piece)
                 yield PipelineEvent("delta", text=piece)
         else:
-            batch = OutboundBatch(
+            delegator = self.delegator
+            release = await delegator.release(  # the audit hook last; raises: nothing is sent
+                plan.outbound,
                 request_id=request_id or uuid.uuid4().hex,
                 conversation_id=conversation_id,
-                destination=self.delegator.cloud.address,
-                outbound=tuple(plan.outbound),
-                decisions={"route": plan.route, **plan.decisions},
+                decisions={"route": plan.route, "protection": GUARDED, **plan.decisions},
+                extra_hooks=extra_hooks,
             )
-            await run_hooks([*self.egress_hooks, *extra_hooks], batch)  # raises: nothing is sent
             yield PipelineEvent("outbound", outbound=tuple(plan.outbound), route="cloud")
             yield PipelineEvent("stage", stage="delegate")
             restorer = self.restorer_factory(vault)
@@ -308,14 +311,14 @@ class Pipeline:
                 self.settings, subqueries=len(plan.outbound), has_context=bool(plan.context)
             )
             if not merge and len(plan.outbound) == 1:
-                async for piece, used in self.delegator.stream_one(plan.outbound[0]):
+                async for piece, used in delegator.stream_one(release, plan.outbound[0]):
                     usage = used or usage
                     if out := restorer.feed(piece):
                         parts.append(out)
                         yield PipelineEvent("delta", text=out)
                 cloud_seconds = time.perf_counter() - wait
             else:
-                answers = await self.delegator.all(plan.outbound)
+                answers = await delegator.all(release, plan.outbound)
                 cloud_seconds = time.perf_counter() - wait
                 for a in answers:
                     usage = usage + a.usage
@@ -371,18 +374,19 @@ class Pipeline:
         params: GenerationParams | None = None,
     ) -> AskResult:
         """NO PROTECTION: the request and documents go to the cloud as they are (the baseline
-        of the benchmark and of ``privsplit ask --raw``). Egress hooks still see it."""
+        of the benchmark and of ``privsplit ask --raw``). It passes the same egress hooks, and
+        its audit record says ``protection: none``."""
         started = time.perf_counter()
         query = "\n\n".join([text, *documents])
-        batch = OutboundBatch(
+        delegator = self.delegator
+        release = await delegator.release(
+            [query],
             request_id=request_id or uuid.uuid4().hex,
             conversation_id=conversation_id,
-            destination=self.delegator.cloud.address,
-            outbound=(query,),
-            decisions={"*": "raw"},
+            decisions={"route": "raw", "protection": UNPROTECTED},
+            extra_hooks=extra_hooks,
         )
-        await run_hooks([*self.egress_hooks, *extra_hooks], batch)
-        answer = await self.delegator.one(query, params=params)
+        answer = await delegator.one(release, query, params=params)
         total = time.perf_counter() - started
         log.warning(
             "answered_raw", prompt_tokens=answer.usage.prompt_tokens, seconds=round(total, 3)
