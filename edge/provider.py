@@ -27,7 +27,9 @@ def build_redactor(settings: EdgeSettings) -> PrivacyEngine:
 
     privacy = settings.privacy
     return build_engine(
-        privacy, llm_model_path=resolve_llm_model(settings, privacy) if privacy.llm else None
+        privacy,
+        llm_model_path=resolve_llm_model(settings, privacy) if privacy.llm else None,
+        model_output_failure=settings.pipeline.model_output_failure,
     )
 
 

@@ -113,6 +113,16 @@ class ApprovalRejected(PrivacyBlocked):
     """The caller rejected (or did not approve in time) the outbound sub-queries; nothing was sent."""
 
 
+class IncompleteCoverage(PrivacyBlocked):
+    """A privacy stage could not read the whole request (it is longer than the stage's
+    configured bound); the request is refused rather than sent partly unchecked."""
+
+
+class ModelOutputInvalid(PrivacyBlocked):
+    """The local model's answer to a privacy stage could not be parsed, even after one retry
+    (``pipeline.model_output_failure=closed``); nothing was sent."""
+
+
 class ModelVerificationError(PrivsplitError):
     """A model file does not match its pinned sha256; it is not used."""
 

@@ -47,6 +47,7 @@ class AskResult:
     seconds_total: float = 0.0
     seconds_edge: float = 0.0  # total minus the time spent waiting for the cloud
     local_context: str = ""  # the documents condensed on the device (placeholder form; never sent)
+    model_output: str = ""  # pipeline.model_output_failure that applied (closed | best_effort)
 
 
 @dataclass
@@ -159,7 +160,12 @@ class Pipeline:
     ) -> Plan:
         question, context_text = redaction.text, context.text
         types = {s.entity_type for s in [*redaction.spans, *context.spans]}
-        decisions = {**redaction.decisions, **context.decisions}
+        # which failure mode applied to unreadable model answers: recorded with the batch
+        decisions = {
+            **redaction.decisions,
+            **context.decisions,
+            "model_output": self.settings.model_output_failure,
+        }
         if self.settings.hide_terms:
             items = [*find_terms(question), *find_terms(context_text)]
             question, n_q = apply_hidden(question, items, vault)
@@ -201,7 +207,10 @@ class Pipeline:
         s, local = self.settings, self.local
         assert local is not None
         if s.hide_with_model:
-            items = Hider(model=local, settings=s).find(with_context(plan.question, plan.context))
+            hider = Hider(model=local, settings=s)
+            items = hider.find(with_context(plan.question, plan.context))
+            if hider.unparsed:  # best_effort let unreadable answers pass: the record says so
+                plan.decisions["model_output_unparsed"] = str(hider.unparsed)
             plan.question, _ = apply_hidden(plan.question, items, vault)
             plan.context, _ = apply_hidden(plan.context, items, vault)
             plan.question, plan.context = _sweep([plan.question, plan.context], vault)
@@ -351,6 +360,7 @@ class Pipeline:
             seconds_total=total,
             seconds_edge=max(0.0, total - cloud_seconds),
             local_context=plan.context,
+            model_output=plan.decisions.get("model_output", ""),
         )
         log.info(
             "answered",

@@ -9,6 +9,11 @@ them. Each listed item that really occurs in the text (whole words, any case) is
 a typed placeholder from the request's vault, so the guard checks it and the answer gets it
 back on restore. Items that are long (a sentence, not a name), short (< 3 characters) or
 absent from the text are ignored: the model can only add hiding, never remove it.
+
+The model hider reads every character of the request or refuses it (``IncompleteCoverage``),
+and an answer it cannot read is never taken as "nothing to hide": it is asked again once,
+then the request is refused (``ModelOutputInvalid``) unless ``model_output_failure`` is
+``best_effort``.
 """
 
 from __future__ import annotations
@@ -19,14 +24,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from privsplit.edge.pipeline.chunks import chunk_text
 from privsplit.edge.pipeline.local import local_params
 from privsplit.edge.pipeline.prompts import load_prompt
 from privsplit.edge.pipeline.settings import PipelineSettings
-from privsplit.edge.pipeline.summarize import chunk_text
 from privsplit.edge.privacy.detectors import Detector, create_detector
 from privsplit.edge.privacy.guard import find_known
 from privsplit.edge.privacy.vault import PLACEHOLDER_RE, Vault
 from privsplit.edge.runtime import LocalModel
+from privsplit.shared.errors import IncompleteCoverage, ModelOutputInvalid
 from privsplit.shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -73,16 +79,29 @@ def hide_schema(max_items: int) -> dict:
     }
 
 
+def answer_token_bound(max_items: int) -> int:
+    """Tokens that hold the longest answer ``hide_schema(max_items)`` allows, counting one
+    token per character (a token is never shorter): a retry with this budget is never cut
+    off, and generation ends with the JSON, so the bound costs nothing when not needed."""
+    return 16 + max_items * (MAX_CHARS + 32)
+
+
 def parse_hidden(raw: str) -> list[Hidden]:
+    """The items of a hide answer. An answer that is not the schema's shape (not JSON, cut
+    off by the token budget, no ``private`` list, an item that is not an object) raises
+    ``ModelOutputInvalid``: "unreadable" never means "nothing to hide". Items that are
+    readable but not names (sentences, placeholders, numbers, unknown types) are dropped."""
     try:
-        data = json.loads(raw)
+        # strict=False: a raw line break inside a string (llama.cpp grammars let it through)
+        # is still a complete, readable answer
+        data = json.loads(raw, strict=False)
     except (json.JSONDecodeError, ValueError):
-        return []
+        raise ModelOutputInvalid("the hide answer is not complete JSON") from None
     items = data.get("private") if isinstance(data, dict) else None
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise ModelOutputInvalid("the hide answer does not have the expected shape")
     out: list[Hidden] = []
-    for item in items if isinstance(items, list) else []:
-        if not isinstance(item, dict):
-            continue
+    for item in items:
         value, entity_type = item.get("text"), item.get("type")
         if not isinstance(value, str) or entity_type not in HIDE_TYPES:
             continue
@@ -168,25 +187,66 @@ def _term_detector() -> Detector:
 
 
 class Hider:
+    """Reads the whole text in chunks (or refuses it) and returns what the model listed.
+
+    Every character is read: the text is cut by ``chunk_text`` with an overlap of
+    ``MAX_CHARS`` (so an item up to that long lies whole in some chunk), and a text that
+    needs more than ``hide_max_chunks`` calls raises ``IncompleteCoverage`` before the first
+    call. An unreadable answer is asked again once with a budget that holds the longest
+    answer the schema allows (the usual cause is an answer cut off by ``hide_max_tokens``);
+    a second one raises ``ModelOutputInvalid`` (``model_output_failure=closed``) or is
+    counted in ``unparsed`` and skipped (``best_effort``)."""
+
     def __init__(self, *, model: LocalModel, settings: PipelineSettings) -> None:
         self.model = model
         self.settings = settings
+        self.unparsed = 0  # chunks whose answer was unreadable twice (best_effort only)
+
+    def chunks(self, text: str) -> list[str]:
+        """The pieces the hider reads: all of ``text``, or ``IncompleteCoverage``."""
+        s = self.settings
+        overlap = min(MAX_CHARS, s.hide_chunk_chars // 4)
+        chunks = chunk_text(text, size=s.hide_chunk_chars, overlap=overlap)
+        if len(chunks) > s.hide_max_chunks:
+            log.warning("hide_refused", chunks=len(chunks), limit=s.hide_max_chunks)
+            raise IncompleteCoverage(
+                f"the request is too long for the model hider: reading all of it takes "
+                f"{len(chunks)} calls of at most {s.hide_chunk_chars} characters and "
+                f"pipeline.hide_max_chunks allows {s.hide_max_chunks}; nothing was sent "
+                "(attach long text as a document, shorten the request, or raise "
+                "pipeline.hide_max_chunks)"
+            )
+        return chunks
 
     def find(self, text: str) -> list[Hidden]:
-        s = self.settings
-        template = load_prompt("hide", s.prompt_version)
-        chunks = chunk_text(text, size=s.hide_chunk_chars, overlap=0) if text.strip() else []
-        if len(chunks) > s.hide_max_chunks:
-            log.warning("hide_partial", chunks=len(chunks), read=s.hide_max_chunks)
+        chunks = self.chunks(text)
+        self.unparsed = 0
         found: dict[str, Hidden] = {}
-        for chunk in chunks[: s.hide_max_chunks]:
-            raw = self.model.chat(
-                template.render(question=chunk),
-                local_params(s.hide_max_tokens, s.seed),
-                json_schema=hide_schema(s.hide_max_items),
-            )
-            for item in parse_hidden(raw):
+        for chunk in chunks:
+            for item in self._ask(chunk):
                 if _pattern(item.value).search(chunk):
                     found.setdefault(item.value.casefold(), item)
-        log.info("hidden_by_model", items=len(found), calls=min(len(chunks), s.hide_max_chunks))
+        log.info("hidden_by_model", items=len(found), calls=len(chunks), unparsed=self.unparsed)
         return list(found.values())
+
+    def _ask(self, chunk: str) -> list[Hidden]:
+        s = self.settings
+        messages = load_prompt("hide", s.prompt_version).render(question=chunk)
+        budget = s.hide_max_tokens
+        for attempt in (1, 2):
+            raw = self.model.chat(
+                messages, local_params(budget, s.seed), json_schema=hide_schema(s.hide_max_items)
+            )
+            try:
+                return parse_hidden(raw)
+            except ModelOutputInvalid:
+                log.warning("hide_answer_unreadable", attempt=attempt, chars=len(raw))
+                # most often cut off by the budget: the retry may write the longest answer
+                budget = max(2 * budget, answer_token_bound(s.hide_max_items))
+        if s.model_output_failure == "closed":
+            raise ModelOutputInvalid(
+                "the edge model's answer to the hide step could not be read, twice; nothing "
+                "was sent (pipeline.model_output_failure=closed)"
+            )
+        self.unparsed += 1
+        return []

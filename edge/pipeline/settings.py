@@ -55,11 +55,25 @@ class PipelineSettings(BaseModel):
         "schools, places, people); they get placeholders too.",
     )
     hide_chunk_chars: int = Field(default=2500, ge=200, description="Characters per hide call.")
-    hide_max_chunks: int = Field(default=6, ge=1, description="Hide calls per request at most.")
+    hide_max_chunks: int = Field(
+        default=6,
+        ge=1,
+        description="Hide calls per request at most. The hider reads the whole request: one "
+        "that needs more calls (about 15,000 characters by default) is refused with "
+        "IncompleteCoverage, never read in part. Attach long text as a document (condensed "
+        "on the device) or raise this (each call costs a model run).",
+    )
     hide_max_items: int = Field(
         default=10, ge=1, description="Details listed per hide call at most."
     )
     hide_max_tokens: int = Field(default=200, ge=16, description="Tokens a hide call may write.")
+    model_output_failure: Literal["closed", "best_effort"] = Field(
+        default="closed",
+        description="When the edge model's answer to a privacy step (the hider, the contextual "
+        "detector) cannot be parsed even after one retry: closed refuses the request "
+        "(ModelOutputInvalid, nothing is sent); best_effort sends it without that answer. "
+        "Either way the audit record says which mode applied (decisions.model_output).",
+    )
     decompose: Literal["documents", "always", "never"] = Field(
         default="documents",
         description="When the edge model rewrites the request into sub-queries: only when documents "

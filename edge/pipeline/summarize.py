@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from privsplit.edge.pipeline.chunks import chunk_text
 from privsplit.edge.pipeline.local import fit_to_context, local_params
 from privsplit.edge.pipeline.prompts import load_prompt
 from privsplit.edge.pipeline.settings import PipelineSettings
@@ -40,29 +41,6 @@ class Chunk:
     doc: int
     index: int
     text: str
-
-
-def chunk_text(text: str, *, size: int, overlap: int) -> list[str]:
-    """Cut ``text`` into pieces of at most ``size`` characters that overlap by ``overlap``,
-    preferring to cut at a paragraph, line or sentence end."""
-    if size <= overlap:
-        raise ValueError("chunk size must exceed the overlap")
-    pieces: list[str] = []
-    start = 0
-    while start < len(text):
-        end = min(len(text), start + size)
-        if end < len(text):
-            window = text[start:end]
-            for sep in ("\n\n", "\n", ". "):
-                cut = window.rfind(sep)
-                if cut > size // 2:
-                    end = start + cut + len(sep)
-                    break
-        pieces.append(text[start:end])
-        if end >= len(text):
-            break
-        start = max(end - overlap, start + 1)
-    return [p for p in pieces if p.strip()]
 
 
 def _terms(text: str) -> list[str]:

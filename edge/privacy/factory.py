@@ -22,7 +22,11 @@ def load_policy(privacy: PrivacySettings) -> Policy:
 
 
 def detector_kwargs(
-    name: str, privacy: PrivacySettings, *, llm_model_path: Path | None = None
+    name: str,
+    privacy: PrivacySettings,
+    *,
+    llm_model_path: Path | None = None,
+    model_output_failure: str = "closed",
 ) -> dict[str, Any]:
     table: dict[str, dict[str, Any]] = {
         "patterns": {"files": list(privacy.recognizer_files)},
@@ -32,27 +36,47 @@ def detector_kwargs(
             "model": llm_model_path,
             "max_chars": privacy.llm_max_chars,
             "max_tokens": privacy.llm_max_tokens,
+            "on_bad_output": model_output_failure,
         },
     }
     return table.get(name, {})
 
 
 def build_detectors(
-    privacy: PrivacySettings, *, llm_model_path: Path | None = None
+    privacy: PrivacySettings,
+    *,
+    llm_model_path: Path | None = None,
+    model_output_failure: str = "closed",
 ) -> list[Detector]:
     names = list(dict.fromkeys(privacy.detectors + (["llm"] if privacy.llm else [])))
     return [
-        create_detector(n, **detector_kwargs(n, privacy, llm_model_path=llm_model_path))
+        create_detector(
+            n,
+            **detector_kwargs(
+                n,
+                privacy,
+                llm_model_path=llm_model_path,
+                model_output_failure=model_output_failure,
+            ),
+        )
         for n in names
     ]
 
 
 def build_engine(
-    privacy: PrivacySettings, *, llm_model_path: Path | None = None, terms: bool = False
+    privacy: PrivacySettings,
+    *,
+    llm_model_path: Path | None = None,
+    model_output_failure: str = "closed",
+    terms: bool = False,
 ) -> PrivacyEngine:
-    """``terms``: also run the pipeline's rare-term pass (``privsplit redact`` does by default)."""
+    """``model_output_failure`` (``pipeline.model_output_failure``): what the contextual
+    detector does with an answer it cannot read twice (closed: refuse; best_effort: skip).
+    ``terms``: also run the pipeline's rare-term pass (``privsplit redact`` does by default)."""
     return PrivacyEngine(
-        detectors=build_detectors(privacy, llm_model_path=llm_model_path),
+        detectors=build_detectors(
+            privacy, llm_model_path=llm_model_path, model_output_failure=model_output_failure
+        ),
         policy=load_policy(privacy),
         terms=create_detector("terms") if terms else None,
     )

@@ -6,6 +6,12 @@ schema (llama.cpp grammar), with the exact substrings that could identify someon
 employers, places, job titles, rare conditions, unique events. Each answer is mapped back
 to offsets by searching the chunk; anything the model invents that is not in the text is
 ignored. It uses only the ``LocalModel`` interface, so any runtime in the registry works.
+
+An answer that is not the schema's shape (not JSON, cut off by the token budget, no
+``items`` list) is a failure, never a partial success: the chunk is asked again once with
+twice the token budget, then ``ModelOutputInvalid`` is raised (``on_bad_output="closed"``,
+the default: the request is refused) or the chunk is skipped with a warning
+(``"best_effort"``; ``pipeline.model_output_failure`` sets it for the daemon).
 """
 
 from __future__ import annotations
@@ -14,14 +20,17 @@ import json
 import re
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from privsplit.edge.privacy.detectors.base import Detector, register_detector
 from privsplit.edge.privacy.spans import Span
+from privsplit.shared.errors import ConfigError, ModelOutputInvalid
 from privsplit.shared.logging import get_logger
 from privsplit.shared.types import GenerationParams, Message
 
 log = get_logger(__name__)
+ON_BAD_OUTPUT = ("closed", "best_effort")
 TYPES = {
     "PERSON": "PERSON",
     "ORGANIZATION": "ORGANIZATION",
@@ -129,7 +138,12 @@ class LlmDetector(Detector):
         max_chars: int = 2000,
         max_tokens: int = 192,
         score: float = 0.7,
+        on_bad_output: str = "closed",
     ) -> None:
+        if on_bad_output not in ON_BAD_OUTPUT:
+            raise ConfigError(
+                f"unknown on_bad_output '{on_bad_output}'; valid: {', '.join(ON_BAD_OUTPUT)}"
+            )
         if runtime is None:
             if not model:
                 raise ValueError("the llm detector needs a model path (or a runtime)")
@@ -140,6 +154,7 @@ class LlmDetector(Detector):
         self.max_chars = max_chars
         self.params = GenerationParams(max_tokens=max_tokens, temperature=0.0, seed=7)
         self.score = score
+        self.on_bad_output = on_bad_output
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -150,6 +165,16 @@ class LlmDetector(Detector):
         for offset, chunk in _chunks(text, self.max_chars):
             if not any(c.isalpha() for c in chunk):
                 continue
+            spans.extend(
+                Span(offset + s.start, offset + s.end, s.entity_type, s.score, s.detector)
+                for s in self._ask(chunk)
+            )
+        return spans
+
+    def _ask(self, chunk: str) -> list[Span]:
+        """Spans of one chunk; an unreadable answer is asked again once (twice the budget)."""
+        params = self.params
+        for attempt in (1, 2):
             with self._lock:
                 reply = self.runtime.chat(
                     [
@@ -158,31 +183,42 @@ class LlmDetector(Detector):
                         Message("assistant", EXAMPLE_OUT),
                         Message("user", chunk),
                     ],
-                    self.params,
+                    params,
                     json_schema=SCHEMA,
                 )
-            spans.extend(
-                Span(offset + s.start, offset + s.end, s.entity_type, s.score, s.detector)
-                for s in self._parse(chunk, reply)
+            try:
+                return self._parse(chunk, reply)
+            except ModelOutputInvalid:
+                log.warning("llm_answer_unreadable", attempt=attempt, chars=len(reply))
+                params = replace(params, max_tokens=params.max_tokens * 2)
+        if self.on_bad_output == "closed":
+            raise ModelOutputInvalid(
+                "the contextual detector's answer could not be read, twice; nothing was sent "
+                "(pipeline.model_output_failure=closed)"
             )
-        return spans
+        log.warning("llm_chunk_skipped", chars=len(chunk), mode="best_effort")
+        return []
 
     def detect_batch(self, texts: Sequence[str]) -> list[list[Span]]:
         return [self.detect(t) for t in texts]
 
     def _parse(self, chunk: str, reply: str) -> list[Span]:
+        """Spans of the answer's items; ``ModelOutputInvalid`` when the answer is not the
+        schema's shape (a truncated answer is not a partial success: its lost items may be
+        exactly the private ones)."""
         try:
-            items = json.loads(reply).get("items", [])
-        except (json.JSONDecodeError, AttributeError):
-            # a truncated answer (token budget) is not an error: keep the complete items
-            items = [
-                json.loads(m)
-                for m in re.findall(r'\{"text":\s*"[^"]*",\s*"type":\s*"[A-Z_]+"\}', reply)
-            ]
+            data = json.loads(reply, strict=False)  # a raw line break in a string is readable
+        except (json.JSONDecodeError, ValueError):
+            raise ModelOutputInvalid(
+                "the contextual detector's answer is not complete JSON"
+            ) from None
+        items = data.get("items") if isinstance(data, dict) else None
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise ModelOutputInvalid("the contextual detector's answer has the wrong shape")
         out: list[Span] = []
         lowered = chunk.casefold() if len(chunk.casefold()) == len(chunk) else chunk
-        for item in items if isinstance(items, list) else []:
-            value = str(item.get("text", "")).strip() if isinstance(item, dict) else ""
+        for item in items:
+            value = str(item.get("text", "")).strip()
             entity = TYPES.get(str(item.get("type", "")), "QUASI_IDENTIFIER") if value else ""
             if (
                 len(value) < 2
@@ -194,7 +230,5 @@ class LlmDetector(Detector):
                 continue
             for m in re.finditer(_pattern(value), lowered):
                 out.append(Span(m.start(), m.end(), entity, self.score, self.name))
-        log.debug(
-            "llm_detected", items=len(items) if isinstance(items, list) else 0, spans=len(out)
-        )
+        log.debug("llm_detected", items=len(items), spans=len(out))
         return out

@@ -11,13 +11,14 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from privsplit.edge.pipeline import BufferedRestorer, PipelineSettings
+from privsplit.edge.pipeline.chunks import chunk_text
 from privsplit.edge.pipeline.hide import Hidden, apply_hidden, looks_like_name, parse_hidden
 from privsplit.edge.pipeline.plan import decide_route, parse_subqueries
 from privsplit.edge.pipeline.prompts import load_prompt
 from privsplit.edge.pipeline.requests import read_requests
-from privsplit.edge.pipeline.summarize import Chunk, chunk_text, rank_chunks, verbatim_lines
+from privsplit.edge.pipeline.summarize import Chunk, rank_chunks, verbatim_lines
 from privsplit.edge.privacy.vault import Vault
-from privsplit.shared.errors import ConfigError, InvalidRequest, PrivacyBlocked
+from privsplit.shared.errors import ConfigError, InvalidRequest, ModelOutputInvalid, PrivacyBlocked
 
 
 @given(st.text(min_size=1, max_size=3000), st.integers(50, 400), st.integers(0, 40))
@@ -103,12 +104,12 @@ def test_parse_hidden_drops_sentences_placeholders_and_unknown_types() -> None:
                 {"text": "Dammam", "type": "CITY"},
                 {"text": "Al", "type": "PERSON"},
                 {"text": "4.67%", "type": "PERSON"},
-                "junk",
             ]
         }
     )
     assert parse_hidden(raw) == [Hidden("Napco National Company", "ORGANIZATION")]
-    assert parse_hidden("{broken") == []
+    with pytest.raises(ModelOutputInvalid):  # unreadable is not "nothing to hide"
+        parse_hidden("{broken")
 
 
 def test_apply_hidden_replaces_whole_words_and_never_inside_placeholders() -> None:

@@ -8,7 +8,7 @@ from privsplit.edge.privacy.detectors import create_detector
 from privsplit.edge.privacy.detectors.llm import LlmDetector, _chunks
 from privsplit.edge.privacy.engine import PrivacyEngine
 from privsplit.edge.privacy.vault import Vault
-from privsplit.shared.errors import PrivacyBlocked
+from privsplit.shared.errors import ConfigError, ModelOutputInvalid, PrivacyBlocked
 
 
 @pytest.mark.slow
@@ -34,8 +34,6 @@ def test_answers_are_mapped_back_only_when_they_occur_in_the_text() -> None:
     )
     found = [(s.entity_type, chunk[s.start : s.end]) for s in det._parse(chunk, reply)]
     assert found == [("PERSON", "benjamin a seiler"), ("ORGANIZATION", "Ussearch")]
-    truncated = '{"items": [{"text": "Ussearch", "type": "ORGANIZATION"}, {"text": "benj'
-    assert [chunk[s.start : s.end] for s in det._parse(chunk, truncated)] == ["Ussearch"]
 
 
 def test_chunks_cover_the_text_exactly() -> None:
@@ -81,3 +79,77 @@ def test_implausible_answers_are_dropped(value: str, entity: str, chunk: str, ke
     from privsplit.edge.privacy.detectors.llm import plausible
 
     assert plausible(value, entity, chunk) is keep
+
+
+# ---- an unreadable answer is a failure, not a partial success (issue 12, finding 5) -------
+
+CHUNK = "follow up with benjamin a seiler at Ussearch"
+TRUNCATED = '{"items": [{"text": "Ussearch", "type": "ORGANIZATION"}, {"text": "benj'
+GOOD = '{"items": [{"text": "Ussearch", "type": "ORGANIZATION"}]}'
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        TRUNCATED,  # cut off by the token budget: the lost items may be the private ones
+        "Sure! Ussearch is an organization.",
+        '{"items": "Ussearch"}',
+        '{"items": ["Ussearch"]}',
+        "[]",
+    ],
+)
+def test_a_truncated_or_malformed_answer_is_a_failure(reply: str) -> None:
+    with pytest.raises(ModelOutputInvalid):
+        LlmDetector(runtime=object())._parse(CHUNK, reply)
+
+
+class _Scripted:
+    """Source of malformed answers (the part under test is the parser and retry logic)."""
+
+    def __init__(self, *answers: str) -> None:
+        self.answers = answers
+        self.budgets: list[int] = []
+
+    def chat(self, messages, params, *, json_schema=None) -> str:
+        self.budgets.append(params.max_tokens)
+        return self.answers[min(len(self.budgets), len(self.answers)) - 1]
+
+    def close(self) -> None:
+        pass
+
+
+def test_truncated_twice_refuses_the_request_with_a_typed_error() -> None:
+    runtime = _Scripted(TRUNCATED)
+    engine = PrivacyEngine(
+        detectors=[create_detector("patterns"), LlmDetector(runtime=runtime, max_tokens=64)]
+    )
+    with pytest.raises(ModelOutputInvalid, match="could not be read"):
+        engine.redact(CHUNK, Vault())
+    assert runtime.budgets == [64, 128]  # retried once, with twice the budget
+
+
+def test_a_complete_retry_is_used() -> None:
+    runtime = _Scripted(TRUNCATED, GOOD)
+    spans = LlmDetector(runtime=runtime, max_tokens=64).detect(CHUNK)
+    assert [CHUNK[s.start : s.end] for s in spans] == ["Ussearch"]
+    assert runtime.budgets == [64, 128]
+
+
+def test_best_effort_skips_the_unreadable_chunk() -> None:
+    runtime = _Scripted(TRUNCATED)
+    det = LlmDetector(runtime=runtime, on_bad_output="best_effort")
+    assert det.detect(CHUNK) == [] and len(runtime.budgets) == 2
+    with pytest.raises(ConfigError, match="closed, best_effort"):
+        LlmDetector(runtime=runtime, on_bad_output="lenient")
+
+
+@pytest.mark.slow
+def test_the_real_model_cut_off_by_its_budget_is_refused(test_model_path) -> None:
+    # two and four tokens cannot hold even an empty answer ('{"items": []}'): the real
+    # model's answer is cut off on both tries
+    det = create_detector("llm", model=test_model_path, max_tokens=2, max_chars=400)
+    try:
+        with pytest.raises(ModelOutputInvalid):
+            det.detect("Walker works as a clerk at Ussearch in Oslo and has Fabry disease.")
+    finally:
+        det.close()
