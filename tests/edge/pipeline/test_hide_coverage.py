@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from privsplit.edge.audit.log import read_records
 from privsplit.edge.egress import OutboundBatch
 from privsplit.edge.pipeline import PipelineSettings
 from privsplit.edge.pipeline.chunks import chunk_text
@@ -284,3 +285,30 @@ def test_the_plan_records_the_mode_that_applied() -> None:
     plan = pipeline.plan_request(REQUEST, Vault())
     assert plan.decisions["model_output"] == "closed"
     assert "model_output_unparsed" not in plan.decisions
+
+
+@pytest.mark.slow
+async def test_the_audit_record_says_best_effort_applied(cloud_server, tmp_path) -> None:
+    """A real send (gateway with SmolLM2 on loopback): the audit record written before it
+    says which failure mode applied and how many answers it let pass."""
+    settings = EdgeSettings.load(
+        cloud_address=cloud_server.address,
+        cloud_insecure=True,
+        max_tokens=8,
+        daemon={"audit_dir": str(tmp_path / "audit")},
+        pipeline={
+            **FAST,
+            "mode": "split",
+            "hide_terms": False,
+            "model_output_failure": "best_effort",
+        },
+    )
+    pipeline = build_pipeline(settings, local=Scripted([GARBAGE[0]]))
+    try:
+        result = await pipeline.ask(REQUEST, vault=Vault())
+    finally:
+        await pipeline.cloud.close()
+    assert result.route == "cloud" and result.model_output == "best_effort"
+    (record,) = read_records(tmp_path / "audit" / "egress.log")
+    assert record["decisions"]["model_output"] == "best_effort"
+    assert record["decisions"]["model_output_unparsed"] == "1"
