@@ -6,6 +6,10 @@ address and nowhere else. Connection failures become ``CloudUnavailable``.
 By default the connection is mutual TLS (``credentials`` from ``shared.tls.channel_credentials``)
 and every call carries the tenant's bearer token in ``authorization`` metadata. Plain text is
 allowed only to a loopback address and only when asked for (``insecure=True``).
+
+A streamed answer is whole only when its last chunk carries the finish reason (every backend
+sends one): a stream that ends without it (empty, or cut by the cloud) is a ``BackendError``,
+never a shorter answer; a reply that does not parse is one too.
 """
 
 from __future__ import annotations
@@ -17,7 +21,13 @@ from typing import Any
 
 import grpc
 
-from privsplit.shared.errors import CloudUnavailable, ConfigError, PrivsplitError, from_rpc_error
+from privsplit.shared.errors import (
+    BackendError,
+    CloudUnavailable,
+    ConfigError,
+    PrivsplitError,
+    from_rpc_error,
+)
 from privsplit.shared.net import host_of, is_loopback
 from privsplit.shared.proto import CloudInferenceStub, cloud
 from privsplit.shared.tls import channel_credentials
@@ -106,10 +116,22 @@ class CloudClient:
                 wait_for_ready=False,
                 metadata=self._metadata,
             )
+            finished = False
             async for response in call:
-                yield Chunk.from_pb(response)
+                if response is None:  # grpc hands None for a message that did not parse
+                    raise BackendError(
+                        f"the cloud at {self.address} sent a reply that could not be read"
+                    )
+                chunk = Chunk.from_pb(response)
+                finished = chunk.finish_reason is not None
+                yield chunk
         except grpc.aio.AioRpcError as err:
             raise _map(err, self.address) from None
+        if not finished:  # an empty or cut answer must not pass for a whole one
+            raise BackendError(
+                f"the cloud at {self.address} ended its answer without the final chunk "
+                "(empty or cut off)"
+            )
 
     async def complete(self, request: CompletionRequest) -> tuple[str, Usage]:
         parts: list[str] = []
@@ -151,8 +173,9 @@ def _token(settings: Any) -> str | None:
 
 
 def _map(err: grpc.aio.AioRpcError, address: str) -> PrivsplitError:
-    if err.code() == grpc.StatusCode.UNAVAILABLE and not any(
-        k == "privsplit-error" for k, _ in (err.trailing_metadata() or ())
-    ):
+    typed = any(k == "privsplit-error" for k, _ in (err.trailing_metadata() or ()))
+    if err.code() == grpc.StatusCode.UNAVAILABLE and not typed:
         return CloudUnavailable(f"cloud unavailable at {address}")
+    if err.code() == grpc.StatusCode.INTERNAL and not typed:  # e.g. a reply that does not parse
+        return BackendError(f"the cloud at {address} sent a reply that could not be read")
     return from_rpc_error(err)
