@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import errno
 import fcntl
 import hashlib
 import json
@@ -192,13 +193,16 @@ class AuditLog:
             body["hash"] = record_hash(body)
             body["sig"] = b64(self._key.sign(RECORD_CONTEXT + bytes.fromhex(body["hash"])))
             line = canonical(body) + b"\n"
-            os.write(fd, line)
-            if self.fsync:
-                os.fdatasync(fd)  # the record is on disk before anything is sent
             try:
+                if os.write(fd, line) != len(line):  # a full disk takes part of the line
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                if self.fsync:
+                    os.fdatasync(fd)  # the record is on disk before anything is sent
                 self._write_head(body["seq"], body["hash"], size + len(line))
             except OSError:
-                os.ftruncate(fd, size)  # roll back: the record was not released for sending
+                # roll back: the record was not released for sending, and no half record
+                # may stay behind to break the next append
+                os.ftruncate(fd, size)
                 raise
         finally:
             os.close(fd)
