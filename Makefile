@@ -21,6 +21,11 @@ sysdeps:
 	  echo "installing build tools:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq build-essential cmake; \
 	fi
+	@# ip (iproute2): the two-host test (tests/deploy/test_two_hosts.py) makes network namespaces
+	@if ! command -v ip >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  echo "installing iproute2"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2; \
+	fi
 
 $(VENV)/.installed: pyproject.toml setup.py | sysdeps
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -40,7 +40,9 @@ def values_of(case: Path | None) -> dict[str, Any] | None:
     return yaml.safe_load(case.read_text()) if case is not None else None
 
 
-def render(values: dict[str, Any] | None, *, release: str = "privsplit") -> list[dict[str, Any]]:
+def render(
+    values: dict[str, Any] | None, *, release: str = "privsplit-cloud"
+) -> list[dict[str, Any]]:
     """The manifests of ``helm template`` (NOTES.txt dropped), each one a document."""
     with helm.Chart.load(str(CHART)) as chart:
         files = chart.render(values=values, name=release, namespace="privsplit")
@@ -69,6 +71,8 @@ def test_every_example_values_file_is_documented() -> None:
     assert EXAMPLES, "no example values files"
     for path in EXAMPLES:
         assert f"examples/{path.name}" in docs, path.name
+    name = one(render(None), "Deployment")["metadata"]["name"]  # release as the docs install it
+    assert "helm install privsplit-cloud " in docs and f"deployment/{name}`" in docs
 
 
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
