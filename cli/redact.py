@@ -25,8 +25,12 @@ import typer
 from privsplit.shared.errors import InvalidRequest, PrivacyBlocked
 
 
-def _records(stream: IO[str]) -> Iterator[tuple[int, str, str]]:
-    for number, line in enumerate(stream, 1):
+def _records(stream: IO[bytes] | IO[str]) -> Iterator[tuple[int, str, str]]:
+    for number, raw in enumerate(stream, 1):
+        try:  # decoded line by line, so a bad byte names its line
+            line = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        except UnicodeDecodeError as exc:
+            raise InvalidRequest(f"line {number}: not valid UTF-8 (byte {exc.start + 1})") from None
         if not line.strip():
             continue
         try:
@@ -35,6 +39,8 @@ def _records(stream: IO[str]) -> Iterator[tuple[int, str, str]]:
             raise InvalidRequest(
                 f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})"
             ) from None
+        except RecursionError:
+            raise InvalidRequest(f"line {number}: JSON nested too deeply") from None
         if not isinstance(record, dict):
             raise InvalidRequest(f"line {number}: expected a JSON object with 'id' and 'text'")
         missing = [k for k in ("id", "text") if k not in record]
@@ -48,7 +54,7 @@ def _records(stream: IO[str]) -> Iterator[tuple[int, str, str]]:
         yield number, record["id"], record["text"]
 
 
-def run_redact(engine, source: IO[str], sink: IO[str], *, batch_size: int = 64) -> int:
+def run_redact(engine, source: IO[bytes] | IO[str], sink: IO[str], *, batch_size: int = 64) -> int:
     """Redact every record of ``source`` into ``sink``; returns the number of records."""
     from privsplit.edge.privacy.vault import Vault
 
@@ -152,7 +158,7 @@ def redact(
         llm_model_path=resolve_llm_model(settings, privacy) if privacy.llm else None,
         terms=settings.pipeline.hide_terms if terms is None else terms,
     )
-    source = sys.stdin if input is None else _open_input(input)
+    source = sys.stdin.buffer if input is None else _open_input(input)
     if output is None:
         with source:
             run_redact(engine, source, sys.stdout, batch_size=batch_size)
@@ -166,9 +172,9 @@ def redact(
         tmp.unlink(missing_ok=True)
 
 
-def _open_input(path: Path) -> IO[str]:
+def _open_input(path: Path) -> IO[bytes]:
     try:
-        return path.open(encoding="utf-8")
+        return path.open("rb")
     except FileNotFoundError:
         raise InvalidRequest(f"input file not found: {path}") from None
 

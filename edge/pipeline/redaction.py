@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from privsplit.edge.privacy.detectors import Detector
+from privsplit.edge.privacy.restore import StreamRestorer
 from privsplit.edge.privacy.spans import Span, resolve_overlaps
 from privsplit.edge.privacy.vault import Vault
-
-_MAX_PLACEHOLDER = 48
 
 
 @dataclass
@@ -45,24 +44,7 @@ class RestorerLike(Protocol):
     def flush(self) -> str: ...
 
 
-class BufferedRestorer:
-    """Restores placeholders in a stream: text after an unclosed ``[`` is held back until the
-    bracket closes (or grows longer than any placeholder), so a placeholder split across
-    chunks is still restored."""
-
-    def __init__(self, vault: Vault) -> None:
-        self.vault = vault
-        self._pending = ""
-
-    def feed(self, chunk: str) -> str:
-        text = self._pending + chunk
-        cut = text.rfind("[")
-        if cut != -1 and "]" not in text[cut:] and len(text) - cut <= _MAX_PLACEHOLDER:
-            self._pending, ready = text[cut:], text[:cut]
-        else:
-            self._pending, ready = "", text
-        return self.vault.restore(ready)
-
-    def flush(self) -> str:
-        rest, self._pending = self._pending, ""
-        return self.vault.restore(rest)
+# One streaming restorer: the pipeline's default is the privacy package's. The name stays for
+# callers; its own buffer (held up to 48 characters) let an escaped look-alike longer than that
+# come out with its escape mark when a chunk boundary fell inside it.
+BufferedRestorer = StreamRestorer

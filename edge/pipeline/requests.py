@@ -33,6 +33,8 @@ def parse_line(raw: str, *, line: int, where: str = "input") -> BatchRequest:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise bad(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        raise bad("JSON nested too deeply") from None
     if not isinstance(data, dict):
         raise bad("expected a JSON object")
     unknown = sorted(set(data) - _KEYS)
