@@ -43,7 +43,7 @@ CLOUD_IP, EDGE_IP, PORT = "192.0.2.1", "192.0.2.2", 50051
 SERVER_NAME = "gateway.example.internal"
 TENANT = "acme"
 DEADLINE = 15  # the edge's cloud deadline (seconds); bounds the test if the link hangs
-RECOVERY = 30  # seconds the edge may take to reconnect once the link is back
+RECOVERY = 40  # seconds the edge may take to carry requests again once the link is back
 PRIVATE = ("Maria Gonzalez", "maria.gonzalez@example.org")
 ASK = "Write one short sentence greeting Maria Gonzalez (maria.gonzalez@example.org)."
 LONG = "Tell a long story about Maria Gonzalez (maria.gonzalez@example.org) in the mountains."
@@ -342,15 +342,16 @@ def test_cut_link_mid_request_fails_cleanly_and_recovers(hosts: Hosts) -> None:
         assert failed_after < DEADLINE + 5
 
         hosts.link.restore()
-        started, refused = time.monotonic(), 0
-        while True:  # until the edge's channel reconnects (after its reconnect backoff)
+        started, refused = time.monotonic(), []
+        while True:  # until the edge's connection carries requests again
             try:
                 answer = client.ask(ASK)
                 break
-            except CloudUnavailable:  # typed and immediate while it waits to reconnect
-                refused += 1
-                assert time.monotonic() - started < RECOVERY, "no recovery"
-                time.sleep(1)
+            except (CloudUnavailable, DeadlineExceeded) as exc:
+                # typed, while TCP retransmits after the outage (backoff) or gRPC reconnects
+                refused.append(type(exc).__name__)
+                assert time.monotonic() - started < RECOVERY, f"no recovery: {refused}"
+                time.sleep(0.5)
         recovered_in = time.monotonic() - started
     assert answer.route == "cloud" and answer.text.strip()
     # nothing was restarted: the same processes, each started once
@@ -369,7 +370,7 @@ def test_cut_link_mid_request_fails_cleanly_and_recovers(hosts: Hosts) -> None:
     _assert_nothing_private_on_the_wire(hosts, outbound + answer.outbound)
     print(
         f"\nlink cut: {type(error).__name__} after {failed_after:.1f} s; "
-        f"recovered in {recovered_in:.1f} s ({refused} fast CloudUnavailable while reconnecting)"
+        f"recovered in {recovered_in:.1f} s (failed first: {refused or 'none'})"
     )
     if isinstance(error, DeadlineExceeded):
         pytest.xfail(
