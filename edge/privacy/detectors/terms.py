@@ -26,7 +26,14 @@ from importlib import resources
 
 import regex as re
 
+from privsplit.edge.privacy.detectors import language
 from privsplit.edge.privacy.detectors.base import Detector, register_detector
+from privsplit.edge.privacy.detectors.code_names import TextNames
+from privsplit.edge.privacy.detectors.vocabulary import (
+    compound_word,
+    english_word_form,
+    own_language_word,
+)
 from privsplit.edge.privacy.spans import Span
 from privsplit.shared.errors import ConfigError
 
@@ -58,6 +65,8 @@ CLINICAL_WORD = re.compile(
     r"itis|osis|emia|aemia|ectomy|otomy|ostomy|plasty|pathy|algia|oma|ism|trophy|plasia|"
     r"sclerosis|fibrillation|thyroidism|glycemia|tension|uria|penia|cytosis|scopy|graphy)$"
 )
+# a software version: 2.8.1, v0.9.3-rc2, 5.15.0-91-generic
+VERSION = re.compile(r"v?\d+(?:\.\d+)+(?:[-+][0-9A-Za-z]+(?:[.-][0-9A-Za-z]+)*)?", re.IGNORECASE)
 COMMON_OPENER = 4.8  # Zipf of words such as "The", "Please", "My"
 CONNECTORS = frozenset(
     {
@@ -97,11 +106,12 @@ class Thresholds:
     camel: float = 3.8  # 'LinkedIn', 'ActivityMainBinding'
     alnum: float = 3.0  # 'c1566511282', 'AM3352' (but 'mp3' is a word)
     other_script: float = 2.0  # a Cyrillic, Greek, Arabic or Hebrew word, in its language
+    native_lowercase: float = 2.0  # a lowercase word of the text's own (detected) language
     min_digits: int = 6  # a bare number this long is an identifier
 
 
 @lru_cache(maxsize=1)
-def _public_terms() -> frozenset[str]:
+def load_public_terms() -> frozenset[str]:
     text = (
         resources.files("privsplit.edge.privacy.detectors")
         .joinpath("public_terms.txt")
@@ -181,6 +191,7 @@ LATIN_LANGUAGES = (
     "vi",
     "fil",
 )
+NO_IMPORTS = TextNames(frozenset())
 SHOUTED = 6  # letters: a word in capitals this long is shouted, not an acronym
 
 
@@ -205,6 +216,16 @@ def second_language(words: list[str], *, common: float = 3.5, min_words: int = 3
     return best if best_count >= max(min_words, 0.4 * len(uncommon)) else None
 
 
+def text_languages(text: str, words: list[str]) -> tuple[str | None, bool]:
+    """The language besides English whose words are ordinary in ``text``, and whether the
+    text is written in it: its detected language when that is a Latin-script language
+    wordfreq knows, else the language of a quoted passage (``second_language``), if any."""
+    detected = language.text_language(text) if language.is_available() else None
+    if detected in LATIN_LANGUAGES:
+        return detected, True
+    return second_language(words), False
+
+
 @register_detector
 class TermDetector(Detector):
     name = "terms"
@@ -220,7 +241,7 @@ class TermDetector(Detector):
         if not self.is_available:
             raise ConfigError(self.unavailable_reason)
         self.t = thresholds or Thresholds()
-        self.public = _public_terms() if public_terms is None else public_terms
+        self.public = load_public_terms() if public_terms is None else public_terms
 
     def classify(
         self,
@@ -229,35 +250,58 @@ class TermDetector(Detector):
         sentence_start: bool,
         latin_text: bool,
         second_language: str | None = None,
+        native: bool = False,
+        code_names: TextNames | None = None,
     ) -> str | None:
         """The entity type a word is hidden as (NAME, ID, TERM), or None to keep it.
         ``second_language``: another language the text is partly written in (see
-        ``second_language``); its common words are ordinary words too."""
+        ``second_language``); its common words are ordinary words too. ``native``: the text
+        is written in that language (detected), so its vocabulary is judged as that
+        language's (``vocabulary.own_language_word``: capitalized nouns, compounds).
+        ``code_names``: the public names the text imports (``code_names.TextNames``)."""
         if not _is_latin_word(word):
             return self._classify_other_script(word, latin_text)
         base = POSSESSIVE.sub("", word).strip("_")
         folded = base.casefold()
         if folded in self.public or len(base) < 2:
             return None
-        if DOMAIN.fullmatch(folded):
+        if DOMAIN.fullmatch(folded) and base.rsplit(".", 1)[-1].islower():  # not logging.INFO
             return "NAME"
+        if (code_names or NO_IMPORTS).public(base, self.public):
+            return None  # Python's and public libraries' own names
         lang = second_language
+        native = native and lang is not None
         if INITIALISM.fullmatch(base):  # K.F.C, U.S.A
-            return self._classify_word(base.replace(".", ""), sentence_start=False, lang=lang)
+            return self._classify_word(
+                base.replace(".", ""), sentence_start=False, lang=lang, native=native
+            )
         parts = [p for p in CODE_SEPARATORS.split(base) if p]
         if len(parts) > 1 and not any(c.isdigit() for c in base.replace(".", "")):
             if "." in base and base.islower():
                 # module.function: the module or object name is the part a user chose
                 parts = parts[:1]
-            # snake_case, objectName.method: a code name is as rare as its rarest part
-            found = [self._classify_word(p, sentence_start=False, lang=lang) for p in parts]
+            # snake_case, objectName.method: a code name is as rare as its rarest part; a part
+            # in capitals (ALLOWED_HOSTS) is a word written in capitals, not an acronym
+            found = [
+                self._classify_word(
+                    p.lower() if p.isupper() and "_" in base else p,
+                    sentence_start=False,
+                    lang=lang,
+                    native=native,
+                )
+                for p in parts
+            ]
             return next((f for f in found if f), None)
-        return self._classify_word(base, sentence_start=sentence_start, lang=lang)
+        return self._classify_word(base, sentence_start=sentence_start, lang=lang, native=native)
 
-    def _classify_word(self, base: str, *, sentence_start: bool, lang: str | None) -> str | None:
+    def _classify_word(
+        self, base: str, *, sentence_start: bool, lang: str | None, native: bool = False
+    ) -> str | None:
         t = self.t
         folded = base.casefold()
         if folded in self.public or len(base) < 2:
+            return None
+        if VERSION.fullmatch(base):
             return None
         digits = sum(c.isdigit() for c in base)
         letters = sum(c.isalpha() for c in base)
@@ -278,12 +322,18 @@ class TermDetector(Detector):
             return "NAME" if zipf < t.acronym else None
         if any(c.isupper() for c in core[1:]):  # CamelCase, iPhone
             return "NAME" if zipf < t.camel else None
+        if native and own_language_word(core, lang):  # "Beschluss", "Pouvez", "Klageabweisung"
+            return None
         if core[:1].isupper():
             return (
                 "NAME" if zipf < (t.sentence_start if sentence_start else t.capitalized) else None
             )
         if zipf < t.lowercase and CLINICAL_WORD.search(folded):
             return None  # drug and disease names are public vocabulary, not identifiers
+        if zipf < t.lowercase and english_word_form(folded):
+            return None  # 'retries', 'timestamps', 'recheck': made of common English words
+        if native and (_zipf(folded, lang) >= t.native_lowercase or compound_word(folded, lang)):
+            return None
         return "TERM" if zipf < t.lowercase else None
 
     def _classify_other_script(self, word: str, latin_text: bool) -> str | None:
@@ -297,16 +347,24 @@ class TermDetector(Detector):
             return "TERM" if _zipf(word.casefold(), lang) < self.t.other_script else None
         return "NAME" if latin_text else None
 
-    def detect(self, text: str) -> list[Span]:
+    def detect(self, text: str, *, language_text: str | None = None) -> list[Span]:
+        """``language_text``: the text to read the language from, when ``text`` is a copy of
+        it with what the detectors found masked (the engine's ``term_spans``)."""
         latin_text = _mostly_latin(text)
         words = [m for m in WORD_OR_PLACEHOLDER.finditer(text) if m.group("placeholder") is None]
-        lang = second_language([m.group() for m in words])
+        lang, native = text_languages(language_text or text, [m.group() for m in words])
+        names = TextNames.of(text, self.public)
         flagged: list[str | None] = []
         for m in words:
             start = SENTENCE_START.search(text[max(0, m.start() - 12) : m.start()]) is not None
             flagged.append(
                 self.classify(
-                    m.group(), sentence_start=start, latin_text=latin_text, second_language=lang
+                    m.group(),
+                    sentence_start=start,
+                    latin_text=latin_text,
+                    second_language=lang,
+                    native=native,
+                    code_names=names,
                 )
             )
         spans: list[Span] = []

@@ -1,0 +1,163 @@
+"""Retrieval before reading: which chunks the edge model reads, in what order, and when to stop.
+
+Contract:
+
+- ``scope(question)`` is ``"whole"`` for questions about the whole document (summarize, list
+  all, every ...): those read every chunk, in document order. Other questions are ``"lookup"``.
+- ``Reading`` hands out chunk indexes in batches. Ranked (retrieval on, lookup question): the
+  ``top_k`` chunks with the highest BM25 score for the question first (``bm25s``, in memory: no
+  network, no model), then ``widen`` more at a time while the notes do not answer the question,
+  ``limit`` at most. Otherwise: every chunk in document order, once.
+- ``answered`` is a cheap check with no model: a chunk's note (lines quoted from that chunk)
+  covers at least ``STOP_COVERAGE`` of the question's terms, weighted by their rarity in the
+  document, and says something the question does not (a value).
+- ``quote_lines`` copies the runs of two chunk lines that share most rare terms with the
+  question: exact text, no model, so the fact reaches the notes even when the small model
+  quotes the wrong line.
+
+Nothing here logs or keeps text; the ranking lives as long as one request.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from typing import Literal
+
+_WORD = re.compile(r"[A-Za-z0-9]+")
+_STOP = frozenset(
+    """a about all also an and any are as at be been by can could did do does for from had has
+have he her his how i if in into is it its me my no not of on or our she so than that the their
+them then there these they this those to was we were what when where which who whom why will
+with would you your please tell give find state show much many kind type sort use used using
+receive received get got mention mentioned list listed stated according mr mrs ms dr""".split()
+)
+_WHOLE = re.compile(
+    r"\b(summari[sz]e|summary|overview|outline|gist|tl;?dr|list (?:all|every|each)|all of the"
+    r"|every|each|throughout|entire|whole (?:document|record|file|report|text))\b",
+    re.IGNORECASE,
+)
+_SENTENCE = re.compile(r"\n+|(?<=[.;!?])\s+(?=[A-Z(\-*\d])")
+STOP_COVERAGE = 0.6
+MAX_LINE_CHARS = 400
+
+
+def terms(text: str) -> list[str]:
+    """Lowercased words without stop words, plural ``s`` stripped (payments -> payment)."""
+    out = []
+    for match in _WORD.finditer(text):
+        word = match.group(0).lower()
+        if word in _STOP:
+            continue
+        if len(word) > 3 and word.endswith("s") and not word.endswith("ss") and word.isalpha():
+            word = word[:-1]
+        out.append(word)
+    return out
+
+
+def scope(question: str) -> Literal["whole", "lookup"]:
+    """``whole`` when the question asks about the whole document, else ``lookup``."""
+    return "whole" if _WHOLE.search(question) else "lookup"
+
+
+def lines_of(text: str) -> list[str]:
+    """The text's lines and sentences, stripped and capped at ``MAX_LINE_CHARS``."""
+    return [s.strip()[:MAX_LINE_CHARS] for s in _SENTENCE.split(text) if s.strip()]
+
+
+def windows_of(text: str, size: int = 2) -> list[str]:
+    """Runs of ``size`` consecutive lines, joined by a space (a fact wrapped over two lines,
+    or a heading and its first line, stays together)."""
+    lines = lines_of(text)
+    return [" ".join(lines[i : i + size]) for i in range(max(1, len(lines) - size + 1))][
+        : len(lines)
+    ]
+
+
+class Reading:
+    """The reading order of one request's chunks (see the module docstring)."""
+
+    def __init__(
+        self,
+        question: str,
+        texts: Sequence[str],
+        *,
+        ranked: bool,
+        top_k: int,
+        widen: int,
+        limit: int,
+    ) -> None:
+        self.question_terms = list(dict.fromkeys(terms(question)))
+        tokenized = [terms(t) for t in texts]
+        n = len(texts)
+        df = Counter(t for doc in tokenized for t in set(doc))
+        self.weights = {
+            t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in self.question_terms if df[t]
+        }
+        self.ranked = ranked and n > 0
+        if self.ranked:
+            self.order = _bm25_order(tokenized, self.question_terms)
+            self._sizes = [min(top_k, limit)]
+            self.limit = min(limit, n)
+            self.widen = widen
+        else:
+            self.order = list(range(n))
+            self._sizes = [n]
+            self.limit = n
+            self.widen = 0
+        self.handed = 0  # chunks handed out so far (the progress bar's total)
+        self.done = False
+
+    @property
+    def mode(self) -> str:
+        return "ranked" if self.ranked else "all"
+
+    def next(self) -> list[int]:
+        """The next batch of chunk indexes to read; [] when reading is over."""
+        if self.done or self.handed >= self.limit:
+            return []
+        size = self._sizes.pop(0) if self._sizes else self.widen
+        batch = self.order[self.handed : min(self.limit, self.handed + max(size, 1))]
+        self.handed += len(batch)
+        return batch
+
+    def record(self, note: str) -> None:
+        """A chunk's verified note: ranked reading stops once a note answers the question."""
+        if self.ranked and self.answered(note):
+            self.done = True
+
+    def coverage(self, text: str) -> float:
+        """Share of the question's (rarity-weighted) terms found in ``text``; 0 with none."""
+        total = sum(self.weights.values())
+        if not total:
+            return 0.0
+        found = set(terms(text))
+        return sum(w for t, w in self.weights.items() if t in found) / total
+
+    def answered(self, note: str) -> bool:
+        """The note covers most of the question's terms and has words of its own (a value)."""
+        if not note.strip() or self.coverage(note) < STOP_COVERAGE:
+            return False
+        return any(t not in self.question_terms for t in terms(note))
+
+    def quote_lines(self, chunk: str, count: int) -> list[str]:
+        """The ``count`` lines of ``chunk`` that share most rare question terms (exact text)."""
+        if count <= 0 or not self.weights:
+            return []
+        scored = [(self.coverage(w), len(w), i, w) for i, w in enumerate(windows_of(chunk))]
+        best = sorted((s for s in scored if s[0] > 0), key=lambda s: (-s[0], s[1], s[2]))[:count]
+        return [line for *_, line in sorted(best, key=lambda s: s[2])]
+
+
+def _bm25_order(tokenized: Sequence[list[str]], query: Sequence[str]) -> list[int]:
+    """Chunk indexes by BM25 score for ``query`` (best first; ties in document order)."""
+    import bm25s
+
+    if not query or not any(tokenized):
+        return list(range(len(tokenized)))
+    index = bm25s.BM25()
+    index.index([doc or ["\x00"] for doc in tokenized], show_progress=False)
+    scores = index.get_scores(list(query))
+    return sorted(range(len(tokenized)), key=lambda i: (-float(scores[i]), i))

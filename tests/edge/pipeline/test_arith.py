@@ -1,0 +1,158 @@
+"""The device's arithmetic: exact, bounded, and nothing but arithmetic (hypothesis)."""
+
+from __future__ import annotations
+
+import time
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from privsplit.edge.pipeline.arith import (
+    MAX_EXPONENT,
+    amounts,
+    computations,
+    evaluate,
+    format_number,
+    table_scale,
+)
+from privsplit.shared.errors import InvalidRequest
+
+SMALL = st.integers(min_value=-(10**9), max_value=10**9)
+
+
+@given(SMALL, SMALL, st.sampled_from(["+", "-", "*", "/", "%"]))
+def test_binary_operations_are_exact(a: int, b: int, op: str) -> None:
+    expected = {
+        "+": lambda: Fraction(a) + b,
+        "-": lambda: Fraction(a) - b,
+        "*": lambda: Fraction(a) * b,
+        "/": lambda: Fraction(a) / b if b else None,
+        "%": lambda: Fraction(a) % b if b else None,
+    }[op]()
+    if expected is None:
+        with pytest.raises(InvalidRequest, match="division by zero"):
+            evaluate(f"{a} {op} ({b})")
+    else:
+        assert evaluate(f"{a} {op} ({b})") == expected
+
+
+def test_decimals_are_exact_and_formatted() -> None:
+    assert evaluate("0.1 + 0.2") == Fraction(3, 10)
+    assert evaluate("72,705 * 10**6 / 10**9") == Fraction(72705, 1000)
+    assert format_number(evaluate("1/3")) == "0.333333"
+    assert format_number(Fraction(-1234567, 10)) == "-123,456.7"
+    assert format_number(Fraction(0)) == "0"
+
+
+# any text built from letters, digits, operators, brackets, quotes, dots and underscores
+PYTHONISH = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyz_0123456789+-*/%().,'\"[]{}<>=!:;@ ", max_size=60
+)
+
+
+@settings(max_examples=400, deadline=500)
+@given(PYTHONISH)
+def test_anything_is_either_a_number_or_a_clear_refusal(text: str) -> None:
+    try:
+        value = evaluate(text)
+    except InvalidRequest as exc:
+        assert "arithmetic refused" in exc.message
+        return
+    assert isinstance(value, Fraction)
+    # only numbers and operators can evaluate: a name, call, string or subscript never does
+    assert set(text) <= set("0123456789+-*/%()., e_"), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "__import__('os').system('touch /tmp/privsplit-arith-pwned')",
+        "open('/etc/passwd').read()",
+        "(1).__class__",
+        "[1, 2][0]",
+        "x + 1",
+        "'a' * 3",
+        "1 if 1 else 2",
+        "lambda: 1",
+        "1 < 2",
+        "True + 1",
+        "1j * 2",
+        "(lambda: 0)()",
+        "1 << 5",
+        "7 // 2",
+        "-~1",
+        "not 1",
+        "f'{1}'",
+        "...",
+    ],
+)
+def test_code_is_refused_and_never_runs(text: str, tmp_path) -> None:
+    with pytest.raises(InvalidRequest, match="arithmetic refused"):
+        evaluate(text)
+    from pathlib import Path
+
+    assert not Path("/tmp/privsplit-arith-pwned").exists()
+
+
+@settings(max_examples=200, deadline=500)
+@given(
+    st.integers(min_value=2, max_value=10**6),
+    st.integers(min_value=MAX_EXPONENT + 1, max_value=10**12),
+)
+def test_huge_exponents_are_refused_quickly(base: int, exponent: int) -> None:
+    started = time.perf_counter()
+    for text in (f"{base} ** {exponent}", f"{base} ** -{exponent}", f"({base} ** 2) ** {exponent}"):
+        with pytest.raises(InvalidRequest, match="exponent|exceeds"):
+            evaluate(text)
+    assert time.perf_counter() - started < 0.2
+
+
+@pytest.mark.parametrize(
+    "text", ["9 ** 9 ** 9", "10 ** 37", "10 ** 30 * 10 ** 30", "1e300", "2 ** 0.5", "(-8) ** (1/3)"]
+)
+def test_results_beyond_the_bounds_or_not_exact_are_refused(text: str) -> None:
+    with pytest.raises(InvalidRequest):
+        evaluate(text)
+
+
+def test_long_expressions_are_refused() -> None:
+    with pytest.raises(InvalidRequest, match="characters"):
+        evaluate("1+" * 200 + "1")
+    with pytest.raises(InvalidRequest, match="parts"):
+        evaluate("+".join(["1"] * 60))
+
+
+def test_amounts_read_currency_scales_and_percentages() -> None:
+    found = {a.text: a for a in amounts("Revenue $4.5 billion, costs €3bn, margin 12.5%, 5 mg")}
+    assert found["$4.5 billion"].value == 4_500_000_000
+    assert found["€3bn"].value == 3_000_000_000 and found["€3bn"].currency == "€"
+    assert found["12.5%"].percent
+    assert not any("5 m" in t for t in found)  # milligrams are not millions
+    assert amounts("on 03/14/2021 at 10:30, room 4412") == []  # bare numbers are not amounts
+
+
+def test_a_table_in_millions_turns_into_billions_as_the_question_expects() -> None:
+    note = "Total property and equipment, net$ 61,797  $72,705"
+    assert (
+        table_scale("(in millions) ... (in millions) ... (in thousands)", at_least=2) == "million"
+    )
+    assert table_scale("nothing here") == ""
+    lines = computations("What was total property and equipment, net?", [(note, "million")])
+    assert "$72,705 = $72.705 billion (about $72.7 billion)" in lines
+
+
+def test_conversion_to_the_asked_scale_sums_and_differences() -> None:
+    lines = computations("What is the revenue in millions?", [("revenue was $4.5 billion", "")])
+    assert lines == ["$4.5 billion = $4,500 million"]
+    lines = computations(
+        "What is the total of the two invoices?", [("Invoice A: $1,200.50. Invoice B: $800.", "")]
+    )
+    assert lines == ["sum of $1,200.50, $800 = $2,000.5"]
+    lines = computations(
+        "What is the difference between the 2019 and 2018 budgets?",
+        [("2019 budget $3.2 million; 2018 budget $2.95 million", "")],
+    )
+    assert "$3.2 million - $2.95 million = $250,000" in lines
+    assert computations("What is the total?", [("$5 and €7", "")]) == []  # mixed currencies

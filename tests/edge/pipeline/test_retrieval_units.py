@@ -1,0 +1,117 @@
+"""Retrieval before reading, without a model: the reading order, the stop check, the quotes,
+and that bm25s ranks with no network."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from privsplit.edge.pipeline.retrieve import Reading, scope
+from privsplit.edge.pipeline.settings import PipelineSettings
+
+TOPICS = [
+    "The patient walked in the garden and reported mild fatigue after lunch.",
+    "Breakfast was oatmeal with berries; appetite improved over the week.",
+    "Physical therapy continued twice weekly for the right shoulder.",
+    "Sleep quality was poor on two nights because of street noise.",
+    "The pharmacy changed the pill packaging, which confused the patient.",
+    "Blood pressure stayed normal at every home measurement.",
+]
+PLANTED = "MRI of the left knee was done with the contrast agent Gadavist 7.5 mL on 03/14/2021."
+QUESTION = "Which contrast agent was used for the MRI of the left knee?"
+
+
+def chunks(n: int = 12, at: int = 8) -> list[str]:
+    out = [" ".join(TOPICS[(i + j) % len(TOPICS)] for j in range(3)) for i in range(n)]
+    out[at] = out[at] + "\n" + PLANTED
+    return out
+
+
+@pytest.mark.parametrize(
+    "question,expected",
+    [
+        ("Summarize the patient's record.", "whole"),
+        ("Give me a summary of the contract", "whole"),
+        ("List all medications the patient takes.", "whole"),
+        ("Which incidents happened every Friday?", "whole"),
+        ("What was the hemoglobin in March 2021?", "lookup"),
+        (QUESTION, "lookup"),
+    ],
+)
+def test_whole_document_questions_are_recognised(question: str, expected: str) -> None:
+    assert scope(question) == expected
+
+
+def test_ranked_reading_hands_out_the_best_first_then_widens_up_to_the_limit() -> None:
+    texts = chunks()
+    reading = Reading(QUESTION, texts, ranked=True, top_k=2, widen=3, limit=7)
+    first = reading.next()
+    assert len(first) == 2 and first[0] == 8  # the planted chunk ranks first
+    assert reading.handed == 2
+    second = reading.next()  # nothing recorded as answered: widen by 3
+    assert len(second) == 3 and not set(first) & set(second)
+    assert len(reading.next()) == 2  # the limit (7) caps the last batch
+    assert reading.next() == [] and reading.handed == 7
+
+
+def test_ranked_reading_stops_once_a_note_answers_and_not_before() -> None:
+    reading = Reading(QUESTION, chunks(), ranked=True, top_k=1, widen=1, limit=12)
+    assert reading.next() == [8]
+    reading.record("Blood pressure stayed normal at every home measurement.")
+    assert not reading.done  # shares no question term: not an answer
+    reading.record("MRI of the left knee")  # the question's terms, but no value of its own
+    assert not reading.done
+    reading.record(PLANTED)
+    assert reading.done and reading.next() == []
+
+
+def test_unranked_reading_is_every_chunk_in_document_order_once() -> None:
+    texts = chunks()
+    reading = Reading(QUESTION, texts, ranked=False, top_k=2, widen=2, limit=3)
+    assert reading.next() == list(range(len(texts)))
+    reading.record(PLANTED)  # never stops early
+    assert reading.next() == [] and reading.mode == "all"
+
+
+def test_quoted_lines_are_exact_text_of_the_chunk_and_carry_the_fact() -> None:
+    texts = chunks()
+    reading = Reading(QUESTION, texts, ranked=True, top_k=2, widen=2, limit=6)
+    quoted = reading.quote_lines(texts[8], 1)
+    assert len(quoted) == 1 and "Gadavist 7.5 mL" in quoted[0]
+    assert " ".join(quoted[0].split()) in " ".join(texts[8].split())  # copied, not written
+    assert reading.quote_lines(texts[8], 0) == []
+    assert (
+        Reading("zzz qqq", texts, ranked=True, top_k=1, widen=1, limit=1).quote_lines(texts[8], 2)
+        == []
+    )  # no question term occurs in the document: nothing to quote
+
+
+def test_settings_describe_retrieval_and_refuse_bad_values() -> None:
+    fields = PipelineSettings.model_fields
+    for name in ("retrieval", "retrieval_top_k", "retrieval_widen", "quote_lines", "compute"):
+        assert fields[name].description
+    assert PipelineSettings().retrieval == "on"
+    with pytest.raises(ValueError):
+        PipelineSettings(retrieval="maybe")
+    with pytest.raises(ValueError):
+        PipelineSettings(retrieval_top_k=0)
+
+
+def test_bm25s_ranks_with_every_network_connection_refused() -> None:
+    """The edge device makes no call: ranking works with sockets disabled (no download)."""
+    script = (
+        "import socket\n"
+        "def refuse(*a, **k):\n    raise OSError('network used')\n"
+        "socket.socket.connect = refuse\nsocket.create_connection = refuse\n"
+        "socket.getaddrinfo = refuse\n"
+        "from privsplit.edge.pipeline.retrieve import Reading\n"
+        "r = Reading('contrast agent', ['a b c', 'the contrast agent was X', 'd e'],"
+        " ranked=True, top_k=1, widen=1, limit=3)\n"
+        "assert r.next() == [1], r.order\nprint('ok')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
