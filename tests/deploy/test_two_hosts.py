@@ -46,6 +46,9 @@ DEADLINE = 15  # the edge's cloud deadline (seconds); bounds the test if the lin
 RECOVERY = 40  # seconds the edge may take to carry requests again once the link is back
 PRIVATE = ("Maria Gonzalez", "maria.gonzalez@example.org")
 ASK = "Write one short sentence greeting Maria Gonzalez (maria.gonzalez@example.org)."
+AGAIN = (
+    "Write one short sentence thanking Maria Gonzalez (maria.gonzalez@example.org)."  # not cached
+)
 LONG = "Tell a long story about Maria Gonzalez (maria.gonzalez@example.org) in the mountains."
 SUFFIX = str(os.getpid())
 
@@ -345,7 +348,7 @@ def test_cut_link_mid_request_fails_cleanly_and_recovers(hosts: Hosts) -> None:
         started, refused = time.monotonic(), []
         while True:  # until the edge's connection carries requests again
             try:
-                answer = client.ask(ASK)
+                answer = client.ask(AGAIN)
                 break
             except (CloudUnavailable, DeadlineExceeded) as exc:
                 # typed, while TCP retransmits after the outage (backoff) or gRPC reconnects
