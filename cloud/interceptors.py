@@ -24,8 +24,13 @@ import grpc
 from privsplit.cloud.auth import Authenticator, bearer_token, current_tenant
 from privsplit.cloud.limits import TenantLimits
 from privsplit.cloud.metrics import GatewayMetrics
-from privsplit.shared.errors import InvalidRequest, PrivsplitError
-from privsplit.shared.interceptors import REQUEST_ID_KEY, request_id
+from privsplit.shared.errors import PrivsplitError
+from privsplit.shared.interceptors import (
+    REQUEST_ID_KEY,
+    check_parsed,
+    request_id,
+    safe_deserializer,
+)
 from privsplit.shared.logging import get_logger
 from privsplit.shared.proto import CLOUD_SERVICE_NAME
 from privsplit.shared.tls import peer_common_name, require_tls13
@@ -35,26 +40,6 @@ current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar(
     "privsplit_request_id", default=""
 )
 _PREFIX = f"/{CLOUD_SERVICE_NAME}/"
-
-
-class _Malformed:
-    """Stands in for a request body that did not parse; the handler refuses it."""
-
-
-_MALFORMED = _Malformed()
-
-
-def _safe(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
-    if deserializer is None:
-        return None
-
-    def parse(data: bytes) -> Any:
-        try:
-            return deserializer(data)
-        except Exception:  # protobuf DecodeError and friends; the bytes are never logged
-            return _MALFORMED
-
-    return parse
 
 
 def _code(exc: BaseException) -> str:
@@ -76,8 +61,7 @@ class GatewayInterceptor(grpc.aio.ServerInterceptor):
         self.metrics = metrics
 
     def _authenticate(self, request: Any, context: grpc.aio.ServicerContext):
-        if request is _MALFORMED:
-            raise InvalidRequest("request body is not a valid protobuf message for this method")
+        check_parsed(request)
         require_tls13(context)
         tenant = self.auth.authenticate(
             bearer_token(context.invocation_metadata()), peer_common_name(context)
@@ -110,13 +94,13 @@ class GatewayInterceptor(grpc.aio.ServerInterceptor):
         if handler.unary_stream:
             return grpc.unary_stream_rpc_method_handler(
                 self._wrap_stream(handler.unary_stream, method),
-                _safe(handler.request_deserializer),
+                safe_deserializer(handler.request_deserializer),
                 handler.response_serializer,
             )
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(
                 self._wrap_unary(handler.unary_unary, method),
-                _safe(handler.request_deserializer),
+                safe_deserializer(handler.request_deserializer),
                 handler.response_serializer,
             )
         return handler

@@ -85,7 +85,9 @@ def error_response(exc: BaseException, status: int | None = None) -> JSONRespons
 
 
 def _content(message: Any, index: int) -> tuple[str, str]:
-    if not isinstance(message, dict) or message.get("role") not in ROLES:
+    if not isinstance(message, dict) or not isinstance(message.get("role"), str):
+        raise InvalidRequest(f"messages[{index}] needs a role of {', '.join(sorted(ROLES))}")
+    if message["role"] not in ROLES:
         raise InvalidRequest(f"messages[{index}] needs a role of {', '.join(sorted(ROLES))}")
     content = message.get("content")
     if isinstance(content, list):  # [{"type": "text", "text": ...}]
@@ -163,7 +165,10 @@ def build_app(
     """The app behind its access guard; ``api_key`` is required (the API is never open)."""
 
     async def read_json(request: Request) -> Any:
-        size = int(request.headers.get("content-length") or 0)
+        declared = request.headers.get("content-length") or "0"
+        if not declared.isdigit():
+            raise InvalidRequest("Content-Length must be a number of bytes")
+        size = int(declared)
         data = bytearray()
         if size > max_body_bytes:
             raise InvalidRequest(f"the body is larger than {max_body_bytes} bytes")
@@ -173,8 +178,10 @@ def build_app(
                 raise InvalidRequest(f"the body is larger than {max_body_bytes} bytes")
         try:
             return json.loads(data)
-        except ValueError:
+        except ValueError:  # invalid UTF-8 too
             raise InvalidRequest("the body is not valid JSON") from None
+        except RecursionError:
+            raise InvalidRequest("the body's JSON is nested too deeply") from None
 
     async def chat_completions(request: Request) -> Response:
         try:

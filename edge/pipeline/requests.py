@@ -53,14 +53,16 @@ def parse_line(raw: str, *, line: int, where: str = "input") -> BatchRequest:
 def read_requests(path: Path) -> list[BatchRequest]:
     """All requests of ``path``, validated (blank lines are skipped; duplicate ids refused)."""
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        lines = Path(path).read_bytes().split(b"\n")
     except FileNotFoundError:
         raise InvalidRequest(f"input file not found: {path}") from None
-    except UnicodeDecodeError:
-        raise InvalidRequest(f"input file {path} is not UTF-8") from None
     out: list[BatchRequest] = []
     seen: set[str] = set()
-    for number, raw in enumerate(lines, 1):
+    for number, data in enumerate(lines, 1):
+        try:  # decoded line by line, so a bad byte names its line
+            raw = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidRequest(f"{path} line {number}: not valid UTF-8") from None
         if not raw.strip():
             continue
         request = parse_line(raw, line=number, where=str(path))
