@@ -15,50 +15,26 @@ Contract:
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 
 from privsplit.edge.daemon.settings import API_KEY_RE, DaemonSettings
 from privsplit.shared.errors import ConfigError
-from privsplit.shared.files import create_private_file
-
-
-def _check(path: Path) -> str:
-    info = path.stat()
-    if info.st_uid != os.getuid():
-        raise ConfigError(f"API key file {path} belongs to another user; remove it")
-    if info.st_mode & 0o077:
-        raise ConfigError(
-            f"API key file {path} is readable by other users; chmod 600 it "
-            "(or delete it and restart the daemon for a new key)"
-        )
-    key = path.read_text(encoding="ascii", errors="replace").strip()
-    if not API_KEY_RE.match(key):
-        raise ConfigError(
-            f"API key file {path} must hold one key of 16-512 visible ASCII characters"
-        )
-    return key
-
-
-def _create(path: Path) -> None:
-    """Put a new key at ``path`` unless one is already there (atomically, see the docstring)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    create_private_file(tmp, (secrets.token_urlsafe(32) + "\n").encode())
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        pass  # another daemon (or `privsplit edge key`) was first: its key stands
-    finally:
-        tmp.unlink()
+from privsplit.shared.files import publish_private_file, read_private_file
 
 
 def load_or_create_api_key(path: Path) -> str:
     """The key in ``path``, created (0600) if the file does not exist yet."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     if not path.exists():
-        _create(path)
-    return _check(path)
+        # False: another daemon (or `privsplit edge key`) was first, and its key stands
+        publish_private_file(path, (secrets.token_urlsafe(32) + "\n").encode())
+    key = read_private_file(path, what="API key file").decode("ascii", errors="replace").strip()
+    if not API_KEY_RE.match(key):
+        raise ConfigError(
+            f"API key file {path} must hold one key of 16-512 visible ASCII characters"
+        )
+    return key
 
 
 def resolve_api_key(settings: DaemonSettings) -> str:
