@@ -90,6 +90,9 @@ async def start_server(settings: CloudSettings, *, backend: Backend | None = Non
         options=[
             ("grpc.max_receive_message_length", _hard_cap(settings)),
             ("grpc.so_reuseport", 0),
+            # edges ping open calls every few seconds (their keepalive, >= 1 s) to notice a
+            # dead link; accept that rate instead of closing the connection for "too many pings"
+            ("grpc.http2.min_ping_interval_without_data_ms", 1000),
         ],
     )
     add_CloudInferenceServicer_to_server(

@@ -10,6 +10,10 @@ allowed only to a loopback address and only when asked for (``insecure=True``).
 A streamed answer is whole only when its last chunk carries the finish reason (every backend
 sends one): a stream that ends without it (empty, or cut by the cloud) is a ``BackendError``,
 never a shorter answer; a reply that does not parse is one too.
+
+While a call is open the client pings the connection (``keepalive_seconds``): a link that goes
+silent mid-answer (a cut cable, a dead peer) fails the call as ``CloudUnavailable`` within a few
+seconds instead of at the call's deadline. The gateway allows pings at that rate.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ class CloudClient:
         call_credentials: grpc.CallCredentials | None = None,
         token: str | None = None,
         server_name: str = "",
+        keepalive_seconds: float = 10.0,
     ) -> None:
         if insecure and not is_loopback(host_of(address)):
             raise ConfigError("a plain-text cloud connection is only allowed to a loopback address")
@@ -59,6 +64,7 @@ class CloudClient:
         self._call_credentials = call_credentials
         self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
         self._server_name = server_name
+        self._keepalive_ms = int(keepalive_seconds * 1000)
         self._channel: grpc.aio.Channel | None = None
 
     @classmethod
@@ -81,11 +87,19 @@ class CloudClient:
             credentials=creds,
             token=_token(settings),
             server_name=settings.cloud_tls_server_name,
+            keepalive_seconds=settings.cloud_keepalive_seconds,
         )
 
     def _stub(self) -> CloudInferenceStub:
         if self._channel is None:
-            options: list[tuple[str, Any]] = [("grpc.enable_retries", 0)]
+            options: list[tuple[str, Any]] = [
+                ("grpc.enable_retries", 0),
+                # pings only while a call is open: an idle device sends nothing
+                ("grpc.keepalive_time_ms", self._keepalive_ms),
+                ("grpc.keepalive_timeout_ms", max(2000, self._keepalive_ms // 2)),
+                ("grpc.keepalive_permit_without_calls", 0),
+                ("grpc.http2.max_pings_without_data", 0),
+            ]
             if self._server_name:
                 options.append(("grpc.ssl_target_name_override", self._server_name))
             if self._insecure:

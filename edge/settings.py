@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from privsplit.edge.cache.settings import CacheSettings
 from privsplit.edge.daemon.settings import DaemonSettings
 from privsplit.edge.pipeline.settings import PipelineSettings
 from privsplit.edge.privacy.settings import PrivacySettings
@@ -35,6 +36,13 @@ class EdgeSettings(PrivsplitSettings):
     )
     cloud_deadline_seconds: float = Field(
         default=120.0, gt=0, description="Deadline of each cloud call."
+    )
+    cloud_keepalive_seconds: float = Field(
+        default=10.0,
+        ge=1,
+        description="While a cloud call is open, ping the connection this often; a link that "
+        "does not answer within half this time (at least 2 s) fails the call as unavailable "
+        "instead of waiting for the deadline.",
     )
     cloud_tls_ca: Path | None = Field(
         default=None, description="CA that signed the cloud's server certificate (PEM)."
@@ -76,4 +84,8 @@ class EdgeSettings(PrivsplitSettings):
     pipeline: PipelineSettings = Field(
         default_factory=PipelineSettings,
         description="How requests are split (summarize, plan, delegate, merge).",
+    )
+    cache: CacheSettings = Field(
+        default_factory=CacheSettings,
+        description="The private answer cache (encrypted on the device; on by default).",
     )

@@ -43,6 +43,7 @@ CLOUD_IP, EDGE_IP, PORT = "192.0.2.1", "192.0.2.2", 50051
 SERVER_NAME = "gateway.example.internal"
 TENANT = "acme"
 DEADLINE = 15  # the edge's cloud deadline (seconds); bounds the test if the link hangs
+KEEPALIVE = 2  # the edge's keepalive pings (seconds): a dead link is UNAVAILABLE, not a timeout
 RECOVERY = 40  # seconds the edge may take to carry requests again once the link is back
 PRIVATE = ("Maria Gonzalez", "maria.gonzalez@example.org")
 ASK = "Write one short sentence greeting Maria Gonzalez (maria.gonzalez@example.org)."
@@ -243,6 +244,8 @@ def hosts(link: Link, test_model_path: Path) -> Iterator[Hosts]:
             "PRIVSPLIT_EDGE_PIPELINE__MODE": "redact",
             "PRIVSPLIT_EDGE_MAX_TOKENS": "32",
             "PRIVSPLIT_EDGE_CLOUD_DEADLINE_SECONDS": str(DEADLINE),
+            # pings notice the cut link in ~KEEPALIVE + KEEPALIVE/2, well before the deadline
+            "PRIVSPLIT_EDGE_CLOUD_KEEPALIVE_SECONDS": str(KEEPALIVE),
             "PRIVSPLIT_EDGE_CLOUD_TLS_CA": str(tls / "ca.pem"),
             "PRIVSPLIT_EDGE_CLOUD_TLS_CERT": str(tls / "client-edge.pem"),
             "PRIVSPLIT_EDGE_CLOUD_TLS_KEY": str(tls / "client-edge.key"),
@@ -375,12 +378,6 @@ def test_cut_link_mid_request_fails_cleanly_and_recovers(hosts: Hosts) -> None:
         f"\nlink cut: {type(error).__name__} after {failed_after:.1f} s; "
         f"recovered in {recovered_in:.1f} s (failed first: {refused or 'none'})"
     )
-    if isinstance(error, DeadlineExceeded):
-        pytest.xfail(
-            "a dead link surfaces as DEADLINE_EXCEEDED after the edge's cloud deadline, not "
-            "UNAVAILABLE: the edge's channel to the cloud has no HTTP/2 keepalive "
-            "(edge/delegate.py) to notice the silent link"
-        )
     assert isinstance(error, Unavailable), repr(error)
 
 
