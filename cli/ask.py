@@ -41,14 +41,25 @@ def read_documents(paths: list[Path] | None) -> list[str]:
 
 
 def summarize_progress():
-    """A rich progress bar for the local summarize step: (bar, callback)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    """A rich progress bar for the local summarize step: (bar, callback). It shows chunks
+    read / to read (the total grows when the reading widens), the time spent and an ETA."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     bar = Progress(
         TextColumn("[bold]reading documents on the device"),
         BarColumn(),
         MofNCompleteColumn(),
+        TextColumn("chunks"),
         TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
         console=err_console,
         transient=True,
     )

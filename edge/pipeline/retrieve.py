@@ -10,7 +10,7 @@ Contract:
   ``limit`` at most. Otherwise: every chunk in document order, once.
 - ``answered`` is a cheap check with no model: a chunk's note (lines quoted from that chunk)
   covers at least ``STOP_COVERAGE`` of the question's terms, weighted by their rarity in the
-  document, and says something the question does not (a value).
+  documents (a term they never use weighs most), and says something the question does not.
 - ``quote_lines`` copies the runs of two chunk lines that share most rare terms with the
   question: exact text, no model, so the fact reaches the notes even when the small model
   quotes the wrong line.
@@ -94,8 +94,8 @@ class Reading:
         n = len(texts)
         df = Counter(t for doc in tokenized for t in set(doc))
         self.weights = {
-            t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in self.question_terms if df[t]
-        }
+            t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in self.question_terms
+        }  # BM25's idf: a term the documents never use weighs most (it cannot be found there)
         self.ranked = ranked and n > 0
         if self.ranked:
             self.order = _bm25_order(tokenized, self.question_terms)

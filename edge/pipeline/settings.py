@@ -27,8 +27,36 @@ class PipelineSettings(BaseModel):
     max_chunks: int = Field(
         default=6,
         ge=1,
-        description="Chunks read per request (the ones that share most words "
-        "with the question); bounds the map step.",
+        description="With retrieval on: chunks read per question at most (the best-ranked "
+        "first; widening stops here). Questions about the whole document and retrieval off "
+        "read every chunk (bounded by summarize_budget_seconds).",
+    )
+    retrieval: Literal["on", "off"] = Field(
+        default="on",
+        description="on: rank the chunks against the question (BM25), read the best "
+        "retrieval_top_k first, stop when a note answers the question, else read "
+        "retrieval_widen more, up to max_chunks; questions about the whole document "
+        "(summarize, list all, every) still read everything. off: read every chunk in order.",
+    )
+    retrieval_top_k: int = Field(
+        default=2, ge=1, description="Chunks read first with retrieval on (the best-ranked)."
+    )
+    retrieval_widen: int = Field(
+        default=2,
+        ge=1,
+        description="Chunks added (next in rank) each time the notes do not answer the question.",
+    )
+    quote_lines: int = Field(
+        default=1,
+        ge=0,
+        description="Lines per chunk the device copies itself into the notes (those sharing most "
+        "rare words with the question; no model), besides the model's quotes. 0: model only.",
+    )
+    compute: bool = Field(
+        default=True,
+        description="Amounts in the notes are converted to readable scales, and sums or "
+        "differences the question asks for are computed exactly on the device (no model); "
+        "the lines join the notes.",
     )
     map_max_tokens: int = Field(default=80, ge=8, description="Tokens per chunk note (map step).")
     reduce_max_tokens: int = Field(

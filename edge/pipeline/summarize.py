@@ -1,24 +1,29 @@
-"""Stage 1, summarize: private documents are condensed on the device (bounded map-reduce).
+"""Stage 1, summarize: private documents are condensed on the device (map-reduce over chunks).
 
-Documents are cut into overlapping chunks; the ``max_chunks`` chunks that share most words
-with the question are read by the edge model (map: notes per chunk), and the notes are
-combined (reduce) into a short context: concatenated when they fit ``reduce_max_tokens``
-(a rewrite by a small model loses facts), condensed by the model only when they do not. The raw document never leaves this module; what it
-returns is redacted with the request's vault before any later stage sees it.
+Documents are cut into overlapping chunks. With ``retrieval=on`` the chunks are ranked against
+the question (``retrieve.Reading``, BM25) and read best first: ``retrieval_top_k``, then
+``retrieval_widen`` more while no note answers the question, ``max_chunks`` at most; questions
+about the whole document and ``retrieval=off`` read every chunk in order. Each chunk read is
+one map call whose note keeps only lines copied from the chunk, plus the ``quote_lines`` chunk
+lines that share most rare words with the question. Amounts in the notes get exact conversions
+and sums (``arith``, no model). The notes are combined (reduce): concatenated when they fit
+``reduce_max_tokens`` (a rewrite by a small model loses facts), condensed by the model only when
+they do not. The raw document never leaves this module; what it returns is redacted with the
+request's vault before any later stage sees it.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from privsplit.edge.pipeline.arith import computations, table_scale
 from privsplit.edge.pipeline.chunks import chunk_text
 from privsplit.edge.pipeline.local import fit_to_context, local_params
 from privsplit.edge.pipeline.prompts import load_prompt
+from privsplit.edge.pipeline.retrieve import Reading, scope
 from privsplit.edge.pipeline.settings import PipelineSettings
 from privsplit.edge.runtime import LocalModel
 from privsplit.shared.errors import InvalidRequest
@@ -26,11 +31,6 @@ from privsplit.shared.logging import get_logger
 
 log = get_logger(__name__)
 _WORD = re.compile(r"[A-Za-z0-9]+")
-_STOP = frozenset(
-    """a an and are as at be by did do does for from had has have he her his how i in
-is it its me my of on or our she that the their them they this to was were what when where which
-who why will with you your""".split()
-)
 _NONE = re.compile(r"^\W*none\W*$", re.IGNORECASE)
 
 Progress = Callable[[str, int, int], None]  # (step, done, total)
@@ -43,32 +43,14 @@ class Chunk:
     text: str
 
 
-def _terms(text: str) -> list[str]:
-    return [w for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in _STOP]
-
-
 def rank_chunks(question: str, chunks: Sequence[Chunk], limit: int) -> list[Chunk]:
     """The ``limit`` chunks with the highest BM25 score for the question, in document order."""
     if len(chunks) <= limit:
         return list(chunks)
-    query = set(_terms(question))
-    docs = [Counter(_terms(c.text)) for c in chunks]
-    avg = sum(sum(d.values()) for d in docs) / len(docs) or 1.0
-    df = Counter(t for d in docs for t in query if t in d)
-    n = len(docs)
-
-    def score(d: Counter) -> float:
-        length = sum(d.values())
-        total = 0.0
-        for t in query:
-            if t in d:
-                idf = math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5))
-                tf = d[t]
-                total += idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * length / avg))
-        return total
-
-    ranked = sorted(range(n), key=lambda i: (-score(docs[i]), i))[:limit]
-    return [chunks[i] for i in sorted(ranked)]
+    reading = Reading(
+        question, [c.text for c in chunks], ranked=True, top_k=limit, widen=1, limit=limit
+    )
+    return [chunks[i] for i in sorted(reading.next())]
 
 
 _LINE_SPLIT = re.compile(r"\n+|(?<=[.;])\s+(?=[A-Z*\-])")
@@ -92,15 +74,30 @@ def verbatim_lines(note: str, chunk: str) -> str:
     return " ".join(dict.fromkeys(kept))
 
 
+@dataclass
+class ReadStats:
+    """What the last ``summarize`` read: chunks in the documents, map calls, how it chose."""
+
+    chunks: int = 0
+    read: int = 0
+    mode: str = ""  # ranked | all
+    scope: str = ""  # lookup | whole
+    answered: bool = False  # ranked reading stopped because a note answered the question
+    computed: int = 0  # lines computed on the device (arith)
+
+
 class Summarizer:
     def __init__(self, *, model: LocalModel, settings: PipelineSettings) -> None:
         self.model = model
         self.settings = settings
+        self.stats = ReadStats()
 
     def summarize(
         self, question: str, documents: Sequence[str], *, progress: Progress | None = None
     ) -> str:
-        """A short context, in the documents' own words, for answering ``question``."""
+        """A short context, in the documents' own words, for answering ``question``. Progress
+        is reported as ("read", chunks read, chunks to read); the total grows when ranked
+        reading widens, and the last report has read == total."""
         s = self.settings
         for i, doc in enumerate(documents):
             if not isinstance(doc, str):
@@ -115,36 +112,72 @@ class Summarizer:
             for d, doc in enumerate(documents)
             for j, t in enumerate(chunk_text(doc, size=s.chunk_chars, overlap=s.chunk_overlap))
         ]
+        self.stats = ReadStats(chunks=len(chunks), scope=scope(question))
         if not chunks:
             return ""
-        chosen = rank_chunks(question, chunks, s.max_chunks)
+        reading = Reading(
+            question,
+            [c.text for c in chunks],
+            ranked=s.retrieval == "on" and self.stats.scope == "lookup",
+            top_k=s.retrieval_top_k,
+            widen=s.retrieval_widen,
+            limit=s.max_chunks,
+        )
+        self.stats.mode = reading.mode
         started = time.perf_counter()
-        notes: list[str] = []
+        notes: dict[int, str] = {}
         mapper = load_prompt("summarize_map", s.prompt_version)
         budget = self.model.context_length - s.map_max_tokens - 256
-        for done, chunk in enumerate(chosen):
-            if time.perf_counter() - started > s.summarize_budget_seconds:
-                log.warning("summarize_budget_spent", read=done, chunks=len(chosen))
-                break
-            if progress:
-                progress("read", done, len(chosen))
-            messages = mapper.render(
-                question=question,
-                index=str(done + 1),
-                total=str(len(chosen)),
-                chunk=fit_to_context(self.model, chunk.text, budget),
-            )
-            note = verbatim_lines(
-                self.model.chat(messages, local_params(s.map_max_tokens, s.seed)), chunk.text
-            )
-            if note:
-                notes.append(note)
+        read = 0
+        spent = False
+        while not spent and (batch := reading.next()):
+            for i in batch:
+                if time.perf_counter() - started > s.summarize_budget_seconds:
+                    log.warning("summarize_budget_spent", read=read, chunks=reading.handed)
+                    spent = True
+                    break
+                if progress:
+                    progress("read", read, reading.handed)
+                chunk = chunks[i]
+                messages = mapper.render(
+                    question=question,
+                    index=str(read + 1),
+                    total=str(reading.handed),
+                    chunk=fit_to_context(self.model, chunk.text, budget),
+                )
+                quoted = verbatim_lines(
+                    self.model.chat(messages, local_params(s.map_max_tokens, s.seed)), chunk.text
+                )
+                note = " ".join(
+                    dict.fromkeys(
+                        x for x in [quoted, *reading.quote_lines(chunk.text, s.quote_lines)] if x
+                    )
+                )
+                read += 1
+                if note:
+                    notes[i] = note
+                    reading.record(note)
+        self.stats.read, self.stats.answered = read, reading.done
         if progress:
-            progress("read", len(chosen), len(chosen))
-        joined = "\n".join(f"- {n}" for n in notes)
-        if len(notes) <= 1 or self.model.count_tokens(joined) <= s.reduce_max_tokens:
-            context = joined if len(notes) > 1 else (notes[0] if notes else "")  # no lossy rewrite
-        else:
+            progress("read", read, read)
+        ordered = [notes[i] for i in sorted(notes)]  # document order
+        computed = []
+        if s.compute and notes:  # a chunk's own "(in millions)", else its document's usual one
+            doc_scale = [table_scale(d, at_least=2) for d in documents]
+            computed = computations(
+                question,
+                [
+                    (notes[i], table_scale(chunks[i].text) or doc_scale[chunks[i].doc])
+                    for i in sorted(notes)
+                ],
+            )
+        self.stats.computed = len(computed)
+        if computed:
+            ordered.append("computed on the device: " + "; ".join(computed))
+        joined = "\n".join(f"- {n}" for n in ordered)
+        if len(ordered) <= 1 or self.model.count_tokens(joined) <= s.reduce_max_tokens:
+            context = joined if len(ordered) > 1 else (ordered[0] if ordered else "")
+        else:  # too long to keep as it is: the model condenses (a rewrite may lose facts)
             reducer = load_prompt("summarize_reduce", s.prompt_version)
             messages = reducer.render(
                 question=question,
@@ -153,12 +186,18 @@ class Summarizer:
                 ),
             )
             context = self.model.chat(messages, local_params(s.reduce_max_tokens, s.seed)).strip()
+            if computed:  # exact results are kept as they are, never left to the rewrite
+                context += "\ncomputed on the device: " + "; ".join(computed)
         log.info(
             "summarized",
             docs=len(documents),
             chunks=len(chunks),
-            read=len(chosen),
+            read=read,
+            mode=reading.mode,
+            scope=self.stats.scope,
+            answered=reading.done,
             notes=len(notes),
+            computed=len(computed),
             seconds=round(time.perf_counter() - started, 3),
         )
         return context

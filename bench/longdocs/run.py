@@ -1,0 +1,249 @@
+"""bench/longdocs: privsplit on long private documents, retrieval on vs off, side by side.
+
+Tasks: the seeded synthetic ones (``generate.py``: lookup, multi-hop, aggregation, unit
+conversion over 20k-100k character documents) plus the four real long_docs tasks
+(../shared/data/long_docs). Per task and mode: correct or not (every gold item in the answer,
+bench/delegation's exact-answer rule), edge seconds, chunks read of the document's chunks,
+cloud tokens against the whole document's tokens, and the document's private values found in
+what was sent (must be 0; the real tasks carry no labels: n/a). The cloud is a real
+``privsplit cloud serve`` on loopback; the edge model runs in this process.
+
+    .venv/bin/python bench/longdocs/run.py --limit 6 --modes on,off
+
+``--raw`` also sends the whole document with no protection (the baseline) where it fits
+the cloud model's context; slow on CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shlex
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "delegation"))
+
+from generate import generate  # noqa: E402
+from metrics import exact_answer_correct, leaked_units  # noqa: E402
+
+REPO = HERE.parents[1]
+DATA = REPO.parent / "shared" / "data" / "long_docs"
+REAL = ("health", "finance", "long_documents", "code")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--docs", type=int, default=20, help="Synthetic documents (3 tasks each).")
+    p.add_argument("--tasks", default="", help="Task ids to run (comma list; default: all).")
+    p.add_argument("--limit", type=int, default=None, help="First N selected tasks.")
+    p.add_argument("--real", action="store_true", help="Add the four real long_docs tasks.")
+    p.add_argument("--modes", default="on,off", help="pipeline.retrieval values to run.")
+    p.add_argument(
+        "--off-max-chars",
+        type=int,
+        default=None,
+        help="Run retrieval=off only on documents up to this size (reading every chunk is slow).",
+    )
+    p.add_argument("--edge-model", default="qwen2.5-coder-0.5b-instruct-q4_k_m")
+    p.add_argument("--cloud-model", default="qwen2.5-coder-0.5b-instruct-q4_k_m")
+    p.add_argument("--cloud-ctx", type=int, default=8192)
+    p.add_argument("--max-tokens", type=int, default=96, help="Cloud tokens per answer.")
+    p.add_argument("--raw", action="store_true", help="Also the whole-document baseline.")
+    p.add_argument("--out", type=Path, default=None, help="Per-task JSONL results.")
+    p.add_argument("--list", action="store_true", help="Only list the selected tasks.")
+    return p.parse_args(argv)
+
+
+def select(args: argparse.Namespace) -> list[dict]:
+    """The tasks, each with its document text and private values."""
+    tasks = []
+    for doc in generate(args.seed, args.docs):
+        for t in doc.tasks:
+            tasks.append({**t.__dict__, "text": doc.text})
+    if args.real:
+        for name in REAL:
+            folder = DATA / name
+            task = json.loads((folder / "task.json").read_text())
+            text = (folder / "sample.txt").read_text(encoding="utf-8")
+            tasks.append(
+                {
+                    "id": f"real-{name}",
+                    "kind": "real",
+                    "type": "real",
+                    "question": task["question"],
+                    "answer": task["answer"],
+                    "doc": name,
+                    "private": None,
+                    "text": text,
+                }
+            )
+    if args.tasks:
+        wanted = set(args.tasks.split(","))
+        tasks = [t for t in tasks if t["id"] in wanted]
+    return tasks[: args.limit] if args.limit is not None else tasks
+
+
+async def run_one(pipeline, task: dict) -> dict:
+    from privsplit.edge.privacy.vault import Vault
+    from privsplit.shared.errors import PrivsplitError
+
+    read = [0, 0]
+
+    def progress(_: str, done: int, total: int) -> None:
+        read[:] = [done, total]
+
+    started = time.perf_counter()
+    try:
+        r = await pipeline.ask(
+            task["question"], vault=Vault(), documents=[task["text"]], progress=progress
+        )
+    except PrivsplitError as exc:
+        return {"error": type(exc).__name__, "seconds": time.perf_counter() - started}
+    private = task["private"]
+    return {
+        "answer": r.answer,
+        "route": r.route,
+        "correct": exact_answer_correct(r.answer, task["answer"]),
+        "edge": r.seconds_edge,
+        "total": r.seconds_total,
+        "read": read[0],
+        "prompt": r.cloud_usage.prompt_tokens,
+        "completion": r.cloud_usage.completion_tokens,
+        "outbound": list(r.outbound),
+        "private_sent": None if private is None else leaked_units(private, r.outbound),
+    }
+
+
+async def main(args: argparse.Namespace) -> None:
+    from privsplit.cli.demo import start_cloud
+    from privsplit.edge.pipeline.chunks import chunk_text
+    from privsplit.edge.provider import build_pipeline
+    from privsplit.edge.settings import EdgeSettings
+
+    tasks = select(args)
+    modes = [m for m in args.modes.split(",") if m]
+    workdir = Path(tempfile.mkdtemp(prefix="privsplit-longdocs-"))
+    out_path = args.out or workdir / "results.jsonl"
+    os.environ["PRIVSPLIT_CLOUD_N_CTX"] = str(args.cloud_ctx)
+    os.environ["PRIVSPLIT_CLOUD_MAX_DEADLINE_SECONDS"] = "3600"
+    proc, port = start_cloud(args.cloud_model, workdir / "cloud.log")
+    rows = []
+    try:
+        settings = EdgeSettings.load(
+            cloud_address=f"127.0.0.1:{port}",
+            cloud_insecure=True,
+            edge_model=args.edge_model,
+            max_tokens=args.max_tokens,
+            cloud_deadline_seconds=3600,
+        )
+        pipeline = build_pipeline(settings)
+        base = settings.pipeline
+        with out_path.open("w", encoding="utf-8") as out:
+            for i, task in enumerate(tasks, 1):
+                chunks = len(
+                    chunk_text(task["text"], size=base.chunk_chars, overlap=base.chunk_overlap)
+                )
+                row = {k: task[k] for k in ("id", "kind", "type", "question", "answer", "doc")} | {
+                    "doc_chars": len(task["text"]),
+                    "doc_tokens": pipeline.local.count_tokens(task["text"]),
+                    "chunks": chunks,
+                }
+                for mode in modes:
+                    if (
+                        mode == "off"
+                        and args.off_max_chars
+                        and len(task["text"]) > args.off_max_chars
+                    ):
+                        row[mode] = None
+                        continue
+                    pipeline.settings = base.model_copy(update={"retrieval": mode})
+                    row[mode] = await run_one(pipeline, task)
+                    print(
+                        f"{i}/{len(tasks)} {task['id']} retrieval={mode} "
+                        f"correct={row[mode].get('correct')} edge={row[mode].get('edge', 0):.0f}s "
+                        f"read={row[mode].get('read')}/{chunks}",
+                        file=sys.stderr,
+                    )
+                if args.raw and row["doc_tokens"] + args.max_tokens + 64 <= args.cloud_ctx:
+                    raw = await pipeline.ask_raw(task["question"], documents=[task["text"]])
+                    row["raw"] = {
+                        "correct": exact_answer_correct(raw.answer, task["answer"]),
+                        "prompt": raw.cloud_usage.prompt_tokens,
+                    }
+                rows.append(row)
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+                out.flush()
+        await pipeline.cloud.close()
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    command = " ".join(
+        [".venv/bin/python", "bench/longdocs/run.py", *map(shlex.quote, sys.argv[1:])]
+    )
+    print(f"command: {command}")
+    print(
+        f"edge model {args.edge_model} (in process); cloud {args.cloud_model} (loopback, n_ctx "
+        f"{args.cloud_ctx}); {len(rows)} tasks; per-task results: {out_path}\n"
+    )
+    print(table(rows, modes))
+
+
+def table(rows: list[dict], modes: list[str]) -> str:
+    lines = [
+        "| task | type | doc chars | retrieval | correct | chunks read | edge s "
+        "| cloud tokens (share of doc) | private values sent |",
+        "|" + "---|" * 9,
+    ]
+    for r in rows:
+        for mode in modes:
+            x = r.get(mode)
+            if x is None:
+                lines.append(
+                    f"| {r['id']} | {r['type']} | {r['doc_chars']:,} | {mode} | not run |||||"
+                )
+                continue
+            if "error" in x:
+                lines.append(
+                    f"| {r['id']} | {r['type']} | {r['doc_chars']:,} | {mode} | error {x['error']} |||||"
+                )
+                continue
+            tokens = x["prompt"] + x["completion"]
+            sent = "n/a" if x["private_sent"] is None else str(len(x["private_sent"]))
+            lines.append(
+                f"| {r['id']} | {r['type']} | {r['doc_chars']:,} | {mode} "
+                f"| {'yes' if x['correct'] else 'no'} | {x['read']}/{r['chunks']} "
+                f"| {x['edge']:.1f} | {tokens:,} ({tokens / max(r['doc_tokens'], 1):.1%}) | {sent} |"
+            )
+    lines.append("")
+    for mode in modes:
+        done = [r[mode] for r in rows if r.get(mode) and "error" not in r[mode]]
+        if not done:
+            continue
+        correct = sum(x["correct"] for x in done)
+        edge = sum(x["edge"] for x in done) / len(done)
+        read = sum(x["read"] for x in done) / len(done)
+        sent = sum(len(x["private_sent"] or []) for x in done)
+        lines.append(
+            f"retrieval={mode}: {correct}/{len(done)} correct, mean edge {edge:.1f}s, "
+            f"mean chunks read {read:.1f}, private values sent {sent}"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    parsed = parse_args()
+    if parsed.list:
+        for t in select(parsed):
+            print(t["id"], t["type"], len(t["text"]), t["question"], t["answer"], sep=" | ")
+    else:
+        asyncio.run(main(parsed))
