@@ -15,7 +15,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from privsplit.cloud.auth import Authenticator
+from privsplit.cloud.auth import Authenticator, FailureLimiter
 from privsplit.cloud.backends import Backend, backend_class
 from privsplit.cloud.interceptors import GatewayInterceptor
 from privsplit.cloud.limits import TenantLimits
@@ -81,7 +81,13 @@ async def start_server(settings: CloudSettings, *, backend: Backend | None = Non
     metrics = GatewayMetrics()
     metrics.watch_queue(lambda: backend.queue_depth)
     gateway = GatewayInterceptor(
-        authenticator=Authenticator(tenants=settings.tenants),
+        authenticator=Authenticator(
+            tenants=settings.tenants,
+            limiter=FailureLimiter(
+                max_failures=settings.auth_max_failures,
+                window_seconds=settings.auth_failure_window_seconds,
+            ),
+        ),
         limits=TenantLimits(),
         metrics=metrics,
     )

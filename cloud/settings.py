@@ -150,6 +150,15 @@ class CloudSettings(PrivsplitSettings):
     tenants: list[TenantConfig] = Field(
         default_factory=list, description="Tenants and their hashed tokens; required with TLS."
     )
+    auth_max_failures: int = Field(
+        default=10,
+        ge=1,
+        description="Failed authentications a client may make in auth_failure_window_seconds "
+        "before it is refused (RESOURCE_EXHAUSTED) until the window passes.",
+    )
+    auth_failure_window_seconds: float = Field(
+        default=60.0, gt=0, description="The window of auth_max_failures, in seconds."
+    )
     metrics_host: str = Field(
         default="127.0.0.1", description="Address of the Prometheus metrics endpoint."
     )
