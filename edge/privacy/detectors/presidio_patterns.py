@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from privsplit.edge.privacy.detectors.base import Detector, register_detector
+from privsplit.edge.privacy.detectors.lean_import import lean_imports
 from privsplit.edge.privacy.offline import make_offline
 from privsplit.edge.privacy.spans import Span
 from privsplit.shared.errors import ConfigError
@@ -63,7 +64,8 @@ DEFAULT_ENTITIES = (
 
 
 def _predefined(entities: set[str]) -> list:
-    from presidio_analyzer import PatternRecognizer, predefined_recognizers
+    with lean_imports():
+        from presidio_analyzer import PatternRecognizer, predefined_recognizers
 
     out = []
     for name in dir(predefined_recognizers):
@@ -72,6 +74,9 @@ def _predefined(entities: set[str]) -> list:
             continue
         if cls is PatternRecognizer:
             continue
+        declared = inspect.signature(cls.__init__).parameters.get("supported_entity")
+        if declared is not None and declared.default not in (inspect.Parameter.empty, *entities):
+            continue  # not one we run: skip building it (Presidio compiles every pattern)
         try:
             rec = cls()
         except Exception:  # a recognizer that needs arguments or a model: not ours to run
@@ -83,7 +88,8 @@ def _predefined(entities: set[str]) -> list:
 
 def load_presidio_yaml(path: Path) -> list:
     """Pattern recognizers from a file in Presidio's YAML format (Presidio's own loader)."""
-    from presidio_analyzer import RecognizerRegistry
+    with lean_imports():
+        from presidio_analyzer import RecognizerRegistry
 
     if not Path(path).is_file():
         raise ConfigError(f"Presidio recognizer file not found: {path}")

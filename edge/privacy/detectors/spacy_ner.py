@@ -31,6 +31,7 @@ from collections.abc import Mapping, Sequence
 
 from privsplit.edge.privacy.detectors import language
 from privsplit.edge.privacy.detectors.base import Detector, register_detector
+from privsplit.edge.privacy.detectors.lean_import import lean_imports
 from privsplit.edge.privacy.detectors.vocabulary import own_language_word
 from privsplit.edge.privacy.spans import Span
 from privsplit.shared.logging import get_logger
@@ -134,20 +135,21 @@ def load_nlp(model: str):
     """Load (once per process) the spaCy pipeline with only the NER component."""
     with _LOCK:
         if model not in _NLP_CACHE:
-            import spacy
+            with lean_imports():  # thinc would import torch just to see it is there
+                import spacy
 
-            _NLP_CACHE[model] = spacy.load(
-                model,
-                exclude=[
-                    "tagger",
-                    "morphologizer",
-                    "parser",
-                    "attribute_ruler",
-                    "lemmatizer",
-                    "senter",
-                    "tok2vec",
-                ],
-            )
+                _NLP_CACHE[model] = spacy.load(
+                    model,
+                    exclude=[
+                        "tagger",
+                        "morphologizer",
+                        "parser",
+                        "attribute_ruler",
+                        "lemmatizer",
+                        "senter",
+                        "tok2vec",
+                    ],
+                )
         return _NLP_CACHE[model]
 
 
