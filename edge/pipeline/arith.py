@@ -144,6 +144,7 @@ _AMOUNT = re.compile(
     r"(?:\s?(?P<pct>%|percent\b)|\s?(?P<scale>thousands?|millions?|billions?|trillions?|bn|mn|mm"
     r"|tn|[kKmMbB](?![A-Za-z])))?"
 )
+_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _TABLE_SCALE = re.compile(r"\(in (thousands|millions|billions)\b", re.IGNORECASE)
 _TARGET = re.compile(r"\bin (thousands|millions|billions|trillions)\b", re.IGNORECASE)
 _SUM = re.compile(r"\b(total|sum|combined|altogether|add(?:ed)? up)\b", re.IGNORECASE)
@@ -190,7 +191,9 @@ def readable(amount: Amount) -> str:
     if not scale:
         return f"{amount.currency}{format_number(amount.value)}"
     exact = in_scale(amount, scale)
-    short = f"{amount.currency}{format_number(round(amount.value / SCALES[scale], 1))} {scale}"
+    tenths = amount.value / SCALES[scale] * 10
+    half_up = Fraction(math.floor(abs(tenths) + Fraction(1, 2)) * (1 if tenths >= 0 else -1), 10)
+    short = f"{amount.currency}{format_number(half_up)} {scale}"
     return exact if exact == short else f"{exact} (about {short})"
 
 
@@ -205,13 +208,20 @@ def table_scale(text: str, *, at_least: int = 1) -> str:
     return best if best and counts[best] >= at_least else ""
 
 
-def computations(question: str, notes: list[tuple[str, str]], *, limit: int = 8) -> list[str]:
-    """Lines computed from the amounts in the notes; ``notes`` holds (note, scale) pairs: the
-    table scale (``table_scale``) that applies to the plain currency numbers of that note."""
+def computations(question: str, notes: list[tuple[str, str, str]], *, limit: int = 8) -> list[str]:
+    """Lines computed from the amounts in the notes; ``notes`` holds (note, scale, source)
+    triples: the table scale (``table_scale``) of the note's plain currency numbers, and the
+    text it was copied from. An amount the source only has as part of a longer number (a
+    note cut short: "$1" of "$1,250") is left out."""
     seen: dict[str, Amount] = {}
-    for note, scale_hint in notes:
+    for note, scale_hint, source in notes:
         for a in amounts(note, scale_hint=scale_hint):
-            seen.setdefault(a.text, a)
+            number = _NUMBER.search(a.text)
+            whole = number and re.search(
+                r"(?<![\d,.])" + re.escape(number.group(0)) + r"(?![\d]|[,.]\d)", source
+            )
+            if whole:
+                seen.setdefault(a.text, a)
     money = [a for a in seen.values() if not a.percent][:limit]
     lines = []
     target = _TARGET.search(question)

@@ -167,7 +167,11 @@ class Summarizer:
             computed = computations(
                 question,
                 [
-                    (notes[i], table_scale(chunks[i].text) or doc_scale[chunks[i].doc])
+                    (
+                        notes[i],
+                        table_scale(chunks[i].text) or doc_scale[chunks[i].doc],
+                        chunks[i].text,
+                    )
                     for i in sorted(notes)
                 ],
             )

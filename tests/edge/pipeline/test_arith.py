@@ -139,20 +139,44 @@ def test_a_table_in_millions_turns_into_billions_as_the_question_expects() -> No
         table_scale("(in millions) ... (in millions) ... (in thousands)", at_least=2) == "million"
     )
     assert table_scale("nothing here") == ""
-    lines = computations("What was total property and equipment, net?", [(note, "million")])
+    lines = computations("What was total property and equipment, net?", [(note, "million", note)])
     assert "$72,705 = $72.705 billion (about $72.7 billion)" in lines
 
 
+BUDGETS = "2019 budget $3.2 million; 2018 budget $2.95 million"
+INVOICES = "Invoice A: $1,200.50. Invoice B: $800."
+
+
 def test_conversion_to_the_asked_scale_sums_and_differences() -> None:
-    lines = computations("What is the revenue in millions?", [("revenue was $4.5 billion", "")])
+    lines = computations(
+        "What is the revenue in millions?",
+        [("revenue was $4.5 billion", "", "revenue was $4.5 billion")],
+    )
     assert lines == ["$4.5 billion = $4,500 million"]
     lines = computations(
-        "What is the total of the two invoices?", [("Invoice A: $1,200.50. Invoice B: $800.", "")]
+        "What is the total of the two invoices?",
+        [("Invoice A: $1,200.50. Invoice B: $800.", "", "Invoice A: $1,200.50. Invoice B: $800.")],
     )
     assert lines == ["sum of $1,200.50, $800 = $2,000.5"]
     lines = computations(
         "What is the difference between the 2019 and 2018 budgets?",
-        [("2019 budget $3.2 million; 2018 budget $2.95 million", "")],
+        [
+            (
+                "2019 budget $3.2 million; 2018 budget $2.95 million",
+                "",
+                "2019 budget $3.2 million; 2018 budget $2.95 million",
+            )
+        ],
     )
     assert "$3.2 million - $2.95 million = $250,000" in lines
-    assert computations("What is the total?", [("$5 and €7", "")]) == []  # mixed currencies
+    assert (
+        computations("What is the total?", [("$5 and €7", "", "$5 and €7")]) == []
+    )  # mixed currencies
+
+
+def test_rounding_is_half_up_and_cut_notes_are_not_computed() -> None:
+    source = "Billing (in millions): the hospital charged the insurer $1,250 for the stay."
+    lines = computations("How much?", [("charged the insurer $1", "million", source)])
+    assert lines == []  # "$1" is the start of "$1,250": a note cut short, not an amount
+    lines = computations("How much?", [("charged the insurer $1,250", "million", source)])
+    assert lines == ["$1,250 = $1.25 billion (about $1.3 billion)"]

@@ -98,5 +98,5 @@ def test_amounts_in_the_notes_are_computed_on_the_device(smol, settings) -> None
     )
     summarizer = Summarizer(model=smol, settings=settings)
     context = summarizer.summarize("How much did the hospital charge the insurer?", [document])
-    assert "computed on the device: $1,250 = $1.25 billion" in context
-    assert summarizer.stats.computed == 1
+    assert "computed on the device: " in context and "$1,250 = $1.25 billion" in context
+    assert summarizer.stats.computed >= 1
