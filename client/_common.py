@@ -19,12 +19,13 @@ from privsplit.shared.errors import (
 )
 from privsplit.shared.proto import edge
 
-RouteName = Literal["unspecified", "cloud", "local", "blocked"]
+RouteName = Literal["unspecified", "cloud", "local", "blocked", "cache"]
 _ROUTES: dict[int, RouteName] = {
     edge.ROUTE_UNSPECIFIED: "unspecified",
     edge.ROUTE_CLOUD: "cloud",
     edge.ROUTE_LOCAL: "local",
     edge.ROUTE_BLOCKED: "blocked",
+    edge.ROUTE_CACHE: "cache",
 }
 CHANNEL_OPTIONS = [("grpc.enable_retries", 0), ("grpc.max_receive_message_length", 64 << 20)]
 

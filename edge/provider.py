@@ -8,6 +8,7 @@ audit hook, and only an explicit ``audit=UNAUDITED`` builds one that sends witho
 from __future__ import annotations
 
 from privsplit.edge.audit import AuditLog
+from privsplit.edge.cache import AnswerCache, build_answer_cache
 from privsplit.edge.delegate import CloudClient
 from privsplit.edge.egress import EgressHook
 from privsplit.edge.pipeline import Pipeline
@@ -49,6 +50,13 @@ def build_audit_log(settings: EdgeSettings) -> AuditLog:
     return AuditLog(directory=d.audit_dir, fsync=d.audit_fsync).open()
 
 
+def build_cache(settings: EdgeSettings) -> AnswerCache | None:
+    """The private answer cache (``settings.cache``), or None when it is turned off."""
+    if not settings.cache.enabled:
+        return None
+    return build_answer_cache(settings.cache, vault_key_file=settings.daemon.vault_key_file)
+
+
 def build_pipeline(
     settings: EdgeSettings,
     *,
@@ -60,7 +68,8 @@ def build_pipeline(
     """The request pipeline. In ``pipeline.mode=split`` it gets the edge model (loaded lazily,
     on the first request that needs it); ``local`` injects an already built one; ``offline``
     builds no cloud client (dry runs: ``privsplit plan``). Every send is recorded by ``audit``,
-    by default the hook of ``build_audit_log(settings)``."""
+    by default the hook of ``build_audit_log(settings)``; a pipeline that can send answers
+    repeated requests from the answer cache unless ``cache.enabled`` is false."""
     if not offline and audit is None:
         audit = build_audit_log(settings).hook  # fails here, before any work, when unusable
     if local is None and settings.pipeline.mode == "split":
@@ -83,4 +92,5 @@ def build_pipeline(
         cloud_model=settings.cloud_model,
         audit=None if offline else audit,
         restorer_factory=StreamRestorer,
+        cache=None if offline else build_cache(settings),
     )

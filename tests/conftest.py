@@ -26,6 +26,10 @@ REPO = Path(__file__).resolve().parent.parent
 os.environ.setdefault(
     "PRIVSPLIT_EDGE_DAEMON__AUDIT_DIR", tempfile.mkdtemp(prefix="privsplit-test-audit-")
 )
+# The answer cache would answer a repeated request without sending it; tests that count what
+# reaches the cloud rely on every request going there, so the suite runs with it off and the
+# cache's own tests (tests/edge/cache, tests/e2e/test_answer_cache.py) turn it on.
+os.environ.setdefault("PRIVSPLIT_EDGE_CACHE__ENABLED", "false")
 
 
 @pytest.fixture(scope="session")

@@ -111,6 +111,7 @@ def build(args: argparse.Namespace, port: int):
         edge_model=args.edge_model,
         max_tokens=args.max_tokens,
         cloud_deadline_seconds=3600,
+        cache={"enabled": False},  # every row asks the cloud: repeated queries must not hit
     )
     privsplit = build_pipeline(settings)
     presidio = Pipeline(

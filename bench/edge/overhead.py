@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -30,6 +31,10 @@ from privsplit.edge.audit import AuditLog
 from privsplit.edge.egress import UNAUDITED
 from privsplit.edge.provider import build_pipeline
 from privsplit.edge.settings import EdgeSettings
+
+# the same request again and again: the answer cache (in process and in the daemon) would
+# answer all but the first, so this bench measures with it off
+os.environ["PRIVSPLIT_EDGE_CACHE__ENABLED"] = "false"
 
 PROMPT_BASE = (
     "Please draft a short reply to Maria Gonzalez (maria.gonzalez@example.org, phone "

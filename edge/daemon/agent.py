@@ -120,6 +120,10 @@ class EdgeAgent:
                 if event.kind == "done" and event.result is not None:
                     self.metrics.routes.labels(event.result.route).inc()
                     self.metrics.outbound.inc(len(event.result.outbound))
+                    if event.result.cache == "hit":
+                        self.metrics.cache_hits.inc()
+                    elif event.result.cache == "miss":
+                        self.metrics.cache_misses.inc()
 
     async def ask(self, text: str, options: AskOptions) -> AskResult:
         result: AskResult | None = None

@@ -37,6 +37,16 @@ class DaemonMetrics:
             ["route"],
             registry=self.registry,
         )
+        self.cache_hits = Counter(
+            "privsplit_edge_cache_hits",
+            "Requests answered from the private answer cache (nothing was sent).",
+            registry=self.registry,
+        )
+        self.cache_misses = Counter(
+            "privsplit_edge_cache_misses",
+            "Requests the answer cache could not answer (sent to the cloud).",
+            registry=self.registry,
+        )
         self.conversations = Gauge(
             "privsplit_edge_conversations", "Open conversations.", registry=self.registry
         )

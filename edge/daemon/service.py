@@ -17,6 +17,7 @@ ROUTES = {
     "cloud": edge.ROUTE_CLOUD,
     "local": edge.ROUTE_LOCAL,
     "blocked": edge.ROUTE_BLOCKED,
+    "cache": edge.ROUTE_CACHE,
     "raw": edge.ROUTE_CLOUD,
 }
 

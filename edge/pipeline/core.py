@@ -1,9 +1,11 @@
-"""The edge request pipeline: redact -> summarize -> plan -> guard -> hooks -> delegate -> merge
--> restore.
+"""The edge request pipeline: redact -> summarize -> plan -> guard -> cache -> hooks -> delegate
+-> merge -> restore.
 
 Everything between redact and restore works on placeholder text. Only ``plan_request`` decides
 what leaves the device, and it runs the egress guard over exactly those strings; the egress
-hooks (audit log, approval) are awaited after it and before the first byte is sent.
+hooks (audit log, approval) are awaited after it and before the first byte is sent. When the
+answer cache (``privsplit.edge.cache``) holds an answer to every guarded sub-query, nothing is
+sent at all (route ``cache``); the cloud's answers to a request are stored after it.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from privsplit.edge.cache import AnswerCache, CacheScope
 from privsplit.edge.delegate import CloudClient
 from privsplit.edge.egress import GUARDED, UNPROTECTED, EgressGate, EgressHook
 from privsplit.edge.pipeline.delegate import CloudAnswer, Delegator
 from privsplit.edge.pipeline.hide import Hider, apply_hidden, find_terms, sweep_known
 from privsplit.edge.pipeline.merge import Merger, needs_model
 from privsplit.edge.pipeline.plan import Planner, Route, decide_route, with_context
+from privsplit.edge.pipeline.prompts import load_prompt
 from privsplit.edge.pipeline.redaction import BufferedRestorer, Redaction, RestorerLike
 from privsplit.edge.pipeline.settings import PipelineSettings
 from privsplit.edge.pipeline.summarize import Progress, Summarizer
@@ -48,6 +52,7 @@ class AskResult:
     seconds_edge: float = 0.0  # total minus the time spent waiting for the cloud
     local_context: str = ""  # the documents condensed on the device (placeholder form; never sent)
     model_output: str = ""  # pipeline.model_output_failure that applied (closed | best_effort)
+    cache: str = ""  # the answer cache: "hit" (route=cache), "miss", or "" (not consulted)
 
 
 @dataclass
@@ -92,6 +97,7 @@ class Pipeline:
         audit: EgressHook | None = None,
         egress_hooks: Sequence[EgressHook] = (),
         restorer_factory: Callable[[Vault], RestorerLike] = BufferedRestorer,
+        cache: AnswerCache | None = None,
     ) -> None:
         self.redactor = redactor
         self.guard = guard
@@ -103,6 +109,7 @@ class Pipeline:
         # with a cloud client there is a gate, and it needs the audit hook (or UNAUDITED)
         self.gate = None if cloud is None else EgressGate(audit=audit, hooks=egress_hooks)
         self.restorer_factory = restorer_factory
+        self.cache = cache if cloud is not None else None
 
     @property
     def delegator(self) -> Delegator:
@@ -115,6 +122,18 @@ class Pipeline:
             model=self.cloud_model,
             max_parallel=self.settings.max_parallel,
             prompt_version=self.settings.prompt_version,
+        )
+
+    @property
+    def cache_scope(self) -> CacheScope:
+        """What besides a sub-query changes the cloud's answer (part of every cache key)."""
+        assert self.cloud is not None
+        system, _ = load_prompt("cloud_system", self.settings.prompt_version).render(query="")
+        return CacheScope(
+            destination=self.cloud.address,
+            model=self.cloud_model,
+            prompt=f"{self.settings.prompt_version}:{system.content}",
+            params=self.params,
         )
 
     @property
@@ -290,6 +309,7 @@ class Pipeline:
         cloud_seconds = 0.0
         usage = Usage()
         parts: list[str] = []
+        route, cache = plan.route, ""
         if plan.route == "local":
             yield PipelineEvent("outbound", outbound=(), route="local")
             if self.local is None:
@@ -303,7 +323,20 @@ class Pipeline:
             async for piece in merger.answer_locally(text, plan.private_context):
                 parts.append(piece)
                 yield PipelineEvent("delta", text=piece)
+        elif (cached := await self._from_cache(plan)) is not None:  # nothing is sent
+            route, cache = "cache", "hit"
+            yield PipelineEvent("outbound", outbound=(), route="cache")
+            yield PipelineEvent("stage", stage="cache")
+            restorer = self.restorer_factory(vault)
+            async for piece in self._compose(text, plan, cached, vault):
+                if out := restorer.feed(piece):
+                    parts.append(out)
+                    yield PipelineEvent("delta", text=out)
+            if tail := restorer.flush():
+                parts.append(tail)
+                yield PipelineEvent("delta", text=tail)
         else:
+            cache = "miss" if self.cache is not None else ""
             delegator = self.delegator
             release = await delegator.release(  # the audit hook last; raises: nothing is sent
                 plan.outbound,
@@ -320,31 +353,25 @@ class Pipeline:
                 self.settings, subqueries=len(plan.outbound), has_context=bool(plan.context)
             )
             if not merge and len(plan.outbound) == 1:
+                received: list[str] = []
                 async for piece, used in delegator.stream_one(release, plan.outbound[0]):
                     usage = used or usage
+                    received.append(piece)
                     if out := restorer.feed(piece):
                         parts.append(out)
                         yield PipelineEvent("delta", text=out)
                 cloud_seconds = time.perf_counter() - wait
+                answers = [CloudAnswer(plan.outbound[0], "".join(received), usage)]
+                await self._to_cache(answers, vault)
             else:
                 answers = await delegator.all(release, plan.outbound)
                 cloud_seconds = time.perf_counter() - wait
+                await self._to_cache(answers, vault)
                 for a in answers:
                     usage = usage + a.usage
                 if merge:
                     yield PipelineEvent("stage", stage="merge")
-                    # merge runs on the device: it reads the real request and context, and
-                    # the cloud answers with their placeholders restored
-                    restored = [
-                        CloudAnswer(vault.restore(a.query), vault.restore(a.text), a.usage)
-                        for a in answers
-                    ]
-                    pieces = Merger(model=self.local, settings=self.settings).merge(
-                        text, plan.private_context, restored
-                    )
-                else:
-                    pieces = _iterate(["\n\n".join(a.text for a in answers)])
-                async for piece in pieces:
+                async for piece in self._compose(text, plan, answers, vault):
                     if out := restorer.feed(piece):
                         parts.append(out)
                         yield PipelineEvent("delta", text=out)
@@ -354,24 +381,65 @@ class Pipeline:
         total = time.perf_counter() - started
         result = AskResult(
             answer="".join(parts),
-            route=plan.route,
-            outbound=list(plan.outbound),
+            route=route,
+            outbound=list(plan.outbound) if route != "cache" else [],
             cloud_usage=usage,
             seconds_total=total,
             seconds_edge=max(0.0, total - cloud_seconds),
             local_context=plan.context,
             model_output=plan.decisions.get("model_output", ""),
+            cache=cache,
         )
         log.info(
             "answered",
-            route=plan.route,
+            route=route,
             subqueries=len(plan.outbound),
             prompt_tokens=usage.prompt_tokens,
             completion_tokens=usage.completion_tokens,
             seconds=round(total, 3),
             edge_seconds=round(result.seconds_edge, 3),
         )
-        yield PipelineEvent("done", route=plan.route, result=result)
+        yield PipelineEvent("done", route=route, result=result)
+
+    # -- the answer cache and composing cloud answers --------------------------------------
+    async def _from_cache(self, plan: Plan) -> list[CloudAnswer] | None:
+        """Answers to every guarded sub-query from the cache, or None (a miss, or no cache)."""
+        if self.cache is None:
+            return None
+        try:
+            found = await asyncio.to_thread(self.cache.look_up, plan.outbound, self.cache_scope)
+        except OSError as exc:  # an unreadable cache is a miss, never a failed request
+            log.warning("cache_read_failed", error=type(exc).__name__)
+            return None
+        return None if found is None else [CloudAnswer(a.query, a.text, a.usage) for a in found]
+
+    async def _to_cache(self, answers: Sequence[CloudAnswer], vault: Vault) -> None:
+        """Keep the cloud's sanitized answers; a cache that cannot write never fails a request."""
+        if self.cache is None:
+            return
+        try:
+            await asyncio.to_thread(self.cache.remember, answers, self.cache_scope, vault)
+        except OSError as exc:
+            log.warning("cache_store_failed", error=type(exc).__name__)
+
+    def _compose(
+        self, text: str, plan: Plan, answers: Sequence[CloudAnswer], vault: Vault
+    ) -> AsyncIterator[str]:
+        """The answer text from the sub-queries' answers (placeholder form): the edge model
+        merges them with the private context when the settings ask for it, else joined."""
+        merge = self.splits and needs_model(
+            self.settings, subqueries=len(plan.outbound), has_context=bool(plan.context)
+        )
+        if not merge:
+            return _iterate(["\n\n".join(a.text for a in answers)])
+        # merge runs on the device: it reads the real request and context, and the cloud
+        # answers with their placeholders restored
+        restored = [
+            CloudAnswer(vault.restore(a.query), vault.restore(a.text), a.usage) for a in answers
+        ]
+        return Merger(model=self.local, settings=self.settings).merge(
+            text, plan.private_context, restored
+        )
 
     async def ask_raw(
         self,

@@ -35,6 +35,10 @@ class _RouteEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Route.ValueType
     """Answered by the local model only."""
     ROUTE_BLOCKED: _Route.ValueType  # 3
     """Refused by policy; nothing was sent."""
+    ROUTE_CACHE: _Route.ValueType  # 4
+    """Answered from the device's private answer cache (the cloud's earlier answer to the same
+    sanitized request, restored with this request's values); nothing was sent.
+    """
 
 class Route(_Route, metaclass=_RouteEnumTypeWrapper):
     """Where a request is answered."""
@@ -47,6 +51,10 @@ ROUTE_LOCAL: Route.ValueType  # 2
 """Answered by the local model only."""
 ROUTE_BLOCKED: Route.ValueType  # 3
 """Refused by policy; nothing was sent."""
+ROUTE_CACHE: Route.ValueType  # 4
+"""Answered from the device's private answer cache (the cloud's earlier answer to the same
+sanitized request, restored with this request's values); nothing was sent.
+"""
 Global___Route: _TypeAlias = Route  # noqa: Y015
 
 @_typing.final
