@@ -163,7 +163,8 @@ def main(argv: list[str] | None = None) -> None:
         )
     results: dict[tuple[str, str], tuple[list[dict], list[Predicted], float]] = {}
     for name, fn, cap in engines:
-        fn(["warm-up: Ana Ruiz, call +1 555 123 4567."])
+        # one warm-up call per engine and per NER model (English, French)
+        fn(["warm-up: Ana Ruiz, call +1 555 123 4567.", "Bonjour, je suis Jean Dupont, à Lyon."])
         for set_name, recs in sets.items():
             recs = recs[:cap] if cap else recs
             predicted, elapsed = timed(fn, [r["text"] for r in recs])
