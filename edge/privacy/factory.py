@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from privsplit.edge.privacy.detectors import Detector, create_detector
+from privsplit.edge.privacy.detectors import Detector, create_detector, detector_class
 from privsplit.edge.privacy.engine import PrivacyEngine
 from privsplit.edge.privacy.guard import EgressGuard
 from privsplit.edge.privacy.policy import Policy
@@ -83,11 +83,13 @@ def build_engine(
 
 
 def build_egress_guard(privacy: PrivacySettings) -> EgressGuard:
-    """Structured recognizers only (fast, and they do not depend on sentence context): the
-    same pattern set as the engine's, judged by the same policy (its ``min_score``, allow
-    and deny lists); there is no separate guard threshold to drift from it."""
-    patterns = create_detector("patterns", **detector_kwargs("patterns", privacy))
-    return EgressGuard(detectors=[patterns], policy=load_policy(privacy))
+    """Every structured detector the engine runs (fast, and they do not depend on sentence
+    context, so they hold on rewritten sub-queries), always including the pattern set, judged
+    by the same policy (its ``min_score``, allow and deny lists); there is no separate guard
+    threshold to drift from it."""
+    names = ["patterns"] + [n for n in privacy.detectors if detector_class(n).structured]
+    detectors = [create_detector(n, **detector_kwargs(n, privacy)) for n in dict.fromkeys(names)]
+    return EgressGuard(detectors=detectors, policy=load_policy(privacy))
 
 
 def resolve_llm_model(settings: Any, privacy: PrivacySettings) -> Path:

@@ -1,7 +1,10 @@
 """The detector interface and registry (see STYLE.md: backends keyed by name).
 
 A detector class declares ``name`` and ``is_available``; the registry keeps all classes and
-``create_detector`` refuses an unknown name with the list of valid names.
+``create_detector`` refuses an unknown name with the list of valid names. ``structured``
+detectors judge a value by its own shape (patterns, checksums, numbering plans), not by
+sentence context or a model: they hold on a rewritten sub-query too, so the egress guard
+runs every structured detector the engine runs.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ class Detector(abc.ABC):
     name: ClassVar[str]
     is_available: ClassVar[bool] = True
     unavailable_reason: ClassVar[str] = ""
+    structured: ClassVar[bool] = False
 
     @abc.abstractmethod
     def detect(self, text: str) -> list[Span]:
@@ -50,6 +54,10 @@ register_detector = DETECTORS.register
 
 def available_detectors() -> dict[str, type[Detector]]:
     return DETECTORS.available()
+
+
+def detector_class(name: str) -> type[Detector]:
+    return DETECTORS.get(name)
 
 
 def create_detector(name: str, **kwargs: Any) -> Detector:

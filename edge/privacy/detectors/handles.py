@@ -75,6 +75,7 @@ class HandleDetector(Detector):
     """@handles, u/names and cued user names (entity USERNAME)."""
 
     name = "handles"
+    structured = True
 
     def detect(self, text: str) -> list[Span]:
         out: list[Span] = []

@@ -201,6 +201,7 @@ class IdentifierDetector(Detector):
     """ID codes (ID_CODE), case numbers (CASE_NUMBER) and national IDs (NATIONAL_ID)."""
 
     name = "ids"
+    structured = True
 
     def detect(self, text: str) -> list[Span]:
         out: list[Span] = []

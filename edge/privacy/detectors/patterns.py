@@ -129,6 +129,7 @@ class PatternDetector(Detector):
     """Regex, checksum and context recognizers for structured identifiers and secrets."""
 
     name = "patterns"
+    structured = True
 
     def __init__(
         self,

@@ -39,6 +39,7 @@ class PhoneDetector(Detector):
     """Phone numbers of any country, checked against libphonenumber (PHONE_NUMBER)."""
 
     name = "phones"
+    structured = True
     is_available = importlib.util.find_spec("phonenumbers") is not None
     unavailable_reason = "phonenumbers is not installed; pip install 'privsplit[edge]'"
 

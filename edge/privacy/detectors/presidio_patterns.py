@@ -108,6 +108,7 @@ class PresidioPatternDetector(Detector):
     """Presidio's predefined pattern recognizers + Presidio-format YAML files, no NLP engine."""
 
     name = "presidio_patterns"
+    structured = True
     is_available = importlib.util.find_spec("presidio_analyzer") is not None
     unavailable_reason = "presidio-analyzer is not installed; pip install 'privsplit[edge]'"
 

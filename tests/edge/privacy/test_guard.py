@@ -185,3 +185,39 @@ def test_strict_policy_deny_list_applies_to_the_guard() -> None:
 def test_there_is_no_separate_guard_threshold_setting() -> None:
     with pytest.raises(ValidationError, match="guard_min_score"):
         PrivacySettings(guard_min_score=0.9)
+
+
+@pytest.mark.parametrize(
+    "outbound",
+    [
+        "Reply to @maria.gonzalez88 about the refund",
+        "The applicant in application no. 34567/19 asks for costs",
+        "Device ID DEV-4F7K-9932-XQ is offline",
+    ],
+)
+def test_the_guard_runs_every_structured_detector_of_the_engine(outbound: str) -> None:
+    """Handles, ID codes and case numbers the engine hides are caught at egress too (a
+    planner that copies one back into a sub-query is blocked), not only the pattern set."""
+    guard = build_egress_guard(PrivacySettings())
+    with pytest.raises(PrivacyBlocked):
+        guard.check([outbound], Vault())
+
+
+@pytest.mark.parametrize(
+    "outbound",
+    [
+        "What is the capital of France?",
+        "Summarize ICD-10 code E11.9 for diabetes",
+        "Why does Python 3.11 reject my dataclass field order?",
+    ],
+)
+def test_structured_detectors_in_the_guard_pass_public_text(outbound: str) -> None:
+    build_egress_guard(PrivacySettings()).check([outbound], Vault())
+
+
+def test_the_guard_follows_the_engine_detector_list() -> None:
+    """A detector the engine does not run is not in the guard either; patterns always are."""
+    guard = build_egress_guard(PrivacySettings(detectors=["spacy"]))
+    guard.check(["Reply to @maria.gonzalez88 about the refund"], Vault())
+    with pytest.raises(PrivacyBlocked):
+        guard.check(["card 4111 1111 1111 1111"], Vault())
