@@ -51,7 +51,11 @@ def http(daemon: Daemon) -> Iterator[httpx.Client]:
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | hostile_text,
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | hostile_text,
     lambda inner: (
         st.lists(inner, max_size=4)
         | st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=4), inner, max_size=4)
@@ -103,11 +107,12 @@ def test_http_bodies_never_500(http: httpx.Client, body) -> None:
         + b'"}]}',
         b'{"model": "privsplit", "messages": [{"role": ["user"], "content": "hi"}]}',
         b'{"model": "privsplit", "messages": [{"role": {"a": 1}, "content": "hi"}]}',
+        b'{"model": "privsplit", "messages": [{"role": "user", "content": NaN}], "n": Infinity}',
         b"\x00\x01\x02",
         b"",
     ],
     ids=["deep-list", "deep-object", "invalid-utf8", "5MiB-string", "role-list", "role-map"]
-    + ["binary", "empty"],
+    + ["nan-infinity", "binary", "empty"],
 )
 def test_hostile_http_bodies(http: httpx.Client, raw: bytes) -> None:
     response = http.post(
