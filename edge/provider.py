@@ -14,6 +14,8 @@ from privsplit.edge.egress import EgressHook
 from privsplit.edge.pipeline import Pipeline
 from privsplit.edge.privacy.engine import PrivacyEngine
 from privsplit.edge.privacy.guard import EgressGuard
+from privsplit.edge.privacy.policy import Policy
+from privsplit.edge.privacy.quasi import ReidBudget
 from privsplit.edge.privacy.restore import StreamRestorer
 from privsplit.edge.runtime import LocalModel
 from privsplit.edge.runtime.resolve import open_local_model
@@ -80,8 +82,9 @@ def build_pipeline(
             store=ModelStore(root=settings.models_dir),
             seed=settings.pipeline.seed,
         )
+    redactor = build_redactor(settings)
     return Pipeline(
-        redactor=build_redactor(settings),
+        redactor=redactor,
         guard=build_guard(settings),
         cloud=None if offline else (cloud or build_cloud_client(settings)),
         local=local,
@@ -93,4 +96,12 @@ def build_pipeline(
         audit=None if offline else audit,
         restorer_factory=StreamRestorer,
         cache=None if offline else build_cache(settings),
+        budget=build_reid_budget(redactor.policy),
     )
+
+
+def build_reid_budget(policy: Policy) -> ReidBudget | None:
+    """The conversation re-identification budget of ``policy`` (None when it sets none)."""
+    if policy.reid_budget_bits is None:
+        return None
+    return ReidBudget(budget_bits=policy.reid_budget_bits, on_over=policy.reid_over_budget)

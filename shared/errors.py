@@ -123,6 +123,11 @@ class ModelOutputInvalid(PrivacyBlocked):
     (``pipeline.model_output_failure=closed``); nothing was sent."""
 
 
+class ReidBudgetExceeded(PrivacyBlocked):
+    """What the conversation would have sent about a person exceeds the policy's
+    re-identification budget even after generalizing and hiding; nothing was sent."""
+
+
 class ModelVerificationError(PrivsplitError):
     """A model file does not match its pinned sha256; it is not used."""
 

@@ -29,6 +29,7 @@ from privsplit.edge.pipeline.redaction import BufferedRestorer, Redaction, Resto
 from privsplit.edge.pipeline.settings import PipelineSettings
 from privsplit.edge.pipeline.summarize import Progress, Summarizer
 from privsplit.edge.privacy.guard import EgressGuard
+from privsplit.edge.privacy.quasi import ReidBudget
 from privsplit.edge.privacy.vault import Vault
 from privsplit.edge.runtime import LocalModel
 from privsplit.shared.errors import ConfigError, InvalidRequest, PrivacyBlocked
@@ -68,6 +69,7 @@ class Plan:
     entity_types: tuple[str, ...]
     private_context: str = field(default="", repr=False)
     decisions: dict[str, str] = field(default_factory=dict)  # entity type -> policy action
+    revealed: dict[str, float] = field(default_factory=dict)  # the re-identification budget's
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,7 @@ class Pipeline:
         egress_hooks: Sequence[EgressHook] = (),
         restorer_factory: Callable[[Vault], RestorerLike] = BufferedRestorer,
         cache: AnswerCache | None = None,
+        budget: ReidBudget | None = None,
     ) -> None:
         self.redactor = redactor
         self.guard = guard
@@ -110,6 +113,7 @@ class Pipeline:
         self.gate = None if cloud is None else EgressGate(audit=audit, hooks=egress_hooks)
         self.restorer_factory = restorer_factory
         self.cache = cache if cloud is not None else None
+        self.budget = budget
 
     @property
     def delegator(self) -> Delegator:
@@ -216,10 +220,22 @@ class Pipeline:
         if plan.route != "cloud":
             log.info("routed", route=plan.route, reason=plan.reason)
             return plan
+        self._budget(plan, vault)
         log.info(
             "planned", route="cloud", entities=len(plan.entity_types), subqueries=len(plan.outbound)
         )
         return plan
+
+    def _budget(self, plan: Plan, vault: Vault) -> None:
+        """Keep what the conversation sends about a person under the policy's
+        re-identification budget: generalize, then hide, then block (``privacy.quasi``)."""
+        if self.budget is None:
+            return
+        step = self.budget.apply(plan.outbound, vault)  # raises ReidBudgetExceeded
+        plan.outbound, plan.revealed = step.texts, step.revealed
+        plan.decisions.update(step.decisions)
+        if step.changed:
+            self.guard.check(plan.outbound, vault)
 
     def _split(self, plan: Plan, vault: Vault) -> None:
         """Hide what the detectors missed, then (with documents) decompose; guard the result."""
@@ -345,6 +361,7 @@ class Pipeline:
                 decisions={"route": plan.route, "protection": GUARDED, **plan.decisions},
                 extra_hooks=extra_hooks,
             )
+            vault.reveal(plan.revealed)  # released: the conversation's spend grows
             yield PipelineEvent("outbound", outbound=tuple(plan.outbound), route="cloud")
             yield PipelineEvent("stage", stage="delegate")
             restorer = self.restorer_factory(vault)

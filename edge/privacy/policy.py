@@ -24,6 +24,7 @@ import enum
 import re
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -80,6 +81,16 @@ class Policy(BaseModel):
     entities: dict[str, Action] = Field(default_factory=lambda: dict(DEFAULT_ENTITY_ACTIONS))
     allow_list: list[str] = Field(default_factory=list)
     deny_list: list[DenyEntry] = Field(default_factory=list)
+    reid_budget_bits: float | None = Field(
+        default=27.0,
+        ge=0,
+        description="Bits of quasi-identifiers (age, place, profession...) one conversation may "
+        "send about a person (docs/reid.md); 27 keeps k >= 50 of 8e9 people. null: no budget.",
+    )
+    reid_over_budget: Literal["hide", "block"] = Field(
+        default="hide",
+        description="After generalizing: hide what is still over the budget, or block the request.",
+    )
 
     @field_validator("entities")
     @classmethod

@@ -73,6 +73,7 @@ class Vault:
         self._forms: dict[str, set[str]] = defaultdict(set)  # placeholder -> raw forms seen
         self._counters: dict[str, int] = defaultdict(int)
         self._masked: set[tuple[str, str]] = set()  # masked values: never restored, still guarded
+        self._revealed: dict[str, float] = {}  # quasi-identifier attribute -> bits already sent
         self.version = 0  # bumps on every new value; lets callers cache derived lookups
 
     # ---- mapping ---------------------------------------------------------------------------
@@ -117,6 +118,18 @@ class Vault:
                 entity_type = PLACEHOLDER_RE.fullmatch(placeholder).group(1)  # type: ignore[union-attr]
                 out.extend((entity_type, f) for f in sorted(forms))
             return out
+
+    # ---- the re-identification budget (privacy.quasi) ---------------------------------------
+    def revealed(self) -> dict[str, float]:
+        """Bits of surprisal the conversation has sent per quasi-identifier attribute."""
+        with self._lock:
+            return dict(self._revealed)
+
+    def reveal(self, bits: dict[str, float]) -> None:
+        """Record a released batch's attributes (the most specific of each is kept)."""
+        with self._lock:
+            for attribute, b in bits.items():
+                self._revealed[attribute] = max(self._revealed.get(attribute, 0.0), float(b))
 
     def __len__(self) -> int:
         with self._lock:
@@ -166,6 +179,7 @@ class Vault:
                 "values": self._by_placeholder,
                 "forms": {p: sorted(f) for p, f in self._forms.items()},
                 "masked": sorted(self._masked),
+                "revealed": dict(self._revealed),
             }
         return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -182,6 +196,7 @@ class Vault:
             for p, forms in data["forms"].items():
                 vault._forms[str(p)] = {str(f) for f in forms}
             vault._masked = {(str(t), str(v)) for t, v in data.get("masked", [])}
+            vault._revealed = {str(a): float(b) for a, b in data.get("revealed", {}).items()}
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
             raise ValueError(f"not a valid vault: {type(exc).__name__}") from None
         vault.version = len(vault._by_key)

@@ -1,0 +1,77 @@
+"""The shipped frequency tables (``tables.yaml``) and the surprisal of each attribute value.
+
+Surprisal is ``-log2(share of the world population that has the value)``: 1 bit halves the
+candidates. ``Tables.load()`` reads the YAML once (cached). Every function here is pure; the
+numbers and their sources are documented in ``tables.yaml`` and ``docs/reid.md``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+DAY_OF_YEAR_BITS = math.log2(365.25)
+MONTH_BITS = math.log2(12)
+
+
+def bits(share: float) -> float:
+    """Surprisal in bits of a value held by ``share`` of the population (0 < share <= 1)."""
+    return -math.log2(min(1.0, max(share, 1e-12)))
+
+
+@dataclass(frozen=True)
+class Tables:
+    world: float
+    age_bands: dict[str, float]
+    countries: dict[str, float]
+    regions: dict[str, tuple[str, float]]
+    cities: dict[str, tuple[str, float]]
+    fields: dict[str, tuple[float, str]]
+    professions: dict[str, tuple[str, float]]
+    family: dict[str, tuple[float, str, float]]
+
+    @staticmethod
+    @cache
+    def load() -> Tables:
+        data = yaml.safe_load((Path(__file__).parent / "tables.yaml").read_text(encoding="utf-8"))
+        return Tables(
+            world=float(data["world_population"]),
+            age_bands={str(k): float(v) for k, v in data["age_bands"].items()},
+            countries={str(k): float(v) for k, v in data["countries"].items()},
+            regions={str(k): (str(c), float(p)) for k, (c, p) in data["regions"].items()},
+            cities={str(k): (str(r), float(p)) for k, (r, p) in data["cities"].items()},
+            fields={str(k): (float(s), str(n)) for k, (s, n) in data["fields"].items()},
+            professions={str(k): (str(f), float(s)) for k, (f, s) in data["professions"].items()},
+            family={
+                str(k): (float(b), str(g), float(gb)) for k, (b, g, gb) in data["family"].items()
+            },
+        )
+
+    # -- age -------------------------------------------------------------------------------
+    @staticmethod
+    def band_of(age: int) -> str:
+        return "90+" if age >= 90 else f"{age // 10 * 10}-{age // 10 * 10 + 9}"
+
+    def age_exact_bits(self, age: int) -> float:
+        """One year of a 10-year band: the band's share spread evenly over its years."""
+        return bits(self.age_bands[self.band_of(age)] / 10)
+
+    def age_band_bits(self, age: int) -> float:
+        return bits(self.age_bands[self.band_of(age)])
+
+    @property
+    def age_entropy_bits(self) -> float:
+        """Expected surprisal of an exact age (a birth year whose age we do not compute)."""
+        return sum(s * bits(s / 10) for s in self.age_bands.values())
+
+    # -- places ----------------------------------------------------------------------------
+    def place_bits(self, population: float) -> float:
+        return bits(population / self.world)
+
+    # -- professions -----------------------------------------------------------------------
+    def field_bits(self, name: str) -> float:
+        return bits(self.fields[name][0])
