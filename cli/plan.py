@@ -15,7 +15,9 @@ from privsplit.shared.errors import PrivacyBlocked
 
 def plan(
     input: Annotated[Path, typer.Option("--input", help="JSONL of {id, text, documents?}.")],
-    output: Annotated[Path, typer.Option("--output", help="JSONL of {id, route, outbound}.")],
+    output: Annotated[
+        Path, typer.Option("--output", help="JSONL of {id, route, outbound, reid?}.")
+    ],
     config: Annotated[
         Path | None, typer.Option("--config", "-c", help="Edge YAML config file.")
     ] = None,
@@ -38,6 +40,9 @@ def plan(
             try:
                 planned = pipeline.plan_request(request.text, Vault(), documents=request.documents)
                 line = {"id": request.id, "route": planned.route, "outbound": planned.outbound}
+                reid = {k: v for k, v in planned.decisions.items() if k.startswith("reid")}
+                if reid:  # the re-identification budget: spend and what it generalized
+                    line["reid"] = reid
             except PrivacyBlocked as exc:
                 err_console.print(
                     f"[yellow]{escape(request.id)}: blocked[/] ({escape(exc.message)})",
