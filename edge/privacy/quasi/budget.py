@@ -16,6 +16,7 @@ k ~ population / 2**bits; the default budget (27 bits against 8.0e9 people) keep
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
 from collections.abc import Sequence
@@ -57,6 +58,64 @@ class _Item:
         return 0.0 if level >= len(self.ladder) else self.ladder[level].bits
 
 
+class _Account:
+    """The spend: per attribute, the most specific of what was spent and what this batch sends
+    (kept per attribute, so a step re-reads one attribute, not the batch)."""
+
+    def __init__(self, spent: dict[str, float], items: list[_Item]) -> None:
+        self.spent, self.items = spent, items
+        self.by_attribute: dict[str, list[int]] = defaultdict(list)
+        for i, item in enumerate(items):
+            self.by_attribute[item.attribute].append(i)
+        self.value = {a: self._value(a) for a in {*spent, *self.by_attribute}}
+
+    def _value(self, attribute: str, moved: int = -1, level: int = 0) -> float:
+        found = [
+            self.items[i].bits_at(level if i == moved else self.items[i].level)
+            for i in self.by_attribute.get(attribute, ())
+        ]
+        return max([self.spent.get(attribute, 0.0), *found])
+
+    @property
+    def total(self) -> float:
+        return sum(self.value.values())
+
+    def saving(self, i: int, level: int) -> float:
+        attribute = self.items[i].attribute
+        if self.items[i].bits_at(self.items[i].level) < self.value[attribute]:
+            return 0.0  # not the most specific of its attribute: moving it changes nothing
+        return self.value[attribute] - self._value(attribute, i, level)
+
+    def move(self, i: int, level: int) -> None:
+        """Set item ``i`` to ``level`` (-1: hidden)."""
+        item = self.items[i]
+        item.level = len(item.ladder) if level < 0 else level
+        self.value[item.attribute] = self._value(item.attribute)
+
+    # a heap of (-saving, -bits, item, level): the next generalization is the one that saves
+    # most (then the most specific); entries are checked when popped, so stale ones are skipped
+    def offer(self, heap: list[tuple[float, float, int, int]], i: int) -> None:
+        item = self.items[i]
+        if item.level < len(item.ladder) - 1:
+            saving = self.saving(i, item.level + 1)
+            heapq.heappush(heap, (-saving, -item.bits_at(item.level), i, item.level))
+
+    def generalize(self, heap: list[tuple[float, float, int, int]]) -> bool:
+        """Take the best generalization step; False when none is left."""
+        while heap:
+            neg_saving, _, i, level = heapq.heappop(heap)
+            if self.items[i].level != level:
+                continue  # stale: the item moved since
+            if self.saving(i, level + 1) != -neg_saving:
+                self.offer(heap, i)  # its attribute changed: queue it with the fresh saving
+                continue
+            self.move(i, level + 1)
+            for j in self.by_attribute[self.items[i].attribute]:  # their savings changed
+                self.offer(heap, j)
+            return True
+        return False
+
+
 @dataclass(frozen=True)
 class BudgetStep:
     texts: list[str]  # the batch as it may leave
@@ -71,13 +130,6 @@ class ReidBudget:
         self.budget_bits = budget_bits
         self.on_over = on_over
 
-    def _spend(self, spent: dict[str, float], items: Sequence[_Item], at: dict[int, int]) -> float:
-        acc = dict(spent)
-        for i, item in enumerate(items):
-            b = item.bits_at(at.get(i, item.level))
-            acc[item.attribute] = max(acc.get(item.attribute, 0.0), b)
-        return sum(acc.values())
-
     def apply(self, texts: Sequence[str], vault: Vault) -> BudgetStep:
         spent = vault.revealed()
         grouped: dict[tuple[str, str, str], _Item] = {}
@@ -87,9 +139,14 @@ class ReidBudget:
                 item = grouped.setdefault(key, _Item(f.kind, f.attribute, f.value, f.ladder))
                 item.places.append((index, f))
         items = list(grouped.values())
-        total = self._spend(spent, items, {})
-        while total > self.budget_bits + 1e-9:
-            total = self._tighten(spent, items, total)
+        account = _Account(spent, items)
+        heap: list[tuple[float, float, int, int]] = []
+        for i in range(len(items)):
+            account.offer(heap, i)
+        while account.total > self.budget_bits + 1e-9:
+            if not account.generalize(heap):
+                self._hide(account)
+        total = account.total
         decisions = {
             "reid_spent_bits": f"{total:.1f}",
             "reid_budget_bits": f"{self.budget_bits:.1f}",
@@ -110,30 +167,20 @@ class ReidBudget:
             log.info("reid_budget_applied", changed=len(outcome), spent_bits=round(total, 1))
         return BudgetStep(out, revealed, total, decisions, changed=bool(outcome))
 
-    def _tighten(self, spent: dict[str, float], items: list[_Item], total: float) -> float:
-        """One step: generalize the item that saves most, else hide the costliest, else block."""
-        best, best_key = None, (-1.0, -1.0)
-        for i, item in enumerate(items):
-            if item.level < len(item.ladder) - 1:
-                saved = total - self._spend(spent, items, {i: item.level + 1})
-                key = (saved, item.bits_at(item.level))
-                if key > best_key:
-                    best, best_key = i, key
-        if best is None:
-            open_items = [i for i, it in enumerate(items) if not it.hidden and it.bits_at(it.level)]
-            if self.on_over == "block" or not open_items:
-                log.warning("reid_budget_blocked", spent_bits=round(total, 1))
-                raise ReidBudgetExceeded(
-                    f"this conversation would reveal {total:.1f} bits about a person "
-                    f"(budget {self.budget_bits:.1f}, k ~ {k_anonymity(total):.0f}); "
-                    "nothing was sent",
-                    entity_types=tuple(sorted({items[i].kind for i in open_items})) or ("REID",),
-                )
-            best = max(open_items, key=lambda i: items[i].bits_at(items[i].level))
-            items[best].level = len(items[best].ladder)
-        else:
-            items[best].level += 1
-        return self._spend(spent, items, {})
+    def _hide(self, account: _Account) -> None:
+        """Nothing left to generalize: hide the costliest finding, or block."""
+        items = account.items
+        open_items = [i for i, it in enumerate(items) if not it.hidden and it.bits_at(it.level)]
+        if self.on_over == "block" or not open_items:
+            total = account.total
+            log.warning("reid_budget_blocked", spent_bits=round(total, 1))
+            raise ReidBudgetExceeded(
+                f"this conversation would reveal {total:.1f} bits about a person "
+                f"(budget {self.budget_bits:.1f}, k ~ {k_anonymity(total):.0f}); "
+                "nothing was sent",
+                entity_types=tuple(sorted({items[i].kind for i in open_items})) or ("REID",),
+            )
+        account.move(max(open_items, key=lambda i: items[i].bits_at(items[i].level)), -1)
 
     @staticmethod
     def _rewrite(index: int, text: str, items: Sequence[_Item], vault: Vault) -> str:

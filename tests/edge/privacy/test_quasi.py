@@ -191,3 +191,17 @@ def test_policy_sets_the_budget(tmp_path: Path) -> None:
     path.write_text("reid_budget_bits: -1\n")
     with pytest.raises(Exception, match="reid_budget_bits"):
         Policy.from_yaml(path)
+
+
+def test_a_long_hostile_request_is_budgeted_in_bounded_time() -> None:
+    """Thousands of distinct dates (each its own attribute) in a 100,000-character request."""
+    import time
+
+    months = "January February March April May June July August September October November"
+    text = " ".join(
+        f"on {d} {m} {y}." for y in range(2000, 2020) for m in months.split() for d in range(1, 29)
+    )[:100_000]
+    started = time.perf_counter()
+    step = ReidBudget().apply([text], Vault())
+    assert time.perf_counter() - started < 10
+    assert step.spent_bits <= 27.0 and step.decisions["reid:EVENT_DATE"]
