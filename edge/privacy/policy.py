@@ -82,10 +82,10 @@ class Policy(BaseModel):
     allow_list: list[str] = Field(default_factory=list)
     deny_list: list[DenyEntry] = Field(default_factory=list)
     reid_budget_bits: float | None = Field(
-        default=27.0,
+        default=26.0,
         ge=0,
         description="Bits of quasi-identifiers (age, place, profession...) one conversation may "
-        "send about a person (docs/reid.md); 27 keeps k >= 50 of 8e9 people. null: no budget.",
+        "send about a person (docs/reid.md); 26 keeps k >= 50 of 8e9 people with 1 bit of margin. null: no budget.",
     )
     reid_over_budget: Literal["hide", "block"] = Field(
         default="hide",

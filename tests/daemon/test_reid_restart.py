@@ -52,8 +52,8 @@ def test_the_spent_budget_survives_a_daemon_restart(cloud_server, tmp_path: Path
     finally:
         assert second.server.stop() == 0
         shutil.rmtree(second.socket_path.parent, ignore_errors=True)
-    assert fifth.outbound == ("Any running clubs in Yorkshire and the Humber?",)
+    assert fifth.outbound == ("Any running clubs in the United Kingdom?",)
     assert fresh.outbound == (TURNS[4],)
     records = list(read_records(tmp_path / "audit" / "egress.log"))
     assert records[4]["conversation_id"] == conv.id
-    assert records[4]["decisions"]["reid:LOCATION"] == "generalized:region"
+    assert records[4]["decisions"]["reid:LOCATION"] == "generalized:country"

@@ -28,6 +28,13 @@ _DATES = [
     re.compile(rf"\b(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}{_YEAR}\b"),
     re.compile(rf"\b{_MONTH}\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b{_YEAR}\b"),
     re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<mnum>[01]\d)-(?P<day>[0-3]\d)\b"),
+    re.compile(rf"\b{_MONTH}\s+(?P<year>(?:19|20)\d\d)\b"),  # a month: "May 1988"
+]
+# an age band, written or generalized: "a 30-39-year-old", "I am 30-39", "in my 30s"
+_BANDS = [
+    re.compile(r"\b(?P<band>0-9|(?P<d>[1-8])0-(?P=d)9)(?=[- ]years?[- ]old\b)", re.I),
+    re.compile(r"\b(?:I(?:'m| am)|aged?)\s+(?P<band>0-9|(?P<d>[1-8])0-(?P=d)9)\b", re.I),
+    re.compile(r"\bin\s+my\s+(?P<band>(?P<d>[1-8])0s)\b", re.I),
 ]
 _BIRTH_CUE = re.compile(r"\b(?:born|birth(?:day|date)?|DOB|d\.o\.b)\b[^.!?\n]{0,20}$", re.I)
 _AGES = [
@@ -72,6 +79,11 @@ def _words(names: list[str]) -> re.Pattern[str]:
 
 def _age(t: Tables, text: str) -> list[Finding]:
     out = []
+    for rx in _BANDS:
+        for m in rx.finditer(text):
+            age = int(m.group("d") or 0) * 10
+            band = Level(m.group("band"), t.age_band_bits(age), "band")
+            out.append(Finding("AGE", m.start("band"), m.end("band"), band.text, "age", (band,)))
     for rx in _AGES:
         for m in rx.finditer(text):
             age = int(m.group("age"))
@@ -95,18 +107,18 @@ def _dates(t: Tables, text: str) -> list[Finding]:
                 month = MONTHS[int(parts["mnum"]) - 1] if 1 <= int(parts["mnum"]) <= 12 else ""
             else:
                 month = next(x for x in MONTHS if x.lower().startswith(parts["month"].lower()))
-            if not month or not 1 <= int(parts["day"]) <= 31:
+            if not month or not 1 <= int(parts.get("day") or 1) <= 31:
                 continue
             year = parts.get("year") or ""
             before = text[max(0, m.start() - 40) : m.start()]
             # "my daughter was born on ..." is an event of the conversation, not the age
             birth = bool(_BIRTH_CUE.search(before)) and not _RELATIVE.search(before)
             if birth:  # a birth date tells the age too (the year, or nothing more)
-                age = t.age_entropy_bits if year else 0.0
+                age = t.birth_year_bits(int(year)) if year else 0.0
                 ladder = [
                     Level(m.group(0), DAY_OF_YEAR_BITS + age, "day"),
                     Level(f"{month} {year}".strip(), MONTH_BITS + age, "month"),
-                ]
+                ][0 if parts.get("day") else 1 :]
                 if year:
                     ladder.append(Level(year, age, "year"))
                 kind, attribute = "BIRTH_DATE", "age"
@@ -114,10 +126,10 @@ def _dates(t: Tables, text: str) -> list[Finding]:
                 ladder = [
                     Level(m.group(0), DAY_OF_YEAR_BITS, "day"),
                     Level(f"{month} {year}".strip(), MONTH_BITS, "month"),
-                ]
+                ][0 if parts.get("day") else 1 :]
                 if year:
                     ladder.append(Level(year, 0.0, "year"))
-                kind, attribute = "EVENT_DATE", f"event:{month}-{int(parts['day'])}"
+                kind, attribute = "EVENT_DATE", f"event:{month}-{parts.get('day') or year}"
             out.append(Finding(kind, m.start(), m.end(), m.group(0), attribute, tuple(ladder)))
     return out
 

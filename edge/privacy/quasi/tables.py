@@ -7,6 +7,7 @@ numbers and their sources are documented in ``tables.yaml`` and ``docs/reid.md``
 
 from __future__ import annotations
 
+import datetime
 import math
 from dataclasses import dataclass
 from functools import cache
@@ -62,6 +63,11 @@ class Tables:
 
     def age_band_bits(self, age: int) -> float:
         return bits(self.age_bands[self.band_of(age)])
+
+    def birth_year_bits(self, year: int) -> float:
+        """A birth year tells the exact age (this year's, within one)."""
+        age = datetime.date.today().year - year
+        return self.age_exact_bits(age) if 0 < age < 110 else self.age_entropy_bits
 
     @property
     def age_entropy_bits(self) -> float:

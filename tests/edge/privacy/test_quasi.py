@@ -53,7 +53,7 @@ def test_surprisal_follows_the_shipped_tables() -> None:
     bits = [lv.bits for lv in leeds.ladder]
     assert bits == sorted(bits, reverse=True)  # each step reveals less
     assert budget_bits_for(50) == pytest.approx(math.log2(8e9 / 50))
-    assert k_anonymity(27.0) >= 50  # the default budget keeps k >= 50 of 8e9 people
+    assert k_anonymity(26.0) >= 2 * 50  # the default: k >= 50 of 8e9 with a 1-bit margin
 
 
 @pytest.mark.parametrize(
@@ -162,8 +162,8 @@ def test_turn_five_is_generalized_because_of_turns_one_to_four() -> None:
     vault = Vault()
     sent = _converse(budget, vault, TURNS)
     assert sent[:4] == TURNS[:4]
-    assert sent[4] == "Any running clubs in Yorkshire and the Humber?"
-    assert sum(vault.revealed().values()) <= 27.0
+    assert sent[4] == "Any running clubs in the United Kingdom?"
+    assert sum(vault.revealed().values()) <= 26.0
     # a repeat of what was already sent costs nothing more
     assert budget.apply(["I'm 37, as I said."], vault).texts == ["I'm 37, as I said."]
 
@@ -179,11 +179,11 @@ def test_the_spend_survives_an_encrypted_store_round_trip(tmp_path: Path) -> Non
     loaded = store.load("conv-1")
     assert loaded.revealed() == pytest.approx(vault.revealed())
     step = ReidBudget().apply([TURNS[4]], loaded)
-    assert step.texts == ["Any running clubs in Yorkshire and the Humber?"]
+    assert step.texts == ["Any running clubs in the United Kingdom?"]
 
 
 def test_policy_sets_the_budget(tmp_path: Path) -> None:
-    assert Policy().reid_budget_bits == 27.0 and Policy().reid_over_budget == "hide"
+    assert Policy().reid_budget_bits == 26.0 and Policy().reid_over_budget == "hide"
     path = tmp_path / "p.yaml"
     path.write_text("reid_budget_bits: 12.5\nreid_over_budget: block\n")
     policy = Policy.from_yaml(path)
@@ -204,4 +204,18 @@ def test_a_long_hostile_request_is_budgeted_in_bounded_time() -> None:
     started = time.perf_counter()
     step = ReidBudget().apply([text], Vault())
     assert time.perf_counter() - started < 10
-    assert step.spent_bits <= 27.0 and step.decisions["reid:EVENT_DATE"]
+    assert step.spent_bits <= 26.0 and step.decisions["reid:EVENT_DATE"]
+
+
+def test_generalized_text_reads_back_at_its_level() -> None:
+    """What the budget writes is read as what it is (the attacker of bench/reid reads it so):
+    a band is a band, not the exact age "39", and a month is a month."""
+    text = "A 30-39-year-old in the United Kingdom, born on May 1988. I'm 0-9, in my 40s."
+    found = [(f.kind, f.value, f.ladder[0].name) for f in extract(text)]
+    assert found == [
+        ("AGE", "30-39", "band"),
+        ("LOCATION", "United Kingdom", "country"),
+        ("BIRTH_DATE", "May 1988", "month"),
+        ("AGE", "0-9", "band"),
+        ("AGE", "40s", "band"),
+    ]
