@@ -4,7 +4,8 @@ In order, for every CloudInference call: a malformed request body is refused
 (INVALID_ARGUMENT, instead of gRPC's generic error); a TLS connection older than 1.3 is
 refused (PERMISSION_DENIED); the caller is authenticated (bearer token
 and, under mTLS, the client certificate's CN; a peer that failed too often is refused first,
-RESOURCE_EXHAUSTED) and bound to a tenant; the tenant's rate limit
+RESOURCE_EXHAUSTED; a revoked client certificate before that, UNAUTHENTICATED) and bound to a
+tenant; the tenant's rate limit
 and, for streams, its concurrent-stream limit are applied; then the handler runs while
 metrics (requests by code, latency, time to first chunk, active streams) and one structured
 log line per RPC (request id, tenant, method, code, ms; never text) are recorded.
@@ -64,8 +65,9 @@ class GatewayInterceptor(grpc.aio.ServerInterceptor):
     def _authenticate(self, request: Any, context: grpc.aio.ServicerContext):
         check_parsed(request)
         require_tls13(context)
+        pem = (context.auth_context() or {}).get("x509_pem_cert") or [None]
         tenant = self.auth.authenticate_peer(
-            context.invocation_metadata(), peer_common_name(context), context.peer() or ""
+            context.invocation_metadata(), peer_common_name(context), context.peer() or "", pem[0]
         )
         current_tenant.set(tenant)
         return tenant

@@ -15,7 +15,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from privsplit.cloud.auth import Authenticator, FailureLimiter
+from privsplit.cloud.auth import Authenticator, FailureLimiter, Revocations
 from privsplit.cloud.backends import Backend, backend_class
 from privsplit.cloud.interceptors import GatewayInterceptor
 from privsplit.cloud.limits import TenantLimits
@@ -76,6 +76,11 @@ async def start_server(settings: CloudSettings, *, backend: Backend | None = Non
         log.warning(
             "tokens_over_plaintext", detail="bearer tokens are sent unencrypted (loopback only)"
         )
+    revocations = Revocations(
+        settings.revoked_client_fingerprints,
+        crl_path=settings.tls_client_crl,
+        ca_path=settings.tls_client_ca,
+    )
     backend = backend or build_backend(settings)
     await backend.start()
     metrics = GatewayMetrics()
@@ -87,6 +92,7 @@ async def start_server(settings: CloudSettings, *, backend: Backend | None = Non
                 max_failures=settings.auth_max_failures,
                 window_seconds=settings.auth_failure_window_seconds,
             ),
+            revocations=revocations,
         ),
         limits=TenantLimits(),
         metrics=metrics,

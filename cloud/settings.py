@@ -147,6 +147,17 @@ class CloudSettings(PrivsplitSettings):
     tls_client_ca: Path | None = Field(
         default=None, description="CA that signs client certificates (PEM)."
     )
+    tls_client_crl: Path | None = Field(
+        default=None,
+        description="Revoked client certificates: a CRL (PEM or DER) signed by tls_client_ca; "
+        "re-read when the file changes. A revoked client gets UNAUTHENTICATED.",
+    )
+    revoked_client_fingerprints: list[str] = Field(
+        default_factory=list,
+        description="Revoked client certificates by SHA-256 fingerprint of the DER "
+        "(hex, colons allowed: `openssl x509 -noout -fingerprint -sha256 -in c.pem`); "
+        "a revoked client gets UNAUTHENTICATED.",
+    )
     tenants: list[TenantConfig] = Field(
         default_factory=list, description="Tenants and their hashed tokens; required with TLS."
     )
@@ -168,6 +179,15 @@ class CloudSettings(PrivsplitSettings):
         le=65535,
         description="Prometheus metrics HTTP port; unset disables, 0 picks one.",
     )
+
+    @field_validator("revoked_client_fingerprints")
+    @classmethod
+    def _fingerprints(cls, v: list[str]) -> list[str]:
+        out = [f.replace(":", "").strip().lower() for f in v]
+        bad = [f for f in out if not _SHA256.match(f)]
+        if bad:
+            raise ValueError(f"not a SHA-256 fingerprint (64 hex characters): {bad[0][:20]}")
+        return out
 
     @model_validator(mode="after")
     def _consistent(self) -> CloudSettings:
