@@ -120,6 +120,9 @@ class EdgeAgent:
                 if event.kind == "done" and event.result is not None:
                     self.metrics.routes.labels(event.result.route).inc()
                     self.metrics.outbound.inc(len(event.result.outbound))
+                    for key, steps in event.result.reid.items():
+                        for step in steps.split(",") if key.startswith("reid:") else ():
+                            self.metrics.reid_steps.labels(step.split(":")[0], key[5:]).inc()
                     if event.result.cache == "hit":
                         self.metrics.cache_hits.inc()
                     elif event.result.cache == "miss":

@@ -47,6 +47,12 @@ class DaemonMetrics:
             "Requests the answer cache could not answer (sent to the cloud).",
             registry=self.registry,
         )
+        self.reid_steps = Counter(
+            "privsplit_edge_reid_steps",
+            "Quasi-identifiers the re-identification budget generalized or hid, by step and kind.",
+            ["step", "kind"],
+            registry=self.registry,
+        )
         self.conversations = Gauge(
             "privsplit_edge_conversations", "Open conversations.", registry=self.registry
         )

@@ -54,6 +54,8 @@ class AskResult:
     local_context: str = ""  # the documents condensed on the device (placeholder form; never sent)
     model_output: str = ""  # pipeline.model_output_failure that applied (closed | best_effort)
     cache: str = ""  # the answer cache: "hit" (route=cache), "miss", or "" (not consulted)
+    # the re-identification budget: spent and budget bits, and "reid:KIND" -> what it did
+    reid: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -406,6 +408,7 @@ class Pipeline:
             local_context=plan.context,
             model_output=plan.decisions.get("model_output", ""),
             cache=cache,
+            reid={k: v for k, v in plan.decisions.items() if k.startswith("reid")},
         )
         log.info(
             "answered",

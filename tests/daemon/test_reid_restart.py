@@ -5,6 +5,7 @@ still generalized because of what turns 1-4 sent (the spend lives in the encrypt
 from __future__ import annotations
 
 import shutil
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,12 @@ def test_the_spent_budget_survives_a_daemon_restart(cloud_server, tmp_path: Path
         with Client(socket_path=second.socket_path) as client:
             fifth = client.ask(TURNS[4], conversation_id=conv.id)
             fresh = client.ask(TURNS[4])  # another conversation has spent nothing
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{second.http_port}/metrics",
+            headers={"Authorization": f"Bearer {second.api_key}"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            metrics = reply.read().decode()
     finally:
         assert second.server.stop() == 0
         shutil.rmtree(second.socket_path.parent, ignore_errors=True)
@@ -57,3 +64,4 @@ def test_the_spent_budget_survives_a_daemon_restart(cloud_server, tmp_path: Path
     records = list(read_records(tmp_path / "audit" / "egress.log"))
     assert records[4]["conversation_id"] == conv.id
     assert records[4]["decisions"]["reid:LOCATION"] == "generalized:country"
+    assert 'privsplit_edge_reid_steps_total{kind="LOCATION",step="generalized"} 1.0' in metrics

@@ -55,6 +55,8 @@ async def test_turn_five_is_generalized_and_the_audit_record_says_so(
         await pipeline.cloud.close()
     assert [r.outbound for r in results[:4]] == [[t] for t in TURNS[:4]]
     assert results[4].outbound == ["Any running clubs in the United Kingdom?"]
+    assert results[4].reid["reid:LOCATION"] == "generalized:country"  # the caller sees it too
+    assert float(results[4].reid["reid_spent_bits"]) <= float(results[4].reid["reid_budget_bits"])
     records = list(read_records(tmp_path / "audit" / "egress.log"))
     assert len(records) == 5
     spent = [float(r["decisions"]["reid_spent_bits"]) for r in records]
