@@ -45,6 +45,22 @@ def _hard_cap(settings: CloudSettings) -> int:
     return 2 * settings.max_request_bytes + 64 * 1024
 
 
+def _connection_bounds(settings: CloudSettings) -> list[tuple[str, int]]:
+    """No socket holds the gateway forever: unfinished handshakes, idle connections and
+    connections whose calls never complete are closed (see the settings' descriptions)."""
+
+    def ms(seconds: float) -> int:
+        return max(1, int(seconds * 1000))
+
+    return [
+        ("grpc.server_handshake_timeout_ms", ms(settings.handshake_timeout_seconds)),
+        ("grpc.max_connection_idle_ms", ms(settings.connection_idle_seconds)),
+        ("grpc.max_connection_age_ms", ms(settings.connection_max_age_seconds)),
+        ("grpc.max_connection_age_grace_ms", ms(settings.max_deadline_seconds)),
+        ("grpc.max_concurrent_streams", settings.max_streams_per_connection),
+    ]
+
+
 @dataclass
 class RunningServer:
     server: grpc.aio.Server
@@ -105,6 +121,7 @@ async def start_server(settings: CloudSettings, *, backend: Backend | None = Non
             # edges ping open calls every few seconds (their keepalive, >= 1 s) to notice a
             # dead link; accept that rate instead of closing the connection for "too many pings"
             ("grpc.http2.min_ping_interval_without_data_ms", 1000),
+            *_connection_bounds(settings),
         ],
     )
     add_CloudInferenceServicer_to_server(

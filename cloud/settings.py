@@ -136,6 +136,28 @@ class CloudSettings(PrivsplitSettings):
     max_deadline_seconds: float = Field(
         default=600.0, gt=0, description="Longest deadline honoured."
     )
+    handshake_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="A connection that has not finished its TLS handshake by then is closed "
+        "(idle or slow-loris sockets).",
+    )
+    connection_idle_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="A connection with no call open for this long is closed (GOAWAY); "
+        "clients reconnect on their next call.",
+    )
+    connection_max_age_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="A connection is asked to go away after this long; calls open on it get "
+        "max_deadline_seconds more, then it is closed (bounds a stream whose request never "
+        "arrives).",
+    )
+    max_streams_per_connection: int = Field(
+        default=128, ge=1, description="Concurrent calls one connection may open."
+    )
     grace_seconds: float = Field(
         default=10.0, ge=0, description="Graceful shutdown period on SIGTERM."
     )
