@@ -206,16 +206,11 @@ async def main_async(
     model: str,
     backend: subprocess.Popen | None,
 ) -> None:
-    creds = grpc.ssl_channel_credentials(
-        pki.ca.cert.read_bytes(),
-        pki.clients["bench"].key.read_bytes(),
-        pki.clients["bench"].cert.read_bytes(),
-    )
     limits = httpx.Limits(
         max_connections=args.streams * 2, max_keepalive_connections=args.streams * 2
     )
     async with (
-        grpc.aio.secure_channel(f"localhost:{gw_port}", creds) as channel,
+        gateway_channel(gw_port, pki) as channel,
         httpx.AsyncClient(base_url=base_url, limits=limits, timeout=600) as http,
     ):
         stub = CloudInferenceStub(channel)
@@ -271,6 +266,107 @@ async def main_async(
             )
 
 
+def start_llama_server(
+    model: str, threads: int, tmp: Path, env: dict[str, str]
+) -> tuple[subprocess.Popen, str]:
+    """`python -m llama_cpp.server` with a registered GGUF on loopback; (process, base URL)."""
+    path = ModelStore(root=PrivsplitSettings().models_dir).path(model)
+    port = free_port()
+    backend = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(path),
+            "--model_alias",
+            "bench",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "1024",
+            "--n_threads",
+            str(threads),
+            "--verbose",
+            "False",
+            "--interrupt_requests",
+            "False",
+        ],
+        stdout=(tmp / "llama.log").open("w"),
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    base_url = f"http://127.0.0.1:{port}/v1"
+    try:
+        wait_http(base_url + "/models", backend)
+    except BaseException:
+        backend.kill()
+        raise
+    return backend, base_url
+
+
+def start_gateway(tmp: Path, base_url: str, env: dict[str, str]):
+    """`privsplit cloud serve --backend openai` (mTLS, one tenant without limits) in front of
+    ``base_url``, as its own process; (process, port, pki with client "bench")."""
+    model = json.loads(urllib.request.urlopen(base_url + "/models").read())["data"][0]["id"]
+    pki = init_pki(tmp / "pki", server_names=["localhost"], clients=["bench"])
+    config = {
+        "backend": "openai",
+        "port": 0,
+        "host": "127.0.0.1",
+        "log_level": "WARNING",
+        "openai": {"base_url": base_url, "model": model, "max_connections": 1024},
+        "tls_cert": str(pki.server.cert),
+        "tls_key": str(pki.server.key),
+        "tls_client_ca": str(pki.ca.cert),
+        "max_queue": 4096,
+        "tenants": [
+            {
+                "name": "bench",
+                "token_sha256": hash_token(TOKEN),
+                "rate_per_second": 1e6,
+                "burst": 100000,
+                "max_streams": 100000,
+            }
+        ],
+    }
+    (tmp / "cloud.yaml").write_text(yaml.safe_dump(config))
+    log = tmp / "gateway.log"
+    gw = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "privsplit.cli.main",
+            "cloud",
+            "serve",
+            "--config",
+            str(tmp / "cloud.yaml"),
+            "--port",
+            "0",
+        ],
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        env={**env, "PRIVSPLIT_CLOUD_LOG_LEVEL": "INFO"},
+    )
+    try:
+        port = int(wait_log(log, "cloud_listening", gw)["port"])
+    except BaseException:
+        gw.kill()
+        raise
+    return gw, port, pki
+
+
+def gateway_channel(port: int, pki) -> grpc.aio.Channel:
+    creds = grpc.ssl_channel_credentials(
+        pki.ca.cert.read_bytes(),
+        pki.clients["bench"].key.read_bytes(),
+        pki.clients["bench"].cert.read_bytes(),
+    )
+    return grpc.aio.secure_channel(f"localhost:{port}", creds)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--streams", type=int, default=64)
@@ -300,83 +396,15 @@ def main() -> None:
         if args.base_url:
             base_url, args.backend_desc = args.base_url.rstrip("/"), f"external {args.base_url}"
         else:
-            path = ModelStore(root=PrivsplitSettings().models_dir).path(args.model)
-            port = free_port()
-            backend = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "llama_cpp.server",
-                    "--model",
-                    str(path),
-                    "--model_alias",
-                    "bench",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--n_ctx",
-                    "1024",
-                    "--n_threads",
-                    str(args.backend_threads),
-                    "--verbose",
-                    "False",
-                    "--interrupt_requests",
-                    "False",
-                ],
-                stdout=(tmp / "llama.log").open("w"),
-                stderr=subprocess.STDOUT,
-                env=env,
-            )
+            backend, base_url = start_llama_server(args.model, args.backend_threads, tmp, env)
             procs.append(backend)
-            base_url = f"http://127.0.0.1:{port}/v1"
-            wait_http(base_url + "/models", backend)
             args.backend_desc = (
                 f"llama-cpp-python 0.3.36 llama_cpp.server, {args.model} "
                 f"(n_threads={args.backend_threads}), loopback"
             )
         model = json.loads(urllib.request.urlopen(base_url + "/models").read())["data"][0]["id"]
-        pki = init_pki(tmp / "pki", server_names=["localhost"], clients=["bench"])
-        config = {
-            "backend": "openai",
-            "port": 0,
-            "host": "127.0.0.1",
-            "log_level": "WARNING",
-            "openai": {"base_url": base_url, "model": model, "max_connections": 1024},
-            "tls_cert": str(pki.server.cert),
-            "tls_key": str(pki.server.key),
-            "tls_client_ca": str(pki.ca.cert),
-            "max_queue": 4096,
-            "tenants": [
-                {
-                    "name": "bench",
-                    "token_sha256": hash_token(TOKEN),
-                    "rate_per_second": 1e6,
-                    "burst": 100000,
-                    "max_streams": 100000,
-                }
-            ],
-        }
-        (tmp / "cloud.yaml").write_text(yaml.safe_dump(config))
-        log = tmp / "gateway.log"
-        gw = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "privsplit.cli.main",
-                "cloud",
-                "serve",
-                "--config",
-                str(tmp / "cloud.yaml"),
-                "--port",
-                "0",
-            ],
-            stdout=log.open("w"),
-            stderr=subprocess.STDOUT,
-            env={**env, "PRIVSPLIT_CLOUD_LOG_LEVEL": "INFO"},
-        )
+        gw, gw_port, pki = start_gateway(tmp, base_url, env)
         procs.append(gw)
-        gw_port = int(wait_log(log, "cloud_listening", gw)["port"])
         asyncio.run(main_async(args, gw_port, gw.pid, pki, base_url, model, backend))
     finally:
         for p in reversed(procs):

@@ -41,11 +41,20 @@ async def client_loop(
     counts: collections.Counter,
     errors: collections.Counter,
     latencies: list[float],
+    by_kind: dict[str, list[float]] | None = None,
+    distinct: bool = False,
 ) -> None:
+    """One client's loop. ``by_kind`` also collects latencies per kind; ``distinct`` makes
+    every prompt unique (a request number appended) so the edge's answer cache never serves
+    one and every ask reaches the cloud."""
     rng = random.Random(index)
+    n = 0
     async with AsyncClient(socket_path=socket_path) as client:
         while time.monotonic() < stop_at:
             text = rng.choice(TEXTS)
+            if distinct:
+                n += 1
+                text = f"{text} (request {index}-{n})"
             op = rng.random()
             started = time.monotonic()
             try:
@@ -73,14 +82,17 @@ async def client_loop(
             if started >= warm_until:
                 counts[kind] += 1
                 latencies.append((time.monotonic() - started) * 1000)
+                if by_kind is not None:
+                    by_kind.setdefault(kind, []).append(latencies[-1])
 
 
-async def run(clients: int, seconds: float, warmup: float) -> None:
+async def run(clients: int, seconds: float, warmup: float, distinct: bool = False) -> None:
     address, fast, stop_cloud = start_fast_cloud()
     daemon = start_daemon(address)
     counts: collections.Counter = collections.Counter()
     errors: collections.Counter = collections.Counter()
     latencies: list[float] = []
+    by_kind: dict[str, list[float]] = {}
     rss: list[tuple[float, int]] = []
     start = time.monotonic()
     warm_until, stop_at = start + warmup, start + warmup + seconds
@@ -95,7 +107,17 @@ async def run(clients: int, seconds: float, warmup: float) -> None:
         await asyncio.gather(
             sample(),
             *(
-                client_loop(i, daemon.socket_path, stop_at, warm_until, counts, errors, latencies)
+                client_loop(
+                    i,
+                    daemon.socket_path,
+                    stop_at,
+                    warm_until,
+                    counts,
+                    errors,
+                    latencies,
+                    by_kind,
+                    distinct,
+                )
                 for i in range(clients)
             ),
         )
@@ -122,6 +144,11 @@ async def run(clients: int, seconds: float, warmup: float) -> None:
         f"{(rss_end - base) / MIB:+.1f} MiB | {max(b for _, b in rss) / MIB:.1f} MiB |"
     )
     print("\nby kind: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    print("\n| kind | requests | p50 ms | p99 ms | p99/p50 |\n|---|---|---|---|---|")
+    for kind, values in sorted(by_kind.items()):
+        v = sorted(values)
+        p50, p99 = statistics.median(v), v[int(0.99 * (len(v) - 1))]
+        print(f"| {kind} | {len(v)} | {p50:.1f} | {p99:.1f} | {p99 / p50:.2f} |")
     print("errors: " + (", ".join(f"{k} {v}" for k, v in errors.items()) or "none"))
     print("RSS samples (s, MiB): " + " ".join(f"{t:.0f}:{b / MIB:.0f}" for t, b in rss))
 
@@ -131,8 +158,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=120)
     parser.add_argument("--warmup", type=float, default=20)
+    parser.add_argument(
+        "--distinct-prompts",
+        action="store_true",
+        help="make every prompt unique so the answer cache serves none",
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.clients, args.seconds, args.warmup))
+    asyncio.run(run(args.clients, args.seconds, args.warmup, args.distinct_prompts))
 
 
 if __name__ == "__main__":
