@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from privsplit.client import Client
 from tests.conftest import REPO
 from tests.daemon.conftest import Daemon
 
@@ -86,6 +87,8 @@ def test_python_example_runs(locked_daemon: Daemon, index: int) -> None:
 
 
 def test_audit_commands_run(daemon: Daemon, tmp_path: Path) -> None:
+    with Client(socket_path=daemon.socket_path) as client:  # at least one record to show
+        client.ask("Write one sentence greeting Maria Gonzalez.")
     commands = [line.split("#")[0].strip() for line in blocks("bash")[-1].splitlines()]
     pinned = tmp_path / "pinned.pub"
     shutil.copy(daemon.audit_dir / "signing.pub", pinned)
