@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from privsplit.edge.privacy.detectors import Detector
+from privsplit.edge.privacy.detectors.name_evidence import name_evidence_spans
 from privsplit.edge.privacy.detectors.terms import TermDetector
 from privsplit.edge.privacy.layout import contact_block_spans, list_and_speaker_spans
 from privsplit.edge.privacy.policy import Action, Policy
@@ -153,6 +154,7 @@ class PrivacyEngine:
         spans.extend(self.policy.deny_spans(text))
         kept = [s for s in spans if self.policy.counts(s, text)]
         kept.extend(repeated_mentions(text, kept))
+        kept.extend(name_evidence_spans(text, kept))
         kept.extend(contact_block_spans(text, kept))
         kept.extend(list_and_speaker_spans(text, kept))
         return self._with_terms(text, merge_addresses(text, resolve_overlaps(kept, text)))

@@ -16,10 +16,11 @@ import corpus  # noqa: E402
 
 pytestmark = pytest.mark.slow
 SIZE = 500
-# measured on this slice (seed 1717, pipeline.mode=redact): 86 of 2,124 direct values, of them
-# 74 names (lowercase first names in informal posts: "honestly joel was right", names next to
-# handles), 6 bare logins after "User", 6 dates of birth; block rate 0.8%
-MAX_LEAKS = 86
+# measured on this slice (seed 1717, pipeline.mode=redact): 20 of 2,124 direct values, all
+# names: lowercase first names with no other evidence in the text ("honestly joel was right",
+# "heribert und ich"), a hashtag of a name, a capitalised name NER missed; block rate 0.8%
+# (86 before the cue, handle-part and foreign-script name rules)
+MAX_LEAKS = 20
 ISSUE_TYPES = {
     "PERSON",
     "EMAIL_ADDRESS",

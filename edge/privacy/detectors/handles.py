@@ -65,6 +65,26 @@ def _common_word(token: str) -> bool:
     return zipf_frequency(token.casefold(), "en") >= 3.0
 
 
+# a name with one of these after its last dot is a file or a host, not a login
+FILE_SUFFIXES = frozenset(
+    """py js ts json txt md yaml yml html htm css csv log cfg ini xml toml sh exe dll so conf io
+    com org net dev app pdf doc docx png jpg gif zip tar gz sql db env lock rs go java rb php c h
+    cpp""".split()
+)
+
+
+def _login_shaped(token: str) -> bool:
+    """``jose.lowe``, ``jamie_braun``, ``the_real_paul``, ``kim88``: made up, not a word
+    or a file name."""
+    if token.rsplit(".", 1)[-1].casefold() in FILE_SUFFIXES and "." in token:
+        return False
+    return (
+        "_" in token
+        or "." in token
+        or (any(c.isdigit() for c in token) and token[0].isalpha() and token[-1].isdigit())
+    )
+
+
 def _is_keyword(token: str) -> bool:
     head = token.split(".")[0]
     return token in AT_KEYWORDS or head in AT_KEYWORDS or token.casefold() in PLAIN_WORDS
@@ -101,8 +121,11 @@ class HandleDetector(Detector):
             token = m.group("h")
             explicit = ":" in m.group("sep") or "=" in m.group("sep")
             made_up = any(c.isdigit() or c in "_." for c in token)
-            if token.casefold() in PLAIN_WORDS or not (explicit or m.group("strong")):
+            if token.casefold() in PLAIN_WORDS:
                 continue
+            bare_user = m.group(0)[:4].casefold() == "user" and _login_shaped(token)
+            if not (explicit or m.group("strong") or bare_user):
+                continue  # "user settings": only a made-up login follows a bare "user"
             if not (explicit or made_up) and _common_word(token):
                 continue  # "login failed", "posted by before"
             start, end = m.span("h")

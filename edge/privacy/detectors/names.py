@@ -13,9 +13,9 @@ from privsplit.edge.privacy.detectors.base import Detector, register_detector
 from privsplit.edge.privacy.spans import Span
 
 NAME_WORD = r"\p{L}[\p{L}\p{M}'’-]*"
-CAP_WORD = r"\p{Lu}[\p{L}\p{M}'’-]*"
+CAP_WORD = r"[\p{Lu}\p{Lo}][\p{L}\p{M}'’-]*"  # \p{Lo}: scripts without case
 INITIAL = r"\p{Lu}\."
-HONORIFICS = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Madam|Mme|Mlle|Herr|Frau|Sr|Sra|Srta)"
+HONORIFICS = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Dra|Drs|Prof|Sir|Dame|Madam|Mme|Mlle|Herr|Frau|Sr|Sra|Srta|D\.ª|Dña|Doña)"
 NOT_NAMES = frozenset(
     {
         "and",
@@ -215,6 +215,20 @@ PATTERNS = [
         0.6,
         False,
     ),
+    # a role or relation, then a capitalised name in any script ("Counsel for Ana Ruiz",
+    # "Judge Okafor", "Firmado: María Bueno", "her husband Omar Haddad", "assigned to Kim")
+    (
+        rf"(?i:\bcounsel(?:\s+for)?|\battorney(?:\s+for)?|\bsolicitor(?:\s+for)?|\bjudge|"
+        rf"\bjustice|\bpresiding|\bclaimant|\brespondent|\bapplicant|\bdefendant|\bplaintiff|"
+        rf"\bwitness|\bdirector|\bpatient(?:e|in)?|\bpaciente|\bfirmado|\bfdo\.|\bsign[ée]|"
+        rf"\bgezeichnet|\bgez\.|\bunterschrift|\bassigned\s+to|\bbelongs\s+to|\bescalated\s+by|"
+        rf"\b(?:my|his|her|their|our|your)\s+(?:husband|wife|partner|sister|brother|mother|father|"
+        rf"son|daughter|cousin|friend|colleague|neighbou?r|boss|aunt|uncle)|\bhello|\bhi|\bhey)"
+        rf"[ \t]*[:,]?[ \t]+(?:(?:Mr|Mrs|Ms|Dr|Dra)\.?[ \t]+)?"
+        rf"(?P<name>{CAP_WORD}(?:[ \t]+(?:{INITIAL}|{CAP_WORD})){{0,2}})",
+        0.65,
+        False,
+    ),
     # honorific, then 1-3 capitalised words (the honorific is part of the span)
     (
         rf"(?P<name>\b{HONORIFICS}\.?[ \t]+{CAP_WORD}(?:[ \t]+(?:{INITIAL}|{CAP_WORD})){{0,2}})",
@@ -237,9 +251,48 @@ ORG_CUE = (
     r"recorded\s+for|subsidiary\s+of|acquired\s+by|became))[ \t]+"
     rf"(?P<name>\p{{Lu}}[\p{{L}}\p{{M}}'’.&-]*(?:[ \t]+(?:{CAP_WORD}|and|&|of|de)){{0,3}})"
 )
+# A chat line: "[3pm] James: ok" / "[17:45] هايل: ok". Two or more in a text make it a
+# transcript, and the word before the colon a speaker (log levels and roles are not people).
+CHAT_LINE = re.compile(
+    r"\[(?:\d{1,2}(?:[:.]\d\d)?\s*(?i:am|pm|h)?|(?i:noon|midnight))\][ \t]*"
+    rf"(?P<name>{CAP_WORD}(?:[ \t]{CAP_WORD})?)[ \t]*:[ \t]"
+)
+NOT_SPEAKERS = frozenset(
+    """info error warn warning debug trace fatal notice critical server client system bot admin
+    note user agent host assistant support moderator mod team update status""".split()
+)
+# A word in another script inside a Latin-script text ("me and иван", "if you see מוחמד"):
+# in such a text, an isolated word in Arabic, Hebrew, Cyrillic, Greek, CJK or another
+# script is almost always a name (of a person or a place); 1-3 words, two letters at least.
+FOREIGN_RUN = re.compile(
+    r"(?<![\p{L}\p{M}])(?:(?!\p{Latin})\p{L}[\p{L}\p{M}]*)(?:[ \t](?!\p{Latin})\p{L}[\p{L}\p{M}]*){0,2}"
+    r"(?![\p{L}\p{M}])"
+)
+LATIN_SHARE = 0.7
+
+
+def foreign_script_names(text: str) -> list[tuple[int, int]]:
+    letters = re.findall(r"\p{L}", text)
+    if not letters:
+        return []
+    latin = sum(1 for c in letters if re.match(r"\p{Latin}", c))
+    if latin < LATIN_SHARE * len(letters):
+        return []
+    return [
+        m.span()
+        for m in FOREIGN_RUN.finditer(text)
+        if len(re.findall(r"\p{L}", m.group())) >= 2 and not re.search(r"\p{Latin}", m.group())
+    ]
+
+
 _compiled = [(re.compile(p), s, cap) for p, s, cap in PATTERNS]
 _place = re.compile(PLACE_CUE)
 _org = re.compile(ORG_CUE)
+
+
+def _capital(ch: str) -> bool:
+    """A capital letter, or a letter of a script without case (Arabic, Hebrew, CJK)."""
+    return ch.isupper() or (ch.isalpha() and not ch.islower())
 
 
 @register_detector
@@ -263,13 +316,22 @@ class CuedNameDetector(Detector):
                     if (
                         i > 0
                         and not keep_all
-                        and not w.group(0)[0].isupper()
-                        and words[0].group(0)[0].isupper()
+                        and not _capital(w.group(0)[0])
+                        and _capital(words[0].group(0)[0])
                     ):
                         break
                     kept_end = start + w.end()
                 if kept_end > start:
                     out.append(Span(start, kept_end, "PERSON", score, self.name))
+        speakers = [
+            m.span("name")
+            for m in CHAT_LINE.finditer(text)
+            if m.group("name").casefold() not in NOT_SPEAKERS | NOT_NAMES
+            and not m.group("name").isupper()
+        ]
+        if len(list(CHAT_LINE.finditer(text))) >= 2:
+            out.extend(Span(a, b, "PERSON", 0.6, self.name) for a, b in speakers)
+        out.extend(Span(a, b, "PERSON", 0.55, self.name) for a, b in foreign_script_names(text))
         for m in _org.finditer(text):
             start, end = m.span("name")
             words = text[start:end].split()
