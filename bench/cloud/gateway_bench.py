@@ -307,9 +307,10 @@ def start_llama_server(
     return backend, base_url
 
 
-def start_gateway(tmp: Path, base_url: str, env: dict[str, str]):
+def start_gateway(tmp: Path, base_url: str, env: dict[str, str], **settings: object):
     """`privsplit cloud serve --backend openai` (mTLS, one tenant without limits) in front of
-    ``base_url``, as its own process; (process, port, pki with client "bench")."""
+    ``base_url``, as its own process, with ``settings`` added to its config file;
+    (process, port, pki with client "bench")."""
     model = json.loads(urllib.request.urlopen(base_url + "/models").read())["data"][0]["id"]
     pki = init_pki(tmp / "pki", server_names=["localhost"], clients=["bench"])
     config = {
@@ -331,6 +332,7 @@ def start_gateway(tmp: Path, base_url: str, env: dict[str, str]):
                 "max_streams": 100000,
             }
         ],
+        **settings,
     }
     (tmp / "cloud.yaml").write_text(yaml.safe_dump(config))
     log = tmp / "gateway.log"

@@ -51,7 +51,7 @@ async def test_daemon_under_32_sdk_clients() -> None:
     errors: collections.Counter = collections.Counter()
     latencies: list[float] = []
     by_kind: dict[str, list[float]] = {}
-    warmup, seconds = 5.0, 12.0
+    warmup, seconds = 4.0, 10.0
     try:
         start = time.monotonic()
         warm_until, stop_at = start + warmup, start + warmup + seconds
@@ -102,7 +102,7 @@ async def test_gateway_under_64_streams(tmp_path) -> None:
         gw, port, pki = start_gateway(tmp_path, base_url, env)
         async with gateway_channel(port, pki) as channel:
             result = await gateway_soak.soak(
-                CloudInferenceStub(channel), gw.pid, streams=64, seconds=16, warmup=4
+                CloudInferenceStub(channel), gw.pid, streams=64, seconds=12, warmup=3
             )
         print("\n" + gateway_soak.table(result))
     finally:
