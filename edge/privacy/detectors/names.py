@@ -178,7 +178,9 @@ PATTERNS = [
     (
         rf"(?i:\bmy\s+name\s+is|\bmy\s+name's|\bname\s*:|\bcall\s+me|\bi\s+am\s+called|\bthis\s+is|"
         rf"\bsigned\s*,?|\bregards\s*,|\bsincerely\s*,|\bcontact\s+person\s*:|\bpatient\s*:|"
-        rf"\bauthor\s*:|\bfrom\s*:|\bto\s*:|\bcc\s*:|\bdear)[ \t]+"
+        rf"\bauthor\s*:|\bfrom\s*:|\bto\s*:|\bcc\s*:|\bdear|"
+        rf"\b(?:counsel|judge|solicitor|attorney|barrister|witness|claimant|respondent|applicant|"
+        rf"defendant|plaintiff|firmado|sign[ée]|gezeichnet|paciente|patientin)\s*:)[ \t]+"
         rf"(?P<name>{NAME_WORD}(?:[ \t]+(?:{INITIAL}|{NAME_WORD})){{0,2}})",
         0.7,
         False,

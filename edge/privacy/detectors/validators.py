@@ -122,6 +122,12 @@ def has_digit(value: str) -> bool:
     return any(c.isdigit() for c in value)
 
 
+@validator("letters_and_digits")
+def letters_and_digits(value: str) -> bool:
+    """A vehicle plate or a code: both letters and digits in it."""
+    return any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
+
+
 @validator("calendar_date")
 def calendar_date(value: str) -> bool:
     """Rejects version numbers and fractions that only look like numeric dates."""

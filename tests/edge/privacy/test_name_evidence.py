@@ -195,3 +195,49 @@ def test_speakers_of_a_chat_and_words_in_another_script_are_people(
 )
 def test_log_lines_symbols_and_whole_texts_in_a_script_are_not_names(text: str) -> None:
     assert _found("names", text, "PERSON") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "kind"),
+    [
+        ("His national insurance number is QQ 12 34 56 C.", "QQ 12 34 56 C", "NATIONAL_ID"),
+        ("NI number: AB123456C", "AB123456C", "NATIONAL_ID"),
+        ("Her record shows JG103759A as the number.", "JG103759A", "NATIONAL_ID"),
+        ("The car, registration AB12 CDE, was parked outside.", "AB12 CDE", "VEHICLE_PLATE"),
+        ("Vehicle reg: LR69 XKT", "LR69 XKT", "VEHICLE_PLATE"),
+        ("Kennzeichen: B-MW 1234", "B-MW 1234", "VEHICLE_PLATE"),
+        ("immatriculée AB-123-CD", "AB-123-CD", "VEHICLE_PLATE"),
+        ("matrícula 1234 BCD", "1234 BCD", "VEHICLE_PLATE"),
+        ("a van, YK21 ABC, was seen", "YK21 ABC", "VEHICLE_PLATE"),
+    ],
+)
+def test_national_insurance_numbers_and_number_plates(text: str, value: str, kind: str) -> None:
+    assert value in _found("patterns", text, kind)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the registration form is online",
+        "Registration 2024 opens Monday",
+        "plate 3 of the figure shows the cells",
+        "reg no. 12345/06",
+        "the PS5 and the RTX 4090",
+        "GB123456A is not a valid NI prefix",  # HMRC never issues GB
+    ],
+)
+def test_plate_and_nino_rules_leave_ordinary_text(text: str) -> None:
+    found = create_detector("patterns").detect(text)
+    assert [s for s in found if s.entity_type in ("VEHICLE_PLATE", "NATIONAL_ID")] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Counsel: harriet blake", "harriet blake"),
+        ("Witness: Tomasz Wiśniewski", "Tomasz Wiśniewski"),
+        ("Judge: Amelia Strand presided.", "Amelia Strand"),
+    ],
+)
+def test_a_name_after_a_role_label_in_any_case(text: str, name: str) -> None:
+    assert name in _found("names", text, "PERSON")
