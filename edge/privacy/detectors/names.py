@@ -271,6 +271,43 @@ FOREIGN_RUN = re.compile(
     r"(?![\p{L}\p{M}])"
 )
 LATIN_SHARE = 0.7
+# A word joined to the writer by "and" is a person: "me and john", "john and I", "anette und
+# ich", "alexandre et moi", "ascensión y yo", unless it is a pronoun, a relative or a word a
+# determiner or possessive introduces ("my wife and I", "the dog and me").
+_AND = r"(?:and|et|y|e|und|en|ed)"
+_ME = r"(?:i|me|moi|yo|ich|io|ik|eu)"
+WITH_ME = re.compile(
+    rf"(?i:\b(?:me|moi|yo|ich|io|ik|eu)[ \t]+{_AND}[ \t]+)(?P<a>{NAME_WORD})(?![\p{{L}}\p{{M}}])"
+    rf"|(?<![\p{{L}}\p{{M}}'’-])(?P<b>{NAME_WORD})(?i:[ \t]+{_AND}[ \t]+{_ME})(?![\p{{L}}\p{{M}}'’-])"
+)
+NOT_COMPANIONS = frozenset(
+    """you he she they him her them we us it this that everyone everybody someone both all
+    mom mum dad mommy daddy mother father brother sister wife husband partner girlfriend
+    boyfriend son daughter kids children family friend friends boss team dog cat baby
+    toi lui elle eux nous vous tu du er sie wir ihr el ella ellos nosotros tú vos
+    maman papa mama papá mamá hermano hermana mari femme frère soeur sœur mutter vater
+    bruder schwester frau mann""".split()
+)
+DETERMINERS = frozenset(
+    """the a an my your his her our their this that le la les un une mon ma mes ton ta son sa
+    notre votre leur el los las una mi tu su nuestro der die das ein eine mein meine dein
+    deine sein seine ihr ihre unser unsere il lo gli uno mio mia de het een mijn""".split()
+)
+COMPANION_ZIPF = 5.6  # "john" 5.4 is a companion; "time", "work" are not names
+
+
+def _companion(text: str, start: int, end: int) -> bool:
+    word = text[start:end].casefold()
+    if word in NOT_COMPANIONS or word in NOT_NAMES or len(word) < 3:
+        return False
+    before = re.findall(r"[\p{L}\p{M}'’]+", text[max(0, start - 30) : start])
+    if before and before[-1].casefold() in DETERMINERS:
+        return False
+    try:
+        from wordfreq import zipf_frequency
+    except ImportError:  # pragma: no cover - a dependency of the edge extra
+        return True
+    return zipf_frequency(word, "en") < COMPANION_ZIPF
 
 
 def foreign_script_names(text: str) -> list[tuple[int, int]]:
@@ -334,6 +371,10 @@ class CuedNameDetector(Detector):
         if len(list(CHAT_LINE.finditer(text))) >= 2:
             out.extend(Span(a, b, "PERSON", 0.6, self.name) for a, b in speakers)
         out.extend(Span(a, b, "PERSON", 0.55, self.name) for a, b in foreign_script_names(text))
+        for m in WITH_ME.finditer(text):
+            group = "a" if m.group("a") else "b"
+            if _companion(text, *m.span(group)):
+                out.append(Span(*m.span(group), "PERSON", 0.6, self.name))
         for m in _org.finditer(text):
             start, end = m.span("name")
             words = text[start:end].split()
