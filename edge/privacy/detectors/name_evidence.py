@@ -8,9 +8,12 @@ name that some span of the text already gives away, in any case:
   of a name gives that name, so "maria" and "gonzalez" are hidden wherever they occur.
 
 No list of names is used. A part counts only with three letters or more, not a title or a
-handle's filler ("the", "real", "official"); a mention written in lowercase counts only when
-the part is not a very common word of English (``wordfreq`` Zipf < ``COMMON_ZIPF``: "will",
-"may", "real" stay), so a name that is also an everyday word is not hidden in running prose.
+handle's filler ("the", "real", "official"). A handle's part, and a mention written in
+lowercase, count only when the word looks like a name rather than an English word
+(``name_like``): rare (Zipf < ``RARE_ZIPF``), or not very common (< ``COMMON_ZIPF``) and used
+about as much in French, German and Spanish as in English -- names travel between languages,
+English nouns do not ("kevin" 4.6 in English, 4.3 on average elsewhere; "orchestra" 4.0 and
+3.0). So "Williamson Orchestra" wrongly taken for a person does not hide "the orchestra".
 Letters of scripts without case (Arabic, Hebrew, CJK) count as written as a name.
 """
 
@@ -20,25 +23,36 @@ import re
 
 from privsplit.edge.privacy.spans import Span
 
-COMMON_ZIPF = 5.5  # "john" 5.4 is hidden, "will" 6.5 and "real" 5.6 are not
-HANDLE_PART_ZIPF = 4.9  # a handle part is a name only if rarer still ("support", "paul" stay)
+COMMON_ZIPF = 5.5  # "john" 5.4 may be a name, "will" 6.5 and "real" 5.6 are not
+RARE_ZIPF = 3.0  # rarer than this in English: not an English word in running text
+TRAVEL_GAP = 0.8  # English Zipf minus the mean of fr/de/es: names < 0.7, nouns mostly > 0.9
+OTHER_LANGUAGES = ("fr", "de", "es")
 TITLES = frozenset(
     """mr mrs ms miss dr dra prof sir the and van von der den del della de da dos las los""".split()
 )
 HANDLE_FILLER = frozenset(
     """the real official its itsme iam not just only mr mrs ms dr xx xxx fan fans team dev app
-    news info admin support help official hq tv live music art photo photos daily world""".split()
+    news info admin support help official hq tv live music art photo photos daily world bot
+    tech gaming crypto games""".split()
 )
 _PART = re.compile(r"[^\W\d_]{3,}")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
-def _zipf(word: str) -> float:
+def name_like(word: str) -> bool:
+    """Whether a lowercase word reads as a name rather than an English word (see above)."""
     try:
         from wordfreq import zipf_frequency
     except ImportError:  # pragma: no cover - a dependency of the edge extra
-        return 0.0
-    return zipf_frequency(word, "en")
+        return True
+    folded = word.casefold()
+    english = zipf_frequency(folded, "en")
+    if english < RARE_ZIPF:
+        return True
+    if english >= COMMON_ZIPF:
+        return False
+    elsewhere = sum(zipf_frequency(folded, lang) for lang in OTHER_LANGUAGES) / 3
+    return english - elsewhere < TRAVEL_GAP
 
 
 def handle_parts(handle: str) -> list[str]:
@@ -53,7 +67,7 @@ def handle_parts(handle: str) -> list[str]:
         if _PART.fullmatch(p)
         and p.casefold() not in HANDLE_FILLER
         and p.casefold() not in TITLES
-        and _zipf(p.casefold()) < HANDLE_PART_ZIPF
+        and name_like(p)
     ]
 
 
@@ -78,14 +92,14 @@ def name_evidence_spans(text: str, spans: list[Span]) -> list[Span]:
     out: list[Span] = []
     for folded, source in names.items():
         rx = re.compile(r"(?<![^\W_])" + re.escape(folded) + r"(?![^\W_])", re.IGNORECASE)
-        common = None
+        lower_ok = None
         for m in rx.finditer(text):
             if any(a <= m.start() < b for a, b in covered):
                 continue
             if not _caseless_or_upper(text[m.start()]):
-                if common is None:
-                    common = _zipf(folded) >= COMMON_ZIPF
-                if common:
+                if lower_ok is None:
+                    lower_ok = name_like(folded)
+                if not lower_ok:
                     continue
             out.append(Span(m.start(), m.end(), "PERSON", 0.7, f"evidence:{source}"))
     return out

@@ -121,6 +121,8 @@ def test_a_role_word_without_a_name_after_it_finds_no_person(text: str) -> None:
         ("@tammy_morales", ["tammy", "morales"]),
         ("@support_team", []),
         ("@will_may", []),  # everyday words are not taken as names
+        ("@john_1859", ["john"]),
+        ("@crypto_gaming_bot", []),
         ("@x_99", []),
     ],
 )
@@ -144,6 +146,7 @@ def engine() -> PrivacyEngine:
         ("the guy who posted it is @the_real_alicia, we met alicia at the bar", "alicia"),
         ("anyone know Cheryl Perez? she runs the page now | honestly cheryl was right", "cheryl"),
         ("Hello @maria.gonzalez88! MARIA GONZALEZ wrote the post.", "MARIA GONZALEZ"),
+        ("cc @john_1859 since you asked | john said it was fine", "john"),
     ],
 )
 def test_a_name_the_text_gives_away_is_hidden_in_every_case(
@@ -160,6 +163,11 @@ def test_a_name_the_text_gives_away_is_hidden_in_every_case(
         ("ping @support_team: the support page is down", "support"),
         ("Will Smith called; I will call back tomorrow", "will call"),
         ("@real_estate_bot posted real numbers", "real numbers"),
+        (
+            "The Davis, Reynolds and Williamson Orchestra was founded in 1977 as a volunteer "
+            "community orchestra.",
+            "community orchestra",
+        ),
     ],
 )
 def test_everyday_words_stay_when_a_name_or_handle_contains_them(
