@@ -225,8 +225,20 @@ PATTERNS = [
         rf"\bwitness|\bdirector|\bpatient(?:e|in)?|\bpaciente|\bfirmado|\bfdo\.|\bsign[ée]|"
         rf"\bgezeichnet|\bgez\.|\bunterschrift|\bassigned\s+to|\bbelongs\s+to|\bescalated\s+by|"
         rf"\b(?:my|his|her|their|our|your)\s+(?:husband|wife|partner|sister|brother|mother|father|"
-        rf"son|daughter|cousin|friend|colleague|neighbou?r|boss|aunt|uncle)|\bhello|\bhi|\bhey)"
+        rf"son|daughter|cousin|friend|colleague|neighbou?r|boss|aunt|uncle)|\bhello|\bhi|\bhey|"
+        rf"\bhola|\bhallo|\bbonjour|\bsalut|\bciao|\bol[áa]|\bestimad[oa]|\bquerid[oa]|"
+        rf"\bsehr\s+geehrte[rs]?|\bliebe[rs]?|\bch[èe]re?)"
         rf"[ \t]*[:,]?[ \t]+(?:(?:Mr|Mrs|Ms|Dr|Dra)\.?[ \t]+)?"
+        rf"(?P<name>{CAP_WORD}(?:[ \t]+(?:{INITIAL}|{CAP_WORD})){{0,2}})",
+        0.65,
+        False,
+    ),
+    # a closing, then the signature on the same or the next line ("Un saludo,\nDan Valentín")
+    (
+        rf"(?i:\b(?:un\s+saludo|saludos|atentamente|cordialement|bien\s+à\s+vous|amitiés|"
+        rf"mit\s+freundlichen\s+grüßen|(?:viele|liebe|beste)\s+grüße|grüße|cheers|best\s+wishes|"
+        rf"kind\s+regards|best\s+regards|many\s+thanks|distinti\s+saluti|cordiali\s+saluti))"
+        rf"[ \t]*[,.!]?[ \t]*\n?[ \t|]*"
         rf"(?P<name>{CAP_WORD}(?:[ \t]+(?:{INITIAL}|{CAP_WORD})){{0,2}})",
         0.65,
         False,
@@ -351,6 +363,8 @@ class CuedNameDetector(Detector):
                     token = w.group(0).casefold().strip(".,'’")
                     initial = len(w.group(0).rstrip(".")) == 1 and w.group(0)[0].isupper()
                     if token in NOT_NAMES and not (keep_all and i == 0) and not (initial and i > 0):
+                        break
+                    if i == 0 and token in DETERMINERS:  # "Cordialement, Le service client"
                         break
                     if (
                         i > 0

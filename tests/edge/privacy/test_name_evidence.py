@@ -281,3 +281,32 @@ def test_pronouns_relatives_and_introduced_nouns_joined_to_the_writer_are_not_na
     text: str,
 ) -> None:
     assert _found("names", text, "PERSON") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Un saludo,\nDan Valentín\nMi número de cliente es A00206678.", "Dan Valentín"),
+        ("Hola Julia: Mi DNI es 09614345T.", "Julia"),
+        ("Hallo Franz-Peter,\n\nMeine neue Anschrift ist", "Franz-Peter"),
+        ("Mit freundlichen Grüßen\nAnna Schmidt", "Anna Schmidt"),
+        ("Bonjour Mathilde, merci pour votre message.", "Mathilde"),
+    ],
+)
+def test_a_name_after_a_greeting_or_closing_in_several_languages(text: str, name: str) -> None:
+    assert name in _found("names", text, "PERSON")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Cordialement,\nLe service client",
+        "Un saludo,\nEl equipo de soporte",
+        "Mit freundlichen Grüßen\nDie Verwaltung",
+        "Hola a todos, ¿qué tal?",
+        "Hallo zusammen, kurze Frage",
+        "Kind regards,\nThe Support Team",
+    ],
+)
+def test_a_greeting_or_closing_without_a_name_finds_no_person(text: str) -> None:
+    assert _found("names", text, "PERSON") == []
