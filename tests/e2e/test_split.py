@@ -184,7 +184,9 @@ def test_ask_and_plan_batches_write_the_documented_lines(
     proc = _cli("plan", "--input", str(requests), "--output", str(plans), env=env)
     assert proc.returncode == 0, proc.stderr
     planned = json.loads(plans.read_text())
+    reid = planned.pop("reid")  # the re-identification budget's spend (docs/reid.md)
     assert planned == {"id": "q1", "route": "cloud", "outbound": line["outbound"]}  # deterministic
+    assert float(reid["reid_spent_bits"]) <= float(reid["reid_budget_bits"])
 
     requests.write_text('{"id": "q1", "text": "fine"}\n{"id": "q2"}\n')
     proc = _cli("plan", "--input", str(requests), "--output", str(plans), env=env)
