@@ -409,12 +409,17 @@ def main() -> None:
         procs.append(gw)
         asyncio.run(main_async(args, gw_port, gw.pid, pki, base_url, model, backend))
     finally:
-        for p in reversed(procs):
-            p.terminate()
-            try:
-                p.wait(20)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_processes(procs)
+
+
+def stop_processes(procs: list[subprocess.Popen]) -> None:
+    """Stop what a bench started, newest first (SIGTERM, then SIGKILL after 20 s)."""
+    for p in reversed(procs):
+        p.terminate()
+        try:
+            p.wait(20)
+        except subprocess.TimeoutExpired:
+            p.kill()
 
 
 if __name__ == "__main__":

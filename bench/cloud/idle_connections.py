@@ -33,6 +33,7 @@ from gateway_bench import (  # noqa: E402
     rss_kib,
     start_gateway,
     start_llama_server,
+    stop_processes,
 )
 
 from privsplit.shared.proto import CloudInferenceStub  # noqa: E402
@@ -136,12 +137,7 @@ def main() -> None:
         procs.append(gw)
         asyncio.run(run(args, port, gw.pid, pki))
     finally:
-        for p in reversed(procs):
-            p.terminate()
-            try:
-                p.wait(20)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_processes(procs)
 
 
 if __name__ == "__main__":
