@@ -26,49 +26,57 @@ _sym_db = _symbol_database.Default()
 from privsplit.shared._gen.privsplit.v1 import common_pb2 as privsplit_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17privsplit/v1/edge.proto\x12\x0cprivsplit.v1\x1a\x19privsplit/v1/common.proto\"\x90\x01\n\nAskRequest\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x11\n\tdocuments\x18\x02 \x03(\t\x12\x17\n\x0f\x63onversation_id\x18\x03 \x01(\t\x12\x18\n\x10require_approval\x18\x04 \x01(\x08\x12.\n\x06params\x18\x05 \x01(\x0b\x32\x1e.privsplit.v1.GenerationParams\"\x91\x01\n\x0b\x41skResponse\x12\x0e\n\x06\x61nswer\x18\x01 \x01(\t\x12\"\n\x05route\x18\x02 \x01(\x0e\x32\x13.privsplit.v1.Route\x12\x10\n\x08outbound\x18\x03 \x03(\t\x12(\n\x0b\x63loud_usage\x18\x04 \x01(\x0b\x32\x13.privsplit.v1.Usage\x12\x12\n\nrequest_id\x18\x05 \x01(\t\"8\n\x10\x41pprovalRequired\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x10\n\x08outbound\x18\x02 \x03(\t\"=\n\x10StreamAskRequest\x12)\n\x07request\x18\x01 \x01(\x0b\x32\x18.privsplit.v1.AskRequest\"\xdc\x01\n\x11StreamAskResponse\x12\x0f\n\x05stage\x18\x01 \x01(\tH\x00\x12;\n\x11\x61pproval_required\x18\x02 \x01(\x0b\x32\x1e.privsplit.v1.ApprovalRequiredH\x00\x12-\n\x08outbound\x18\x03 \x01(\x0b\x32\x19.privsplit.v1.AskOutboundH\x00\x12\x16\n\x0c\x61nswer_delta\x18\x04 \x01(\tH\x00\x12)\n\x04\x64one\x18\x05 \x01(\x0b\x32\x19.privsplit.v1.AskResponseH\x00\x42\x07\n\x05\x65vent\"\x1f\n\x0b\x41skOutbound\x12\x10\n\x08outbound\x18\x01 \x03(\t\"6\n\x0e\x41pproveRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x10\n\x08\x61pproved\x18\x02 \x01(\x08\"\x11\n\x0f\x41pproveResponse\"X\n\x04Span\x12\r\n\x05start\x18\x01 \x01(\r\x12\x0b\n\x03\x65nd\x18\x02 \x01(\r\x12\x13\n\x0b\x65ntity_type\x18\x03 \x01(\t\x12\r\n\x05score\x18\x04 \x01(\x02\x12\x10\n\x08\x64\x65tector\x18\x05 \x01(\t\"6\n\rRedactRequest\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x02 \x01(\t\"J\n\x0eRedactResponse\x12\x15\n\rredacted_text\x18\x01 \x01(\t\x12!\n\x05spans\x18\x02 \x03(\x0b\x32\x12.privsplit.v1.Span\"G\n\x0bPlanRequest\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x11\n\tdocuments\x18\x02 \x03(\t\x12\x17\n\x0f\x63onversation_id\x18\x03 \x01(\t\"D\n\x0cPlanResponse\x12\"\n\x05route\x18\x01 \x01(\x0e\x32\x13.privsplit.v1.Route\x12\x10\n\x08outbound\x18\x02 \x03(\t\"0\n\x19\x43reateConversationRequest\x12\x13\n\x0bttl_seconds\x18\x01 \x01(\r\"5\n\x1a\x43reateConversationResponse\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\"4\n\x19\x44\x65leteConversationRequest\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\"\x1c\n\x1a\x44\x65leteConversationResponse*d\n\x05Route\x12\x15\n\x11ROUTE_UNSPECIFIED\x10\x00\x12\x0f\n\x0bROUTE_CLOUD\x10\x01\x12\x0f\n\x0bROUTE_LOCAL\x10\x02\x12\x11\n\rROUTE_BLOCKED\x10\x03\x12\x0f\n\x0bROUTE_CACHE\x10\x04\x32\xb5\x04\n\tEdgeAgent\x12:\n\x03\x41sk\x12\x18.privsplit.v1.AskRequest\x1a\x19.privsplit.v1.AskResponse\x12N\n\tStreamAsk\x12\x1e.privsplit.v1.StreamAskRequest\x1a\x1f.privsplit.v1.StreamAskResponse0\x01\x12\x46\n\x07\x41pprove\x12\x1c.privsplit.v1.ApproveRequest\x1a\x1d.privsplit.v1.ApproveResponse\x12\x43\n\x06Redact\x12\x1b.privsplit.v1.RedactRequest\x1a\x1c.privsplit.v1.RedactResponse\x12=\n\x04Plan\x12\x19.privsplit.v1.PlanRequest\x1a\x1a.privsplit.v1.PlanResponse\x12g\n\x12\x43reateConversation\x12\'.privsplit.v1.CreateConversationRequest\x1a(.privsplit.v1.CreateConversationResponse\x12g\n\x12\x44\x65leteConversation\x12\'.privsplit.v1.DeleteConversationRequest\x1a(.privsplit.v1.DeleteConversationResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17privsplit/v1/edge.proto\x12\x0cprivsplit.v1\x1a\x19privsplit/v1/common.proto\"\x90\x01\n\nAskRequest\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x11\n\tdocuments\x18\x02 \x03(\t\x12\x17\n\x0f\x63onversation_id\x18\x03 \x01(\t\x12\x18\n\x10require_approval\x18\x04 \x01(\x08\x12.\n\x06params\x18\x05 \x01(\x0b\x32\x1e.privsplit.v1.GenerationParams\"\xb7\x01\n\x0b\x41skResponse\x12\x0e\n\x06\x61nswer\x18\x01 \x01(\t\x12\"\n\x05route\x18\x02 \x01(\x0e\x32\x13.privsplit.v1.Route\x12\x10\n\x08outbound\x18\x03 \x03(\t\x12(\n\x0b\x63loud_usage\x18\x04 \x01(\x0b\x32\x13.privsplit.v1.Usage\x12\x12\n\nrequest_id\x18\x05 \x01(\t\x12$\n\x04reid\x18\x06 \x01(\x0b\x32\x16.privsplit.v1.ReidRisk\"Z\n\x08ReidRisk\x12\x12\n\nspent_bits\x18\x01 \x01(\x02\x12\x13\n\x0b\x62udget_bits\x18\x02 \x01(\x02\x12%\n\x05steps\x18\x03 \x03(\x0b\x32\x16.privsplit.v1.ReidStep\"Q\n\x08ReidStep\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12(\n\x06\x61\x63tion\x18\x02 \x01(\x0e\x32\x18.privsplit.v1.ReidAction\x12\r\n\x05level\x18\x03 \x01(\t\"8\n\x10\x41pprovalRequired\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x10\n\x08outbound\x18\x02 \x03(\t\"O\n\x10StreamAskRequest\x12)\n\x07request\x18\x01 \x01(\x0b\x32\x18.privsplit.v1.AskRequest\x12\x10\n\x08progress\x18\x02 \x01(\x08\"\x8b\x02\n\x11StreamAskResponse\x12\x0f\n\x05stage\x18\x01 \x01(\tH\x00\x12;\n\x11\x61pproval_required\x18\x02 \x01(\x0b\x32\x1e.privsplit.v1.ApprovalRequiredH\x00\x12-\n\x08outbound\x18\x03 \x01(\x0b\x32\x19.privsplit.v1.AskOutboundH\x00\x12\x16\n\x0c\x61nswer_delta\x18\x04 \x01(\tH\x00\x12)\n\x04\x64one\x18\x05 \x01(\x0b\x32\x19.privsplit.v1.AskResponseH\x00\x12-\n\x08progress\x18\x06 \x01(\x0b\x32\x19.privsplit.v1.AskProgressH\x00\x42\x07\n\x05\x65vent\"|\n\x0b\x41skProgress\x12\r\n\x05stage\x18\x01 \x01(\t\x12\x0c\n\x04\x64one\x18\x02 \x01(\r\x12\r\n\x05total\x18\x03 \x01(\r\x12\x17\n\x0f\x65lapsed_seconds\x18\x04 \x01(\x02\x12\x18\n\x0b\x65ta_seconds\x18\x05 \x01(\x02H\x00\x88\x01\x01\x42\x0e\n\x0c_eta_seconds\"\x1f\n\x0b\x41skOutbound\x12\x10\n\x08outbound\x18\x01 \x03(\t\"6\n\x0e\x41pproveRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x10\n\x08\x61pproved\x18\x02 \x01(\x08\"\x11\n\x0f\x41pproveResponse\"X\n\x04Span\x12\r\n\x05start\x18\x01 \x01(\r\x12\x0b\n\x03\x65nd\x18\x02 \x01(\r\x12\x13\n\x0b\x65ntity_type\x18\x03 \x01(\t\x12\r\n\x05score\x18\x04 \x01(\x02\x12\x10\n\x08\x64\x65tector\x18\x05 \x01(\t\"6\n\rRedactRequest\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x02 \x01(\t\"J\n\x0eRedactResponse\x12\x15\n\rredacted_text\x18\x01 \x01(\t\x12!\n\x05spans\x18\x02 \x03(\x0b\x32\x12.privsplit.v1.Span\"G\n\x0bPlanRequest\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x11\n\tdocuments\x18\x02 \x03(\t\x12\x17\n\x0f\x63onversation_id\x18\x03 \x01(\t\"j\n\x0cPlanResponse\x12\"\n\x05route\x18\x01 \x01(\x0e\x32\x13.privsplit.v1.Route\x12\x10\n\x08outbound\x18\x02 \x03(\t\x12$\n\x04reid\x18\x03 \x01(\x0b\x32\x16.privsplit.v1.ReidRisk\"0\n\x19\x43reateConversationRequest\x12\x13\n\x0bttl_seconds\x18\x01 \x01(\r\"5\n\x1a\x43reateConversationResponse\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\"4\n\x19\x44\x65leteConversationRequest\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\"\x1c\n\x1a\x44\x65leteConversationResponse*d\n\x05Route\x12\x15\n\x11ROUTE_UNSPECIFIED\x10\x00\x12\x0f\n\x0bROUTE_CLOUD\x10\x01\x12\x0f\n\x0bROUTE_LOCAL\x10\x02\x12\x11\n\rROUTE_BLOCKED\x10\x03\x12\x0f\n\x0bROUTE_CACHE\x10\x04*^\n\nReidAction\x12\x1b\n\x17REID_ACTION_UNSPECIFIED\x10\x00\x12\x1b\n\x17REID_ACTION_GENERALIZED\x10\x01\x12\x16\n\x12REID_ACTION_HIDDEN\x10\x02\x32\xb5\x04\n\tEdgeAgent\x12:\n\x03\x41sk\x12\x18.privsplit.v1.AskRequest\x1a\x19.privsplit.v1.AskResponse\x12N\n\tStreamAsk\x12\x1e.privsplit.v1.StreamAskRequest\x1a\x1f.privsplit.v1.StreamAskResponse0\x01\x12\x46\n\x07\x41pprove\x12\x1c.privsplit.v1.ApproveRequest\x1a\x1d.privsplit.v1.ApproveResponse\x12\x43\n\x06Redact\x12\x1b.privsplit.v1.RedactRequest\x1a\x1c.privsplit.v1.RedactResponse\x12=\n\x04Plan\x12\x19.privsplit.v1.PlanRequest\x1a\x1a.privsplit.v1.PlanResponse\x12g\n\x12\x43reateConversation\x12\'.privsplit.v1.CreateConversationRequest\x1a(.privsplit.v1.CreateConversationResponse\x12g\n\x12\x44\x65leteConversation\x12\'.privsplit.v1.DeleteConversationRequest\x1a(.privsplit.v1.DeleteConversationResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'privsplit.v1.edge_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ROUTE']._serialized_start=1369
-  _globals['_ROUTE']._serialized_end=1469
+  _globals['_ROUTE']._serialized_start=1811
+  _globals['_ROUTE']._serialized_end=1911
+  _globals['_REIDACTION']._serialized_start=1913
+  _globals['_REIDACTION']._serialized_end=2007
   _globals['_ASKREQUEST']._serialized_start=69
   _globals['_ASKREQUEST']._serialized_end=213
   _globals['_ASKRESPONSE']._serialized_start=216
-  _globals['_ASKRESPONSE']._serialized_end=361
-  _globals['_APPROVALREQUIRED']._serialized_start=363
-  _globals['_APPROVALREQUIRED']._serialized_end=419
-  _globals['_STREAMASKREQUEST']._serialized_start=421
-  _globals['_STREAMASKREQUEST']._serialized_end=482
-  _globals['_STREAMASKRESPONSE']._serialized_start=485
-  _globals['_STREAMASKRESPONSE']._serialized_end=705
-  _globals['_ASKOUTBOUND']._serialized_start=707
-  _globals['_ASKOUTBOUND']._serialized_end=738
-  _globals['_APPROVEREQUEST']._serialized_start=740
-  _globals['_APPROVEREQUEST']._serialized_end=794
-  _globals['_APPROVERESPONSE']._serialized_start=796
-  _globals['_APPROVERESPONSE']._serialized_end=813
-  _globals['_SPAN']._serialized_start=815
-  _globals['_SPAN']._serialized_end=903
-  _globals['_REDACTREQUEST']._serialized_start=905
-  _globals['_REDACTREQUEST']._serialized_end=959
-  _globals['_REDACTRESPONSE']._serialized_start=961
-  _globals['_REDACTRESPONSE']._serialized_end=1035
-  _globals['_PLANREQUEST']._serialized_start=1037
-  _globals['_PLANREQUEST']._serialized_end=1108
-  _globals['_PLANRESPONSE']._serialized_start=1110
-  _globals['_PLANRESPONSE']._serialized_end=1178
-  _globals['_CREATECONVERSATIONREQUEST']._serialized_start=1180
-  _globals['_CREATECONVERSATIONREQUEST']._serialized_end=1228
-  _globals['_CREATECONVERSATIONRESPONSE']._serialized_start=1230
-  _globals['_CREATECONVERSATIONRESPONSE']._serialized_end=1283
-  _globals['_DELETECONVERSATIONREQUEST']._serialized_start=1285
-  _globals['_DELETECONVERSATIONREQUEST']._serialized_end=1337
-  _globals['_DELETECONVERSATIONRESPONSE']._serialized_start=1339
-  _globals['_DELETECONVERSATIONRESPONSE']._serialized_end=1367
-  _globals['_EDGEAGENT']._serialized_start=1472
-  _globals['_EDGEAGENT']._serialized_end=2037
+  _globals['_ASKRESPONSE']._serialized_end=399
+  _globals['_REIDRISK']._serialized_start=401
+  _globals['_REIDRISK']._serialized_end=491
+  _globals['_REIDSTEP']._serialized_start=493
+  _globals['_REIDSTEP']._serialized_end=574
+  _globals['_APPROVALREQUIRED']._serialized_start=576
+  _globals['_APPROVALREQUIRED']._serialized_end=632
+  _globals['_STREAMASKREQUEST']._serialized_start=634
+  _globals['_STREAMASKREQUEST']._serialized_end=713
+  _globals['_STREAMASKRESPONSE']._serialized_start=716
+  _globals['_STREAMASKRESPONSE']._serialized_end=983
+  _globals['_ASKPROGRESS']._serialized_start=985
+  _globals['_ASKPROGRESS']._serialized_end=1109
+  _globals['_ASKOUTBOUND']._serialized_start=1111
+  _globals['_ASKOUTBOUND']._serialized_end=1142
+  _globals['_APPROVEREQUEST']._serialized_start=1144
+  _globals['_APPROVEREQUEST']._serialized_end=1198
+  _globals['_APPROVERESPONSE']._serialized_start=1200
+  _globals['_APPROVERESPONSE']._serialized_end=1217
+  _globals['_SPAN']._serialized_start=1219
+  _globals['_SPAN']._serialized_end=1307
+  _globals['_REDACTREQUEST']._serialized_start=1309
+  _globals['_REDACTREQUEST']._serialized_end=1363
+  _globals['_REDACTRESPONSE']._serialized_start=1365
+  _globals['_REDACTRESPONSE']._serialized_end=1439
+  _globals['_PLANREQUEST']._serialized_start=1441
+  _globals['_PLANREQUEST']._serialized_end=1512
+  _globals['_PLANRESPONSE']._serialized_start=1514
+  _globals['_PLANRESPONSE']._serialized_end=1620
+  _globals['_CREATECONVERSATIONREQUEST']._serialized_start=1622
+  _globals['_CREATECONVERSATIONREQUEST']._serialized_end=1670
+  _globals['_CREATECONVERSATIONRESPONSE']._serialized_start=1672
+  _globals['_CREATECONVERSATIONRESPONSE']._serialized_end=1725
+  _globals['_DELETECONVERSATIONREQUEST']._serialized_start=1727
+  _globals['_DELETECONVERSATIONREQUEST']._serialized_end=1779
+  _globals['_DELETECONVERSATIONRESPONSE']._serialized_start=1781
+  _globals['_DELETECONVERSATIONRESPONSE']._serialized_end=1809
+  _globals['_EDGEAGENT']._serialized_start=2010
+  _globals['_EDGEAGENT']._serialized_end=2575
 # @@protoc_insertion_point(module_scope)

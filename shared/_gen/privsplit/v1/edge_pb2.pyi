@@ -57,6 +57,32 @@ sanitized request, restored with this request's values); nothing was sent.
 """
 Global___Route: _TypeAlias = Route  # noqa: Y015
 
+class _ReidAction:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ReidActionEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ReidAction.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    REID_ACTION_UNSPECIFIED: _ReidAction.ValueType  # 0
+    """Not set."""
+    REID_ACTION_GENERALIZED: _ReidAction.ValueType  # 1
+    """Sent at a coarser level (exact age -> band, city -> region, day -> month)."""
+    REID_ACTION_HIDDEN: _ReidAction.ValueType  # 2
+    """Replaced by a placeholder; the value stayed on the device."""
+
+class ReidAction(_ReidAction, metaclass=_ReidActionEnumTypeWrapper):
+    """What the re-identification budget did to a detail. A request that stays over the budget
+    even after both is refused with the ReidBudgetExceeded error: nothing is sent.
+    """
+
+REID_ACTION_UNSPECIFIED: ReidAction.ValueType  # 0
+"""Not set."""
+REID_ACTION_GENERALIZED: ReidAction.ValueType  # 1
+"""Sent at a coarser level (exact age -> band, city -> region, day -> month)."""
+REID_ACTION_HIDDEN: ReidAction.ValueType  # 2
+"""Replaced by a placeholder; the value stayed on the device."""
+Global___ReidAction: _TypeAlias = ReidAction  # noqa: Y015
+
 @_typing.final
 class AskRequest(_message.Message):
     """A question, with optional private documents."""
@@ -110,6 +136,7 @@ class AskResponse(_message.Message):
     OUTBOUND_FIELD_NUMBER: _builtins.int
     CLOUD_USAGE_FIELD_NUMBER: _builtins.int
     REQUEST_ID_FIELD_NUMBER: _builtins.int
+    REID_FIELD_NUMBER: _builtins.int
     answer: _builtins.str
     """Final answer with private values restored."""
     route: Global___Route.ValueType
@@ -124,6 +151,12 @@ class AskResponse(_message.Message):
     def cloud_usage(self) -> _common_pb2.Usage:
         """Tokens the cloud spent."""
 
+    @_builtins.property
+    def reid(self) -> Global___ReidRisk:
+        """The conversation's re-identification budget after this request; absent when no budget
+        applied (no policy budget, or nothing was planned for the cloud).
+        """
+
     def __init__(
         self,
         *,
@@ -132,14 +165,82 @@ class AskResponse(_message.Message):
         outbound: _abc.Iterable[_builtins.str] | None = ...,
         cloud_usage: _common_pb2.Usage | None = ...,
         request_id: _builtins.str = ...,
+        reid: Global___ReidRisk | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["cloud_usage", b"cloud_usage"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["cloud_usage", b"cloud_usage", "reid", b"reid"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["answer", b"answer", "cloud_usage", b"cloud_usage", "outbound", b"outbound", "request_id", b"request_id", "route", b"route"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["answer", b"answer", "cloud_usage", b"cloud_usage", "outbound", b"outbound", "reid", b"reid", "request_id", b"request_id", "route", b"route"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___AskResponse: _TypeAlias = AskResponse  # noqa: Y015
+
+@_typing.final
+class ReidRisk(_message.Message):
+    """What the cloud has been sent about one person in a conversation, as bits of identifying
+    information against the budget, and what the budget changed. Kinds of details and numbers
+    only: never a value the user wrote.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SPENT_BITS_FIELD_NUMBER: _builtins.int
+    BUDGET_BITS_FIELD_NUMBER: _builtins.int
+    STEPS_FIELD_NUMBER: _builtins.int
+    spent_bits: _builtins.float
+    """Bits sent about a person in this conversation so far, this request included."""
+    budget_bits: _builtins.float
+    """The policy's budget for the conversation, in bits."""
+    @_builtins.property
+    def steps(self) -> _containers.RepeatedCompositeFieldContainer[Global___ReidStep]:
+        """What the budget changed before this request was sent, one entry per kind and action;
+        empty when everything fitted as written.
+        """
+
+    def __init__(
+        self,
+        *,
+        spent_bits: _builtins.float = ...,
+        budget_bits: _builtins.float = ...,
+        steps: _abc.Iterable[Global___ReidStep] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget_bits", b"budget_bits", "spent_bits", b"spent_bits", "steps", b"steps"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReidRisk: _TypeAlias = ReidRisk  # noqa: Y015
+
+@_typing.final
+class ReidStep(_message.Message):
+    """One change the re-identification budget made to what was sent."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    ACTION_FIELD_NUMBER: _builtins.int
+    LEVEL_FIELD_NUMBER: _builtins.int
+    kind: _builtins.str
+    """The kind of detail, e.g. "AGE", "LOCATION", "PROFESSION" (a fixed name, never a value)."""
+    action: Global___ReidAction.ValueType
+    """What was done to the details of that kind."""
+    level: _builtins.str
+    """With REID_ACTION_GENERALIZED: the level that was sent, e.g. "band", "region", "year"."""
+    def __init__(
+        self,
+        *,
+        kind: _builtins.str = ...,
+        action: Global___ReidAction.ValueType = ...,
+        level: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "kind", b"kind", "level", b"level"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReidStep: _TypeAlias = ReidStep  # noqa: Y015
 
 @_typing.final
 class ApprovalRequired(_message.Message):
@@ -176,6 +277,11 @@ class StreamAskRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     REQUEST_FIELD_NUMBER: _builtins.int
+    PROGRESS_FIELD_NUMBER: _builtins.int
+    progress: _builtins.bool
+    """Also send AskProgress events while the documents are read on the device. Off by default,
+    so a client that predates them never receives an event it does not know.
+    """
     @_builtins.property
     def request(self) -> Global___AskRequest:
         """The request, as for Ask."""
@@ -184,10 +290,11 @@ class StreamAskRequest(_message.Message):
         self,
         *,
         request: Global___AskRequest | None = ...,
+        progress: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["request", b"request"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["request", b"request"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["progress", b"progress", "request", b"request"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -204,6 +311,7 @@ class StreamAskResponse(_message.Message):
     OUTBOUND_FIELD_NUMBER: _builtins.int
     ANSWER_DELTA_FIELD_NUMBER: _builtins.int
     DONE_FIELD_NUMBER: _builtins.int
+    PROGRESS_FIELD_NUMBER: _builtins.int
     stage: _builtins.str
     """A stage started or finished, e.g. "detect", "plan", "delegate", "merge"."""
     answer_delta: _builtins.str
@@ -220,6 +328,10 @@ class StreamAskResponse(_message.Message):
     def done(self) -> Global___AskResponse:
         """The last event: the whole answer and its metadata."""
 
+    @_builtins.property
+    def progress(self) -> Global___AskProgress:
+        """How far the device is in reading the documents (only when StreamAskRequest.progress)."""
+
     def __init__(
         self,
         *,
@@ -228,16 +340,59 @@ class StreamAskResponse(_message.Message):
         outbound: Global___AskOutbound | None = ...,
         answer_delta: _builtins.str = ...,
         done: Global___AskResponse | None = ...,
+        progress: Global___AskProgress | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["answer_delta", b"answer_delta", "approval_required", b"approval_required", "done", b"done", "event", b"event", "outbound", b"outbound", "stage", b"stage"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["answer_delta", b"answer_delta", "approval_required", b"approval_required", "done", b"done", "event", b"event", "outbound", b"outbound", "progress", b"progress", "stage", b"stage"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["answer_delta", b"answer_delta", "approval_required", b"approval_required", "done", b"done", "event", b"event", "outbound", b"outbound", "stage", b"stage"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["answer_delta", b"answer_delta", "approval_required", b"approval_required", "done", b"done", "event", b"event", "outbound", b"outbound", "progress", b"progress", "stage", b"stage"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_event: _TypeAlias = _typing.Literal["stage", "approval_required", "outbound", "answer_delta", "done"]  # noqa: Y015
+    _WhichOneofReturnType_event: _TypeAlias = _typing.Literal["stage", "approval_required", "outbound", "answer_delta", "done", "progress"]  # noqa: Y015
     _WhichOneofArgType_event: _TypeAlias = _typing.Literal["event", b"event"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_event) -> _WhichOneofReturnType_event | None: ...
 
 Global___StreamAskResponse: _TypeAlias = StreamAskResponse  # noqa: Y015
+
+@_typing.final
+class AskProgress(_message.Message):
+    """Progress of a long step on the device, e.g. reading the chunks of the private documents."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STAGE_FIELD_NUMBER: _builtins.int
+    DONE_FIELD_NUMBER: _builtins.int
+    TOTAL_FIELD_NUMBER: _builtins.int
+    ELAPSED_SECONDS_FIELD_NUMBER: _builtins.int
+    ETA_SECONDS_FIELD_NUMBER: _builtins.int
+    stage: _builtins.str
+    """The step: "read" (document chunks read on the device)."""
+    done: _builtins.int
+    """Units done so far (chunks read)."""
+    total: _builtins.int
+    """Units to do; it can grow while the ranked reading widens. The last event of a step has
+    done == total.
+    """
+    elapsed_seconds: _builtins.float
+    """Seconds since the step started."""
+    eta_seconds: _builtins.float
+    """Estimated seconds until the step ends; absent until it can be estimated (nothing done yet)."""
+    def __init__(
+        self,
+        *,
+        stage: _builtins.str = ...,
+        done: _builtins.int = ...,
+        total: _builtins.int = ...,
+        elapsed_seconds: _builtins.float = ...,
+        eta_seconds: _builtins.float | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_eta_seconds", b"_eta_seconds", "eta_seconds", b"eta_seconds"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_eta_seconds", b"_eta_seconds", "done", b"done", "elapsed_seconds", b"elapsed_seconds", "eta_seconds", b"eta_seconds", "stage", b"stage", "total", b"total"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__eta_seconds: _TypeAlias = _typing.Literal["eta_seconds"]  # noqa: Y015
+    _WhichOneofArgType__eta_seconds: _TypeAlias = _typing.Literal["_eta_seconds", b"_eta_seconds"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__eta_seconds) -> _WhichOneofReturnType__eta_seconds | None: ...
+
+Global___AskProgress: _TypeAlias = AskProgress  # noqa: Y015
 
 @_typing.final
 class AskOutbound(_message.Message):
@@ -438,21 +593,29 @@ class PlanResponse(_message.Message):
 
     ROUTE_FIELD_NUMBER: _builtins.int
     OUTBOUND_FIELD_NUMBER: _builtins.int
+    REID_FIELD_NUMBER: _builtins.int
     route: Global___Route.ValueType
     """Where the request would be answered."""
     @_builtins.property
     def outbound(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Every string exactly as it would be sent to the cloud."""
 
+    @_builtins.property
+    def reid(self) -> Global___ReidRisk:
+        """The conversation's re-identification budget as it would be after sending (nothing is
+        recorded by a dry run); absent when no budget applied.
+        """
+
     def __init__(
         self,
         *,
         route: Global___Route.ValueType = ...,
         outbound: _abc.Iterable[_builtins.str] | None = ...,
+        reid: Global___ReidRisk | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["reid", b"reid"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["outbound", b"outbound", "route", b"route"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["outbound", b"outbound", "reid", b"reid", "route", b"route"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
