@@ -10,7 +10,18 @@ Before the first request on a Unix socket the SDK checks that the socket, its di
 the process serving it belong to this user (or ``trusted_daemon_uid``): else ``UntrustedSocket``.
 """
 
-from privsplit.client._common import Answer, Plan, Redacted, RetryPolicy, Span, StreamEvent, Usage
+from privsplit.client._common import (
+    Answer,
+    Plan,
+    Progress,
+    Redacted,
+    ReidStep,
+    RetryPolicy,
+    Risk,
+    Span,
+    StreamEvent,
+    Usage,
+)
 from privsplit.client.aio import AsyncClient, AsyncConversation
 from privsplit.client.sync import Client, Conversation
 from privsplit.shared.errors import (
@@ -40,8 +51,11 @@ __all__ = [
     "Plan",
     "PrivacyBlocked",
     "PrivsplitError",
+    "Progress",
     "Redacted",
+    "ReidStep",
     "RetryPolicy",
+    "Risk",
     "Span",
     "StreamEvent",
     "Unauthenticated",

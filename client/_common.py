@@ -85,15 +85,66 @@ class Usage:
     completion_tokens: int = 0
 
 
+ReidActionName = Literal["unspecified", "generalized", "hidden"]
+_REID_ACTIONS: dict[int, ReidActionName] = {
+    edge.REID_ACTION_UNSPECIFIED: "unspecified",
+    edge.REID_ACTION_GENERALIZED: "generalized",
+    edge.REID_ACTION_HIDDEN: "hidden",
+}
+
+
+@dataclass(frozen=True)
+class ReidStep:
+    """One change the re-identification budget made before sending: details of ``kind``
+    (``AGE``, ``LOCATION``...) were ``generalized`` to ``level`` or ``hidden``."""
+
+    kind: str
+    action: ReidActionName
+    level: str = ""
+
+
+@dataclass(frozen=True)
+class Risk:
+    """The conversation's re-identification budget after a request: bits the cloud has been
+    sent about one person, the budget, and what was changed to stay under it (kinds and bits
+    only, never a value). Over the budget even after generalizing and hiding, the request
+    fails with ``ReidBudgetExceeded`` instead."""
+
+    spent_bits: float
+    budget_bits: float
+    steps: tuple[ReidStep, ...] = ()
+
+    @property
+    def remaining_bits(self) -> float:
+        return max(0.0, self.budget_bits - self.spent_bits)
+
+    @classmethod
+    def from_pb(cls, r: edge.ReidRisk) -> Risk:
+        return cls(
+            spent_bits=round(r.spent_bits, 2),
+            budget_bits=round(r.budget_bits, 2),
+            steps=tuple(
+                ReidStep(s.kind, _REID_ACTIONS.get(s.action, "unspecified"), s.level)
+                for s in r.steps
+            ),
+        )
+
+
+def _risk(r: edge.AskResponse | edge.PlanResponse) -> Risk | None:
+    return Risk.from_pb(r.reid) if r.HasField("reid") else None
+
+
 @dataclass(frozen=True)
 class Answer:
-    """The answer with private values restored, and exactly what was sent to the cloud."""
+    """The answer with private values restored, and exactly what was sent to the cloud.
+    ``reid``: the conversation's re-identification budget (None when none applied)."""
 
     text: str
     route: RouteName
     outbound: tuple[str, ...]
     request_id: str
     cloud_usage: Usage = field(default_factory=Usage)
+    reid: Risk | None = None
 
     @classmethod
     def from_pb(cls, r: edge.AskResponse) -> Answer:
@@ -103,6 +154,7 @@ class Answer:
             outbound=tuple(r.outbound),
             request_id=r.request_id,
             cloud_usage=Usage(r.cloud_usage.prompt_tokens, r.cloud_usage.completion_tokens),
+            reid=_risk(r),
         )
 
 
@@ -134,29 +186,64 @@ class Plan:
 
     route: RouteName
     outbound: tuple[str, ...]
+    reid: Risk | None = None  # the budget as it would be after sending (nothing is recorded)
 
     @classmethod
     def from_pb(cls, r: edge.PlanResponse) -> Plan:
-        return cls(route=_ROUTES.get(r.route, "unspecified"), outbound=tuple(r.outbound))
+        return cls(
+            route=_ROUTES.get(r.route, "unspecified"), outbound=tuple(r.outbound), reid=_risk(r)
+        )
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far the device is in a long step: ``stage`` "read" counts the chunks of the
+    documents read on the device (``done`` of ``total``; the total can grow while the ranked
+    reading widens). ``eta_seconds`` is None until it can be estimated."""
+
+    stage: str
+    done: int
+    total: int
+    elapsed_seconds: float
+    eta_seconds: float | None = None
+
+    @property
+    def fraction(self) -> float:
+        return self.done / self.total if self.total else 0.0
+
+    @classmethod
+    def from_pb(cls, r: edge.AskProgress) -> Progress:
+        return cls(
+            stage=r.stage,
+            done=r.done,
+            total=r.total,
+            elapsed_seconds=r.elapsed_seconds,
+            eta_seconds=r.eta_seconds if r.HasField("eta_seconds") else None,
+        )
 
 
 @dataclass(frozen=True)
 class StreamEvent:
-    """``stage`` (``stage`` set), ``approval_required`` (``request_id``, ``outbound``),
-    ``outbound`` (``outbound``), ``delta`` (``text``), ``done`` (``answer``)."""
+    """``stage`` (``stage`` set), ``progress`` (``progress``), ``approval_required``
+    (``request_id``, ``outbound``), ``outbound`` (``outbound``), ``delta`` (``text``),
+    ``done`` (``answer``)."""
 
-    kind: Literal["stage", "approval_required", "outbound", "delta", "done"]
+    kind: Literal["stage", "progress", "approval_required", "outbound", "delta", "done"]
     stage: str = ""
     text: str = ""
     request_id: str = ""
     outbound: tuple[str, ...] = ()
     answer: Answer | None = None
+    progress: Progress | None = None
 
     @classmethod
-    def from_pb(cls, r: edge.StreamAskResponse) -> StreamEvent:
+    def from_pb(cls, r: edge.StreamAskResponse) -> StreamEvent | None:
+        """The event, or None for an event this SDK does not know (from a newer daemon)."""
         which = r.WhichOneof("event")
         if which == "stage":
             return cls("stage", stage=r.stage)
+        if which == "progress":
+            return cls("progress", progress=Progress.from_pb(r.progress))
         if which == "approval_required":
             return cls(
                 "approval_required",
@@ -167,7 +254,9 @@ class StreamEvent:
             return cls("outbound", outbound=tuple(r.outbound.outbound))
         if which == "answer_delta":
             return cls("delta", text=r.answer_delta)
-        return cls("done", answer=Answer.from_pb(r.done))
+        if which == "done":
+            return cls("done", answer=Answer.from_pb(r.done))
+        return None
 
 
 def ask_request(

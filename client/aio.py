@@ -135,9 +135,13 @@ class AsyncClient:
         conversation_id: str = "",
         approve: AsyncApprover | None = None,
         timeout: float | None = None,
+        progress: bool = True,
     ) -> AsyncIterator[StreamEvent]:
+        """Events as they happen: stages, reading progress (``progress`` events, unless
+        ``progress=False``), the outbound text, answer pieces, then ``done``."""
         request = edge.StreamAskRequest(
-            request=ask_request(text, documents, conversation_id, approve is not None)
+            request=ask_request(text, documents, conversation_id, approve is not None),
+            progress=progress,
         )
         deadline = time.monotonic() + (timeout or self.timeout)
         for delay in [*self.retry.delays(), None]:
@@ -158,6 +162,8 @@ class AsyncClient:
                 async for message in call:
                     started = True
                     event = StreamEvent.from_pb(message)
+                    if event is None:  # an event kind from a newer daemon
+                        continue
                     if event.kind == "approval_required" and approve is not None:
                         decision = approve(event.outbound)
                         if inspect.isawaitable(decision):

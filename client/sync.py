@@ -130,10 +130,13 @@ class Client:
         conversation_id: str = "",
         approve: Approver | None = None,
         timeout: float | None = None,
+        progress: bool = True,
     ) -> Iterator[StreamEvent]:
-        """Events as they happen: stages, the outbound text, answer pieces, then ``done``."""
+        """Events as they happen: stages, reading progress (``progress`` events, unless
+        ``progress=False``), the outbound text, answer pieces, then ``done``."""
         request = edge.StreamAskRequest(
-            request=ask_request(text, documents, conversation_id, approve is not None)
+            request=ask_request(text, documents, conversation_id, approve is not None),
+            progress=progress,
         )
         deadline = time.monotonic() + (timeout or self.timeout)
         delays = [*self.retry.delays(), None]
@@ -155,6 +158,8 @@ class Client:
                 for message in call:
                     started = True
                     event = StreamEvent.from_pb(message)
+                    if event is None:  # an event kind from a newer daemon
+                        continue
                     if event.kind == "approval_required" and approve is not None:
                         self.approve(event.request_id, bool(approve(event.outbound)))
                     yield event
