@@ -187,8 +187,11 @@ def _sex_and_family(t: Tables, text: str) -> list[Finding]:
 def extract(text: str) -> list[Finding]:
     """Every quasi-identifier in ``text``, by start offset; overlapping findings keep the
     earliest (then longest)."""
+    from privsplit.edge.privacy.quasi import people  # its findings are Findings too
+
     t = Tables.load()
-    found = [
+    found = [  # on the same span, the first listed wins: cue-based findings before the gazetteer
+        *people.find(t, text),
         *_age(t, text),
         *_dates(t, text),
         *_places(t, text),

@@ -25,6 +25,70 @@ def bits(share: float) -> float:
 
 
 @dataclass(frozen=True)
+class More:
+    """The tables of ``quasi.people``: every value is a share of the world population (or a
+    head count that becomes one), with the names that detect it (en, fr, es, de)."""
+
+    sectors: dict[str, tuple[float, str]]  # sector -> (share working in it, generalized text)
+    employers: dict[str, tuple[str, float]]  # employer -> (sector, employees)
+    unknown_employer: float  # employees of an employer the table does not list
+    street: dict[str, float]  # street_residents, household, street_name_towns
+    continents: dict[str, tuple[float, str]]  # continent -> (population, demonym)
+    nationalities: dict[
+        str, tuple[str, float, tuple[str, ...]]
+    ]  # country -> (continent, pop, names)
+    religions: dict[str, tuple[float, str | None, tuple[str, ...]]]  # (share, religion, names)
+    ethnicities: dict[str, tuple[float, tuple[str, ...]]]
+    categories: dict[str, tuple[float, str]]  # condition category -> (share, generalized text)
+    conditions: dict[str, tuple[float, str, tuple[str, ...]]]  # (people, category, names)
+    degrees: dict[str, tuple[float, str | None, tuple[str, ...]]]  # (share, next text, names)
+    university_share: float
+    subject_bits: float  # a degree's subject ("in astrophysics")
+    institutions: dict[str, tuple[float, tuple[str, ...]]]  # (living alumni, names)
+    unknown_institution: float
+
+    @staticmethod
+    def from_data(data: dict) -> More:
+        countries = data["countries"]
+
+        def names(xs: list) -> tuple[str, ...]:
+            return tuple(str(x) for x in xs)
+
+        return More(
+            sectors={str(k): (float(s), str(n)) for k, (s, n) in data["sectors"].items()},
+            employers={str(k): (str(s), float(e)) for k, (s, e) in data["employers"].items()},
+            unknown_employer=float(data["unknown_employer_employees"]),
+            street={str(k): float(v) for k, v in data["streets"].items()},
+            continents={str(k): (float(p), str(d)) for k, (p, d) in data["continents"].items()},
+            nationalities={
+                str(k): (str(c), float(p if p is not None else countries[k]), names(n))
+                for k, (c, p, n) in data["nationalities"].items()
+            },
+            religions={
+                str(k): (float(s), None if r is None else str(r), names(n))
+                for k, (s, r, n) in data["religions"].items()
+            },
+            ethnicities={str(k): (float(s), names(n)) for k, (s, n) in data["ethnicities"].items()},
+            categories={
+                str(k): (float(s), str(n)) for k, (s, n) in data["condition_categories"].items()
+            },
+            conditions={
+                str(k): (float(p), str(c), names(n)) for k, (p, c, n) in data["conditions"].items()
+            },
+            degrees={
+                str(k): (float(s), None if x is None else str(x), names(n))
+                for k, (s, x, n) in data["degrees"].items()
+            },
+            university_share=float(data["university_share"]),
+            subject_bits=float(data["degree_subject_bits"]),
+            institutions={
+                str(k): (float(a), names(n)) for k, (a, n) in data["institutions"].items()
+            },
+            unknown_institution=float(data["unknown_institution_alumni"]),
+        )
+
+
+@dataclass(frozen=True)
 class Tables:
     world: float
     age_bands: dict[str, float]
@@ -34,6 +98,7 @@ class Tables:
     fields: dict[str, tuple[float, str]]
     professions: dict[str, tuple[str, float]]
     family: dict[str, tuple[float, str, float]]
+    more: More  # employer, street, nationality, ethnicity, religion, medical, education
 
     @staticmethod
     @cache
@@ -50,6 +115,7 @@ class Tables:
             family={
                 str(k): (float(b), str(g), float(gb)) for k, (b, g, gb) in data["family"].items()
             },
+            more=More.from_data(data),
         )
 
     # -- age -------------------------------------------------------------------------------
