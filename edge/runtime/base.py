@@ -11,7 +11,7 @@ import abc
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
-from privsplit.shared.errors import ConfigError
+from privsplit.shared.errors import ConfigError, InvalidRequest
 from privsplit.shared.registry import Registry
 from privsplit.shared.types import GenerationParams, Message
 
@@ -20,6 +20,8 @@ class LocalModel(abc.ABC):
     name: ClassVar[str]  # runtime name in the registry, e.g. "llamacpp"
     is_available: ClassVar[bool]
     unavailable_reason: ClassVar[str] = ""
+    # whether ``stream(logprobs=[...])`` reports each generated token's log-probability
+    supports_logprobs: ClassVar[bool] = False
     model_format: ClassVar[str] = ""  # what it loads: "gguf" (a file) or "onnx" (a folder)
 
     @property
@@ -46,9 +48,14 @@ class LocalModel(abc.ABC):
         params: GenerationParams,
         *,
         json_schema: dict[str, Any] | None = None,
+        logprobs: list[float] | None = None,
     ) -> Iterator[str]:
         """Yield text pieces of the assistant reply. ``json_schema`` constrains the output
-        (llama.cpp grammars; llguidance in ONNX Runtime GenAI)."""
+        (llama.cpp grammars; llguidance in ONNX Runtime GenAI). With a ``logprobs`` list, the
+        natural log-probability of each generated token (the end-of-text token included) is
+        appended to it as generation proceeds; only runtimes with ``supports_logprobs`` do
+        this, and only for greedy decoding (temperature 0, no schema): others raise
+        ``InvalidRequest``."""
 
     def chat(
         self,
@@ -56,8 +63,26 @@ class LocalModel(abc.ABC):
         params: GenerationParams,
         *,
         json_schema: dict[str, Any] | None = None,
+        logprobs: list[float] | None = None,
     ) -> str:
-        return "".join(self.stream(messages, params, json_schema=json_schema))
+        return "".join(self.stream(messages, params, json_schema=json_schema, logprobs=logprobs))
+
+    def check_logprobs(
+        self,
+        params: GenerationParams,
+        json_schema: dict[str, Any] | None,
+        logprobs: list[float] | None,
+    ) -> None:
+        """Refuse a ``logprobs`` request this runtime cannot honour (clear error, not ignored)."""
+        if logprobs is None:
+            return
+        if not self.supports_logprobs:
+            raise InvalidRequest(f"the {self.name} runtime does not report token log-probabilities")
+        if params.temperature != 0 or json_schema is not None:
+            raise InvalidRequest(
+                "token log-probabilities are reported for greedy decoding only "
+                "(temperature 0, no JSON schema)"
+            )
 
     def __enter__(self) -> LocalModel:
         self.load()

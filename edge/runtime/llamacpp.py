@@ -1,4 +1,10 @@
-"""llama-cpp-python as a LocalModel."""
+"""llama-cpp-python as a LocalModel.
+
+Prefix reuse: llama-cpp-python keeps the KV state of the last prompt and, when the next prompt
+starts with the same tokens, evaluates only the rest (the chunk map calls share their
+instruction). ``reuse_prefix=False`` drops that state before every generation, so each call is
+evaluated from scratch; greedy output is the same either way (tested).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,8 @@ import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from privsplit.edge.runtime.base import LocalModel, register_runtime
 from privsplit.shared.errors import BackendError, InvalidRequest, ModelNotFound
@@ -26,11 +34,19 @@ class LlamaCppModel(LocalModel):
     is_available = _AVAILABLE
     unavailable_reason = _WHY
     model_format = "gguf"
+    supports_logprobs = _AVAILABLE
 
     def __init__(
-        self, *, model_path: Path, n_ctx: int = 4096, n_threads: int | None = None, seed: int = 42
+        self,
+        *,
+        model_path: Path,
+        n_ctx: int = 4096,
+        n_threads: int | None = None,
+        seed: int = 42,
+        reuse_prefix: bool = True,
     ) -> None:
         self.model_path = Path(model_path)
+        self.reuse_prefix = reuse_prefix
         self.n_ctx = n_ctx
         self.n_threads = n_threads
         self.seed = seed
@@ -81,9 +97,11 @@ class LlamaCppModel(LocalModel):
         params: GenerationParams,
         *,
         json_schema: dict[str, Any] | None = None,
+        logprobs: list[float] | None = None,
     ) -> Iterator[str]:
         if json_schema is not None and not isinstance(json_schema, dict):
             raise InvalidRequest("json_schema must be a JSON Schema object (a dict)")
+        self.check_logprobs(params, json_schema, logprobs)
         self.load()
         # the message texts alone already overflowing is certain; the template adds the rest
         if sum(self.count_tokens(m.content) for m in messages) >= self.n_ctx:
@@ -93,6 +111,8 @@ class LlamaCppModel(LocalModel):
             if self._generating:
                 raise BackendError("a llama.cpp model cannot start a generation inside another one")
             self._generating = True
+            if not self.reuse_prefix:
+                self._llm.reset()  # no KV state carried over: the whole prompt is evaluated
             try:
                 parts = self._llm.create_chat_completion(
                     messages=[{"role": m.role, "content": m.content} for m in messages],
@@ -102,6 +122,7 @@ class LlamaCppModel(LocalModel):
                     stop=list(params.stop) or None,
                     seed=params.seed or self.seed,
                     response_format=response_format,
+                    logits_processor=_greedy_logprobs(logprobs) if logprobs is not None else None,
                     stream=True,
                 )
                 for part in parts:
@@ -115,3 +136,15 @@ class LlamaCppModel(LocalModel):
                 ) from None
             finally:
                 self._generating = False
+
+
+def _greedy_logprobs(out: list[float]) -> Any:
+    """A logits processor that appends the greedy token's log-probability to ``out`` and
+    leaves the logits unchanged (it runs before the sampler; greedy picks the arg-max)."""
+
+    def record(_input_ids: Any, scores: Any) -> Any:
+        top = float(scores.max())
+        out.append(-float(np.log(np.exp(scores - top).sum())))  # top - logsumexp(scores)
+        return scores
+
+    return llama_cpp.LogitsProcessorList([record])

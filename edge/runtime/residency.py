@@ -71,6 +71,7 @@ class ResidentModel(LocalModel):
             )
         self.model = model
         self.model_format = model.model_format
+        self.supports_logprobs = model.supports_logprobs
         self.keep_alive_seconds = keep_alive_seconds
         self.max_queue = max_queue
         self.queue_timeout_seconds = queue_timeout_seconds
@@ -222,11 +223,12 @@ class ResidentModel(LocalModel):
         params: GenerationParams,
         *,
         json_schema: dict[str, Any] | None = None,
+        logprobs: list[float] | None = None,
     ) -> Iterator[str]:
         """A generator: it takes its turn (or raises ``Busy``) at the first ``next()`` and
         gives the model back when exhausted or closed."""
         with self._slot() as model:
-            yield from model.stream(messages, params, json_schema=json_schema)
+            yield from model.stream(messages, params, json_schema=json_schema, logprobs=logprobs)
 
     def stats(self) -> ResidencyStats:
         with self._cond:
