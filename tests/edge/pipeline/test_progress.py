@@ -1,8 +1,15 @@
-"""ProgressMeter: chunks read / to read, elapsed seconds and an ETA from the pace so far."""
+"""ProgressMeter: chunks read / to read, elapsed seconds and an ETA from the pace so far;
+ProgressPump: a blocking step's progress handed to the event loop in order."""
 
 from __future__ import annotations
 
-from privsplit.edge.pipeline.progress import ProgressMeter
+import asyncio
+import time
+
+import pytest
+
+from privsplit.edge.pipeline.progress import ProgressMeter, ProgressPump
+from privsplit.shared.errors import InvalidRequest
 
 
 def test_eta_follows_the_pace_and_the_total_may_grow() -> None:
@@ -20,3 +27,37 @@ def test_eta_follows_the_pace_and_the_total_may_grow() -> None:
     last = meter("read", 6, 6)
     assert (last.done, last.total, last.eta_seconds) == (6, 6, 0.0)
     assert meter("read", 7, 6).total == 7  # never fewer to read than read
+
+
+def test_the_pump_yields_a_blocking_steps_progress_in_order_then_its_result() -> None:
+    forwarded: list[tuple[str, int, int]] = []
+
+    def step(n: int, *, progress) -> str:
+        for i in range(n + 1):
+            progress("read", i, n)
+            time.sleep(0.01)
+        return "notes"
+
+    async def run() -> tuple[list, object]:
+        pump = ProgressPump(lambda *a: forwarded.append(a))
+        seen = [p async for p in pump.run(step, 3)]
+        return seen, pump.result
+
+    seen, result = asyncio.run(run())
+    assert result == "notes"
+    assert [(p.done, p.total) for p in seen] == [(0, 3), (1, 3), (2, 3), (3, 3)]
+    assert forwarded == [("read", i, 3) for i in range(4)]
+    assert seen[-1].eta_seconds == 0.0 and seen[1].eta_seconds is not None
+
+
+def test_the_pump_raises_the_steps_error() -> None:
+    def step(*, progress) -> None:
+        progress("read", 0, 2)
+        raise InvalidRequest("document 0 is not text")
+
+    async def run() -> None:
+        async for _ in ProgressPump().run(step):
+            pass
+
+    with pytest.raises(InvalidRequest, match="not text"):
+        asyncio.run(run())
