@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from faker import Faker
+from more import More  # bench/reid, on the path when run.py runs
 
 from privsplit.edge.privacy.quasi import Tables, extract
 
@@ -42,6 +43,7 @@ class Population:
     son: np.ndarray
     birth_day: np.ndarray
     birth_month: np.ndarray  # 1..12
+    more: More
 
     @classmethod
     def generate(cls, n: int, seed: int) -> Population:
@@ -85,6 +87,7 @@ class Population:
             son=rng.random(n) < 0.5,
             birth_day=rng.integers(1, 29, n),
             birth_month=rng.integers(1, 13, n),
+            more=More.generate(t, rng, n, city),
         )
 
     def __len__(self) -> int:
@@ -118,10 +121,13 @@ class Population:
                 keep &= self.daughter if v == "daughter" else self.son if v == "son" else keep
             elif f.kind == "BIRTH_DATE":
                 keep &= self._born(v)
+            else:
+                keep &= self.more.consistent(f)
         for text in transcript:  # a generalized profession reads as its field's noun
             for noun, name in nouns.items():
                 if f" a {noun}" in text or f" an {noun}" in text:
                     keep &= self.field == name
+            keep &= self.more.consistent_text(text)
         return int(keep.sum())
 
     def _born(self, text: str) -> np.ndarray:

@@ -51,6 +51,7 @@ def turns_of(pop: Population, i: int, rng: np.random.Generator) -> list[str]:
         facts.append(f"I work as a {pop.profession[i]}, so my hours are irregular.")
     if pop.daughter[i]:
         facts.append("My daughter wants to join me on runs.")
+    facts += pop.more.facts(i, pop.city[i])  # employer, street, nationality, religion, ...
     rng.shuffle(facts)
     return facts
 
