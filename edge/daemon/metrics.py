@@ -47,6 +47,17 @@ class DaemonMetrics:
             "Requests the answer cache could not answer (sent to the cloud).",
             registry=self.registry,
         )
+        self.cascade_local = Counter(
+            "privsplit_edge_cascade_local_answers",
+            "Requests the confidence cascade answered on the device (nothing was sent).",
+            registry=self.registry,
+        )
+        self.cascade_escalations = Counter(
+            "privsplit_edge_cascade_escalations",
+            "Requests the confidence cascade drafted on the device, then sent to the cloud "
+            "(the draft was not confident enough).",
+            registry=self.registry,
+        )
         self.reid_steps = Counter(
             "privsplit_edge_reid_steps",
             "Quasi-identifiers the re-identification budget generalized or hid, by step and kind.",

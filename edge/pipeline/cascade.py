@@ -15,7 +15,8 @@ Contract:
   and ``docs``-level numbers in the report of issue 15 (sampled-answer agreement and the minimum
   token log-probability were measured against it).
 - ``accept(draft, threshold)``: keep the draft when it finished and its confidence is at least
-  ``threshold``.
+  ``threshold``; ``threshold_for(settings, private=...)`` says which threshold applies (None:
+  the cascade is off for that kind of request).
 - Nothing here sends anything or logs text: the caller logs the decision (counts, timings).
 """
 
@@ -29,6 +30,7 @@ from fractions import Fraction
 
 from privsplit.edge.pipeline.arith import evaluate, format_number
 from privsplit.edge.pipeline.prompts import load_prompt
+from privsplit.edge.pipeline.settings import PipelineSettings
 from privsplit.edge.runtime import LocalModel
 from privsplit.shared.errors import InvalidRequest
 from privsplit.shared.types import GenerationParams, Message
@@ -65,6 +67,14 @@ class Draft:
 def accept(draft: Draft, threshold: float) -> bool:
     """Whether the device keeps its own answer (see the module docstring)."""
     return draft.source != "skipped" and draft.finished and draft.confidence >= threshold
+
+
+def threshold_for(settings: PipelineSettings, *, private: bool) -> float | None:
+    """The threshold that applies to a request, or None when the cascade is off for it:
+    ``cascade_overrides[plain|private]`` first, else ``cascade_threshold`` when on."""
+    default: float | str = settings.cascade_threshold if settings.cascade == "on" else "off"
+    value = settings.cascade_overrides.get("private" if private else "plain", default)
+    return None if value == "off" else float(value)
 
 
 def draft_messages(text: str, prompt_version: str = "v1") -> tuple[Message, Message]:

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from privsplit.edge.privacy.detectors.term_policy import TermPolicy
+
 
 class PipelineSettings(BaseModel):
     """How a request is split: local summarize -> plan -> delegate -> merge."""
@@ -77,6 +79,12 @@ class PipelineSettings(BaseModel):
         description="Rare and proper terms (unusual words, acronyms, names written in capitals, "
         "identifiers) get placeholders before anything is sent; no model needed.",
     )
+    terms: TermPolicy = Field(
+        default_factory=TermPolicy,
+        description="What the term pass hides: rarity thresholds (zipf_shift), public "
+        "vocabularies it keeps (allow), place names (places), names after 'called'/'named' "
+        "(name_cues). See docs in edge/privacy/detectors/term_policy.py.",
+    )
     hide_with_model: bool = Field(
         default=True,
         description="The edge model lists identifying details the detectors missed (employers, "
@@ -140,6 +148,40 @@ class PipelineSettings(BaseModel):
     )
     merge_max_tokens: int = Field(default=256, ge=8, description="Tokens of the merged answer.")
     local_max_tokens: int = Field(default=256, ge=8, description="Tokens of a local-only answer.")
+    # cascade (privsplit.edge.pipeline.cascade; measured by bench/collaboration/run.py)
+    cascade: Literal["off", "on"] = Field(
+        default="off",
+        description="on: the edge model answers a request without documents first and keeps its "
+        "answer when its confidence (mean token log-probability) reaches cascade_threshold; "
+        "nothing is sent then. Otherwise the request goes to the cloud as usual "
+        "(route cascade-escalated).",
+    )
+    cascade_threshold: float = Field(
+        default=-0.1,
+        le=0,
+        description="Lowest mean token log-probability of a draft that is kept (0 is certain).",
+    )
+    cascade_overrides: dict[Literal["plain", "private"], float | Literal["off"]] = Field(
+        default_factory=dict,
+        description="Per kind of request, 'off' or a threshold of its own: plain (the detectors "
+        "found nothing private) or private (it carries values that get placeholders). A kind "
+        "listed here follows its entry even when cascade is off.",
+    )
+    cascade_max_tokens: int = Field(
+        default=48,
+        ge=4,
+        le=1024,
+        description="Tokens of the draft; a draft cut off there is never kept (and its time is "
+        "the edge time the cascade adds to an escalated request).",
+    )
+    cascade_max_input_chars: int = Field(
+        default=2000, ge=1, description="Longer requests are not drafted: they go to the cloud."
+    )
+    cascade_show_draft: bool = Field(
+        default=False,
+        description="When the cloud answers, also show the device's draft (a 'draft' event and "
+        "AskResult.draft); off: the draft is dropped unseen.",
+    )
 
     @model_validator(mode="after")
     def _overlap_fits(self) -> PipelineSettings:

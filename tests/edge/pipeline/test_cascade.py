@@ -8,7 +8,10 @@ import time
 
 import pytest
 
-from privsplit.edge.pipeline.cascade import Draft, accept, arith_answer, draft
+from privsplit.edge.pipeline.cascade import Draft, accept, arith_answer, draft, threshold_for
+from privsplit.edge.pipeline.settings import PipelineSettings
+
+DEFAULT = PipelineSettings().cascade_threshold
 
 
 @pytest.mark.parametrize(
@@ -55,6 +58,21 @@ def test_accept_needs_a_finished_confident_draft() -> None:
     assert not accept(Draft("", "skipped", finished=False), -math.inf)
     assert not accept(Draft("", "model", [-0.1]), -5.0)  # an empty answer is no answer
     assert accept(Draft("2 + 2 = 4", "arith"), 0.0)  # exact arithmetic is certain
+
+
+@pytest.mark.parametrize(
+    ("settings", "plain", "private"),
+    [
+        (dict(cascade="off"), None, None),
+        (dict(cascade="on", cascade_threshold=-0.2), -0.2, -0.2),
+        (dict(cascade="on", cascade_overrides={"private": "off"}), DEFAULT, None),
+        (dict(cascade="off", cascade_overrides={"private": -0.5}), None, -0.5),
+    ],
+)
+def test_the_threshold_follows_the_setting_and_its_per_kind_overrides(settings, plain, private):
+    s = PipelineSettings(**settings)
+    assert threshold_for(s, private=False) == plain
+    assert threshold_for(s, private=True) == private
 
 
 @pytest.mark.slow
