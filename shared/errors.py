@@ -1,15 +1,20 @@
 """Typed errors, each with the gRPC status it maps to, in one place.
 
 Servers raise these; an interceptor turns them into a status code plus the error's class
-name in the trailing metadata key ``privsplit-error``; the SDK maps both back to the same
-class. Messages are written by us and never contain prompt text or detected values.
+name in the trailing metadata key ``privsplit-error`` (and, for ``PrivacyBlocked``, the entity
+types that caused it in ``privsplit-entity-types``, type names only); the SDK maps them back to
+the same class. Messages are written by us and never contain prompt text or detected values.
 """
 
 from __future__ import annotations
 
+import re
+
 import grpc
 
 ERROR_METADATA_KEY = "privsplit-error"
+ENTITY_TYPES_METADATA_KEY = "privsplit-entity-types"
+_ENTITY_TYPE = re.compile(r"^[A-Z][A-Z0-9_]{0,39}$")
 
 
 class PrivsplitError(Exception):
@@ -159,13 +164,27 @@ def error_class(name: str, code: grpc.StatusCode) -> type[PrivsplitError]:
     return PrivsplitError
 
 
+def entity_types_metadata(exc: BaseException) -> tuple[tuple[str, str], ...]:
+    """The trailing metadata naming a ``PrivacyBlocked`` error's entity types (``AGE,LOCATION``):
+    only names spelled as entity types pass, anything else is left out."""
+    types = [t for t in getattr(exc, "entity_types", ()) if _ENTITY_TYPE.match(str(t))]
+    if not isinstance(exc, PrivacyBlocked) or not types:
+        return ()
+    return ((ENTITY_TYPES_METADATA_KEY, ",".join(dict.fromkeys(types))),)
+
+
 def from_rpc_error(err: grpc.RpcError) -> PrivsplitError:
     """Map a gRPC error raised by a stub back to the typed error the server raised."""
     code = err.code() if hasattr(err, "code") else grpc.StatusCode.UNKNOWN
     details = (err.details() if hasattr(err, "details") else None) or code.name
-    name = ""
+    name, types = "", ""
     trailing = err.trailing_metadata() if hasattr(err, "trailing_metadata") else None
     for key, value in trailing or ():
         if key == ERROR_METADATA_KEY:
             name = value if isinstance(value, str) else value.decode()
-    return error_class(name, code)(details)
+        elif key == ENTITY_TYPES_METADATA_KEY:
+            types = value if isinstance(value, str) else value.decode()
+    error = error_class(name, code)(details)
+    if isinstance(error, PrivacyBlocked):
+        error.entity_types = tuple(t for t in types.split(",") if _ENTITY_TYPE.match(t))
+    return error

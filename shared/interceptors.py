@@ -16,7 +16,12 @@ from typing import Any
 
 import grpc
 
-from privsplit.shared.errors import ERROR_METADATA_KEY, InvalidRequest, PrivsplitError
+from privsplit.shared.errors import (
+    ERROR_METADATA_KEY,
+    InvalidRequest,
+    PrivsplitError,
+    entity_types_metadata,
+)
 from privsplit.shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -52,7 +57,9 @@ def check_parsed(request: Any) -> None:
 
 async def _abort(context: grpc.aio.ServicerContext, exc: BaseException, method: str) -> None:
     if isinstance(exc, PrivsplitError):
-        context.set_trailing_metadata(((ERROR_METADATA_KEY, type(exc).__name__),))
+        context.set_trailing_metadata(
+            ((ERROR_METADATA_KEY, type(exc).__name__), *entity_types_metadata(exc))
+        )
         log.info("rpc_refused", method=method, code=exc.code.name, error=type(exc).__name__)
         await context.abort(exc.code, exc.message)
     log.error("rpc_failed", method=method, error=type(exc).__name__)
