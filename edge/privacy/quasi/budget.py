@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import heapq
 import math
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from privsplit.edge.privacy.quasi.echo import Generalization
 from privsplit.edge.privacy.quasi.extract import Finding, extract
 from privsplit.edge.privacy.quasi.tables import Tables
 from privsplit.edge.privacy.vault import Vault, normalize
@@ -124,6 +126,8 @@ class BudgetStep:
     spent_bits: float
     decisions: dict[str, str]  # "reid:KIND" -> "generalized:LEVEL" | "hidden", spend, budget
     changed: bool
+    # what was generalized: its echoes in the answer get the written value back (quasi.echo)
+    generalized: tuple[Generalization, ...] = ()
 
 
 class ReidBudget:
@@ -164,9 +168,19 @@ class ReidBudget:
                 revealed.get(item.attribute, 0.0), item.bits_at(item.level)
             )
         out = [self._rewrite(i, text, items, vault) for i, text in enumerate(texts)]
+        generalized = tuple(
+            Generalization(
+                item.kind, f.value, item.ladder[item.level].text, _word_before(texts[i], f)
+            )
+            for item in items
+            if 0 < item.level < len(item.ladder)
+            for i, f in item.places
+        )
+        if generalized:  # the audit record says that echoes of them are restored on the device
+            decisions["reid_restore"] = "echoes"
         if outcome:
             log.info("reid_budget_applied", changed=len(outcome), spent_bits=round(total, 1))
-        return BudgetStep(out, revealed, total, decisions, changed=bool(outcome))
+        return BudgetStep(out, revealed, total, decisions, bool(outcome), generalized)
 
     def _hide(self, account: _Account) -> None:
         """Nothing left to generalize: hide the costliest finding, or block."""
@@ -200,6 +214,11 @@ class ReidBudget:
         for start, end, new in sorted(edits, reverse=True):
             text = text[:start] + new + text[end:]
         return text
+
+
+def _word_before(text: str, f: Finding) -> str:
+    found = re.search(r"([\w'’-]+)\W*$", text[: f.start])
+    return found.group(1) if found else ""
 
 
 def budget_bits_for(k: float, population: float | None = None) -> float:
