@@ -12,6 +12,12 @@ what was sent (must be 0; the real tasks carry no labels: n/a). The cloud is a r
 
 ``--raw`` also sends the whole document with no protection (the baseline) where it fits
 the cloud model's context; slow on CPU.
+
+A long run can be resumed: with ``--resume --out FILE`` the rows already in FILE are kept, the
+task/mode pairs they hold are not run again, new rows are appended, and the table covers all.
+``--table --out FILE`` prints the table of FILE without running anything.
+
+    nice -n 10 .venv/bin/python bench/longdocs/run.py --modes on --resume --out /tmp/ld.jsonl
 """
 
 from __future__ import annotations
@@ -60,6 +66,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--max-tokens", type=int, default=96, help="Cloud tokens per answer.")
     p.add_argument("--raw", action="store_true", help="Also the whole-document baseline.")
     p.add_argument("--out", type=Path, default=None, help="Per-task JSONL results.")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="Keep the rows already in --out and run only the task/mode pairs they lack.",
+    )
+    p.add_argument("--table", action="store_true", help="Only print the table of --out.")
     p.add_argument("--list", action="store_true", help="Only list the selected tasks.")
     return p.parse_args(argv)
 
@@ -124,6 +136,17 @@ async def run_one(pipeline, task: dict) -> dict:
     }
 
 
+def load_rows(path: Path) -> dict[str, dict]:
+    """Rows of an earlier run by task id; a later line for the same task adds to it."""
+    rows: dict[str, dict] = {}
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                rows[row["id"]] = rows.get(row["id"], {}) | row
+    return rows
+
+
 async def main(args: argparse.Namespace) -> None:
     from privsplit.cli.demo import start_cloud
     from privsplit.edge.pipeline.chunks import chunk_text
@@ -134,10 +157,12 @@ async def main(args: argparse.Namespace) -> None:
     modes = [m for m in args.modes.split(",") if m]
     workdir = Path(tempfile.mkdtemp(prefix="privsplit-longdocs-"))
     out_path = args.out or workdir / "results.jsonl"
+    earlier = load_rows(out_path) if args.resume else {}
+    tasks = [t for t in tasks if any(m not in earlier.get(t["id"], {}) for m in modes)]
     os.environ["PRIVSPLIT_CLOUD_N_CTX"] = str(args.cloud_ctx)
     os.environ["PRIVSPLIT_CLOUD_MAX_DEADLINE_SECONDS"] = "3600"
     proc, port = start_cloud(args.cloud_model, workdir / "cloud.log")
-    rows = []
+    rows = list(earlier.values())
     try:
         settings = EdgeSettings.load(
             cloud_address=f"127.0.0.1:{port}",
@@ -148,17 +173,22 @@ async def main(args: argparse.Namespace) -> None:
         )
         pipeline = build_pipeline(settings)
         base = settings.pipeline
-        with out_path.open("w", encoding="utf-8") as out:
+        with out_path.open("a" if args.resume else "w", encoding="utf-8") as out:
             for i, task in enumerate(tasks, 1):
                 chunks = len(
                     chunk_text(task["text"], size=base.chunk_chars, overlap=base.chunk_overlap)
                 )
-                row = {k: task[k] for k in ("id", "kind", "type", "question", "answer", "doc")} | {
+                row = earlier.get(task["id"], {}) | {
+                    k: task[k] for k in ("id", "kind", "type", "question", "answer", "doc")
+                }
+                row |= {
                     "doc_chars": len(task["text"]),
                     "doc_tokens": pipeline.local.count_tokens(task["text"]),
                     "chunks": chunks,
                 }
                 for mode in modes:
+                    if mode in row:  # done in the run being resumed
+                        continue
                     if (
                         mode == "off"
                         and args.off_max_chars
@@ -180,7 +210,7 @@ async def main(args: argparse.Namespace) -> None:
                         "correct": exact_answer_correct(raw.answer, task["answer"]),
                         "prompt": raw.cloud_usage.prompt_tokens,
                     }
-                rows.append(row)
+                rows = [r for r in rows if r["id"] != row["id"]] + [row]
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
                 out.flush()
         await pipeline.cloud.close()
@@ -242,7 +272,11 @@ def table(rows: list[dict], modes: list[str]) -> str:
 
 if __name__ == "__main__":
     parsed = parse_args()
-    if parsed.list:
+    if parsed.table:
+        if parsed.out is None:
+            raise SystemExit("--table needs --out FILE")
+        print(table(list(load_rows(parsed.out).values()), parsed.modes.split(",")))
+    elif parsed.list:
         for t in select(parsed):
             print(t["id"], t["type"], len(t["text"]), t["question"], t["answer"], sep=" | ")
     else:
