@@ -217,7 +217,7 @@ class ReidBudget:
 
 
 def _word_before(text: str, f: Finding) -> str:
-    found = re.search(r"([\w'’-]+)\W*$", text[: f.start])
+    found = re.search(r"([\w'’-]+)\W*$", text[max(0, f.start - 60) : f.start])
     return found.group(1) if found else ""
 
 
