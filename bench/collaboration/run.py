@@ -272,11 +272,12 @@ def agreement(greedy: str, samples: list[str]) -> float:
 
 
 def score_rows(args, reqs: list[dict]) -> list[dict]:
-    """Every request with a draft; the quality ratio and cloud tokens of the candidates
-    (finished drafts) that have their cloud answers (others are always escalated)."""
+    """The requests scored so far (a prefix of the interleaved order): the draft of each, and
+    the quality ratio and cloud tokens of the candidates (finished drafts; the others are
+    always escalated)."""
     from metrics import Embedder
 
-    from privsplit.edge.pipeline.cascade import Draft
+    from privsplit.edge.pipeline.cascade import Draft, arith_answer
 
     local = local_store(args).rows
     samples = Store(
@@ -287,23 +288,26 @@ def score_rows(args, reqs: list[dict]) -> list[dict]:
         args.work / "cloud.jsonl", {"model": args.cloud_model, "tokens": args.cloud_tokens}
     ).rows
     out = []
-    for r in reqs:
+    for r in reqs:  # the requests in order, up to the first one not scored yet (no bias)
         lo = local.get(r["id"])
         if lo is None:
-            continue
-        d = Draft(lo["text"], lo["source"], lo["logprobs"], lo["finished"], lo["seconds"])
+            break
+        text = arith_answer(r["text"]) if lo["source"] == "arith" else lo["text"]  # current form
+        d = Draft(text or "", lo["source"], lo["logprobs"], lo["finished"], lo["seconds"])
         candidate = d.finished and d.source != "skipped"
         if candidate and r["id"] not in cloud:
-            continue  # not scored yet: left out of every figure
+            break
         smp = samples.get(r["id"])
         agree = 1.0 if d.source == "arith" else agreement(d.text, smp["texts"]) if smp else None
         out.append(
             {
                 **r,
+                "half": int(r["id"].rsplit("-", 1)[1]) % 2,  # alternate within each set
                 "draft": d,
                 "candidate": candidate,
                 "ratio": None,
                 "tokens": cloud[r["id"]]["tokens"] if candidate else None,
+                "cloud_a": cloud[r["id"]]["a"] if candidate else "",
                 "agree": agree,
                 "sample_seconds": smp["seconds"] if smp else None,
             }
@@ -394,7 +398,7 @@ def report(args: argparse.Namespace, reqs: list[dict]) -> None:
         print(head)
         for label, subset in sets.items():
             print(fmt_row(label, outcome(subset, value, t)))
-        halves = [rows[0::2], rows[1::2]]
+        halves = [[r for r in rows if r["half"] == h] for h in (0, 1)]
         for i in (0, 1):
             th = pick(halves[i], value, args.max_drop)
             o = outcome(halves[1 - i], value, th)
@@ -417,6 +421,16 @@ def report(args: argparse.Namespace, reqs: list[dict]) -> None:
             f"| {sum(r['draft'].finished for r in rs)} "
             f"| {sum(r['draft'].source == 'arith' for r in rs)} |"
         )
+    exact = [r for r in rows if r["draft"].source == "arith"]
+    right = sum(
+        value in r["cloud_a"].replace(",", "")
+        for r in exact
+        if (value := r["draft"].text.rsplit(" equals ", 1)[1].rstrip(".").replace(",", ""))
+    )
+    print(
+        f"\narithmetic read by the exact evaluator: {len(exact)}; the cloud's answer A holds the "
+        f"exact result in {right} of them (the device's is exact by construction)"
+    )
     drafts = [r["draft"].seconds for r in rows if r["draft"].source == "model"]
     sampled = [r["sample_seconds"] for r in rows if r["sample_seconds"] is not None]
     print(

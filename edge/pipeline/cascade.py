@@ -131,7 +131,7 @@ _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 
 
 def arith_answer(text: str) -> str | None:
-    """``"15% of 80 = 12"`` for a request that is only arithmetic ("What is 15% of 80?",
+    """``"15% of 80 equals 12."`` for a request that is only arithmetic ("What is 15% of 80?",
     "calculate 17 times 23"), computed exactly; None for anything else (the model answers)."""
     if not isinstance(text, str) or len(text) > 200:
         return None
@@ -149,4 +149,4 @@ def arith_answer(text: str) -> str | None:
         value: Fraction = evaluate(expression)
     except InvalidRequest:
         return None
-    return f"{' '.join(body.split())} = {format_number(value)}"
+    return f"{' '.join(body.split())} equals {format_number(value)}."

@@ -17,15 +17,15 @@ DEFAULT = PipelineSettings().cascade_threshold
 @pytest.mark.parametrize(
     ("text", "answer"),
     [
-        ("What is 15% of 80?", "15% of 80 = 12"),
-        ("calculate 17 times 23", "17 times 23 = 391"),
-        ("What is 1,234 + 4,321?", "1,234 + 4,321 = 5,555"),
-        ("What's 144 divided by 12?", "144 divided by 12 = 12"),
-        ("What is 2 to the power of 10?", "2 to the power of 10 = 1,024"),
-        ("What is 12.5 percent of 240?", "12.5 percent of 240 = 30"),
-        ("How much is (3+4)*5?", "(3+4)*5 = 35"),
-        ("Compute 10/3", "10/3 = 3.333333"),
-        ("What is 45 minus 17?", "45 minus 17 = 28"),
+        ("What is 15% of 80?", "15% of 80 equals 12."),
+        ("calculate 17 times 23", "17 times 23 equals 391."),
+        ("What is 1,234 + 4,321?", "1,234 + 4,321 equals 5,555."),
+        ("What's 144 divided by 12?", "144 divided by 12 equals 12."),
+        ("What is 2 to the power of 10?", "2 to the power of 10 equals 1,024."),
+        ("What is 12.5 percent of 240?", "12.5 percent of 240 equals 30."),
+        ("How much is (3+4)*5?", "(3+4)*5 equals 35."),
+        ("Compute 10/3", "10/3 equals 3.333333."),
+        ("What is 45 minus 17?", "45 minus 17 equals 28."),
     ],
 )
 def test_arithmetic_in_words_is_answered_exactly(text: str, answer: str) -> None:
@@ -57,7 +57,7 @@ def test_accept_needs_a_finished_confident_draft() -> None:
     assert not accept(cut, -1.0)  # cut off at max_tokens: never kept
     assert not accept(Draft("", "skipped", finished=False), -math.inf)
     assert not accept(Draft("", "model", [-0.1]), -5.0)  # an empty answer is no answer
-    assert accept(Draft("2 + 2 = 4", "arith"), 0.0)  # exact arithmetic is certain
+    assert accept(Draft("2 + 2 equals 4.", "arith"), 0.0)  # exact arithmetic is certain
 
 
 @pytest.mark.parametrize(
@@ -96,5 +96,5 @@ def test_arithmetic_and_long_requests_skip_the_model(smol) -> None:
     exact = draft(smol, "What is 25% of 80?", max_tokens=24, max_input_chars=500)
     long = draft(smol, "Summarize: " + "word " * 200, max_tokens=24, max_input_chars=500)
     assert time.perf_counter() - started < 0.5  # no generation ran
-    assert (exact.source, exact.text, exact.confidence) == ("arith", "25% of 80 = 20", 0.0)
+    assert (exact.source, exact.text, exact.confidence) == ("arith", "25% of 80 equals 20.", 0.0)
     assert long.source == "skipped" and not accept(long, -math.inf)
