@@ -26,8 +26,10 @@ from privsplit.shared.types import GenerationParams
 
 def build_redactor(settings: EdgeSettings) -> PrivacyEngine:
     """The privacy engine (detectors, policy) from ``settings.privacy``."""
+    from privsplit.edge.privacy.detectors import term_policy
     from privsplit.edge.privacy.factory import build_engine, resolve_llm_model
 
+    term_policy.configure(settings.pipeline.terms)  # the term pass's knobs (pipeline.terms)
     privacy = settings.privacy
     return build_engine(
         privacy,

@@ -20,15 +20,16 @@ since a hidden word comes back in the answer when placeholders are restored.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 from importlib import resources
 
 import regex as re
 
-from privsplit.edge.privacy.detectors import language
+from privsplit.edge.privacy.detectors import language, term_policy
 from privsplit.edge.privacy.detectors.base import Detector, register_detector
 from privsplit.edge.privacy.detectors.code_names import TextNames
+from privsplit.edge.privacy.detectors.term_policy import TermPolicy
 from privsplit.edge.privacy.detectors.vocabulary import (
     compound_word,
     english_word_form,
@@ -44,7 +45,7 @@ PLACEHOLDER = r"\[[A-Z][A-Z0-9_]*\]"
 WORD_OR_PLACEHOLDER = re.compile(rf"(?P<placeholder>{PLACEHOLDER})|{WORD.pattern}")
 SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\"“(*#>•\-]|\d[.)])[\s\"“'‘(*]*$")
 DOMAIN = re.compile(
-    r"(?:[a-z0-9-]+\.)+(?:com|net|org|io|ai|co|uk|de|fr|in|us|ca|au|ru|cn|jp|info|biz|app|"
+    r"(?:[a-z0-9_-]+\.)+(?:com|net|org|io|ai|co|uk|de|fr|in|us|ca|au|ru|cn|jp|info|biz|app|"
     r"dev|me|tv|edu|gov|xyz|online|site|store|shop)"
 )
 INITIALISM = re.compile(r"(?:\p{Lu}\.)+\p{Lu}\.?")
@@ -108,6 +109,44 @@ class Thresholds:
     other_script: float = 2.0  # a Cyrillic, Greek, Arabic or Hebrew word, in its language
     native_lowercase: float = 2.0  # a lowercase word of the text's own (detected) language
     min_digits: int = 6  # a bare number this long is an identifier
+
+    def shifted(self, by: float) -> Thresholds:
+        """Every Zipf threshold raised by ``by`` (``TermPolicy.zipf_shift``)."""
+        if not by:
+            return self
+        return replace(
+            self,
+            **{f.name: getattr(self, f.name) + by for f in fields(self) if f.type == "float"},
+        )
+
+
+# a name cue before a word of an allow-list makes it a name again ("my friend Allegra")
+NAME_CUE = re.compile(
+    r"(?:\b(?:mr|mrs|ms|miss|dr|prof|sir|madam|dear|hi|hello|hey|by|from|to|with|"
+    r"called|named|name is|i am|i'm|"
+    r"(?:my|his|her|our|their|your) (?:friend|brother|sister|wife|husband|son|daughter|"
+    r"mother|father|mom|dad|boss|colleague|partner|cousin|uncle|aunt|neighbou?r|client|"
+    r"patient|teacher|student|manager|girlfriend|boyfriend|fianc[ée]e?))\.?\s+)$",
+    re.IGNORECASE,
+)
+# "a company called tech stop", 'an app named "Mario"': the words after it are a name
+CALLED = re.compile(r"(?<![\w-])(?:called|named)\s+[\"“'‘]?$", re.IGNORECASE)
+# "my brother harrison", "his wife eden", "I m larry zhang": a word that looks like a name
+# (``name_evidence.name_like``: rare, or used as much in fr/de/es as in English) is one
+PERSON_CUE = re.compile(
+    r"(?<![\w-])(?:(?:my|his|her|our|their|your) (?:friend|brother|sister|wife|husband|son|"
+    r"daughter|mother|father|mom|mum|dad|boss|colleague|partner|cousin|uncle|aunt|nephew|niece|"
+    r"grandson|granddaughter|grandmother|grandfather|fianc[ée]e?|girlfriend|boyfriend)|"
+    r"i am|i'm|i’m|i m|my name is|name's|this is)\s+$",
+    re.IGNORECASE,
+)
+# "by anna university", "at hamdard college": name-like words before an institution word
+INSTITUTION = frozenset(
+    {"university", "college", "institute", "hospital", "academy", "school", "clinic"}
+)
+CUE_WORD_MAX_ZIPF = 5.0  # "called me", "named the": a common word first is no name
+CUE_NEXT_MAX_ZIPF = 6.0  # later words of the name; function words ("that", "in") end it
+CUE_MAX_WORDS = 3
 
 
 @lru_cache(maxsize=1)
@@ -236,12 +275,26 @@ class TermDetector(Detector):
         unavailable_reason = "wordfreq is not installed (pip install privsplit[edge])"
 
     def __init__(
-        self, thresholds: Thresholds | None = None, public_terms: frozenset[str] | None = None
+        self,
+        thresholds: Thresholds | None = None,
+        public_terms: frozenset[str] | None = None,
+        policy: TermPolicy | None = None,
     ) -> None:
+        """``policy``: the knobs (``term_policy.TermPolicy``); None follows the process's
+        configured policy (``term_policy.configure``, from ``pipeline.terms``)."""
         if not self.is_available:
             raise ConfigError(self.unavailable_reason)
-        self.t = thresholds or Thresholds()
+        self.base_thresholds = thresholds or Thresholds()
         self.public = load_public_terms() if public_terms is None else public_terms
+        self._policy = policy
+
+    @property
+    def policy(self) -> TermPolicy:
+        return self._policy or term_policy.active()
+
+    @property
+    def t(self) -> Thresholds:
+        return self.base_thresholds.shifted(self.policy.zipf_shift)
 
     def classify(
         self,
@@ -367,10 +420,10 @@ class TermDetector(Detector):
                     code_names=names,
                 )
             )
-        spans: list[Span] = []
+        spans = self._policy_phrases(text, words, flagged)
         i = 0
         while i < len(words):
-            if flagged[i] is None:
+            if flagged[i] in (None, "KEEP", "CUE"):  # kept, or hidden by the policy pass
                 i += 1
                 continue
             lo = hi = i
@@ -379,7 +432,102 @@ class TermDetector(Detector):
             entity = flagged[i]
             spans.append(Span(words[lo].start(), words[hi].end(), entity, 0.6, self.name))
             i = hi + 1
+        return sorted(spans, key=lambda s: s.start)
+
+    def _policy_phrases(self, text: str, words: list, flagged: list[str | None]) -> list[Span]:
+        """Apply the policy's vocabularies to ``flagged`` in place (``KEEP``: an allow-listed
+        word, never joined into a name run; ``None``: a word already spoken for) and return
+        the spans it hides itself: places (``places="hide"``) and names after a cue."""
+        policy = self.policy
+        allow = term_policy.allowed(policy)
+        place_names = term_policy.places() if policy.places != "allow" else frozenset()
+        spans: list[Span] = []
+        i = 0
+        while i < len(words):
+            found = None
+            for n in range(min(term_policy.MAX_PHRASE_WORDS, len(words) - i), 0, -1):
+                last = words[i + n - 1]
+                if any(
+                    text[a.end() : b.start()] not in (" ", "-")
+                    for a, b in zip(words[i : i + n - 1], words[i + 1 : i + n])
+                ):
+                    continue
+                phrase = term_policy.fold(text[words[i].start() : last.end()])
+                if policy.places == "hide" and phrase in place_names:
+                    found = ("LOCATION", n)
+                    break
+                if phrase in allow or (policy.places == "allow" and phrase in place_names):
+                    before = text[max(0, words[i].start() - 40) : words[i].start()]
+                    if not NAME_CUE.search(before):
+                        found = ("KEEP", n)
+                        break
+            if found is None:
+                i += 1
+                continue
+            kind, n = found
+            if kind == "LOCATION":
+                spans.append(
+                    Span(words[i].start(), words[i + n - 1].end(), "LOCATION", 0.6, self.name)
+                )
+                flagged[i : i + n] = [None] * n
+            else:
+                flagged[i : i + n] = ["KEEP"] * n
+            i += n
+        if policy.name_cues:
+            spans.extend(self._cued_names(text, words, flagged))
         return spans
+
+    def _cued_names(self, text: str, words: list, flagged: list[str | None]) -> list[Span]:
+        """Up to ``CUE_MAX_WORDS`` words after "called"/"named", in any case."""
+        from privsplit.edge.privacy.detectors.name_evidence import name_like
+
+        out: list[Span] = []
+        for i, m in enumerate(words):
+            before = text[max(0, m.start() - 24) : m.start()]
+            called = CALLED.search(before[-12:]) is not None
+            if not called and not PERSON_CUE.search(before):
+                continue
+            if flagged[i] is not None or m.group().casefold() in self.public:
+                continue  # already hidden, or kept on purpose
+            if called and _zipf(m.group().casefold()) >= CUE_WORD_MAX_ZIPF:
+                continue
+            if not called and not (m.group().isalpha() and name_like(m.group().casefold())):
+                continue
+
+            def more(k: int, called: bool = called) -> bool:
+                w = words[k].group()
+                if called:
+                    return _zipf(w.casefold()) < CUE_NEXT_MAX_ZIPF
+                return w.isalpha() and name_like(w.casefold())  # a surname
+
+            hi = i
+            while (
+                hi + 1 < len(words)
+                and hi + 1 - i < CUE_MAX_WORDS
+                and text[words[hi].end() : words[hi + 1].start()] == " "
+                and flagged[hi + 1] is None
+                and more(hi + 1)
+            ):
+                hi += 1
+            out.append(Span(m.start(), words[hi].end(), "NAME", 0.6, self.name))
+            flagged[i : hi + 1] = ["CUE"] * (hi + 1 - i)
+        for i, m in enumerate(words):
+            if i == 0 or m.group().casefold() not in INSTITUTION:
+                continue
+            lo = i
+            while (
+                lo > 0
+                and i - lo < CUE_MAX_WORDS - 1
+                and text[words[lo - 1].end() : words[lo].start()] == " "
+                and flagged[lo - 1] is None
+                and words[lo - 1].group().isalpha()
+                and name_like(words[lo - 1].group().casefold())
+            ):
+                lo -= 1
+            if lo < i:
+                out.append(Span(words[lo].start(), m.end(), "ORGANIZATION", 0.6, self.name))
+                flagged[lo : i + 1] = ["CUE"] * (i + 1 - lo)
+        return out
 
     @staticmethod
     def _capitalized_run(text: str, words: list, i: int) -> tuple[int, int]:

@@ -23,7 +23,7 @@ def hidden(text: str) -> dict[str, str]:
     "text,value,entity_type",
     [
         ("I studied at vnit and then joined pacd last year.", "vnit", "TERM"),
-        ("Write a sale deed for an apartment in Pune near the station.", "Pune", "NAME"),
+        ("Write a sale deed for an apartment in Pune near the station.", "Pune", "LOCATION"),
         ("We compared NVDA with the index this quarter.", "NVDA", "NAME"),
         ("My customer number is C1566511282, please check.", "C1566511282", "ID"),
         ("The record 4417123 was updated.", "4417123", "ID"),
@@ -55,7 +55,6 @@ def test_a_run_of_capitalized_words_is_hidden_whole() -> None:
         "The tablet costs 499.50 dollars and weighs 2kg; call me at 10am on the 2nd.",
         "Use time.sleep and random.randint in the main loop of my script.",
         "Explain why the employee_id column is null after the join.",
-        "What is the GDP of the USA compared with the UK?",
         "Hello [PERSON_1], your order [ID_2] has shipped.",
     ],
 )

@@ -1,0 +1,104 @@
+"""bench/frontier: the frontier's table (markdown) and picture (PNG, matplotlib).
+
+Contract: ``write_table(results, path, note=)`` and ``write_png(results, path)`` take the
+rows ``run.measure`` returns (name, description, default, point, leakage, leaked, units,
+blocked, over_hidden_per_query, quality, quality_n, share_ge_0_9) and write one file each.
+Settings (``point`` false) are drawn as a curve in order of leakage, the points (raw,
+Presidio-only, PUPA's reference redaction) as markers, the default setting as a star. A
+setting without a quality figure is drawn at the bottom edge, labelled "n/a".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def _fmt(x: float | None, spec: str) -> str:
+    return "n/a" if x is None else format(x, spec)
+
+
+def write_table(results: list[dict], path: Path, *, note: str = "") -> str:
+    lines = [
+        "| setting | what it does | leaked units (whole word) | leakage | blocked | words hidden "
+        "that PUPA does not label / query | mean quality ratio | queries with ratio >= 0.9 "
+        "| quality on |",
+        "|" + "---|" * 9,
+    ]
+    for r in sorted(results, key=lambda r: (r["point"], r["leakage"])):
+        name = f"**{r['name']}** (default)" if r["default"] else r["name"]
+        lines.append(
+            f"| {name} | {r['description']} | {r['leaked']}/{r['units']} "
+            f"| {r['leakage']:.1%} | {r['blocked']} | {r['over_hidden_per_query']:.1f} "
+            f"| {_fmt(r['quality'], '.3f')} | {_fmt(r['share_ge_0_9'], '.0%')} "
+            f"| {r['quality_n']} queries |"
+        )
+    text = "\n".join(lines) + "\n"
+    if note:
+        text = note + "\n\n" + text
+    Path(path).write_text(text, "utf-8")
+    return text
+
+
+def write_png(results: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7.5, 5), dpi=110)
+    known = [r["quality"] for r in results if r["quality"] is not None]
+    floor = min([*known, 0.8]) - 0.05
+
+    def y(r: dict) -> float:
+        return r["quality"] if r["quality"] is not None else floor
+
+    curve = sorted((r for r in results if not r["point"]), key=lambda r: r["leakage"])
+    if curve:
+        ax.plot(
+            [100 * r["leakage"] for r in curve],
+            [y(r) for r in curve],
+            "-o",
+            color="tab:blue",
+            label="privsplit settings",
+        )
+        for r in curve:
+            label = r["name"] + ("" if r["quality"] is not None else " (quality n/a)")
+            ax.annotate(
+                label,
+                (100 * r["leakage"], y(r)),
+                textcoords="offset points",
+                xytext=(5, 4),
+                fontsize=7,
+            )
+    markers = {"raw": ("s", "tab:red"), "presidio": ("^", "tab:orange")}
+    for r in results:
+        if not r["point"]:
+            continue
+        marker, color = markers.get(r["name"], ("D", "tab:green"))
+        ax.scatter([100 * r["leakage"]], [y(r)], marker=marker, color=color, s=60, zorder=3)
+        ax.annotate(
+            r["name"], (100 * r["leakage"], y(r)), textcoords="offset points", xytext=(6, -10)
+        )
+    for r in results:
+        if r["default"]:
+            ax.scatter(
+                [100 * r["leakage"]],
+                [y(r)],
+                marker="*",
+                s=320,
+                color="gold",
+                edgecolor="black",
+                zorder=4,
+                label=f"default ({r['name']})",
+            )
+    ax.set_xscale("symlog", linthresh=1.0)
+    ax.set_xlabel("leakage: labeled PII units sent, % (whole word; log scale above 1%)")
+    ax.set_ylabel("mean quality ratio (cos to raw answer / raw resample)")
+    ax.axvline(1.0, color="grey", lw=0.8, ls="--")
+    ax.axhline(0.9, color="grey", lw=0.8, ls="--")
+    ax.set_title("privsplit on PUPA: privacy-utility frontier")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

@@ -1,0 +1,325 @@
+"""bench/frontier: the privacy-utility frontier on PUPA (leakage vs answer quality).
+
+For every policy setting in ``SETTINGS`` (and the points raw, Presidio-only and PUPA's own
+reference redaction) it measures
+
+- leakage: PUPA's labeled PII units (>= 3 characters) found as whole words in what would be
+  sent (dry run, no cloud: ``leakage.plan_records``), on the whole development set;
+- the quality ratio on the first ``--quality-limit`` queries: cos(answer, raw answer A) /
+  cos(raw answer B, A) with all-MiniLM-L6-v2 (as ``bench/delegation``), where A is the raw
+  query answered greedily, B the raw query sampled at T=0.7, and the answer is the cloud's
+  answer to the sanitized text with the placeholders restored. A blocked query scores 0.
+
+Cloud answers come from a real ``privsplit cloud serve`` (``answers.Answerer``, default the
+0.5B model, 64 tokens) and are cached on disk by (model, max_tokens, exact text): a setting
+only pays for the queries whose sanitized text is new. ``--no-generate`` scores only what
+is cached (the table says on how many queries). Plans are cached per setting in
+``--out-dir`` (``--replan`` redoes them). It writes ``frontier.md`` and ``frontier.png``.
+
+    .venv/bin/python bench/frontier/run.py --quality-limit 200
+    .venv/bin/python bench/frontier/run.py --settings default,terms-off --limit 50 --no-generate
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shlex
+import sys
+from pathlib import Path
+from statistics import mean
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from answers import (  # noqa: E402
+    CLOUD_MODEL,
+    DATA,
+    DEFAULT_CACHE,
+    MAX_TOKENS,
+    SAMPLED_TEMPERATURE,
+    AnswerCache,
+    Answerer,
+    pupa,
+    stop_on_sigterm,
+)
+from leakage import plan_records, restore, summary  # noqa: E402
+from report import write_png, write_table  # noqa: E402
+
+NO_MODEL = {"hide_with_model": False}
+# name -> (edge settings overrides, description). The default is "default".
+SETTINGS: dict[str, tuple[dict, str]] = {
+    "engine-only": (
+        {"pipeline": {**NO_MODEL, "hide_terms": False}},
+        "detectors only (no term pass, no model)",
+    ),
+    "shift-1.0": (
+        {"pipeline": {**NO_MODEL, "terms": {"zipf_shift": -1.0}}},
+        "term pass, thresholds -1.0 (hides fewer words)",
+    ),
+    "shift-0.5": (
+        {"pipeline": {**NO_MODEL, "terms": {"zipf_shift": -0.5}}},
+        "term pass, thresholds -0.5",
+    ),
+    "places-rare": (
+        {"pipeline": {**NO_MODEL, "terms": {"places": "rare"}}},
+        "term pass; places judged by frequency (session-2 behaviour)",
+    ),
+    "places-allow": (
+        {"pipeline": {**NO_MODEL, "terms": {"places": "allow"}}},
+        "term pass; countries and large cities never hidden",
+    ),
+    "no-allow-lists": (
+        {"pipeline": {**NO_MODEL, "terms": {"allow": []}}},
+        "term pass; no language/drug/procedure allow-lists",
+    ),
+    "default": (
+        {"pipeline": NO_MODEL},
+        "term pass (places hidden, allow-lists, name cues), no model",
+    ),
+    "shift+0.5": (
+        {"pipeline": {**NO_MODEL, "terms": {"zipf_shift": 0.5}}},
+        "term pass, thresholds +0.5 (hides more words)",
+    ),
+    "shift+1.0": (
+        {"pipeline": {**NO_MODEL, "terms": {"zipf_shift": 1.0}}},
+        "term pass, thresholds +1.0",
+    ),
+    "model": (
+        {"pipeline": {"hide_with_model": True}},
+        "default + the edge model hider (0.5B)",
+    ),
+}
+DEFAULT_SETTING = "default"
+BASELINES = ("raw", "presidio", "pupa-reference")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--pupa", type=Path, default=DATA / "pupa_new.jsonl")
+    p.add_argument("--start", type=int, default=0, help="First PUPA record.")
+    p.add_argument("--limit", type=int, default=None, help="Records for leakage (default all).")
+    p.add_argument(
+        "--quality-limit", type=int, default=200, help="First N of them scored for quality."
+    )
+    p.add_argument(
+        "--model-limit",
+        type=int,
+        default=None,
+        help="Records for settings that run the edge model hider (~6 s a query).",
+    )
+    p.add_argument(
+        "--settings",
+        default=",".join([*SETTINGS, *BASELINES]),
+        help="Comma list of settings and points to measure.",
+    )
+    p.add_argument(
+        "--generate",
+        default=f"raw,{DEFAULT_SETTING}",
+        help="Settings whose missing answers are generated (others: cache only).",
+    )
+    p.add_argument("--no-generate", action="store_true", help="Score cached answers only.")
+    p.add_argument("--cloud-model", default=CLOUD_MODEL)
+    p.add_argument("--max-tokens", type=int, default=MAX_TOKENS)
+    p.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    p.add_argument("--out-dir", type=Path, default=Path(__file__).resolve().parent / "out")
+    p.add_argument("--replan", action="store_true", help="Recompute cached plans.")
+    p.add_argument("--png", type=Path, default=None, help="Default: OUT_DIR/frontier.png.")
+    return p.parse_args(argv)
+
+
+def plans_for(name: str, records: list[dict], args: argparse.Namespace) -> list[dict]:
+    """The setting's plan rows, from ``--out-dir`` when already computed for these ids."""
+    path = args.out_dir / f"plan-{name}.jsonl"
+    ids = [r["id"] for r in records]
+    if path.exists() and not args.replan:
+        rows = {
+            r["id"]: r for r in (json.loads(x) for x in path.read_text("utf-8").splitlines() if x)
+        }
+        if all(i in rows for i in ids):
+            return [rows[i] for i in ids]
+    print(f"planning {name} on {len(records)} records", file=sys.stderr, flush=True)
+    if name == "raw":
+        rows = baseline_rows(records, lambda r: [r["text"]])
+    elif name == "pupa-reference":
+        rows = baseline_rows(records, lambda r: [r["reference_redacted"]])
+    elif name == "presidio":
+        rows = presidio_rows(records)
+    else:
+        rows = plan_records(SETTINGS[name][0], records)
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    return rows
+
+
+def baseline_rows(records: list[dict], outbound) -> list[dict]:
+    from leakage import leaked_units, units_of
+
+    rows = []
+    for rec in records:
+        units, sent = units_of(rec), outbound(rec)
+        rows.append(
+            {
+                "id": rec["id"],
+                "route": "cloud",
+                "outbound": sent,
+                "units": units,
+                "leaked": leaked_units(units, sent),
+                "hidden": [],
+                "over_hidden": [],
+                "vault": {},
+                "seconds": 0.0,
+            }
+        )
+    return rows
+
+
+def presidio_rows(records: list[dict]) -> list[dict]:
+    """Presidio's default recognizers + spaCy, placeholders as privsplit's vault writes them."""
+    from leakage import leaked_units, units_of
+
+    from privsplit.edge.pipeline import Redactor
+    from privsplit.edge.privacy.detectors import create_detector
+    from privsplit.edge.privacy.vault import Vault
+
+    redactor = Redactor(detectors=[create_detector("presidio")])
+    rows = []
+    for rec in records:
+        vault = Vault()
+        sent = [redactor.redact(rec["text"], vault).text]
+        units = units_of(rec)
+        rows.append(
+            {
+                "id": rec["id"],
+                "route": "cloud",
+                "outbound": sent,
+                "units": units,
+                "leaked": leaked_units(units, sent),
+                "hidden": [],
+                "over_hidden": [],
+                "vault": {p: vault.value_of(p) for p in _placeholders(sent)},
+                "seconds": 0.0,
+            }
+        )
+    return rows
+
+
+def _placeholders(sent: list[str]) -> list[str]:
+    from leakage import _placeholders as found
+
+    return found(sent)
+
+
+async def answer_rows(rows: list[dict], answerer: Answerer, *, generate: bool) -> list[str | None]:
+    """The restored answer per row ('' when blocked; None when not cached and not generated)."""
+    out: list[str | None] = []
+    for i, r in enumerate(rows, 1):
+        if not r["outbound"]:
+            out.append("")
+            continue
+        texts = []
+        for query in r["outbound"]:
+            hit = answerer.cached(query)
+            if hit is None and generate:
+                hit = await answerer.answer(query)
+                print(f"  answered {i}/{len(rows)} {r['id']}", file=sys.stderr, flush=True)
+            texts.append(None if hit is None else restore(hit["answer"], r["vault"]))
+        out.append(None if None in texts else "\n\n".join(texts))  # type: ignore[arg-type]
+    return out
+
+
+async def measure(args: argparse.Namespace) -> list[dict]:
+    records = pupa(args.pupa, args.start, args.limit)
+    quality_records = records[: args.quality_limit]
+    names = [n.strip() for n in args.settings.split(",") if n.strip()]
+    generate = set() if args.no_generate else {g.strip() for g in args.generate.split(",")}
+    answerer = Answerer(AnswerCache(args.cache), model=args.cloud_model, max_tokens=args.max_tokens)
+    results = []
+    try:
+        # raw answers A (greedy) and B (sampled) are the reference of every ratio
+        a_answers, b_answers = [], []
+        for rec in quality_records:
+            a = answerer.cached(rec["text"])
+            b = answerer.cached(rec["text"], temperature=SAMPLED_TEMPERATURE)
+            if "raw" in generate:
+                a = a or await answerer.answer(rec["text"])
+                b = b or await answerer.answer(rec["text"], temperature=SAMPLED_TEMPERATURE)
+            a_answers.append(None if a is None else a["answer"])
+            b_answers.append(None if b is None else b["answer"])
+        scored = [i for i, (a, b) in enumerate(zip(a_answers, b_answers)) if a and b]
+        from metrics import Embedder
+
+        emb = Embedder()
+        b_cos = (
+            emb.cosine([b_answers[i] for i in scored], [a_answers[i] for i in scored])
+            if scored
+            else []
+        )
+        base = dict(zip(scored, b_cos))
+        for name in names:
+            recs = records
+            if name in SETTINGS and SETTINGS[name][0]["pipeline"].get("hide_with_model"):
+                recs = records[: args.model_limit] if args.model_limit else records
+            rows = plans_for(name, recs, args)
+            leak = summary(rows)
+            if name == "raw":
+                answers = a_answers
+            else:
+                answers = await answer_rows(
+                    rows[: len(quality_records)], answerer, generate=name in generate
+                )
+            idx = [i for i in scored if i < len(answers) and answers[i] is not None]
+            cos = emb.cosine([answers[i] for i in idx], [a_answers[i] for i in idx]) if idx else []
+            ratios = [c / base[i] if base[i] > 0 else 0.0 for c, i in zip(cos, idx)]
+            if name == "raw":  # answer A itself: the reference
+                ratios = [1.0 for _ in idx]
+            results.append(
+                {
+                    "name": name,
+                    "description": SETTINGS[name][1] if name in SETTINGS else name,
+                    "default": name == DEFAULT_SETTING,
+                    "point": name in BASELINES,
+                    **leak,
+                    "quality_n": len(ratios),
+                    "quality": mean(ratios) if ratios else None,
+                    "share_ge_0_9": (
+                        sum(x >= 0.9 for x in ratios) / len(ratios) if ratios else None
+                    ),
+                    "ratios": dict(zip((rows[i]["id"] for i in idx), ratios)),
+                }
+            )
+            print(
+                f"{name}: {json.dumps({k: v for k, v in results[-1].items() if k != 'ratios'})}",
+                file=sys.stderr,
+                flush=True,
+            )
+    finally:
+        await answerer.close()
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    stop_on_sigterm()
+    results = asyncio.run(measure(args))
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    (args.out_dir / "frontier.json").write_text(json.dumps(results, indent=1), "utf-8")
+    command = " ".join(
+        [".venv/bin/python", "bench/frontier/run.py", *map(shlex.quote, sys.argv[1:])]
+    )
+    note = (
+        f"command: `{command}`; cloud {args.cloud_model}, max_tokens {args.max_tokens}; "
+        f"PUPA records {args.start}.. (leakage: all measured records; quality: the first "
+        f"{args.quality_limit} that have answers)"
+    )
+    table = write_table(results, args.out_dir / "frontier.md", note=note)
+    write_png(results, args.png or args.out_dir / "frontier.png")
+    print(table)
+
+
+if __name__ == "__main__":
+    main()

