@@ -190,7 +190,7 @@ def ask(
                     return await one(text, docs, callback)
             return await one(text, docs)
         finally:
-            await pipeline.cloud.close()
+            await pipeline.aclose()
 
     async def run_batch() -> int:
         done = 0
@@ -218,7 +218,7 @@ def ask(
                     out.flush()
                     done += 1
         finally:
-            await pipeline.cloud.close()
+            await pipeline.aclose()
         return done
 
     if input is not None:

@@ -205,7 +205,7 @@ def demo(
                     f"the condensed notes below never left it.",
                 )
             finally:
-                await pipeline.cloud.close()
+                await pipeline.aclose()
 
         asyncio.run(run())
         err_console.print(

@@ -16,6 +16,7 @@ overhead benchmark's baseline row).
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -41,6 +42,22 @@ class OutboundBatch:
 
 
 EgressHook = Callable[[OutboundBatch], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """Who asks, for one request: it travels to every batch the request releases."""
+
+    request_id: str
+    conversation_id: str = ""
+    hooks: tuple[EgressHook, ...] = ()  # the request's own hooks (e.g. approval)
+
+    @classmethod
+    def of(
+        cls, request_id: str = "", conversation_id: str = "", hooks: Sequence[EgressHook] = ()
+    ) -> Envelope:
+        """An envelope; a fresh request id when none is given."""
+        return cls(request_id or uuid.uuid4().hex, conversation_id, tuple(hooks))
 
 
 async def run_hooks(hooks: Sequence[EgressHook], batch: OutboundBatch) -> None:

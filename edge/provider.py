@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from privsplit.edge.audit import AuditLog
 from privsplit.edge.cache import AnswerCache, build_answer_cache
-from privsplit.edge.delegate import CloudClient
+from privsplit.edge.cloud_client import CloudClient
 from privsplit.edge.egress import EgressHook
 from privsplit.edge.pipeline import Pipeline
 from privsplit.edge.privacy.engine import PrivacyEngine
 from privsplit.edge.privacy.guard import EgressGuard
 from privsplit.edge.privacy.policy import Policy
 from privsplit.edge.privacy.quasi import ReidBudget
-from privsplit.edge.privacy.restore import StreamRestorer
 from privsplit.edge.runtime import LocalModel
 from privsplit.edge.runtime.resolve import open_local_model
 from privsplit.edge.settings import EdgeSettings
@@ -76,8 +75,10 @@ def build_pipeline(
     repeated requests from the answer cache unless ``cache.enabled`` is false."""
     if not offline and audit is None:
         audit = build_audit_log(settings).hook  # fails here, before any work, when unusable
-    if local is None and settings.pipeline.mode == "split":
-        # resolved (registered name, GGUF path or ONNX folder), verified, loaded on first use
+    owns_local = local is None and settings.pipeline.mode == "split"
+    if owns_local:
+        # resolved (registered name, GGUF path or ONNX folder), verified, loaded on first use,
+        # unloaded when idle (runtime.keep_alive_seconds); pipeline.aclose() closes it
         local = open_local_model(
             ref=settings.edge_model,
             settings=settings.runtime,
@@ -96,9 +97,9 @@ def build_pipeline(
         ),
         cloud_model=settings.cloud_model,
         audit=None if offline else audit,
-        restorer_factory=StreamRestorer,
         cache=None if offline else build_cache(settings),
         budget=build_reid_budget(redactor.policy),
+        owns_local=owns_local,
     )
 
 

@@ -101,7 +101,6 @@ def build(args: argparse.Namespace, port: int):
     from privsplit.edge.pipeline import Pipeline, PipelineSettings, Redactor
     from privsplit.edge.privacy.detectors import create_detector
     from privsplit.edge.privacy.guard import EgressGuard
-    from privsplit.edge.privacy.restore import StreamRestorer
     from privsplit.edge.provider import build_pipeline
     from privsplit.edge.settings import EdgeSettings
 
@@ -123,7 +122,6 @@ def build(args: argparse.Namespace, port: int):
         settings=PipelineSettings(mode="redact", hide_terms=False),
         params=privsplit.params,
         cloud_model=settings.cloud_model,
-        restorer_factory=StreamRestorer,
     )
     return privsplit, presidio
 

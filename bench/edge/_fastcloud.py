@@ -9,19 +9,17 @@ the first placeholder it sees so the restore step has work to do.
 from __future__ import annotations
 
 import asyncio
-import re
 import threading
 
 import grpc
 
+from privsplit.edge.privacy.vault import PLACEHOLDER_RE
 from privsplit.shared.proto import (
     CloudInferenceServicer,
     add_CloudInferenceServicer_to_server,
     cloud,
     pb,
 )
-
-_PLACEHOLDER = re.compile(r"\[[A-Z_]+_\d+\]")
 
 
 class FastCloud(CloudInferenceServicer):
@@ -31,7 +29,7 @@ class FastCloud(CloudInferenceServicer):
     def _answer(self, request) -> cloud.CompleteResponse:
         self.calls += 1
         text = request.messages[-1].content if request.messages else ""
-        found = _PLACEHOLDER.search(text)
+        found = PLACEHOLDER_RE.search(text)
         reply = f"Done for {found.group(0) if found else 'you'}."
         return cloud.CompleteResponse(
             text=reply,

@@ -27,7 +27,6 @@ import asyncio
 import base64
 import errno
 import fcntl
-import hashlib
 import json
 import os
 import threading
@@ -37,62 +36,24 @@ from pathlib import Path
 from typing import Any
 
 from privsplit.edge.audit.keys import load_or_create_signing_key
+from privsplit.edge.audit.records import (
+    GENESIS,
+    HEAD_FILE,
+    LOCK_FILE,
+    LOG_FILE,
+    RECORD_CONTEXT,
+    b64,
+    canonical,
+    check_record,
+    head_bytes,
+    head_message,
+    record_hash,
+)
 from privsplit.edge.egress import OutboundBatch
 from privsplit.shared.errors import AuditLogError
 from privsplit.shared.logging import get_logger
 
 log = get_logger(__name__)
-
-LOG_FILE = "egress.log"
-HEAD_FILE = "egress.head"
-LOCK_FILE = "egress.lock"
-GENESIS = "0" * 64
-RECORD_CONTEXT = b"privsplit-audit-record-v1\x00"
-HEAD_CONTEXT = b"privsplit-audit-head-v1\x00"
-RECORD_FIELDS = frozenset(
-    {
-        "seq",
-        "prev",
-        "time",
-        "request_id",
-        "conversation_id",
-        "destination",
-        "outbound",
-        "decisions",
-        "hash",
-        "sig",
-    }
-)
-HEAD_SIZE = 512
-HEAD_FIELDS = frozenset({"seq", "hash", "size", "sig"})
-
-
-def canonical(obj: Mapping[str, Any]) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
-        "utf-8"
-    )
-
-
-def record_hash(body: Mapping[str, Any]) -> str:
-    return hashlib.sha256(
-        canonical({k: v for k, v in body.items() if k not in ("hash", "sig")})
-    ).hexdigest()
-
-
-def head_bytes(head: Mapping[str, Any]) -> bytes:
-    """The head file: its canonical line padded with spaces to HEAD_SIZE bytes."""
-    line = canonical(head) + b"\n"
-    if len(line) > HEAD_SIZE:
-        raise ValueError("head record too long")
-    return line + b" " * (HEAD_SIZE - len(line))
-
-
-def head_message(seq: int, digest: str, size: int) -> bytes:
-    return HEAD_CONTEXT + canonical({"seq": seq, "hash": digest, "size": size})
-
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
 
 
 class AuditLog:
@@ -211,8 +172,6 @@ class AuditLog:
 
     def _roll_forward(self, seq: int, prev: str, size: int, actual: int) -> tuple[int, str]:
         """Accept records beyond the head only when each is our own, signed and chained."""
-        from privsplit.edge.audit.verify import check_record
-
         with self.log_path.open("rb") as fh:
             fh.seek(size)
             extra = fh.read(actual - size)

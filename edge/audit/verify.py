@@ -12,27 +12,23 @@ crash it may lag; nothing unsigned can hide there.
 
 from __future__ import annotations
 
-import base64
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from privsplit.edge.audit.keys import PUBLIC_KEY_FILE, fingerprint, load_public_key
-from privsplit.edge.audit.log import (
+from privsplit.edge.audit.records import (
     GENESIS,
     HEAD_FIELDS,
     HEAD_FILE,
     HEAD_SIZE,
     LOG_FILE,
-    RECORD_CONTEXT,
-    RECORD_FIELDS,
-    canonical,
+    check_record,
     head_bytes,
     head_message,
-    record_hash,
+    signature_ok,
 )
 
 
@@ -46,47 +42,6 @@ class VerifyReport:
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-def _signature_ok(key: Ed25519PublicKey, sig: object, message: bytes) -> bool:
-    if not isinstance(sig, str):
-        return False
-    try:
-        key.verify(base64.b64decode(sig, validate=True), message)
-    except (InvalidSignature, ValueError):
-        return False
-    return True
-
-
-def check_record(
-    key: Ed25519PublicKey, line: bytes, number: int, prev: str
-) -> tuple[str | None, str]:
-    """(problem or None, this record's hash)."""
-    try:
-        record = json.loads(line.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return f"line {number}: not a JSON record", ""
-    if not isinstance(record, dict) or set(record) != RECORD_FIELDS:
-        return f"line {number}: fields are not the audit record fields", ""
-    if canonical(record) != line:
-        return f"line {number}: bytes differ from the canonical record (edited)", ""
-    digest = record["hash"]
-    if record["seq"] != number:
-        return (
-            f"line {number}: sequence number {record['seq']} (removed or reordered records)",
-            digest,
-        )
-    if record["prev"] != prev:
-        return f"line {number}: does not chain to the previous record", digest
-    if record_hash(record) != digest:
-        return f"line {number}: content does not match its hash (edited)", digest
-    try:
-        message = RECORD_CONTEXT + bytes.fromhex(digest)
-    except (TypeError, ValueError):
-        return f"line {number}: hash is not hex", digest
-    if not _signature_ok(key, record["sig"], message):
-        return f"line {number}: signature does not verify", digest
-    return None, digest
 
 
 def verify_log(directory: Path, *, public_key: Path | None = None) -> VerifyReport:
@@ -141,7 +96,7 @@ def _check_head(
     if not isinstance(head, dict) or set(head) != HEAD_FIELDS or head_bytes(head) != raw:
         report.problems.append("the head file is not canonical (edited)")
         return
-    if not _signature_ok(key, head["sig"], head_message(head["seq"], head["hash"], head["size"])):
+    if not signature_ok(key, head["sig"], head_message(head["seq"], head["hash"], head["size"])):
         report.problems.append("the head signature does not verify")
         return
     seq = head["seq"]

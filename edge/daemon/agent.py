@@ -19,25 +19,13 @@ from privsplit.edge.daemon.conversations import Conversation, ConversationManage
 from privsplit.edge.daemon.metrics import DaemonMetrics
 from privsplit.edge.daemon.settings import DaemonSettings
 from privsplit.edge.egress import EgressHook, OutboundBatch
-from privsplit.edge.pipeline import AskResult, Pipeline, Plan, Redaction
+from privsplit.edge.pipeline import AskResult, Pipeline, PipelineEvent, Plan, Redaction
 from privsplit.edge.privacy.vault import Vault
 from privsplit.shared.errors import InvalidRequest, PrivsplitError
 from privsplit.shared.logging import get_logger
 
 log = get_logger(__name__)
 MAX_DOCUMENTS = 64
-
-
-@dataclass(frozen=True)
-class AgentEvent:
-    """``stage`` | ``approval_required`` | ``outbound`` | ``delta`` | ``done``."""
-
-    kind: str
-    stage: str = ""
-    text: str = ""
-    request_id: str = ""
-    outbound: tuple[str, ...] = ()
-    result: AskResult | None = None
 
 
 @dataclass
@@ -91,14 +79,15 @@ class EdgeAgent:
             await self.conversations.save(conv)
 
     # -- requests -------------------------------------------------------------------------
-    async def stream(self, text: str, options: AskOptions) -> AsyncIterator[AgentEvent]:
-        """Events of one request; the last one is ``done`` with the whole result."""
+    async def stream(self, text: str, options: AskOptions) -> AsyncIterator[PipelineEvent]:
+        """The pipeline's events of one request with the approval prompts among them; the last
+        one is ``done`` with the whole result."""
         self._check(text, options.documents)
         queue: asyncio.Queue = asyncio.Queue()
 
         async def announce(batch: OutboundBatch) -> None:
             await queue.put(
-                AgentEvent(
+                PipelineEvent(
                     "approval_required", request_id=batch.request_id, outbound=batch.outbound
                 )
             )
@@ -184,14 +173,16 @@ class EdgeAgent:
             self.metrics.latency.labels(api, method).observe(time.perf_counter() - started)
 
 
-async def _merge(source: AsyncIterator, queue: asyncio.Queue) -> AsyncIterator[AgentEvent]:
+async def _merge(
+    source: AsyncIterator[PipelineEvent], queue: asyncio.Queue
+) -> AsyncIterator[PipelineEvent]:
     """Pipeline events and the approval prompts (put on ``queue`` by the hook) in order."""
     sentinel = object()
 
     async def pump() -> None:
         try:
             async for event in source:
-                await queue.put(_convert(event))
+                await queue.put(event)
             await queue.put(sentinel)
         except Exception as exc:  # handed to the consumer, re-raised there
             await queue.put(exc)
@@ -209,13 +200,3 @@ async def _merge(source: AsyncIterator, queue: asyncio.Queue) -> AsyncIterator[A
                 await task
             except asyncio.CancelledError:
                 pass
-
-
-def _convert(event) -> AgentEvent:  # event: privsplit.edge.pipeline.PipelineEvent
-    if event.kind == "stage":
-        return AgentEvent("stage", stage=event.stage)
-    if event.kind == "outbound":
-        return AgentEvent("outbound", outbound=tuple(event.outbound))
-    if event.kind == "delta":
-        return AgentEvent("delta", text=event.text)
-    return AgentEvent("done", result=event.result)

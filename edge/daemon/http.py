@@ -24,10 +24,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from privsplit.edge.daemon.agent import AgentEvent, AskOptions, EdgeAgent
+from privsplit.edge.daemon.agent import AskOptions, EdgeAgent
 from privsplit.edge.daemon.http_access import access_middleware
 from privsplit.edge.daemon.settings import LOOPBACK_HOSTS
-from privsplit.edge.pipeline import AskResult
+from privsplit.edge.pipeline import AskResult, PipelineEvent
 from privsplit.shared.errors import (
     InvalidRequest,
     NotFound,
@@ -254,7 +254,7 @@ async def _stream_response(
     """SSE. Events up to the first answer piece are taken before the response starts, so a
     request refused before anything was sent still gets a proper HTTP error status."""
     events = agent.stream(text, options)
-    early: list[AgentEvent] = []
+    early: list[PipelineEvent] = []
     async with agent.observe("http", "chat.completions.stream"):
         async for event in events:
             early.append(event)
@@ -303,8 +303,8 @@ async def _stream_response(
 
 
 async def _chain(
-    early: list[AgentEvent], rest: AsyncIterator[AgentEvent]
-) -> AsyncIterator[AgentEvent]:
+    early: list[PipelineEvent], rest: AsyncIterator[PipelineEvent]
+) -> AsyncIterator[PipelineEvent]:
     for event in early:
         yield event
     async for event in rest:

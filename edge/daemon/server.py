@@ -48,18 +48,8 @@ def build_agent(settings: EdgeSettings, *, pipeline: Pipeline | None = None) -> 
     from privsplit.edge.provider import build_pipeline
 
     d = settings.daemon
-    if pipeline is None:
-        local = None
-        if settings.pipeline.mode == "split":  # one shared edge model, loaded on first use,
-            from privsplit.edge.runtime.resolve import open_local_model  # unloaded when idle
-            from privsplit.shared.models import ModelStore
-
-            local = open_local_model(
-                ref=settings.edge_model,
-                settings=settings.runtime,
-                store=ModelStore(root=settings.models_dir),
-            )
-        pipeline = build_pipeline(settings, local=local)  # audited: settings.daemon.audit_dir
+    if pipeline is None:  # audited (daemon.audit_dir); one edge model, loaded on first use
+        pipeline = build_pipeline(settings)
     if pipeline.gate is None or not pipeline.gate.audited:
         raise ConfigError("the daemon sends only through a pipeline with an audit hook")
     conversations = ConversationManager(
@@ -171,9 +161,7 @@ class RunningDaemon:
             await self.http_task
         for t in self.tasks:
             t.cancel()
-        await self.agent.pipeline.cloud.close()
-        if self.agent.pipeline.local is not None:
-            self.agent.pipeline.local.close()
+        await self.agent.pipeline.aclose()
         if self.socket_path is not None:
             self.socket_path.unlink(missing_ok=True)
 

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import grpc
 
-from privsplit.edge.daemon.agent import AgentEvent, AskOptions, EdgeAgent
-from privsplit.edge.pipeline import AskResult
+from privsplit.edge.daemon.agent import AskOptions, EdgeAgent
+from privsplit.edge.pipeline import AskResult, PipelineEvent
 from privsplit.shared.errors import ERROR_METADATA_KEY
 from privsplit.shared.interceptors import request_id
 from privsplit.shared.proto import EdgeAgentServicer, edge
@@ -42,20 +42,22 @@ def _options(request: edge.AskRequest, context: grpc.aio.ServicerContext) -> Ask
     )
 
 
-def _stream_message(event: AgentEvent, rid: str) -> edge.StreamAskResponse | None:
-    if event.kind == "stage":
-        return edge.StreamAskResponse(stage=event.stage)
-    if event.kind == "approval_required":
-        return edge.StreamAskResponse(
-            approval_required=edge.ApprovalRequired(
-                request_id=event.request_id, outbound=event.outbound
-            )
-        )
-    if event.kind == "outbound":
-        return edge.StreamAskResponse(outbound=edge.AskOutbound(outbound=event.outbound))
-    if event.kind == "delta":
-        return edge.StreamAskResponse(answer_delta=event.text) if event.text else None
-    return edge.StreamAskResponse(done=ask_response(event.result, rid))
+# The gRPC boundary: each event kind the wire carries, as its StreamAskResponse. A kind the
+# wire has no field for yet is not sent (the SDK would not know it).
+_TO_WIRE: dict[str, Callable[[PipelineEvent, str], edge.StreamAskResponse | None]] = {
+    "stage": lambda e, _: edge.StreamAskResponse(stage=e.stage),
+    "approval_required": lambda e, _: edge.StreamAskResponse(
+        approval_required=edge.ApprovalRequired(request_id=e.request_id, outbound=e.outbound)
+    ),
+    "outbound": lambda e, _: edge.StreamAskResponse(outbound=edge.AskOutbound(outbound=e.outbound)),
+    "delta": lambda e, _: edge.StreamAskResponse(answer_delta=e.text) if e.text else None,
+    "done": lambda e, rid: edge.StreamAskResponse(done=ask_response(e.result, rid)),
+}
+
+
+def _stream_message(event: PipelineEvent, rid: str) -> edge.StreamAskResponse | None:
+    to_wire = _TO_WIRE.get(event.kind)
+    return None if to_wire is None else to_wire(event, rid)
 
 
 class EdgeAgentService(EdgeAgentServicer):

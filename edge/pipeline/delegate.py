@@ -1,4 +1,5 @@
-"""Stage 3, delegate: guarded sub-queries go to the cloud concurrently, with bounded fan-out.
+"""Stage delegate: guarded sub-queries are answered from the answer cache or by the cloud,
+concurrently, with bounded fan-out.
 
 This is where the pipeline hands text to the cloud client, and the only place it does. The
 delegator first asks its egress gate to ``release`` the batch (audit record written and
@@ -8,18 +9,29 @@ release and may carry only its strings.
 Each sub-query is one streamed ``Complete`` call (the client applies the deadline). At most
 ``max_parallel`` calls are in flight. The first failure cancels the others and is raised as
 the typed error the client produced.
+
+With an answer cache (``privsplit.edge.cache``), ``cached`` answers a request whose every
+sub-query is in it (nothing is sent), and ``remember`` keeps the cloud's sanitized answers; a
+cache that cannot be read or written never fails a request.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from privsplit.edge.delegate import CloudClient
-from privsplit.edge.egress import EgressGate, EgressHook, OutboundBatch, Release
+from privsplit.edge.cache import AnswerCache, CacheScope
+from privsplit.edge.cloud_client import CloudClient
+from privsplit.edge.egress import UNPROTECTED, EgressGate, Envelope, OutboundBatch, Release
+from privsplit.edge.pipeline.events import AskResult, Tally
 from privsplit.edge.pipeline.prompts import load_prompt
+from privsplit.edge.privacy.vault import Vault
+from privsplit.shared.logging import get_logger
 from privsplit.shared.types import CompletionRequest, GenerationParams, Usage
+
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -39,6 +51,7 @@ class Delegator:
         model: str = "",
         max_parallel: int = 3,
         prompt_version: str = "v1",
+        cache: AnswerCache | None = None,
     ) -> None:
         self.cloud = cloud
         self.gate = gate
@@ -46,25 +59,58 @@ class Delegator:
         self.model = model
         self.max_parallel = max_parallel
         self.prompt_version = prompt_version
+        self.cache = cache
 
+    # -- the answer cache ------------------------------------------------------------------
+    @property
+    def scope(self) -> CacheScope:
+        """What besides a sub-query changes the cloud's answer (part of every cache key)."""
+        system, _ = load_prompt("cloud_system", self.prompt_version).render(query="")
+        return CacheScope(
+            destination=self.cloud.address,
+            model=self.model,
+            prompt=f"{self.prompt_version}:{system.content}",
+            params=self.params,
+        )
+
+    async def cached(self, queries: Sequence[str], tally: Tally) -> list[CloudAnswer] | None:
+        """Answers to every guarded sub-query from the cache, or None (a miss, or no cache);
+        ``tally`` says which (route ``cache`` on a hit)."""
+        if self.cache is None:
+            return None
+        tally.cache = "miss"
+        try:
+            found = await asyncio.to_thread(self.cache.look_up, queries, self.scope)
+        except OSError as exc:  # an unreadable cache is a miss, never a failed request
+            log.warning("cache_read_failed", error=type(exc).__name__)
+            return None
+        if found is None:
+            return None
+        tally.route, tally.cache = "cache", "hit"
+        return [CloudAnswer(a.query, a.text, a.usage) for a in found]
+
+    async def remember(self, answers: Sequence[CloudAnswer], vault: Vault) -> None:
+        """Keep the cloud's sanitized answers; a cache that cannot write never fails a request."""
+        if self.cache is None:
+            return
+        try:
+            await asyncio.to_thread(self.cache.remember, answers, self.scope, vault)
+        except OSError as exc:
+            log.warning("cache_store_failed", error=type(exc).__name__)
+
+    # -- sending ---------------------------------------------------------------------------
     async def release(
-        self,
-        outbound: Sequence[str],
-        *,
-        request_id: str,
-        conversation_id: str,
-        decisions: Mapping[str, str],
-        extra_hooks: Sequence[EgressHook] = (),
+        self, outbound: Sequence[str], envelope: Envelope, decisions: Mapping[str, str]
     ) -> Release:
         """The egress hooks over exactly ``outbound``; raises (nothing is sent) on refusal."""
         batch = OutboundBatch(
-            request_id=request_id,
-            conversation_id=conversation_id,
+            request_id=envelope.request_id,
+            conversation_id=envelope.conversation_id,
             destination=self.cloud.address,
             outbound=tuple(outbound),
             decisions=dict(decisions),
         )
-        return await self.gate.release(batch, extra_hooks)
+        return await self.gate.release(batch, envelope.hooks)
 
     def request(
         self, release: Release, query: str, *, params: GenerationParams | None = None
@@ -77,10 +123,23 @@ class Delegator:
         )
 
     async def stream_one(
-        self, release: Release, query: str
-    ) -> AsyncIterator[tuple[str, Usage | None]]:
-        async for chunk in self.cloud.stream(self.request(release, query)):
-            yield chunk.text, chunk.usage
+        self,
+        release: Release,
+        query: str,
+        tally: Tally,
+        vault: Vault,
+        *,
+        params: GenerationParams | None = None,
+    ) -> AsyncIterator[str]:
+        """The answer to one sub-query as it streams; its usage and wait go to ``tally`` and
+        the whole answer to the cache."""
+        started, received = time.perf_counter(), []
+        async for chunk in self.cloud.stream(self.request(release, query, params=params)):
+            tally.usage = chunk.usage or tally.usage
+            received.append(chunk.text)
+            yield chunk.text
+        tally.cloud_seconds += time.perf_counter() - started
+        await self.remember([CloudAnswer(query, "".join(received), tally.usage)], vault)
 
     async def one(
         self, release: Release, query: str, *, params: GenerationParams | None = None
@@ -88,15 +147,61 @@ class Delegator:
         text, usage = await self.cloud.complete(self.request(release, query, params=params))
         return CloudAnswer(query=query, text=text, usage=usage)
 
-    async def all(self, release: Release, queries: Sequence[str]) -> list[CloudAnswer]:
+    async def all(
+        self,
+        release: Release,
+        queries: Sequence[str],
+        tally: Tally | None = None,
+        vault: Vault | None = None,
+        *,
+        params: GenerationParams | None = None,
+    ) -> list[CloudAnswer]:
+        """Every sub-query's answer (at most ``max_parallel`` in flight); with a ``tally``
+        their usage and the wait are added to it, and with a ``vault`` they are cached."""
         for query in queries:  # all or nothing: check every string before the first send
             release.check(self.gate, query)
         slots = asyncio.Semaphore(self.max_parallel)
+        started = time.perf_counter()
 
         async def bounded(query: str) -> CloudAnswer:
             async with slots:
-                return await self.one(release, query)
+                return await self.one(release, query, params=params)
 
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(bounded(q)) for q in queries]
-        return [t.result() for t in tasks]
+        answers = [t.result() for t in tasks]
+        if tally is not None:
+            tally.cloud_seconds += time.perf_counter() - started
+            for answer in answers:
+                tally.usage = tally.usage + answer.usage
+        if vault is not None:
+            await self.remember(answers, vault)
+        return answers
+
+
+async def ask_raw(
+    delegator: Delegator,
+    text: str,
+    documents: Sequence[str],
+    envelope: Envelope,
+    *,
+    params: GenerationParams | None = None,
+) -> AskResult:
+    """NO PROTECTION: the request and documents go to the cloud as they are (the baseline of
+    the benchmark and of ``privsplit ask --raw``). It passes the same egress hooks, and its
+    audit record says ``protection: none``."""
+    started = time.perf_counter()
+    query = "\n\n".join([text, *documents])
+    decisions = {"route": "raw", "protection": UNPROTECTED}
+    release = await delegator.release([query], envelope, decisions)
+    answer = await delegator.one(release, query, params=params)
+    total = time.perf_counter() - started
+    log.warning("answered_raw", prompt_tokens=answer.usage.prompt_tokens, seconds=round(total, 3))
+    return AskResult(
+        answer=answer.text,
+        route="raw",
+        outbound=[query],
+        cloud_usage=answer.usage,
+        seconds_total=total,
+        seconds_edge=0.0,
+    )

@@ -1,7 +1,9 @@
-"""Part of stage 2: hide the identifying details that the detectors missed.
+"""Stage hide: hide the identifying details that the detectors missed.
 
-Two passes, both only ever add hiding: ``find_terms`` (the ``terms`` detector: rare words,
-acronyms, mid-sentence names, identifiers; no model) and ``Hider`` (the edge model).
+``hide(plan, vault, ...)`` is the step. Two passes, both only ever add hiding: ``find_terms``
+(the ``terms`` detector: rare words, acronyms, mid-sentence names, identifiers; no model) and,
+in split mode and only for a request the policy would send, ``Hider`` (the edge model). After
+each, ``sweep`` masks every other mention of a value the vault holds.
 
 Pattern and NER detectors do not see employers, schools, small firms, project names or
 places described in passing; the edge model reads the (already redacted) request and lists
@@ -23,6 +25,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from privsplit.edge.pipeline.chunks import chunk_text
 from privsplit.edge.pipeline.local import local_params
@@ -34,6 +37,9 @@ from privsplit.edge.privacy.vault import PLACEHOLDER_RE, Vault
 from privsplit.edge.runtime import LocalModel
 from privsplit.shared.errors import IncompleteCoverage, ModelOutputInvalid
 from privsplit.shared.logging import get_logger
+
+if TYPE_CHECKING:  # the plan imports this module; the step only calls its methods
+    from privsplit.edge.pipeline.plan import Plan
 
 log = get_logger(__name__)
 
@@ -166,6 +172,35 @@ def sweep_known(text: str, vault: Vault) -> tuple[str, int]:
     for start, end, entity_type in reversed(spans):
         text = f"{text[:start]}[{entity_type}]{text[end:]}"
     return text, len(spans)
+
+
+def sweep(texts: Sequence[str], vault: Vault) -> list[str]:
+    """``sweep_known`` over each text; logs only the count."""
+    out, count = [], 0
+    for text in texts:
+        swept, n = sweep_known(text, vault)
+        out.append(swept)
+        count += n
+    if count:
+        log.info("swept_known_values", count=count)
+    return out
+
+
+def hide(plan: Plan, vault: Vault, *, settings: PipelineSettings, model: LocalModel | None) -> None:
+    """The step: rare terms (``hide_terms``), then, with an edge ``model`` (split mode) and
+    ``hide_with_model``, what the model lists, unless the policy already keeps the request
+    from the cloud. Known values are swept either way."""
+    items = [*find_terms(plan.question), *find_terms(plan.context)] if settings.hide_terms else []
+    replaced = plan.hide(items, vault)
+    if settings.hide_terms:
+        log.info("hidden_terms", items=len(items), replaced=replaced)
+    if model is None or not settings.hide_with_model or plan.reroute(settings) != "cloud":
+        return
+    hider = Hider(model=model, settings=settings)
+    items = hider.find(plan.whole)
+    if hider.unparsed:  # best_effort let unreadable answers pass: the record says so
+        plan.decisions["model_output_unparsed"] = str(hider.unparsed)
+    plan.hide(items, vault)
 
 
 def find_terms(text: str) -> list[Hidden]:

@@ -1,9 +1,11 @@
-"""Stage 4, merge: the edge model combines the cloud answers with the private context.
+"""Stage merge: the edge model combines the cloud answers with the private context.
 
 Merge runs on the device, so it reads the real request, the private condensed context and
-the cloud answers with their placeholders restored; nothing it sees or writes is sent. With ``merge=auto`` a single sub-query without documents needs no local
-rewrite: its cloud answer already is the answer, and restoring the placeholders merges the
-private values back.
+the cloud answers with their placeholders restored; nothing it sees or writes is sent. With
+``merge=auto`` a single sub-query without documents needs no local rewrite: its cloud answer
+already is the answer, and restoring the placeholders merges the private values back.
+``compose`` is the step: merged by a ``Merger``, or the answers joined. Route ``local`` is
+answered here too (``Merger.answer_locally``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from privsplit.edge.pipeline.delegate import CloudAnswer
 from privsplit.edge.pipeline.local import astream, fit_to_context, local_params
 from privsplit.edge.pipeline.prompts import load_prompt
 from privsplit.edge.pipeline.settings import PipelineSettings
+from privsplit.edge.privacy.vault import Vault
 from privsplit.edge.runtime import LocalModel
 
 
@@ -67,3 +70,25 @@ class Merger:
         )
         async for piece in astream(self.model, messages, local_params(s.local_max_tokens, s.seed)):
             yield piece
+
+
+async def compose(
+    question: str,
+    private_context: str,
+    answers: Sequence[CloudAnswer],
+    vault: Vault,
+    *,
+    merger: Merger | None,
+) -> AsyncIterator[str]:
+    """The answer text from the sub-queries' answers, in placeholder form: written by the
+    ``merger`` (the edge model) when there is one, else the answers joined."""
+    if merger is None:
+        yield "\n\n".join(a.text for a in answers)
+        return
+    # merge runs on the device: it reads the real request and context, and the cloud
+    # answers with their placeholders restored
+    restored = [
+        CloudAnswer(vault.restore(a.query), vault.restore(a.text), a.usage) for a in answers
+    ]
+    async for piece in merger.merge(question, private_context, restored):
+        yield piece

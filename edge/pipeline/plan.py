@@ -1,4 +1,10 @@
-"""Stage 2, plan: route the request, and turn it into minimal, self-contained sub-queries.
+"""Stage plan: route the request, and turn it into minimal, self-contained sub-queries.
+
+``Plan`` is what a request turns into on its way out, and the methods that change it live
+here: ``hide`` (placeholders for what the hide step found), ``reroute`` (the policy by entity
+type), ``write_subqueries`` (the planner's sub-queries, or the request itself as one),
+``fall_back`` (after the guard refused the planner's) and ``keep_under`` (the
+re-identification budget).
 
 The planner sees only redacted text (the request and the condensed context, both in
 placeholder form), so it cannot copy a hidden value into a sub-query. Its output is
@@ -9,13 +15,17 @@ is the single sub-query (still redacted and guarded like any other).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Literal
 
+from privsplit.edge.pipeline.hide import Hidden, apply_hidden, sweep
 from privsplit.edge.pipeline.local import fit_to_context, local_params
 from privsplit.edge.pipeline.prompts import load_prompt
 from privsplit.edge.pipeline.settings import PipelineSettings
+from privsplit.edge.privacy.quasi import ReidBudget
+from privsplit.edge.privacy.spans import Redaction
+from privsplit.edge.privacy.vault import Vault
 from privsplit.edge.runtime import LocalModel
 from privsplit.shared.logging import get_logger
 
@@ -121,3 +131,96 @@ class Planner:
             return fallback
         log.info("planned_subqueries", subqueries=len(subqueries))
         return subqueries
+
+    def runs_for(self, context: str) -> bool:
+        """Whether the request is rewritten into sub-queries (``decompose``)."""
+        decompose = self.settings.decompose
+        return decompose == "always" or (decompose == "documents" and bool(context))
+
+
+@dataclass
+class Plan:
+    """What a request turns into. ``question``/``context`` are redacted; the raw condensed
+    context stays in ``private_context`` (on the device only, never logged)."""
+
+    route: Route
+    reason: str
+    outbound: list[str]
+    question: str
+    context: str
+    entity_types: tuple[str, ...]
+    private_context: str = field(default="", repr=False)
+    decisions: dict[str, str] = field(default_factory=dict)  # entity type -> policy action
+    revealed: dict[str, float] = field(default_factory=dict)  # the re-identification budget's
+
+    @classmethod
+    def prepared(
+        cls, request: Redaction, context: Redaction, private_context: str, model_output: str
+    ) -> Plan:
+        """The plan of a redacted request and its redacted condensed context (route: cloud
+        until the policy says otherwise); ``model_output`` is the failure mode that applies to
+        unreadable model answers, recorded with the batch."""
+        return cls(
+            route="cloud",
+            reason="default",
+            outbound=[],
+            question=request.text,
+            context=context.text,
+            entity_types=tuple(sorted({s.entity_type for s in [*request.spans, *context.spans]})),
+            private_context=private_context,
+            decisions={**request.decisions, **context.decisions, "model_output": model_output},
+        )
+
+    @property
+    def whole(self) -> str:
+        """The request as one sub-query: the question, then the redacted context."""
+        return with_context(self.question, self.context)
+
+    def hide(self, items: Sequence[Hidden], vault: Vault) -> int:
+        """Placeholders for ``items`` in the question and the context, then every other
+        mention of a value the vault holds masked; the number of items replaced."""
+        self.question, n_question = apply_hidden(self.question, items, vault)
+        self.context, n_context = apply_hidden(self.context, items, vault)
+        self.question, self.context = sweep([self.question, self.context], vault)
+        self.entity_types = tuple(sorted({*self.entity_types, *(i.entity_type for i in items)}))
+        self.decisions.update({i.entity_type: "pseudonymize" for i in items})
+        return n_question + n_context
+
+    def reroute(self, settings: PipelineSettings) -> Route:
+        """The policy by entity type over what the request holds now."""
+        decision = decide_route(self.entity_types, settings)
+        self.route, self.reason = decision.route, decision.reason
+        return self.route
+
+    def write_subqueries(self, planner: Planner | None, vault: Vault) -> None:
+        """What would leave (route cloud only): the request as one sub-query, or, in split mode
+        (a ``planner``), the planner's sub-queries when it runs; none of them when the
+        documents answer the request (route local). In split mode the result is swept of
+        known values: the planner may write one anew."""
+        if self.route != "cloud":
+            return
+        self.outbound = [self.whole]
+        if planner is None:
+            return
+        if planner.runs_for(self.context):
+            self.outbound = planner.plan(self.question, self.context)
+            if not self.outbound:  # the documents answer it: nothing needs to leave
+                self.route, self.reason = "local", "answered_from_documents"
+                return
+        self.outbound = sweep(self.outbound, vault)
+
+    def fall_back(self) -> bool:
+        """The request itself as the only sub-query (the guard refused the planner's); False
+        when it already was."""
+        if self.outbound == [self.whole]:
+            return False
+        self.outbound = [self.whole]
+        return True
+
+    def keep_under(self, budget: ReidBudget, vault: Vault) -> bool:
+        """Generalize, then hide, then block (``ReidBudgetExceeded``) what the conversation
+        would send about a person over the re-identification budget; True when it changed."""
+        step = budget.apply(self.outbound, vault)
+        self.outbound, self.revealed = step.texts, step.revealed
+        self.decisions.update(step.decisions)
+        return step.changed

@@ -1,26 +1,23 @@
-"""The detector-based redactor of the first slice, and a streaming restorer.
+"""What the pipeline asks of a redactor, and the detector-only redactor of the first slice.
 
-``provider.build_redactor`` decides which redactor the pipeline gets (the privacy engine when
-present); the pipeline only calls ``redact(text, vault)`` and reads ``.text``/``.spans``.
+``provider.build_redactor`` decides which redactor the pipeline gets (the privacy engine);
+the pipeline only calls ``redact(text, vault)`` and reads the ``Redaction`` it returns (the
+one type, ``privacy.spans.Redaction``). ``Redactor`` runs detectors without a policy (the
+Presidio-only row of bench/delegation).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Protocol
 
 from privsplit.edge.privacy.detectors import Detector
-from privsplit.edge.privacy.restore import StreamRestorer
-from privsplit.edge.privacy.spans import Span, resolve_overlaps
+from privsplit.edge.privacy.spans import Redaction, Span, resolve_overlaps
 from privsplit.edge.privacy.vault import Vault
 
 
-@dataclass
-class Redaction:
-    text: str
-    spans: list[Span]
-    decisions: dict[str, str] = field(default_factory=dict)  # entity type -> policy action
+class RedactorLike(Protocol):
+    def redact(self, text: str, vault: Vault) -> Redaction: ...
 
 
 class Redactor:
@@ -36,15 +33,3 @@ class Redactor:
     def redact(self, text: str, vault: Vault) -> Redaction:
         spans = self.detect(text)
         return Redaction(text=vault.redact(text, spans), spans=spans)
-
-
-class RestorerLike(Protocol):
-    def feed(self, chunk: str) -> str: ...
-
-    def flush(self) -> str: ...
-
-
-# One streaming restorer: the pipeline's default is the privacy package's. The name stays for
-# callers; its own buffer (held up to 48 characters) let an escaped look-alike longer than that
-# come out with its escape mark when a chunk boundary fell inside it.
-BufferedRestorer = StreamRestorer

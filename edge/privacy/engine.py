@@ -14,14 +14,13 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from privsplit.edge.privacy.detectors import Detector
 from privsplit.edge.privacy.detectors.name_evidence import name_evidence_spans
 from privsplit.edge.privacy.detectors.terms import TermDetector
 from privsplit.edge.privacy.layout import contact_block_spans, list_and_speaker_spans
 from privsplit.edge.privacy.policy import Action, Policy
-from privsplit.edge.privacy.spans import Span, resolve_overlaps
+from privsplit.edge.privacy.spans import Redaction, Span, resolve_overlaps
 from privsplit.edge.privacy.vault import Vault
 from privsplit.shared.errors import ConfigError, PrivacyBlocked
 from privsplit.shared.logging import get_logger
@@ -30,13 +29,6 @@ log = get_logger(__name__)
 # Spans of these types next to a street address (only commas/space between) are part of it.
 ADDRESS_PARTS = frozenset({"STREET_ADDRESS", "LOCATION", "ZIP_CODE"})
 _GAP = re.compile(r"[\s,]*")
-
-
-@dataclass
-class Redaction:
-    text: str  # what may leave the device
-    spans: list[Span]  # spans that were replaced (pseudonymized or masked)
-    decisions: dict[str, str] = field(default_factory=dict)  # entity type -> action taken
 
 
 def merge_addresses(text: str, spans: list[Span]) -> list[Span]:

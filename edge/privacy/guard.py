@@ -26,7 +26,7 @@ from collections.abc import Sequence
 
 from privsplit.edge.privacy.detectors import Detector
 from privsplit.edge.privacy.policy import Action, Policy
-from privsplit.edge.privacy.vault import TOKEN_RE, Vault
+from privsplit.edge.privacy.vault import MASK_RE, TOKEN_RE, Vault
 from privsplit.shared.errors import PrivacyBlocked
 from privsplit.shared.logging import get_logger
 
@@ -95,8 +95,6 @@ def skeleton(text: str) -> tuple[str, list[int]]:
     return "".join(chars), index
 
 
-# A masked value, "[CREDIT_CARD]": exempt only for a type the vault holds.
-_MASKED_RE = re.compile(r"\[([A-Z][A-Z0-9_]*[A-Z])\]")
 # What opens an unknown token: brackets, the "_" before its number, escape marks.
 _TOKEN_MARKS = re.compile(r"[\[\]_\u2060]")
 
@@ -152,10 +150,10 @@ def scan_form(text: str, vault: Vault) -> str:
             return " " * len(m.group(0))  # ours: "[PERSON_1]" never matches "Person"
         return _TOKEN_MARKS.sub(" ", m.group(0))  # not ours: its inside is scanned
 
-    def masked(m: re.Match[str]) -> str:
+    def masked(m: re.Match[str]) -> str:  # a masked value: exempt for a type the vault holds
         return " " * len(m.group(0)) if m.group(1) in types else m.group(0)
 
-    return _MASKED_RE.sub(masked, TOKEN_RE.sub(token, text))
+    return MASK_RE.sub(masked, TOKEN_RE.sub(token, text))
 
 
 def find_known(text: str, vault: Vault) -> list[tuple[int, int, str]]:

@@ -8,12 +8,8 @@ become a placeholder; ``flush`` emits the rest. Concatenating every ``feed`` and
 
 from __future__ import annotations
 
-import re
+from privsplit.edge.privacy.vault import PARTIAL_RE, Vault
 
-from privsplit.edge.privacy.vault import Vault
-
-# An unfinished placeholder-shaped token at the end of the buffer.
-_PARTIAL = re.compile(r"\[\u2060*(?:[A-Z][A-Z0-9_]*)?\Z")
 MAX_HOLD = 4096  # a "placeholder" longer than this is released as plain text
 
 
@@ -25,7 +21,7 @@ class StreamRestorer:
     def feed(self, chunk: str) -> str:
         self._buf += chunk
         cut = self._buf.rfind("[")
-        if cut < 0 or not _PARTIAL.match(self._buf, cut) or len(self._buf) - cut > MAX_HOLD:
+        if cut < 0 or not PARTIAL_RE.match(self._buf, cut) or len(self._buf) - cut > MAX_HOLD:
             cut = len(self._buf)
         ready, self._buf = self._buf[:cut], self._buf[cut:]
         return self.vault.restore(ready)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -22,6 +22,15 @@ class Span:
 
     def length(self) -> int:
         return self.end - self.start
+
+
+@dataclass
+class Redaction:
+    """The one redaction result (the privacy engine's and the detector-only redactor's)."""
+
+    text: str  # what may leave the device
+    spans: list[Span]  # spans that were replaced (pseudonymized or masked)
+    decisions: dict[str, str] = field(default_factory=dict)  # entity type -> action taken
 
 
 def _has_alnum(text: str, start: int, end: int) -> bool:

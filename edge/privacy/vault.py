@@ -21,10 +21,21 @@ from collections.abc import Iterable
 
 from privsplit.edge.privacy.spans import Span
 
-PLACEHOLDER_RE = re.compile(r"\[([A-Z][A-Z0-9_]*?)_(\d+)\]")
+# ---- the placeholder grammar: every module that reads or writes placeholders imports it here --
+# An entity type: capitals, digits and "_", starting with a capital ("PERSON", "US_SSN").
+ENTITY_TYPE = r"[A-Z][A-Z0-9_]*"
 ESCAPE = "\u2060"  # WORD JOINER: invisible, survives copying, never produced by our placeholders
+# Ours: "[PERSON_1]" (groups: entity type, number). Restorable through the vault that wrote it.
+PLACEHOLDER_RE = re.compile(rf"\[({ENTITY_TYPE}?)_(\d+)\]")
 # A placeholder-shaped token with 0..n escapes; 0 escapes = ours (if the vault knows it).
-TOKEN_RE = re.compile(r"\[(\u2060*)([A-Z][A-Z0-9_]*?_\d+)\]")
+TOKEN_RE = re.compile(rf"\[({ESCAPE}*)({ENTITY_TYPE}?_\d+)\]")
+# A masked value, "[CREDIT_CARD]": the type alone (ends with a letter), never restored.
+MASK_RE = re.compile(rf"\[({ENTITY_TYPE}[A-Z])\]")
+# Any bracketed type, numbered or masked ("[PERSON_1]", "[PERSON]", "[XXXX]"): no words in it.
+BRACKETED = rf"\[{ENTITY_TYPE}\]"
+BRACKETED_RE = re.compile(BRACKETED)
+# An unfinished placeholder-shaped token at the end of a streamed buffer ("[PER", "[\u2060").
+PARTIAL_RE = re.compile(rf"\[{ESCAPE}*(?:{ENTITY_TYPE})?\Z")
 VARIANT_TYPES = frozenset({"PERSON", "ORGANIZATION"})
 HONORIFICS = frozenset(
     {

@@ -10,7 +10,7 @@ import pytest
 
 from privsplit.cloud.auth import Authenticator, hash_token
 from privsplit.cloud.settings import TenantConfig
-from privsplit.edge.delegate import CloudClient
+from privsplit.edge.cloud_client import CloudClient
 from privsplit.shared.errors import ConfigError, PermissionDenied, Unauthenticated
 from privsplit.shared.proto import CloudInferenceStub
 from privsplit.shared.tls import channel_credentials

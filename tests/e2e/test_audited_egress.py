@@ -20,8 +20,8 @@ import pytest
 
 from privsplit.edge.audit import AuditLog, verify_log
 from privsplit.edge.audit.log import read_records
-from privsplit.edge.delegate import CloudClient
-from privsplit.edge.egress import UNAUDITED, EgressGate, OutboundBatch
+from privsplit.edge.cloud_client import CloudClient
+from privsplit.edge.egress import UNAUDITED, EgressGate, Envelope, OutboundBatch
 from privsplit.edge.pipeline import Pipeline
 from privsplit.edge.pipeline.delegate import Delegator
 from privsplit.edge.privacy.guard import EgressGuard
@@ -304,9 +304,7 @@ async def test_the_delegator_sends_only_what_its_own_gate_released(tmp_path) -> 
         gate=gate,
         params=GenerationParams(max_tokens=4),
     )
-    release = await delegator.release(
-        ["hello [PERSON_1]"], request_id="r1", conversation_id="", decisions={"route": "cloud"}
-    )
+    release = await delegator.release(["hello [PERSON_1]"], Envelope("r1"), {"route": "cloud"})
     assert [r["outbound"] for r in records(tmp_path / "audit")] == [["hello [PERSON_1]"]]
     with pytest.raises(PrivsplitError, match="did not pass the egress hooks"):
         delegator.request(release, "hello Maria Gonzalez")  # not in the release

@@ -80,7 +80,7 @@ async def test_split_streams_stages_sends_only_sanitized_text_and_merges(
     finally:
         await pipeline.cloud.close()
     kinds = [e.kind if e.kind != "stage" else e.stage for e in events]
-    assert kinds[:2] == ["summarize", "plan"]
+    assert kinds[:4] == ["summarize", "hide", "plan", "guard"]  # each step emits its event
     assert (
         kinds.index("outbound")
         < kinds.index("delegate")

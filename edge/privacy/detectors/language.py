@@ -17,17 +17,16 @@ Texts are never logged.
 from __future__ import annotations
 
 import importlib.util
-import re
 import threading
 from functools import lru_cache
 from pathlib import Path
 
+from privsplit.edge.privacy.vault import BRACKETED_RE  # [PERSON_1], [XXXX]: no language
 from privsplit.shared.errors import ConfigError
 
 MIN_CONFIDENCE = 0.5  # below this the text is called undecided (None)
 MIN_LETTERS = 12  # shorter texts (a name, a code) have no language to speak of
 SAMPLE_CHARS = 4000  # the language of a long text is read from its beginning
-PLACEHOLDER = re.compile(r"\[[A-Z][A-Z0-9_]*\]")  # [PERSON_1], [XXXX]: no language in them
 _LOCK = threading.Lock()
 _MODEL: list[object] = []
 
@@ -63,7 +62,7 @@ def _model():
 @lru_cache(maxsize=1024)
 def text_language(text: str) -> str | None:
     """The text's language code, or None when undecided (short, mixed, or no letters)."""
-    sample = " ".join(PLACEHOLDER.sub(" ", text[:SAMPLE_CHARS]).split())  # fastText reads a line
+    sample = " ".join(BRACKETED_RE.sub(" ", text[:SAMPLE_CHARS]).split())  # fastText reads a line
     if sum(c.isalpha() for c in sample) < MIN_LETTERS:
         return None
     labels, scores = _model().predict(sample, k=1)

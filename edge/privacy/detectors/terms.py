@@ -36,13 +36,13 @@ from privsplit.edge.privacy.detectors.vocabulary import (
     own_language_word,
 )
 from privsplit.edge.privacy.spans import Span
+from privsplit.edge.privacy.vault import BRACKETED
 from privsplit.shared.errors import ConfigError
 
 # a word: letters, marks and digits, joined by inner . ' ’ - _ (not at either end)
 WORD = re.compile(r"_*[\p{L}\p{N}](?:[\p{L}\p{M}\p{N}_]|[.'’\-](?=[\p{L}\p{N}_]))*")
 # a placeholder, numbered ([PERSON_1]) or masked ([PERSON]), is skipped whole
-PLACEHOLDER = r"\[[A-Z][A-Z0-9_]*\]"
-WORD_OR_PLACEHOLDER = re.compile(rf"(?P<placeholder>{PLACEHOLDER})|{WORD.pattern}")
+WORD_OR_PLACEHOLDER = re.compile(rf"(?P<placeholder>{BRACKETED})|{WORD.pattern}")
 SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\"“(*#>•\-]|\d[.)])[\s\"“'‘(*]*$")
 DOMAIN = re.compile(
     r"(?:[a-z0-9_-]+\.)+(?:com|net|org|io|ai|co|uk|de|fr|in|us|ca|au|ru|cn|jp|info|biz|app|"

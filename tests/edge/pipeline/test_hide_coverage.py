@@ -85,9 +85,10 @@ class Recording(LocalModel):
         params: GenerationParams,
         *,
         json_schema: dict[str, Any] | None = None,
+        logprobs: list[float] | None = None,
     ) -> Iterator[str]:
         self.prompts.append(messages[-1].content)
-        return self.inner.stream(messages, params, json_schema=json_schema)
+        return self.inner.stream(messages, params, json_schema=json_schema, logprobs=logprobs)
 
 
 class Scripted(LocalModel):
@@ -117,7 +118,7 @@ class Scripted(LocalModel):
     def count_tokens(self, text: str) -> int:
         return len(text) // 4 + 1
 
-    def stream(self, messages, params, *, json_schema=None) -> Iterator[str]:
+    def stream(self, messages, params, *, json_schema=None, logprobs=None) -> Iterator[str]:
         self.budgets.append(params.max_tokens)
         yield self.answers[min(len(self.budgets), len(self.answers)) - 1]
 

@@ -10,13 +10,14 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from privsplit.edge.pipeline import BufferedRestorer, PipelineSettings
+from privsplit.edge.pipeline import PipelineSettings
 from privsplit.edge.pipeline.chunks import chunk_text
 from privsplit.edge.pipeline.hide import Hidden, apply_hidden, looks_like_name, parse_hidden
 from privsplit.edge.pipeline.plan import decide_route, parse_subqueries
 from privsplit.edge.pipeline.prompts import load_prompt
 from privsplit.edge.pipeline.requests import read_requests
 from privsplit.edge.pipeline.summarize import Chunk, rank_chunks, verbatim_lines
+from privsplit.edge.privacy.restore import StreamRestorer
 from privsplit.edge.privacy.vault import Vault
 from privsplit.shared.errors import ConfigError, InvalidRequest, ModelOutputInvalid, PrivacyBlocked
 
@@ -171,7 +172,7 @@ def test_streaming_restore_equals_restoring_the_whole_text(
     vault.placeholder_for("PERSON", "Maria Gonzalez")
     vault.placeholder_for("EMAIL_ADDRESS", "maria@example.org")
     text = "".join(parts)
-    restorer, out, i, k = BufferedRestorer(vault), [], 0, 0
+    restorer, out, i, k = StreamRestorer(vault), [], 0, 0
     while i < len(text):
         step = cuts[k % len(cuts)]
         out.append(restorer.feed(text[i : i + step]))
