@@ -28,8 +28,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import math
-import re
 import sys
 import tempfile
 import time
@@ -42,6 +40,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "delegation"))
 
 from request_set import pupa_requests, simple_requests  # noqa: E402
+from scoring import agreement, fmt_row, outcome, pick, signals  # noqa: E402
 
 REPO = HERE.parents[1]
 DATA = REPO.parent / "shared" / "data"
@@ -260,17 +259,6 @@ async def _ask_cloud(args, address: str, todo: list[dict], store: Store) -> None
 
 
 # -- report ------------------------------------------------------------------------------
-def _words(text: str, n: int = 30) -> set[str]:
-    return set(re.findall(r"\w+", text.casefold())[:n])
-
-
-def agreement(greedy: str, samples: list[str]) -> float:
-    """Mean word-set Jaccard between the greedy draft and each sample (first 30 words)."""
-    g = _words(greedy)
-    scores = [len(g & _words(s)) / len(g | _words(s)) if g | _words(s) else 0.0 for s in samples]
-    return mean(scores) if scores else 0.0
-
-
 def score_rows(args, reqs: list[dict]) -> list[dict]:
     """The requests scored so far (a prefix of the interleaved order): the draft of each, and
     the quality ratio and cloud tokens of the candidates (finished drafts; the others are
@@ -320,58 +308,6 @@ def score_rows(args, reqs: list[dict]) -> list[dict]:
     for r, cl, cb in zip(scored, cos_l, cos_b):
         r["ratio"] = 1.0 if cb <= 0 else min(1.0, cl / cb)
     return out
-
-
-def signals() -> dict[str, Callable[[dict], float]]:
-    def gated(value: Callable[[dict], float]) -> Callable[[dict], float]:
-        return lambda row: (
-            value(row) if row["draft"].finished and row["draft"].source != "skipped" else -math.inf
-        )
-
-    return {
-        "mean token logprob": gated(lambda r: r["draft"].confidence),
-        "min token logprob": gated(lambda r: r["draft"].min_logprob),
-        "sampled agreement (k)": gated(
-            lambda r: r["agree"] if r["agree"] is not None else -math.inf
-        ),
-    }
-
-
-def outcome(rows: list[dict], value, threshold: float) -> dict:
-    local = [r for r in rows if value(r) >= threshold]
-    escalated = [r for r in rows if value(r) < threshold]
-    drop = sum(1 - r["ratio"] for r in local) / max(1, len(rows))
-    return {
-        "n": len(rows),
-        "local": len(local),
-        "share": len(local) / max(1, len(rows)),
-        "drop": drop,
-        "local_ratio": mean(r["ratio"] for r in local) if local else float("nan"),
-        "saved": sum(r["tokens"] for r in local),
-        "added": [r["draft"].seconds for r in escalated],
-    }
-
-
-def pick(rows: list[dict], value, max_drop: float) -> float:
-    """The threshold with the most local answers while quality drops <= max_drop on all rows
-    and on PUPA alone (inf: answer nothing locally)."""
-    pupa = [r for r in rows if r["set"] == "pupa"]
-    candidates = sorted({value(r) for r in rows if value(r) > -math.inf}, reverse=True)
-    best, best_n = math.inf, 0
-    for t in candidates:
-        a, p = outcome(rows, value, t), outcome(pupa, value, t)
-        if a["drop"] <= max_drop and p["drop"] <= max_drop and a["local"] > best_n:
-            best, best_n = t, a["local"]
-    return best
-
-
-def fmt_row(label: str, o: dict) -> str:
-    added = o["added"]
-    return (
-        f"| {label} | {o['n']} | {o['local']} = {o['share']:.0%} | {o['local_ratio']:.3f} "
-        f"| {o['drop']:.3f} | {o['saved']} ({o['saved'] / max(1, o['local']):.0f} per local answer) "
-        f"| {mean(added) if added else 0:.2f} / {median(added) if added else 0:.2f} |"
-    )
 
 
 def report(args: argparse.Namespace, reqs: list[dict]) -> None:
@@ -425,7 +361,7 @@ def report(args: argparse.Namespace, reqs: list[dict]) -> None:
     right = sum(
         value in r["cloud_a"].replace(",", "")
         for r in exact
-        if (value := r["draft"].text.rsplit(" equals ", 1)[1].rstrip(".").replace(",", ""))
+        if (value := r["draft"].text.rpartition(" equals ")[2].rstrip(".").replace(",", ""))
     )
     print(
         f"\narithmetic read by the exact evaluator: {len(exact)}; the cloud's answer A holds the "
