@@ -32,7 +32,7 @@ from statistics import mean
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from answers import (  # noqa: E402
+from cloud_answers import (  # noqa: E402
     CLOUD_MODEL,
     DATA,
     DEFAULT_CACHE,
@@ -43,8 +43,8 @@ from answers import (  # noqa: E402
     pupa,
     stop_on_sigterm,
 )
-from leakage import plan_records, restore, summary  # noqa: E402
-from report import write_png, write_table  # noqa: E402
+from frontier_report import write_png, write_table  # noqa: E402
+from plan_leakage import plan_records, restore, summary  # noqa: E402
 
 NO_MODEL = {"hide_with_model": False}
 # name -> (edge settings overrides, description). The default is "default".
@@ -157,7 +157,7 @@ def plans_for(name: str, records: list[dict], args: argparse.Namespace) -> list[
 
 
 def baseline_rows(records: list[dict], outbound) -> list[dict]:
-    from leakage import leaked_units, units_of
+    from plan_leakage import leaked_units, units_of
 
     rows = []
     for rec in records:
@@ -180,7 +180,7 @@ def baseline_rows(records: list[dict], outbound) -> list[dict]:
 
 def presidio_rows(records: list[dict]) -> list[dict]:
     """Presidio's default recognizers + spaCy, placeholders as privsplit's vault writes them."""
-    from leakage import leaked_units, units_of
+    from plan_leakage import leaked_units, units_of
 
     from privsplit.edge.pipeline import Redactor
     from privsplit.edge.privacy.detectors import create_detector
@@ -209,7 +209,7 @@ def presidio_rows(records: list[dict]) -> list[dict]:
 
 
 def _placeholders(sent: list[str]) -> list[str]:
-    from leakage import _placeholders as found
+    from plan_leakage import _placeholders as found
 
     return found(sent)
 
@@ -240,14 +240,34 @@ async def measure(args: argparse.Namespace) -> list[dict]:
     answerer = Answerer(AnswerCache(args.cache), model=args.cloud_model, max_tokens=args.max_tokens)
     results = []
     try:
+        plans = {}
+        for name in names:
+            recs = records
+            if name in SETTINGS and SETTINGS[name][0]["pipeline"].get("hide_with_model"):
+                recs = records[: args.model_limit] if args.model_limit else records
+            plans[name] = plans_for(name, recs, args)
+        # generation, query by query (raw A, raw B, then each setting to generate), so that a
+        # stopped run leaves whole queries and the cloud's prompt cache serves the shared start
+        to_generate = [n for n in names if n in generate and n != "raw"]
+        if generate:
+            for i, rec in enumerate(quality_records):
+                if "raw" in generate:
+                    await answerer.answer(rec["text"])
+                    await answerer.answer(rec["text"], temperature=SAMPLED_TEMPERATURE)
+                for name in to_generate:
+                    if i < len(plans[name]):
+                        await answer_rows([plans[name][i]], answerer, generate=True)
+                print(
+                    f"generated {i + 1}/{len(quality_records)} {rec['id']} "
+                    f"(new answers so far {answerer.generated})",
+                    file=sys.stderr,
+                    flush=True,
+                )
         # raw answers A (greedy) and B (sampled) are the reference of every ratio
         a_answers, b_answers = [], []
         for rec in quality_records:
             a = answerer.cached(rec["text"])
             b = answerer.cached(rec["text"], temperature=SAMPLED_TEMPERATURE)
-            if "raw" in generate:
-                a = a or await answerer.answer(rec["text"])
-                b = b or await answerer.answer(rec["text"], temperature=SAMPLED_TEMPERATURE)
             a_answers.append(None if a is None else a["answer"])
             b_answers.append(None if b is None else b["answer"])
         scored = [i for i, (a, b) in enumerate(zip(a_answers, b_answers)) if a and b]
@@ -261,17 +281,12 @@ async def measure(args: argparse.Namespace) -> list[dict]:
         )
         base = dict(zip(scored, b_cos))
         for name in names:
-            recs = records
-            if name in SETTINGS and SETTINGS[name][0]["pipeline"].get("hide_with_model"):
-                recs = records[: args.model_limit] if args.model_limit else records
-            rows = plans_for(name, recs, args)
+            rows = plans[name]
             leak = summary(rows)
             if name == "raw":
                 answers = a_answers
             else:
-                answers = await answer_rows(
-                    rows[: len(quality_records)], answerer, generate=name in generate
-                )
+                answers = await answer_rows(rows[: len(quality_records)], answerer, generate=False)
             idx = [i for i in scored if i < len(answers) and answers[i] is not None]
             cos = emb.cosine([answers[i] for i in idx], [a_answers[i] for i in idx]) if idx else []
             ratios = [c / base[i] if base[i] > 0 else 0.0 for c, i in zip(cos, idx)]

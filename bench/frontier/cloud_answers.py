@@ -10,7 +10,7 @@ Contract:
   the given model) for the queries the cache lacks; answers are greedy (temperature 0) unless
   the params say otherwise, with a fixed seed.
 
-    .venv/bin/python bench/frontier/answers.py --start 0 --limit 200    # raw answers A and B
+    .venv/bin/python bench/frontier/cloud_answers.py --start 0 --limit 200    # raw answers A and B
 """
 
 from __future__ import annotations

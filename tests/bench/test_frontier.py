@@ -1,0 +1,142 @@
+"""bench/frontier on a tiny slice: the answer cache (keys, resume, file modes), scoring of
+cached answers without a cloud, and the table and PNG it writes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+FRONTIER = Path(__file__).resolve().parents[2] / "bench" / "frontier"
+sys.path.insert(0, str(FRONTIER))
+
+import cloud_answers as answers  # noqa: E402
+import frontier_report as report  # noqa: E402
+import plan_leakage as leakage  # noqa: E402
+
+
+def _load_run():
+    """bench/frontier/run.py under its own module name (other benches have a run.py too)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("frontier_run", FRONTIER / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+run = _load_run()
+
+RECORDS = [
+    {
+        "id": "t-0",
+        "text": "My name is Ada Quist and I live in Oslo. Write me a cover letter.",
+        "pii_units": ["ada quist", "oslo", "me"],  # "me" is under 3 characters: not scored
+        "reference_redacted": "My name is [REDACTED] and I live in [REDACTED]. Write me a "
+        "cover letter.",
+    },
+    {
+        "id": "t-1",
+        "text": "How do I sort a list in Python?",
+        "pii_units": [],
+        "reference_redacted": "How do I sort a list in Python?",
+    },
+]
+
+
+def test_answer_cache_keys_resume_and_modes(tmp_path: Path) -> None:
+    path = tmp_path / "cache" / "answers.jsonl"
+    cache = answers.AnswerCache(path)
+    key = answers.answer_key("m", 64, "hello")
+    assert key != answers.answer_key("m", 128, "hello")
+    assert key != answers.answer_key("other", 64, "hello")
+    assert key != answers.answer_key("m", 64, "hello ")  # exact text
+    assert key != answers.answer_key("m", 64, "hello", temperature=0.7)
+    cache.put(key, {"answer": "hi"})
+    # another run (a second slice) sees it, and a line being written is not read half
+    later = answers.AnswerCache(path)
+    assert later.get(key)["answer"] == "hi"
+    with path.open("a") as f:
+        f.write('{"key": "partial", "answ')
+    assert later.get("partial") is None
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert "hello" not in path.read_text()  # the prompt is never stored, only its hash
+
+
+def test_cached_answers_are_scored_without_a_cloud(tmp_path: Path) -> None:
+    cache = answers.AnswerCache(tmp_path / "a.jsonl")
+    answerer = answers.Answerer(cache, model="m", max_tokens=64)
+    rows = run.baseline_rows(RECORDS, lambda r: [r["reference_redacted"]])
+    assert [r["leaked"] for r in rows] == [[], []]
+    rows[0]["vault"] = {"[PERSON_1]": "Ada Quist"}
+    cache.put(
+        answers.answer_key("m", 64, RECORDS[0]["reference_redacted"]),
+        {"answer": "Dear [PERSON_1], here is a letter."},
+    )
+    got = asyncio.run(run.answer_rows(rows, answerer, generate=False))
+    assert got == ["Dear Ada Quist, here is a letter.", None]  # second: not cached, no cloud
+    assert answerer.generated == 0 and answerer._proc is None
+    raw = run.baseline_rows(RECORDS, lambda r: [r["text"]])
+    assert raw[0]["leaked"] == ["ada quist", "oslo"]
+    s = leakage.summary(raw)
+    assert (s["units"], s["leaked"], s["leakage"]) == (2, 2, 1.0)
+
+
+@pytest.fixture
+def results() -> list[dict]:
+    def row(name, leak, quality, *, point=False, default=False):
+        return {
+            "name": name,
+            "description": name,
+            "default": default,
+            "point": point,
+            "queries": 2,
+            "units": 100,
+            "leaked": int(leak * 100),
+            "leakage": leak,
+            "blocked": 0,
+            "over_hidden_per_query": 1.5,
+            "quality": quality,
+            "quality_n": 0 if quality is None else 2,
+            "share_ge_0_9": None if quality is None else 0.5,
+        }
+
+    return [
+        row("raw", 0.95, 1.0, point=True),
+        row("presidio", 0.25, 0.97, point=True),
+        row("pupa-reference", 0.017, None, point=True),
+        row("engine-only", 0.08, 0.95),
+        row("default", 0.03, 0.9, default=True),
+        row("shift+1.0", 0.02, None),
+    ]
+
+
+def test_table_and_png_are_written(tmp_path: Path, results: list[dict]) -> None:
+    text = report.write_table(results, tmp_path / "f.md", note="note line")
+    assert text.startswith("note line")
+    lines = (tmp_path / "f.md").read_text().splitlines()
+    body = [x for x in lines if x.startswith("| ") and "setting" not in x]
+    assert len(body) == len(results)
+    assert any("**default** (default)" in x and "3.0%" in x and "0.900" in x for x in body)
+    assert any(x.startswith("| shift+1.0") and "n/a" in x for x in body)
+    # settings first by leakage, the points after them
+    names = [x.split("|")[1].strip() for x in body]
+    assert names[:3] == ["shift+1.0", "**default** (default)", "engine-only"]
+    report.write_png(results, tmp_path / "f.png")
+    png = (tmp_path / "f.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
+
+
+def test_every_setting_is_valid_edge_settings() -> None:
+    from privsplit.edge.settings import EdgeSettings
+
+    for name, (overrides, _) in run.SETTINGS.items():
+        settings = EdgeSettings.load(**overrides)
+        assert settings.pipeline.hide_terms is not None, name
+    assert run.DEFAULT_SETTING in run.SETTINGS
+    assert json.dumps(run.SETTINGS)  # written into the results as they are
