@@ -14,14 +14,23 @@ never a shorter answer; a reply that does not parse is one too.
 While a call is open the client pings the connection (``keepalive_seconds``): a link that goes
 silent mid-answer (a cut cable, a dead peer) fails the call as ``CloudUnavailable`` within a few
 seconds instead of at the call's deadline. The gateway allows pings at that rate.
+
+Every call opens its own connection by default (``connection="per_call"``) and closes it when
+the call ends, from a subchannel pool of its own: otherwise gRPC shares one HTTP/2 connection
+between every call and every channel of the process with the same target, and the cloud (or a
+proxy in front of it) could group the requests of different conversations by connection
+(docs/reid.md, "Linkage across conversations"). ``connection="shared"`` keeps one connection
+for the client's life and saves a TCP/TLS handshake per call. No TLS session is resumed
+across connections (no session cache is configured).
 """
 
 from __future__ import annotations
 
 import stat
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import grpc
 
@@ -50,6 +59,7 @@ class CloudClient:
         token: str | None = None,
         server_name: str = "",
         keepalive_seconds: float = 10.0,
+        connection: Literal["per_call", "shared"] = "per_call",
     ) -> None:
         if insecure and not is_loopback(host_of(address)):
             raise ConfigError("a plain-text cloud connection is only allowed to a loopback address")
@@ -57,6 +67,9 @@ class CloudClient:
             raise ConfigError("TLS credentials are required for a non-loopback cloud connection")
         if token is not None and (not token or any(c in token for c in "\r\n ")):
             raise ConfigError("cloud token is empty or contains whitespace")
+        if connection not in ("per_call", "shared"):
+            raise ConfigError(f"cloud connection must be per_call or shared, not {connection!r}")
+        self.connection = connection
         self.address = address
         self.deadline_seconds = deadline_seconds
         self._insecure = insecure
@@ -90,26 +103,39 @@ class CloudClient:
             keepalive_seconds=settings.cloud_keepalive_seconds,
         )
 
-    def _stub(self) -> CloudInferenceStub:
-        if self._channel is None:
-            options: list[tuple[str, Any]] = [
-                ("grpc.enable_retries", 0),
-                # pings only while a call is open: an idle device sends nothing
-                ("grpc.keepalive_time_ms", self._keepalive_ms),
-                ("grpc.keepalive_timeout_ms", max(2000, self._keepalive_ms // 2)),
-                ("grpc.keepalive_permit_without_calls", 0),
-                ("grpc.http2.max_pings_without_data", 0),
-            ]
-            if self._server_name:
-                options.append(("grpc.ssl_target_name_override", self._server_name))
-            if self._insecure:
-                self._channel = grpc.aio.insecure_channel(self.address, options=options)
-            else:
-                creds = self._credentials
-                if self._call_credentials is not None:
-                    creds = grpc.composite_channel_credentials(creds, self._call_credentials)
-                self._channel = grpc.aio.secure_channel(self.address, creds, options=options)
-        return CloudInferenceStub(self._channel)
+    def _open(self) -> grpc.aio.Channel:
+        options: list[tuple[str, Any]] = [
+            ("grpc.enable_retries", 0),
+            # pings only while a call is open: an idle device sends nothing
+            ("grpc.keepalive_time_ms", self._keepalive_ms),
+            ("grpc.keepalive_timeout_ms", max(2000, self._keepalive_ms // 2)),
+            ("grpc.keepalive_permit_without_calls", 0),
+            ("grpc.http2.max_pings_without_data", 0),
+            # this channel's connections are its own: never shared with another channel
+            ("grpc.use_local_subchannel_pool", 1),
+        ]
+        if self._server_name:
+            options.append(("grpc.ssl_target_name_override", self._server_name))
+        if self._insecure:
+            return grpc.aio.insecure_channel(self.address, options=options)
+        creds = self._credentials
+        if self._call_credentials is not None:
+            creds = grpc.composite_channel_credentials(creds, self._call_credentials)
+        return grpc.aio.secure_channel(self.address, creds, options=options)
+
+    @asynccontextmanager
+    async def _stub(self) -> AsyncIterator[CloudInferenceStub]:
+        """A stub for one call: on a connection of its own (per_call), or the shared one."""
+        if self.connection == "shared":
+            if self._channel is None:
+                self._channel = self._open()
+            yield CloudInferenceStub(self._channel)
+            return
+        channel = self._open()
+        try:
+            yield CloudInferenceStub(channel)
+        finally:
+            await channel.close()
 
     async def close(self) -> None:
         if self._channel is not None:
@@ -123,22 +149,23 @@ class CloudClient:
         await self.close()
 
     async def stream(self, request: CompletionRequest) -> AsyncIterator[Chunk]:
+        finished = False
         try:
-            call = self._stub().Complete(
-                request.to_pb(),
-                timeout=self.deadline_seconds,
-                wait_for_ready=False,
-                metadata=self._metadata,
-            )
-            finished = False
-            async for response in call:
-                if response is None:  # grpc hands None for a message that did not parse
-                    raise BackendError(
-                        f"the cloud at {self.address} sent a reply that could not be read"
-                    )
-                chunk = Chunk.from_pb(response)
-                finished = chunk.finish_reason is not None
-                yield chunk
+            async with self._stub() as stub:
+                call = stub.Complete(
+                    request.to_pb(),
+                    timeout=self.deadline_seconds,
+                    wait_for_ready=False,
+                    metadata=self._metadata,
+                )
+                async for response in call:
+                    if response is None:  # grpc hands None for a message that did not parse
+                        raise BackendError(
+                            f"the cloud at {self.address} sent a reply that could not be read"
+                        )
+                    chunk = Chunk.from_pb(response)
+                    finished = chunk.finish_reason is not None
+                    yield chunk
         except grpc.aio.AioRpcError as err:
             raise _map(err, self.address) from None
         if not finished:  # an empty or cut answer must not pass for a whole one
@@ -158,9 +185,12 @@ class CloudClient:
 
     async def list_models(self) -> list[str]:
         try:
-            reply = await self._stub().ListModels(
-                cloud.ListModelsRequest(), timeout=self.deadline_seconds, metadata=self._metadata
-            )
+            async with self._stub() as stub:
+                reply = await stub.ListModels(
+                    cloud.ListModelsRequest(),
+                    timeout=self.deadline_seconds,
+                    metadata=self._metadata,
+                )
         except grpc.aio.AioRpcError as err:
             raise _map(err, self.address) from None
         return [m.name for m in reply.models]
