@@ -7,6 +7,9 @@ Every request first passes ``http_access.AccessGuard`` (Host and Origin allow-li
 on every path but /healthz, JSON content type on POST). Optional headers:
 ``X-Privsplit-Conversation`` (a conversation id: one vault across turns) and ``X-Request-Id``.
 Sampling parameters are accepted for compatibility; the cloud's are set by the daemon config.
+Replies add a ``privsplit`` object (``reid``: the re-identification budget's bits and kinds)
+when a budget applied; in a stream it rides on the last chunk. No progress events: this API
+takes no documents, and a stream starts only at the first answer piece.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from starlette.routing import Route
 
 from privsplit.edge.daemon.agent import AskOptions, EdgeAgent
 from privsplit.edge.daemon.http_access import access_middleware
+from privsplit.edge.daemon.risk import ReidReport
 from privsplit.edge.daemon.settings import LOOPBACK_HOSTS
 from privsplit.edge.pipeline import AskResult, PipelineEvent
 from privsplit.shared.errors import (
@@ -143,13 +147,27 @@ def _usage(result: AskResult) -> dict[str, int]:
     }
 
 
-def _chunk(cid: str, created: int, delta: dict[str, Any], finish: str | None = None) -> bytes:
+def _privsplit(result: AskResult | None) -> dict[str, Any]:
+    """The reply's ``privsplit`` extension: the re-identification budget (``reid``: bits and
+    kinds, never a value; ``risk.ReidReport``) when one applied; OpenAI clients ignore it."""
+    risk = ReidReport.of(result.reid) if result is not None else None
+    return {"privsplit": {"reid": risk.to_json()}} if risk is not None else {}
+
+
+def _chunk(
+    cid: str,
+    created: int,
+    delta: dict[str, Any],
+    finish: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> bytes:
     body = {
         "id": cid,
         "object": "chat.completion.chunk",
         "created": created,
         "model": MODEL_ID,
         "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        **(extra or {}),
     }
     return b"data: " + json.dumps(body).encode() + b"\n\n"
 
@@ -209,6 +227,7 @@ def build_app(
                                 "message": {"role": "assistant", "content": result.answer},
                             }
                         ],
+                        **_privsplit(result),
                     },
                     headers={"x-request-id": rid, "x-privsplit-route": result.route},
                 )
@@ -282,7 +301,7 @@ async def _stream_response(
                 + b"\n\n"
             )
             return
-        yield _chunk(cid, created, {}, "stop")
+        yield _chunk(cid, created, {}, "stop", _privsplit(result))
         if include_usage and result is not None:
             usage = {
                 "id": cid,

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import grpc
 
 from privsplit.edge.daemon.agent import AskOptions, EdgeAgent
+from privsplit.edge.daemon.risk import ReidReport
 from privsplit.edge.pipeline import AskResult, PipelineEvent
 from privsplit.shared.errors import ERROR_METADATA_KEY
 from privsplit.shared.interceptors import request_id
@@ -19,6 +20,8 @@ ROUTES = {
     "blocked": edge.ROUTE_BLOCKED,
     "cache": edge.ROUTE_CACHE,
     "raw": edge.ROUTE_CLOUD,
+    # the confidence cascade escalated it: it was sent (the wire has no value of its own yet)
+    "cascade-escalated": edge.ROUTE_CLOUD,
 }
 
 
@@ -30,7 +33,21 @@ def ask_response(result: AskResult, rid: str) -> edge.AskResponse:
         request_id=rid,
     )
     reply.cloud_usage.CopyFrom(result.cloud_usage.to_pb())
+    if (risk := ReidReport.of(result.reid)) is not None:
+        reply.reid.CopyFrom(risk.to_pb())
     return reply
+
+
+def _progress(e: PipelineEvent) -> edge.StreamAskResponse | None:
+    p = e.progress
+    if p is None:
+        return None
+    message = edge.AskProgress(
+        stage=p.stage, done=p.done, total=p.total, elapsed_seconds=p.elapsed_seconds
+    )
+    if p.eta_seconds is not None:
+        message.eta_seconds = p.eta_seconds
+    return edge.StreamAskResponse(progress=message)
 
 
 def _options(request: edge.AskRequest, context: grpc.aio.ServicerContext) -> AskOptions:
@@ -46,6 +63,7 @@ def _options(request: edge.AskRequest, context: grpc.aio.ServicerContext) -> Ask
 # wire has no field for yet is not sent (the SDK would not know it).
 _TO_WIRE: dict[str, Callable[[PipelineEvent, str], edge.StreamAskResponse | None]] = {
     "stage": lambda e, _: edge.StreamAskResponse(stage=e.stage),
+    "progress": lambda e, _: _progress(e),  # only to a client that asked (see StreamAsk)
     "approval_required": lambda e, _: edge.StreamAskResponse(
         approval_required=edge.ApprovalRequired(request_id=e.request_id, outbound=e.outbound)
     ),
@@ -78,6 +96,8 @@ class EdgeAgentService(EdgeAgentServicer):
         options = _options(request.request, context)
         async with self.agent.observe("grpc", "StreamAsk"):
             async for event in self.agent.stream(request.request.text, options):
+                if event.kind == "progress" and not request.progress:
+                    continue  # a client that predates progress events never gets one
                 message = _stream_message(event, options.request_id)
                 if message is not None:
                     yield message
@@ -117,9 +137,12 @@ class EdgeAgentService(EdgeAgentServicer):
                 documents=list(request.documents),
                 conversation_id=request.conversation_id,
             )
-        return edge.PlanResponse(
+        reply = edge.PlanResponse(
             route=ROUTES.get(plan.route, edge.ROUTE_UNSPECIFIED), outbound=plan.outbound
         )
+        if (risk := ReidReport.of(plan.decisions)) is not None:
+            reply.reid.CopyFrom(risk.to_pb())
+        return reply
 
     async def CreateConversation(
         self, request: edge.CreateConversationRequest, context: grpc.aio.ServicerContext

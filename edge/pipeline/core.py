@@ -5,7 +5,10 @@ step each, run by the stage module named after it, each emitting its event (``ev
 Everything between prepare and restore works on placeholder text. Only the guard step decides
 what may leave the device; the egress hooks (audit log, approval) are awaited after it and
 before the first byte is sent. When the answer cache holds an answer to every guarded
-sub-query, nothing is sent at all (route ``cache``).
+sub-query, nothing is sent at all (route ``cache``). With the confidence cascade on
+(``cascade``), a request headed for the cloud is drafted by the edge model first, and a
+confident draft is the answer (route ``local``; nothing is sent, no hook runs); otherwise it
+goes on to the cloud with route ``cascade-escalated``.
 """
 
 from __future__ import annotations
@@ -15,13 +18,16 @@ import time
 from collections.abc import AsyncIterator, Sequence
 
 from privsplit.edge.egress import GUARDED, EgressHook, Envelope
+from privsplit.edge.pipeline.cascade import cascade
 from privsplit.edge.pipeline.events import AskResult, PipelineEvent, Tally
 from privsplit.edge.pipeline.hide import hide
 from privsplit.edge.pipeline.merge import Merger, compose, needs_model
 from privsplit.edge.pipeline.parts import PipelineParts
 from privsplit.edge.pipeline.plan import Plan, Planner
 from privsplit.edge.pipeline.prepare import prepare
+from privsplit.edge.pipeline.progress import ProgressPump
 from privsplit.edge.pipeline.summarize import Progress
+from privsplit.edge.privacy.quasi.echo import EchoRestorer
 from privsplit.edge.privacy.restore import StreamRestorer
 from privsplit.edge.privacy.vault import Vault
 from privsplit.shared.errors import PrivacyBlocked
@@ -108,7 +114,10 @@ class Pipeline(PipelineParts):
     ) -> AsyncIterator[PipelineEvent]:
         started, vault = time.perf_counter(), vault if vault is not None else Vault()
         yield PipelineEvent.step("summarize" if documents else "redact")
-        plan = await asyncio.to_thread(self._prepare, text, vault, documents, progress)
+        reading = ProgressPump(progress)  # chunks read, as they are read
+        async for report in reading.run(self._prepare, text, vault, documents):
+            yield PipelineEvent("progress", progress=report)
+        plan = reading.result
         for name, step in (("hide", self._hide), ("plan", self._plan), ("guard", self._guard)):
             yield PipelineEvent.step(name)
             await asyncio.to_thread(step, plan, vault)
@@ -123,8 +132,9 @@ class Pipeline(PipelineParts):
         else:
             envelope = Envelope.of(request_id, conversation_id, extra_hooks)
             answer = self._restore(
-                self._delegate(text, plan, vault, envelope, tally, params), vault
+                self._delegate(text, plan, vault, envelope, tally, params), vault, plan
             )
+            answer = self._cascade(text, plan, tally, answer, documents)
         parts: list[str] = []
         async for event in answer:
             if event.kind == "delta":
@@ -147,6 +157,21 @@ class Pipeline(PipelineParts):
         async for piece in merger.answer_locally(text, plan.private_context):
             yield PipelineEvent.delta(piece)
 
+    def _cascade(
+        self, text: str, plan: Plan, tally: Tally, escalate: Answer, documents: Sequence[str]
+    ) -> AsyncIterator[PipelineEvent]:
+        """The edge model answers first and keeps a confident draft (nothing is sent); else
+        ``escalate``, the cloud branch, runs (``cascade``; off by default)."""
+        return cascade(
+            text,
+            plan,
+            tally,
+            escalate,
+            model=self.local,
+            settings=self.settings,
+            documents=bool(documents),
+        )
+
     async def _delegate(
         self, text: str, plan: Plan, vault: Vault, envelope: Envelope, tally: Tally, params
     ) -> Answer:
@@ -157,7 +182,7 @@ class Pipeline(PipelineParts):
             yield PipelineEvent("outbound", route="cache")
             yield PipelineEvent.step("cache")
         else:
-            decisions = {"route": plan.route, "protection": GUARDED, **plan.decisions}
+            decisions = {"route": tally.route, "protection": GUARDED, **plan.decisions}
             release = await delegator.release(plan.outbound, envelope, decisions)  # may refuse
             vault.reveal(plan.revealed)  # released: the conversation's spend grows
             yield PipelineEvent("outbound", outbound=tuple(plan.outbound), route="cloud")
@@ -182,9 +207,13 @@ class Pipeline(PipelineParts):
             return None
         return Merger(model=self.local, settings=self.settings)
 
-    async def _restore(self, answer: Answer, vault: Vault) -> AsyncIterator[PipelineEvent]:
-        """Placeholders become the values again, also when one is split across pieces."""
-        restorer = StreamRestorer(vault)
+    async def _restore(
+        self, answer: Answer, vault: Vault, plan: Plan
+    ) -> AsyncIterator[PipelineEvent]:
+        """Placeholders become the values again, also when one is split across pieces; where
+        the answer echoes a value the budget generalized to the user, the written value comes
+        back (``quasi.echo``; counted in ``reid_echoes``)."""
+        restorer = EchoRestorer(StreamRestorer(vault), plan.generalized)
         async for item in answer:
             if isinstance(item, PipelineEvent):
                 yield item
@@ -192,3 +221,5 @@ class Pipeline(PipelineParts):
                 yield PipelineEvent.delta(out)
         if tail := restorer.flush():
             yield PipelineEvent.delta(tail)
+        if plan.generalized:
+            plan.decisions["reid_echoes"] = str(restorer.restored)
