@@ -5,10 +5,7 @@ step each, run by the stage module named after it, each emitting its event (``ev
 Everything between prepare and restore works on placeholder text. Only the guard step decides
 what may leave the device; the egress hooks (audit log, approval) are awaited after it and
 before the first byte is sent. When the answer cache holds an answer to every guarded
-sub-query, nothing is sent at all (route ``cache``). With the confidence cascade on
-(``cascade``), a request headed for the cloud is drafted by the edge model first, and a
-confident draft is the answer (route ``local``; nothing is sent, no hook runs); otherwise it
-goes on to the cloud with route ``cascade-escalated``.
+sub-query, nothing is sent at all (route ``cache``).
 """
 
 from __future__ import annotations
@@ -18,7 +15,6 @@ import time
 from collections.abc import AsyncIterator, Sequence
 
 from privsplit.edge.egress import GUARDED, EgressHook, Envelope
-from privsplit.edge.pipeline.cascade import cascade
 from privsplit.edge.pipeline.events import AskResult, PipelineEvent, Tally
 from privsplit.edge.pipeline.hide import hide
 from privsplit.edge.pipeline.merge import Merger, compose, needs_model
@@ -27,7 +23,6 @@ from privsplit.edge.pipeline.plan import Plan, Planner
 from privsplit.edge.pipeline.prepare import prepare
 from privsplit.edge.pipeline.progress import ProgressPump
 from privsplit.edge.pipeline.summarize import Progress
-from privsplit.edge.privacy.quasi.echo import EchoRestorer
 from privsplit.edge.privacy.restore import StreamRestorer
 from privsplit.edge.privacy.vault import Vault
 from privsplit.shared.errors import PrivacyBlocked
@@ -132,9 +127,8 @@ class Pipeline(PipelineParts):
         else:
             envelope = Envelope.of(request_id, conversation_id, extra_hooks)
             answer = self._restore(
-                self._delegate(text, plan, vault, envelope, tally, params), vault, plan
+                self._delegate(text, plan, vault, envelope, tally, params), vault
             )
-            answer = self._cascade(text, plan, tally, answer, documents)
         parts: list[str] = []
         async for event in answer:
             if event.kind == "delta":
@@ -157,21 +151,6 @@ class Pipeline(PipelineParts):
         async for piece in merger.answer_locally(text, plan.private_context):
             yield PipelineEvent.delta(piece)
 
-    def _cascade(
-        self, text: str, plan: Plan, tally: Tally, escalate: Answer, documents: Sequence[str]
-    ) -> AsyncIterator[PipelineEvent]:
-        """The edge model answers first and keeps a confident draft (nothing is sent); else
-        ``escalate``, the cloud branch, runs (``cascade``; off by default)."""
-        return cascade(
-            text,
-            plan,
-            tally,
-            escalate,
-            model=self.local,
-            settings=self.settings,
-            documents=bool(documents),
-        )
-
     async def _delegate(
         self, text: str, plan: Plan, vault: Vault, envelope: Envelope, tally: Tally, params
     ) -> Answer:
@@ -182,7 +161,7 @@ class Pipeline(PipelineParts):
             yield PipelineEvent("outbound", route="cache")
             yield PipelineEvent.step("cache")
         else:
-            decisions = {"route": tally.route, "protection": GUARDED, **plan.decisions}
+            decisions = {"route": plan.route, "protection": GUARDED, **plan.decisions}
             release = await delegator.release(plan.outbound, envelope, decisions)  # may refuse
             vault.reveal(plan.revealed)  # released: the conversation's spend grows
             yield PipelineEvent("outbound", outbound=tuple(plan.outbound), route="cloud")
@@ -207,13 +186,9 @@ class Pipeline(PipelineParts):
             return None
         return Merger(model=self.local, settings=self.settings)
 
-    async def _restore(
-        self, answer: Answer, vault: Vault, plan: Plan
-    ) -> AsyncIterator[PipelineEvent]:
-        """Placeholders become the values again, also when one is split across pieces; where
-        the answer echoes a value the budget generalized to the user, the written value comes
-        back (``quasi.echo``; counted in ``reid_echoes``)."""
-        restorer = EchoRestorer(StreamRestorer(vault), plan.generalized)
+    async def _restore(self, answer: Answer, vault: Vault) -> AsyncIterator[PipelineEvent]:
+        """Placeholders become the values again, also when one is split across pieces."""
+        restorer = StreamRestorer(vault)
         async for item in answer:
             if isinstance(item, PipelineEvent):
                 yield item
@@ -221,5 +196,3 @@ class Pipeline(PipelineParts):
                 yield PipelineEvent.delta(out)
         if tail := restorer.flush():
             yield PipelineEvent.delta(tail)
-        if plan.generalized:
-            plan.decisions["reid_echoes"] = str(restorer.restored)
