@@ -23,6 +23,7 @@ from privsplit.edge.pipeline.plan import Plan, Planner
 from privsplit.edge.pipeline.prepare import prepare
 from privsplit.edge.pipeline.progress import ProgressPump
 from privsplit.edge.pipeline.summarize import Progress
+from privsplit.edge.privacy.quasi.echo import EchoRestorer
 from privsplit.edge.privacy.restore import StreamRestorer
 from privsplit.edge.privacy.vault import Vault
 from privsplit.shared.errors import PrivacyBlocked
@@ -127,7 +128,7 @@ class Pipeline(PipelineParts):
         else:
             envelope = Envelope.of(request_id, conversation_id, extra_hooks)
             answer = self._restore(
-                self._delegate(text, plan, vault, envelope, tally, params), vault
+                self._delegate(text, plan, vault, envelope, tally, params), vault, plan
             )
         parts: list[str] = []
         async for event in answer:
@@ -186,9 +187,13 @@ class Pipeline(PipelineParts):
             return None
         return Merger(model=self.local, settings=self.settings)
 
-    async def _restore(self, answer: Answer, vault: Vault) -> AsyncIterator[PipelineEvent]:
-        """Placeholders become the values again, also when one is split across pieces."""
-        restorer = StreamRestorer(vault)
+    async def _restore(
+        self, answer: Answer, vault: Vault, plan: Plan
+    ) -> AsyncIterator[PipelineEvent]:
+        """Placeholders become the values again, also when one is split across pieces; where
+        the answer echoes a value the budget generalized to the user, the written value comes
+        back (``quasi.echo``; counted in ``reid_echoes``)."""
+        restorer = EchoRestorer(StreamRestorer(vault), plan.generalized)
         async for item in answer:
             if isinstance(item, PipelineEvent):
                 yield item
@@ -196,3 +201,5 @@ class Pipeline(PipelineParts):
                 yield PipelineEvent.delta(out)
         if tail := restorer.flush():
             yield PipelineEvent.delta(tail)
+        if plan.generalized:
+            plan.decisions["reid_echoes"] = str(restorer.restored)

@@ -24,6 +24,7 @@ from privsplit.edge.pipeline.local import fit_to_context, local_params
 from privsplit.edge.pipeline.prompts import load_prompt
 from privsplit.edge.pipeline.settings import PipelineSettings
 from privsplit.edge.privacy.quasi import ReidBudget
+from privsplit.edge.privacy.quasi.echo import Generalization
 from privsplit.edge.privacy.spans import Redaction
 from privsplit.edge.privacy.vault import Vault
 from privsplit.edge.runtime import LocalModel
@@ -152,6 +153,8 @@ class Plan:
     private_context: str = field(default="", repr=False)
     decisions: dict[str, str] = field(default_factory=dict)  # entity type -> policy action
     revealed: dict[str, float] = field(default_factory=dict)  # the re-identification budget's
+    # what the budget generalized: the answer's echoes of it get the written value back
+    generalized: tuple[Generalization, ...] = ()
 
     @classmethod
     def prepared(
@@ -222,5 +225,6 @@ class Plan:
         would send about a person over the re-identification budget; True when it changed."""
         step = budget.apply(self.outbound, vault)
         self.outbound, self.revealed = step.texts, step.revealed
+        self.generalized = step.generalized
         self.decisions.update(step.decisions)
         return step.changed

@@ -62,8 +62,44 @@ async def test_turn_five_is_generalized_and_the_audit_record_says_so(
     spent = [float(r["decisions"]["reid_spent_bits"]) for r in records]
     assert spent == sorted(spent) and spent[-1] <= 26.0
     assert records[4]["decisions"]["reid:LOCATION"] == "generalized:country"
+    # the record says that echoes of the generalized value are restored in the answer
+    assert records[4]["decisions"]["reid_restore"] == "echoes"
+    assert int(results[4].reid["reid_echoes"]) >= 0
     assert not any(k.startswith("reid:") for r in records[:4] for k in r["decisions"])
     assert "Leeds" not in json.dumps(records)
+
+
+@pytest.mark.slow
+async def test_an_echo_of_a_generalized_value_comes_back_in_the_answer(
+    cloud_server, tmp_path: Path
+) -> None:
+    """The answer cache (a real part) holds the cloud's answer to the budgeted text; asked
+    again, the pipeline restores the echo addressed to the user and nothing else."""
+    from privsplit.edge.pipeline.delegate import CloudAnswer
+    from privsplit.shared.types import Usage
+
+    policy = "entities:\n  LOCATION: allow\n  ORGANIZATION: allow\nreid_budget_bits: 10\n"
+    settings = _settings(tmp_path, policy, cloud_address=cloud_server.address, cloud_insecure=True)
+    settings.cache.enabled, settings.cache.directory = True, tmp_path / "cache"
+    pipeline = build_pipeline(settings)
+    text = "I'm 37 years old and I work at Google."
+    try:
+        (sent,) = pipeline.plan(text, Vault())
+        assert sent == "I'm 30-39 years old and I work at a technology company."
+        cloud_says = (
+            "Since you work at a technology company, stand up every hour. "
+            "Many people who work at a technology company sit all day."
+        )
+        await pipeline.delegator.remember([CloudAnswer(sent, cloud_says, Usage())], Vault())
+        result = await pipeline.ask(text, vault=Vault(), conversation_id="c2")
+    finally:
+        await pipeline.cloud.close()
+    assert result.route == "cache"
+    assert result.answer == (
+        "Since you work at Google, stand up every hour. "
+        "Many people who work at a technology company sit all day."
+    )
+    assert result.reid["reid_echoes"] == "1" and result.reid["reid_restore"] == "echoes"
 
 
 async def test_over_budget_in_block_mode_sends_nothing(tmp_path: Path) -> None:
