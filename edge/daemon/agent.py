@@ -116,6 +116,10 @@ class EdgeAgent:
                         self.metrics.cache_hits.inc()
                     elif event.result.cache == "miss":
                         self.metrics.cache_misses.inc()
+                    if event.result.cascade == "local":
+                        self.metrics.cascade_local.inc()
+                    elif event.result.cascade == "escalated":
+                        self.metrics.cascade_escalations.inc()
 
     async def ask(self, text: str, options: AskOptions) -> AskResult:
         result: AskResult | None = None

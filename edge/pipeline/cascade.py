@@ -17,23 +17,33 @@ Contract:
 - ``accept(draft, threshold)``: keep the draft when it finished and its confidence is at least
   ``threshold``; ``threshold_for(settings, private=...)`` says which threshold applies (None:
   the cascade is off for that kind of request).
-- Nothing here sends anything or logs text: the caller logs the decision (counts, timings).
+- ``cascade(...)`` is the pipeline's step (see its docstring): route ``local`` when the draft
+  is kept (nothing is sent), ``cascade-escalated`` when the cloud answers instead.
+- Nothing here sends anything or logs text (the decision is logged with its confidence,
+  threshold and timing only).
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import re
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 from privsplit.edge.pipeline.arith import evaluate, format_number
+from privsplit.edge.pipeline.events import PipelineEvent, Tally
+from privsplit.edge.pipeline.plan import Plan
 from privsplit.edge.pipeline.prompts import load_prompt
 from privsplit.edge.pipeline.settings import PipelineSettings
 from privsplit.edge.runtime import LocalModel
 from privsplit.shared.errors import InvalidRequest
+from privsplit.shared.logging import get_logger
 from privsplit.shared.types import GenerationParams, Message
+
+log = get_logger(__name__)
 
 SOURCES = ("arith", "model", "skipped")
 
@@ -81,8 +91,63 @@ def draft_messages(text: str, prompt_version: str = "v1") -> tuple[Message, Mess
     return load_prompt("cascade_draft", prompt_version).render(question=text)
 
 
+async def cascade(
+    text: str,
+    plan: Plan,
+    tally: Tally,
+    escalate: AsyncIterator[PipelineEvent],
+    *,
+    model: LocalModel | None,
+    settings: PipelineSettings,
+    documents: bool,
+) -> AsyncIterator[PipelineEvent]:
+    """The cascade step of ``Pipeline.stream``: for a request headed for the cloud (route
+    cloud, no documents) with the cascade on for its kind, the device drafts first. A kept
+    draft is the answer (route ``local``): ``escalate`` is never started, so nothing is sent,
+    no egress hook runs and no audit record is written. Otherwise the events of ``escalate``
+    (the cloud branch) follow, with route ``cascade-escalated`` (the audit record says so);
+    the draft is shown first (a ``draft`` event) only with ``cascade_show_draft``."""
+    threshold = None
+    if plan.route == "cloud" and not documents:
+        threshold = threshold_for(settings, private=bool(plan.entity_types))
+    if threshold is None:
+        async for event in escalate:
+            yield event
+        return
+    yield PipelineEvent.step("draft")
+    d = await asyncio.to_thread(
+        draft,
+        model,
+        text,
+        max_tokens=settings.cascade_max_tokens,
+        max_input_chars=settings.cascade_max_input_chars,
+        seed=settings.seed,
+        prompt_version=settings.prompt_version,
+    )
+    kept = accept(d, threshold)
+    tally.cascade = "local" if kept else "escalated"
+    tally.route = "local" if kept else "cascade-escalated"
+    log.info(
+        "cascade",
+        kept=kept,
+        source=d.source,
+        confidence=round(d.confidence, 4) if d.source != "skipped" else None,
+        threshold=threshold,
+        seconds=round(d.seconds, 3),
+    )
+    if kept:
+        yield PipelineEvent("outbound", route="local")
+        yield PipelineEvent.delta(d.text)
+        return
+    if settings.cascade_show_draft and d.text:
+        tally.draft = d.text
+        yield PipelineEvent("draft", text=d.text)
+    async for event in escalate:
+        yield event
+
+
 def draft(
-    model: LocalModel,
+    model: LocalModel | None,
     text: str,
     *,
     max_tokens: int,
@@ -95,7 +160,7 @@ def draft(
     exact = arith_answer(text)
     if exact is not None:
         return Draft(exact, "arith", seconds=time.perf_counter() - started)
-    if len(text) > max_input_chars or not model.supports_logprobs:
+    if len(text) > max_input_chars or model is None or not model.supports_logprobs:
         return Draft("", "skipped", finished=False, seconds=time.perf_counter() - started)
     logprobs: list[float] = []
     params = GenerationParams(max_tokens=max_tokens, temperature=0.0, seed=seed)

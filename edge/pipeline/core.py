@@ -5,7 +5,10 @@ step each, run by the stage module named after it, each emitting its event (``ev
 Everything between prepare and restore works on placeholder text. Only the guard step decides
 what may leave the device; the egress hooks (audit log, approval) are awaited after it and
 before the first byte is sent. When the answer cache holds an answer to every guarded
-sub-query, nothing is sent at all (route ``cache``).
+sub-query, nothing is sent at all (route ``cache``). With the confidence cascade on
+(``cascade``), a request headed for the cloud is drafted by the edge model first, and a
+confident draft is the answer (route ``local``; nothing is sent, no hook runs); otherwise it
+goes on to the cloud with route ``cascade-escalated``.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import time
 from collections.abc import AsyncIterator, Sequence
 
 from privsplit.edge.egress import GUARDED, EgressHook, Envelope
+from privsplit.edge.pipeline.cascade import cascade
 from privsplit.edge.pipeline.events import AskResult, PipelineEvent, Tally
 from privsplit.edge.pipeline.hide import hide
 from privsplit.edge.pipeline.merge import Merger, compose, needs_model
@@ -130,6 +134,7 @@ class Pipeline(PipelineParts):
             answer = self._restore(
                 self._delegate(text, plan, vault, envelope, tally, params), vault, plan
             )
+            answer = self._cascade(text, plan, tally, answer, documents)
         parts: list[str] = []
         async for event in answer:
             if event.kind == "delta":
@@ -152,6 +157,21 @@ class Pipeline(PipelineParts):
         async for piece in merger.answer_locally(text, plan.private_context):
             yield PipelineEvent.delta(piece)
 
+    def _cascade(
+        self, text: str, plan: Plan, tally: Tally, escalate: Answer, documents: Sequence[str]
+    ) -> AsyncIterator[PipelineEvent]:
+        """The edge model answers first and keeps a confident draft (nothing is sent); else
+        ``escalate``, the cloud branch, runs (``cascade``; off by default)."""
+        return cascade(
+            text,
+            plan,
+            tally,
+            escalate,
+            model=self.local,
+            settings=self.settings,
+            documents=bool(documents),
+        )
+
     async def _delegate(
         self, text: str, plan: Plan, vault: Vault, envelope: Envelope, tally: Tally, params
     ) -> Answer:
@@ -162,7 +182,7 @@ class Pipeline(PipelineParts):
             yield PipelineEvent("outbound", route="cache")
             yield PipelineEvent.step("cache")
         else:
-            decisions = {"route": plan.route, "protection": GUARDED, **plan.decisions}
+            decisions = {"route": tally.route, "protection": GUARDED, **plan.decisions}
             release = await delegator.release(plan.outbound, envelope, decisions)  # may refuse
             vault.reveal(plan.revealed)  # released: the conversation's spend grows
             yield PipelineEvent("outbound", outbound=tuple(plan.outbound), route="cloud")

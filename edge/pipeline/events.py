@@ -11,6 +11,8 @@ Kinds, in the order a request emits them:
   answer_locally | cache | delegate, merge);
 - ``progress``: how far a long step is (``progress``, a ``StepProgress``: chunks of the
   documents read / to read, elapsed seconds, an ETA), while summarize runs;
+- ``draft``: the confidence cascade's draft of a request it escalates (``text``), only with
+  ``pipeline.cascade_show_draft``;
 - ``approval_required``: the daemon holds the send for approval (``request_id``, ``outbound``);
 - ``outbound``: the egress hooks released exactly ``outbound`` (``route`` says where to);
 - ``delta``: a piece of the restored answer (``text``);
@@ -37,7 +39,7 @@ if TYPE_CHECKING:  # the plan is read, never imported at run time (it imports th
 
 log = get_logger(__name__)
 
-EventKind = Literal["stage", "progress", "approval_required", "outbound", "delta", "done"]
+EventKind = Literal["stage", "progress", "draft", "approval_required", "outbound", "delta", "done"]
 
 
 @dataclass
@@ -51,6 +53,8 @@ class AskResult:
     local_context: str = ""  # the documents condensed on the device (placeholder form; never sent)
     model_output: str = ""  # pipeline.model_output_failure that applied (closed | best_effort)
     cache: str = ""  # the answer cache: "hit" (route=cache), "miss", or "" (not consulted)
+    cascade: str = ""  # the confidence cascade: "local" (draft kept), "escalated", or "" (off)
+    draft: str = ""  # the escalated draft, only with pipeline.cascade_show_draft
     # the re-identification budget: spent and budget bits, and "reid:KIND" -> what it did
     reid: dict[str, str] = field(default_factory=dict)
 
@@ -61,13 +65,15 @@ class AskResult:
         result = cls(
             answer="".join(parts),
             route=tally.route,
-            outbound=list(plan.outbound) if tally.route != "cache" else [],
+            outbound=list(plan.outbound) if tally.route not in ("cache", "local") else [],
             cloud_usage=tally.usage,
             seconds_total=total,
             seconds_edge=max(0.0, total - tally.cloud_seconds),
             local_context=plan.context,
             model_output=plan.decisions.get("model_output", ""),
             cache=tally.cache,
+            cascade=tally.cascade,
+            draft=tally.draft,
             reid={k: v for k, v in plan.decisions.items() if k.startswith("reid")},
         )
         log.info(
@@ -89,6 +95,8 @@ class Tally:
 
     route: str
     cache: str = ""  # "hit" (route=cache), "miss", or "" (not consulted)
+    cascade: str = ""  # "local" (the draft was kept), "escalated", or "" (cascade off)
+    draft: str = ""  # the escalated draft when shown (pipeline.cascade_show_draft)
     usage: Usage = field(default_factory=Usage)
     cloud_seconds: float = 0.0
 
