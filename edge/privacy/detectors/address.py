@@ -17,6 +17,8 @@ from privsplit.edge.privacy.detectors.base import Detector, register_detector
 from privsplit.edge.privacy.spans import Span
 
 NUM = r"\d{1,6}[A-Za-z]?(?:[-/]\d{1,4}[A-Za-z]?)?"
+# a house number starts a token: not the tail of "NU-DL-4815577" or "AB12"
+NUM0 = rf"(?<![\p{{L}}\d-]){NUM}"
 CAP = r"(?:\p{Lu}[\p{L}\p{M}'’.-]*)"
 WORD = r"(?:\p{L}[\p{L}\p{M}'’.-]*)"
 STREET_TYPE = (
@@ -52,15 +54,18 @@ CUE = (
 _SP = r"[ \t]+"
 CORES = [
     # 12 Main Street / 257 81 Thornton St / 12 Rua X Y
-    (rf"{NUM}(?:{_SP}{NUM})?{_SP}(?:{WORD}{_SP}){{0,4}}?{CAP}{_SP}{STREET_TYPE}(?![\p{{L}}])", 0.9),
+    (
+        rf"{NUM0}(?:{_SP}{NUM})?{_SP}(?:{WORD}{_SP}){{0,4}}?{CAP}{_SP}{STREET_TYPE}(?![\p{{L}}])",
+        0.9,
+    ),
     # (12) Rua Cyro Schmutzer Franco 1213 / ul. Grochowa 80 / 36 rue de pologne
     (rf"(?:{NUM}{_SP})?{STREET_PREFIX}{_SP}(?:{WORD}{_SP}){{0,4}}?{NUM}(?![\p{{L}}\d])", 0.9),
-    (rf"{NUM}{_SP}{STREET_PREFIX}(?:{_SP}{WORD}){{1,4}}", 0.85),
+    (rf"{NUM0}{_SP}{STREET_PREFIX}(?:{_SP}{WORD}){{1,4}}", 0.85),
     # 20789 Allika 46 Suite 501 / 0605 πεντέλης 210 apt. 999: number, name, number, unit
-    (rf"{NUM}{_SP}{WORD}(?:{_SP}{WORD}){{0,3}}{_SP}{NUM}(?=[ \t]*[,\n]?[ \t]*{{UNIT}})", 0.8),
+    (rf"{NUM0}{_SP}{WORD}(?:{_SP}{WORD}){{0,3}}{_SP}{NUM}(?=[ \t]*[,\n]?[ \t]*{{UNIT}})", 0.8),
     # 4241 Steinfelden 73 at the end of a line or before ", City"
     (
-        rf"(?<![\p{{L}}\d.,:/-]){NUM}{_SP}{CAP}(?:{_SP}{WORD}){{0,3}}{_SP}{NUM}(?=[ \t]*(?:\n|,[ \t]*\p{{Lu}}|$))",
+        rf"(?<![\p{{L}}\d.,:/-]){NUM}{_SP}{CAP}(?<=\p{{L}}{{2}})(?:{_SP}{WORD}){{0,3}}{_SP}{NUM}(?=[ \t]*(?:\n|,[ \t]*\p{{Lu}}|$))",
         0.75,
     ),
     # Ziegelgasse 19 / 2519 Semperweg 150 / Erzsébet tér 19.
@@ -90,7 +95,8 @@ POSTAL = (
     r"\d{4}\s?\p{Lu}{2})(?![\p{L}\d])"
 )
 PLACE_CAP = (
-    rf"{CAP}(?:[ \t]+(?:{CAP}|de|del|da|do|di|la|le|les|am|an|der|im|upon|on|sur|en)){{0,3}}"
+    rf"{CAP}(?:[ \t]+(?:{CAP}|(?:de|del|da|do|di|la|le|les|am|an|der|im|upon|on|sur|en)"
+    rf"(?![\p{{L}}\d]))){{0,3}}"
 )
 PLACE_ANY = rf"{WORD}(?:[ \t]+{WORD}){{0,2}}"
 STANDALONE_UNIT = (rf"(?<![\p{{L}}\d]){UNIT}(?![\p{{L}}\d])", 0.55)
@@ -142,6 +148,7 @@ STOP = frozenset(
 )
 
 _cores = [(re.compile(p.replace("{UNIT}", UNIT)), s) for p, s in CORES + CUED + [STANDALONE_UNIT]]
+_suffix_word = re.compile(SUFFIX_WORD, re.IGNORECASE)
 _sep = re.compile(r"(?:[ \t,]|\n[ \t]*[>?*•|]*)*")
 _unit = re.compile(UNIT)
 _postal = re.compile(POSTAL)
@@ -168,14 +175,54 @@ def _cut_at_stopword(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _english_opening(text: str, start: int, end: int) -> bool:
+    """The core opens with a common English word written as a street ("During 1971" looks
+    like "Kaiserring 19"): no address starts that way."""
+    m = re.match(r"\p{L}+", text[start:end])
+    return (
+        m is not None
+        and _suffix_word.fullmatch(m.group(0)) is not None
+        and _zipf_en(m.group(0).casefold()) >= 4.0
+    )
+
+
 def _has_letter(text: str, start: int, end: int) -> bool:
     return any(c.isalpha() for c in text[start:end])
+
+
+_LABEL_AFTER = re.compile(r"[ \t]*:")
+COMMON_WORD = 5.0  # Zipf in English of a lowercase word that is grammar, not a place
+
+
+def _place_piece(text: str, piece: re.Match) -> bool:
+    """A unit, postcode or place after an address, not a label ("Mobile:"), not the start of
+    a token ("AV" of "AV0681794GU") and not a lowercase English inflection ("tracking")."""
+    if _LABEL_AFTER.match(text, piece.end()):
+        return False
+    nxt = text[piece.end() : piece.end() + 1]
+    if nxt and (nxt.isalnum() or nxt == "_"):
+        return False
+    first = piece.group(0).split()[0].rstrip(".,")
+    if not first[0].islower():
+        return True
+    from privsplit.edge.privacy.detectors.vocabulary import english_word_form
+
+    # "tracking", "shipped": an inflected English word; "hungary", "portugal" are places
+    return not (english_word_form(first) or _zipf_en(first) >= COMMON_WORD)
+
+
+def _zipf_en(word: str) -> float:
+    from privsplit.edge.privacy.detectors.vocabulary import zipf
+
+    return zipf(word, "en")
 
 
 def _extend(text: str, end: int) -> int:
     """Absorb units, postal codes and place names after an address core."""
     for _ in range(8):
         m = _sep.match(text, end)
+        if m.group(0).count("\n") > 1:
+            break  # a blank line ends the address
         broke = "," in m.group(0) or "\n" in m.group(0)
         pos = m.end()
         if pos >= len(text):
@@ -191,6 +238,8 @@ def _extend(text: str, end: int) -> int:
                     _first_word(piece.group(0)) in STOP or len(piece.group(0).split()) > 2
                 ):
                     piece = None
+        if piece is not None and not _place_piece(text, piece):
+            piece = None
         if piece is None:
             break
         end = piece.end()
@@ -212,7 +261,7 @@ class AddressDetector(Detector):
         for rx, score in _cores:
             for m in rx.finditer(text):
                 start, end = _cut_at_stopword(text, *m.span())
-                if not _has_letter(text, start, end):
+                if not _has_letter(text, start, end) or _english_opening(text, start, end):
                     continue
                 before = _corner_before.search(text, max(0, start - 20), start)
                 if before is not None:

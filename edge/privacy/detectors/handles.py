@@ -110,8 +110,8 @@ class HandleDetector(Detector):
             if re.fullmatch(r"\d{1,2}(?:[:.]\d\d)?(?:am|pm|h)?", token, re.IGNORECASE):
                 continue  # "@5pm": a time
             out.append(Span(m.start(), m.end(), "USERNAME", 0.85, self.name))
-        for m in REDDIT.finditer(text):
-            out.append(Span(m.start(), m.end(), "USERNAME", 0.8, self.name))
+        for m in REDDIT.finditer(text):  # the name only: "u/" is the site's prefix
+            out.append(Span(*m.span("h"), "USERNAME", 0.8, self.name))
         for m in TODO_OWNER.finditer(text):
             out.append(Span(*m.span("h"), "USERNAME", 0.75, self.name))
         for m in URL_USER.finditer(text):

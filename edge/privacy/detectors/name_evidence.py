@@ -5,7 +5,9 @@ name that some span of the text already gives away, in any case:
 
 * the words of a detected ``PERSON`` ("Cheryl Perez ... honestly cheryl was right");
 * the parts of a handle (``@maria.gonzalez88``, ``@BruceDuncan``, ``#maria``) -- a login made
-  of a name gives that name, so "maria" and "gonzalez" are hidden wherever they occur.
+  of a name gives that name, so "maria" and "gonzalez" are hidden wherever they occur;
+* a hashtag that reads as a name (``#amanda``, ``#jonathon``; not ``#weekend`` or a public
+  technical term such as ``#python``): itself and its other mentions.
 
 No list of names is used. A part counts only with three letters or more, not a title or a
 handle's filler ("the", "real", "official"). A handle's part, and a mention written in
@@ -75,21 +77,46 @@ def _caseless_or_upper(ch: str) -> bool:
     return ch.isupper() or (ch.isalpha() and not ch.islower())
 
 
+_HASHTAG = re.compile(r"(?<![\w#&])#([^\W\d_]{3,20})(?![\w])")
+
+
+def hashtag_names(text: str, spans: list[Span]) -> list[Span]:
+    """Hashtags of a single name-like word, outside spans already found."""
+    if "#" not in text:
+        return []
+    from privsplit.edge.privacy.detectors.terms import load_public_terms
+
+    out = []
+    for m in _HASHTAG.finditer(text):
+        word = m.group(1)
+        if any(s.start <= m.start(1) < s.end for s in spans):
+            continue
+        if word.casefold() in HANDLE_FILLER or word.casefold() in load_public_terms():
+            continue
+        if (word.islower() or word.istitle()) and name_like(word):
+            out.append(Span(m.start(1), m.end(1), "PERSON", 0.6, "evidence:hashtag"))
+    return out
+
+
 def name_evidence_spans(text: str, spans: list[Span]) -> list[Span]:
+    tags = hashtag_names(text, spans)
+    spans = [*spans, *tags]
     names: dict[str, str] = {}  # folded part -> where it came from
     for span in spans:
         value = text[span.start : span.end]
         if span.entity_type == "PERSON":
             for part in _PART.findall(value):
-                if part.casefold() not in TITLES and _caseless_or_upper(part[0]):
+                if part.casefold() not in TITLES and (
+                    _caseless_or_upper(part[0]) or span.detector == "evidence:hashtag"
+                ):
                     names.setdefault(part.casefold(), "person")
         elif span.entity_type == "USERNAME":
             for part in handle_parts(value):
                 names.setdefault(part.casefold(), "handle")
     if not names:
-        return []
+        return tags
     covered = [(s.start, s.end) for s in spans]
-    out: list[Span] = []
+    out: list[Span] = list(tags)
     for folded, source in names.items():
         rx = re.compile(r"(?<![^\W_])" + re.escape(folded) + r"(?![^\W_])", re.IGNORECASE)
         lower_ok = None

@@ -17,8 +17,14 @@ language ("Pouvez", "Quels") are dropped. A configured model that is not
 installed leaves its language without NER (logged once, by model name).
 
 Known slips of the small model are filtered here, by shape rather than by word lists of
-names: short all-caps acronyms tagged ORG ("SSN", "BMI"), spans with no letters, and spans
-that are just a title word.
+names: short all-caps acronyms tagged ORG ("SSN", "BMI"), spans with no letters, spans
+that are just a title word, code-shaped tokens ("ERR_CONNECTION_RESET", "os=18.04",
+"CVE-2021-44228"); a span is cut at line breaks and at code tokens (a name and the next
+line's label are two things), leading common lowercase words are trimmed ("lol
+Jane"), and a lone word at the start of a sentence followed by a determiner or a pronoun is
+an imperative verb ("Translate the...", "Draft an...", "Replying to..."), as is a span
+followed by a form label ("Callback number:", "Account ID:"); a lone word right before a
+reference number labels it ("Application no. 77283/03", "File B33/9005/2010").
 """
 
 from __future__ import annotations
@@ -123,9 +129,49 @@ NOT_ENTITIES = frozenset(
         "ms",
         "miss",
         "prof",
+        "cheers",
+        "regards",
+        "sincerely",
+        "thanks",
+        "cordialement",
+        "saludos",
+        "grüße",
+        # roles, not names ("Counsel for ...", "Meagan Peck, Registrar")
+        "counsel",
+        "registrar",
+        "judge",
+        "applicant",
+        "claimant",
+        "plaintiff",
+        "defendant",
+        "respondent",
+        "patient",
+        "doctor",
+        "nurse",
     }
 )
 SENTENCE_START = re.compile(r"(?:^|[.!?:;\n])[\s\"“'‘(*\-]*$")
+# words that follow an imperative verb, not a name ("Translate the", "Draft an", "Reply to")
+AFTER_VERB = frozenset(
+    "the a an this that these those my your our his her their its it me us them to all some "
+    "any each every into".split()
+)
+# the nouns of form labels ("Callback number:", "Account ID:", "Ticket ref:")
+LABEL_NOUNS = frozenset(
+    "number no id ids name address code key date time type status details info ref "
+    "reference email phone".split()
+)
+_NEXT_WORD = re.compile(r"[ \t]+[\"'“‘]?([^\W\d_]+)\b")
+_THE_BEFORE = re.compile(r"\bthe\s+$")
+# a reference number right after a word: "no. 77283/03", "B33/9005/2010", "#4411"
+_BEFORE_CODE = re.compile(
+    r"[ \t]+(?:(?:no|nr|n°|number|#)\.?[ \t]*)?"
+    r"(?:[A-Z]{1,4}-?\d[\w-]*|\d[\w]*[/-][\w/-]*\d)",
+    re.IGNORECASE,
+)
+_LABEL_TAIL = re.compile(r"(?:[ \t]+[^\W\d_]+){0,2}[ \t]*:")
+# a code token: snake/kebab identifiers with digits, key=value, "SHA-256", "CVE-2021-44228"
+CODE_TOKEN = re.compile(r"\S*[_=]\S*|[A-Za-z]{1,6}[-_]?\d[\w.-]*")
 _LOCK = threading.Lock()
 _PIPE_LOCK = threading.Lock()
 _NLP_CACHE: dict[str, object] = {}
@@ -190,9 +236,80 @@ LEADING_NOISE = frozenset(
 def _trim_leading(text: str, start: int, end: int) -> int:
     while True:
         m = re.match(r"([^\W\d_][\w'’-]*)[:,]?\s+", text[start:end])
-        if m is None or m.group(1).casefold() not in LEADING_NOISE:
+        if m is None:
+            return start
+        word = m.group(1)
+        rest = text[start + m.end() : end]
+        written_as_name = rest[:1].isupper() or rest[:1] == "@"  # not "will smith"
+        if word.casefold() not in LEADING_NOISE and not (
+            (word.islower() and written_as_name and _common_word(word))
+            or (written_as_name and _verb_ing(word))
+        ):
             return start
         start += m.end()
+
+
+def _verb_ing(word: str) -> bool:
+    """An -ing form of a common English verb that does not read as a name ("Forwarding",
+    "Replying"; not "Channing"): it opens a sentence in front of a name."""
+    from privsplit.edge.privacy.detectors.name_evidence import name_like
+    from privsplit.edge.privacy.detectors.vocabulary import english_word_form
+
+    folded = word.casefold()
+    return folded.endswith("ing") and english_word_form(folded) and not name_like(folded)
+
+
+def _common_word(word: str) -> bool:
+    """A word frequent enough in English that it is not a name written in lowercase."""
+    from privsplit.edge.privacy.detectors.vocabulary import zipf
+
+    return zipf(word.casefold(), "en") >= 4.0
+
+
+def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The span cut at line breaks and at code tokens ("REF 37I8437 Account ID" is a label,
+    a code and a label; "os=18.04 LTS"), each piece without surrounding blanks. Plain numbers
+    stay ("Hoge Wei 32", "3 Round Stones Inc")."""
+    out: list[tuple[int, int]] = []
+    for line in re.finditer(r"[^\n]+", text[start:end]):
+        piece: list[tuple[int, int]] = []
+        for tok in re.finditer(r"\S+", line.group(0)):
+            a, b = start + line.start() + tok.start(), start + line.start() + tok.end()
+            if _CODE.search(tok.group(0)):
+                if piece:
+                    out.append((piece[0][0], piece[-1][1]))
+                piece = []
+            else:
+                piece.append((a, b))
+        if piece:
+            out.append((piece[0][0], piece[-1][1]))
+    return out
+
+
+# a token of code: "_" or "=" in it, or both letters and digits ("37I8437", "AD-ID-63237")
+_CODE = re.compile(r"[_=]|\d.*[^\W\d_]|[^\W\d_].*\d")
+
+
+def _code_shaped(value: str, label: str) -> bool:
+    """An identifier of code or a product/standard code, not a name."""
+    return any(CODE_TOKEN.fullmatch(w) for w in value.split()) and " " not in value.strip()
+
+
+def _verb_or_label(text: str, start: int, end: int) -> bool:
+    """A lone word opening a sentence before a determiner or a pronoun (an imperative verb),
+    or a span that a form-label noun and a colon follow ("Callback number:")."""
+    value = text[start:end]
+    tail = _LABEL_TAIL.match(text, end)
+    if tail is not None:
+        words = [w.casefold() for w in re.findall(r"[^\W\d_]+", value + tail.group(0))]
+        if words and words[-1] in LABEL_NOUNS and len(words) <= 3:
+            return True
+    if " " not in value and _BEFORE_CODE.match(text, end):
+        return True  # "Application no. 77283/03", "File B33/9005/2010": a document label
+    if " " in value or not SENTENCE_START.search(text, 0, start):
+        return False
+    nxt = _NEXT_WORD.match(text, end)
+    return nxt is not None and nxt.group(1) in AFTER_VERB
 
 
 def _common_lowercase(value: str) -> bool:
@@ -295,28 +412,41 @@ class SpacyNerDetector(Detector):
             label = LABELS.get(ent.label_)
             if label is None:
                 continue
-            start, end = ent.start_char, ent.end_char
-            value = text[start:end]
-            # trim possessive and surrounding punctuation the tokenizer keeps
-            while end > start and not text[end - 1].isalnum() and text[end - 1] != ".":
-                end -= 1
-            if value.endswith("'s") or value.endswith("’s"):
-                end = min(end, start + len(value) - 2)
-            start = _trim_leading(text, start, end)
-            if end <= start or not _keep(label, text[start:end]):
-                continue
-            if (
-                lang != "en"
-                and (label == "PERSON" or SENTENCE_START.search(text, 0, start))
-                and _ordinary_words(text[start:end], lang)
-            ):
-                continue
-            if label == "PERSON":
-                m = HONORIFIC.search(text, 0, start)
-                if m and m.end() == start:
-                    start = m.start()
-            out.append(Span(start, end, label, SCORES[label], self.name))
+            pieces = _pieces(text, ent.start_char, ent.end_char)
+            cut = any(_CODE.search(tok) for tok in ent.text.split())  # a code token taken out
+            for start, end in pieces:
+                if cut and text[start:end].isupper() and len(text[start:end]) <= 4:
+                    continue  # "REF", "LTS" next to a code: its label or suffix
+                span = self._span(text, start, end, label, lang)
+                if span is not None:
+                    out.append(span)
         return out
+
+    def _span(self, text: str, start: int, end: int, label: str, lang: str) -> Span | None:
+        value = text[start:end]
+        # trim possessive and surrounding punctuation the tokenizer keeps
+        while end > start and not text[end - 1].isalnum() and text[end - 1] != ".":
+            end -= 1
+        if value.endswith("'s") or value.endswith("’s"):
+            end = min(end, start + len(value) - 2)
+        start = _trim_leading(text, start, end)
+        if end <= start or not _keep(label, text[start:end]):
+            return None
+        if (
+            lang != "en"
+            and (label == "PERSON" or SENTENCE_START.search(text, 0, start))
+            and _ordinary_words(text[start:end], lang)
+        ):
+            return None
+        if _code_shaped(text[start:end], label) or _verb_or_label(text, start, end):
+            return None
+        if label == "PERSON" and _THE_BEFORE.search(text, 0, start):
+            return None  # "the Pixel 8", "the Devil": a thing or a role, not a person
+        if label == "PERSON":
+            m = HONORIFIC.search(text, 0, start)
+            if m and m.end() == start:
+                start = m.start()
+        return Span(start, end, label, SCORES[label], self.name)
 
     def detect(self, text: str) -> list[Span]:
         return self.detect_batch([text])[0]

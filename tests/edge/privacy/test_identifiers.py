@@ -18,7 +18,7 @@ HANDLES = [
     ("lol @maria.lopez you were right", "@maria.lopez"),
     ("cc @jake123 and others", "@jake123"),
     ("Replying to @The_Real_Ana", "@The_Real_Ana"),
-    ("thanks u/bradley_w, fixed", "u/bradley_w"),
+    ("thanks u/bradley_w, fixed", "bradley_w"),  # the name; "u/" is the site's prefix
     ("login failed for user=jdoe_42 ip=10.0.0.1", "jdoe_42"),
     ("Posted by jessicarice · 12 points", "jessicarice"),
     ("# TODO(kmarquez): remove before release", "kmarquez"),
