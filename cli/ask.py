@@ -234,7 +234,8 @@ def ask(
             err_console.print(Text.assemble((f"{label} #{i}:", "dim"), " ", query), highlight=False)
         if result.outbound:
             err_console.print(
-                f"[dim]recorded in the audit log {escape(str(settings.daemon.audit_dir))}[/]"
+                f"[dim]route={result.route}; recorded in the audit log "
+                f"{escape(str(settings.daemon.audit_dir))}[/]"
             )
     console.print(result.answer, highlight=False, markup=False)
 
