@@ -150,9 +150,9 @@ def report(args: argparse.Namespace, convs: list[list[dict]]) -> None:
     )
     print(
         "\n| turns | count | mean cos(B, A) | mean cos(P, A) | mean ratio | ratio capped at 1 "
-        "| turns with ratio >= 0.9 |"
+        "| ratio of the means | turns with ratio >= 0.9 |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for label, idx in (("all", range(len(rows))), ("changed by the budget", changed)):
         idx = list(idx)
         if not idx:
@@ -161,7 +161,9 @@ def report(args: argparse.Namespace, convs: list[list[dict]]) -> None:
         print(
             f"| {label} | {len(idx)} | {mean(base[i] for i in idx):.3f} "
             f"| {mean(cos[i] for i in idx):.3f} | {mean(r):.3f} "
-            f"| {mean(min(x, 1.0) for x in r):.3f} | {sum(x >= 0.9 for x in r) / len(r):.1%} |"
+            f"| {mean(min(x, 1.0) for x in r):.3f} "
+            f"| {mean(cos[i] for i in idx) / mean(base[i] for i in idx):.3f} "
+            f"| {sum(x >= 0.9 for x in r) / len(r):.1%} |"
         )
     print(f"\nechoes of generalized values restored in answers: {sum(r['echoes'] for r in rows)}")
 
