@@ -22,6 +22,7 @@ Letters of scripts without case (Arabic, Hebrew, CJK) count as written as a name
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from privsplit.edge.privacy.spans import Span
 
@@ -84,7 +85,7 @@ def hashtag_names(text: str, spans: list[Span]) -> list[Span]:
     """Hashtags of a single name-like word, outside spans already found."""
     if "#" not in text:
         return []
-    from privsplit.edge.privacy.detectors.terms import load_public_terms
+    from privsplit.edge.privacy.detectors.public_terms import load_public_terms
 
     out = []
     for m in _HASHTAG.finditer(text):
@@ -96,6 +97,11 @@ def hashtag_names(text: str, spans: list[Span]) -> list[Span]:
         if (word.islower() or word.istitle()) and name_like(word):
             out.append(Span(m.start(1), m.end(1), "PERSON", 0.6, "evidence:hashtag"))
     return out
+
+
+@lru_cache(maxsize=4096)
+def _mention(folded: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![^\W_])" + re.escape(folded) + r"(?![^\W_])", re.IGNORECASE)
 
 
 def name_evidence_spans(text: str, spans: list[Span]) -> list[Span]:
@@ -118,7 +124,7 @@ def name_evidence_spans(text: str, spans: list[Span]) -> list[Span]:
     covered = [(s.start, s.end) for s in spans]
     out: list[Span] = list(tags)
     for folded, source in names.items():
-        rx = re.compile(r"(?<![^\W_])" + re.escape(folded) + r"(?![^\W_])", re.IGNORECASE)
+        rx = _mention(folded)
         lower_ok = None
         for m in rx.finditer(text):
             if any(a <= m.start() < b for a, b in covered):

@@ -322,17 +322,21 @@ def _companion(text: str, start: int, end: int) -> bool:
     return zipf_frequency(word, "en") < COMPANION_ZIPF
 
 
+_LETTER = re.compile(r"\p{L}")
+_LATIN_LETTER = re.compile(r"(?=\p{Latin})\p{L}")
+_LATIN = re.compile(r"\p{Latin}")
+
+
 def foreign_script_names(text: str) -> list[tuple[int, int]]:
-    letters = re.findall(r"\p{L}", text)
+    letters = len(_LETTER.findall(text))
     if not letters:
         return []
-    latin = sum(1 for c in letters if re.match(r"\p{Latin}", c))
-    if latin < LATIN_SHARE * len(letters):
+    if len(_LATIN_LETTER.findall(text)) < LATIN_SHARE * letters:
         return []
     return [
         m.span()
         for m in FOREIGN_RUN.finditer(text)
-        if len(re.findall(r"\p{L}", m.group())) >= 2 and not re.search(r"\p{Latin}", m.group())
+        if len(_LETTER.findall(m.group())) >= 2 and not _LATIN.search(m.group())
     ]
 
 

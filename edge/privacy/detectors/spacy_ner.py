@@ -287,7 +287,8 @@ def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 # a token of code: "_" or "=" in it, or both letters and digits ("37I8437", "AD-ID-63237")
-_CODE = re.compile(r"[_=]|\d.*[^\W\d_]|[^\W\d_].*\d")
+# (ASCII letters: a run of Chinese or Japanese has no spaces and may hold a number)
+_CODE = re.compile(r"[_=]|\d.*[A-Za-z]|[A-Za-z].*\d")
 
 
 def _code_shaped(value: str, label: str) -> bool:
@@ -319,12 +320,10 @@ def _common_lowercase(value: str) -> bool:
     if any(c.isupper() for c in value):
         return False
     words = re.findall(r"[^\W\d_]+", value)
-    try:
-        from wordfreq import zipf_frequency
-    except ImportError:  # pragma: no cover - a dependency of the edge extra
-        return False
+    from privsplit.edge.privacy.detectors.vocabulary import zipf  # cached lookups
+
     return bool(words) and all(
-        max(zipf_frequency(w, lang) for lang in ("en", "fr", "es", "de")) >= 3.5 for w in words
+        any(zipf(w, lang) >= 3.5 for lang in ("en", "fr", "es", "de")) for w in words
     )
 
 
