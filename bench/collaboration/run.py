@@ -42,6 +42,8 @@ sys.path.insert(0, str(HERE.parent / "delegation"))
 from request_set import pupa_requests, simple_requests  # noqa: E402
 from scoring import agreement, fmt_row, outcome, pick, signals  # noqa: E402
 
+from privsplit.edge.pipeline.settings import PipelineSettings  # noqa: E402
+
 REPO = HERE.parents[1]
 DATA = REPO.parent / "shared" / "data"
 EDGE_DEFAULT = "qwen2.5-coder-0.5b-instruct-q4_k_m"
@@ -65,6 +67,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--k", type=int, default=2, help="Sampled local answers (agreement).")
     p.add_argument("--sample-tokens", type=int, default=24)
     p.add_argument("--max-drop", type=float, default=0.02)
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=PipelineSettings().cascade_threshold,
+        help="The operating point printed first (default: pipeline.cascade_threshold).",
+    )
     p.add_argument(
         "--follow",
         action="store_true",
@@ -306,7 +314,8 @@ def score_rows(args, reqs: list[dict]) -> list[dict]:
     cos_l = emb.cosine([r["draft"].text for r in scored], a)
     cos_b = emb.cosine([cloud[r["id"]]["b"] for r in scored], a)
     for r, cl, cb in zip(scored, cos_l, cos_b):
-        r["ratio"] = 1.0 if cb <= 0 else min(1.0, cl / cb)
+        r["ratio_raw"] = 1.0 if cb <= 0 else cl / cb  # bench/delegation's ratio as it is
+        r["ratio"] = min(1.0, r["ratio_raw"])
     return out
 
 
@@ -325,16 +334,26 @@ def report(args: argparse.Namespace, reqs: list[dict]) -> None:
     )
     head = (
         "| set | requests | answered locally | mean ratio of local answers | quality lowered vs "
-        "cloud-only | cloud tokens saved | edge s added per escalated request (mean / p50) |\n"
+        "cloud-only (uncapped ratio) | cloud tokens saved | edge s added per escalated request (mean / p50) |\n"
         "|---|---|---|---|---|---|---|"
     )
+    shipped = signals()["mean token logprob"]
+    halves = [[r for r in rows if r["half"] == h] for h in (0, 1)]
+    print(f"### the shipped default: mean token logprob >= {args.threshold:g}\n")
+    print(head)
+    for label, subset in [
+        *sets.items(),
+        ("mixed, half 1", halves[0]),
+        ("mixed, half 2", halves[1]),
+    ]:
+        print(fmt_row(label, outcome(subset, shipped, args.threshold)))
+    print()
     for name, value in signals().items():
         t = pick(rows, value, args.max_drop)
         print(f"### signal: {name}; threshold picked {t:.4g} (max drop {args.max_drop})\n")
         print(head)
         for label, subset in sets.items():
             print(fmt_row(label, outcome(subset, value, t)))
-        halves = [[r for r in rows if r["half"] == h] for h in (0, 1)]
         for i in (0, 1):
             th = pick(halves[i], value, args.max_drop)
             o = outcome(halves[1 - i], value, th)
