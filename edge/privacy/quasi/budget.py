@@ -20,7 +20,7 @@ from __future__ import annotations
 import heapq
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -63,21 +63,28 @@ class _Item:
 
 class _Account:
     """The spend: per attribute, the most specific of what was spent and what this batch sends
-    (kept per attribute, so a step re-reads one attribute, not the batch)."""
+    (kept per attribute, so a step re-reads one attribute, not the batch). ``counts`` holds,
+    per attribute, how many items sit at each number of bits: a step reads the few distinct
+    values, not every item (a hostile batch may hold thousands of one attribute)."""
 
     def __init__(self, spent: dict[str, float], items: list[_Item]) -> None:
         self.spent, self.items = spent, items
         self.by_attribute: dict[str, list[int]] = defaultdict(list)
+        self.counts: dict[str, Counter[float]] = defaultdict(Counter)
         for i, item in enumerate(items):
             self.by_attribute[item.attribute].append(i)
+            self.counts[item.attribute][item.bits_at(item.level)] += 1
         self.value = {a: self._value(a) for a in {*spent, *self.by_attribute}}
 
     def _value(self, attribute: str, moved: int = -1, level: int = 0) -> float:
-        found = [
-            self.items[i].bits_at(level if i == moved else self.items[i].level)
-            for i in self.by_attribute.get(attribute, ())
-        ]
-        return max([self.spent.get(attribute, 0.0), *found])
+        counts = self.counts.get(attribute, Counter())
+        best = self.spent.get(attribute, 0.0)
+        if moved < 0:
+            return max([best, *counts])
+        item = self.items[moved]
+        now = item.bits_at(item.level)
+        others = (b for b, n in counts.items() if n > 1 or b != now)
+        return max(best, item.bits_at(level), *others)
 
     @property
     def total(self) -> float:
@@ -92,7 +99,12 @@ class _Account:
     def move(self, i: int, level: int) -> None:
         """Set item ``i`` to ``level`` (-1: hidden)."""
         item = self.items[i]
+        counts = self.counts[item.attribute]
+        counts[item.bits_at(item.level)] -= 1
+        if not counts[item.bits_at(item.level)]:
+            del counts[item.bits_at(item.level)]
         item.level = len(item.ladder) if level < 0 else level
+        counts[item.bits_at(item.level)] += 1
         self.value[item.attribute] = self._value(item.attribute)
 
     # a heap of (-saving, -bits, item, level): the next generalization is the one that saves
@@ -102,6 +114,17 @@ class _Account:
         if item.level < len(item.ladder) - 1:
             saving = self.saving(i, item.level + 1)
             heapq.heappush(heap, (-saving, -item.bits_at(item.level), i, item.level))
+
+    def offer_top(self, heap: list[tuple[float, float, int, int]], attribute: str) -> None:
+        """Offer the items that hold ``attribute``'s value: only they can save bits (offering
+        every item of an attribute after every step made a hostile batch of many values of
+        one attribute cubic)."""
+        top = self.value[attribute]
+        for j in self.by_attribute.get(attribute, ()):
+            item = self.items[j]
+            if item.bits_at(item.level) >= top - 1e-9 and item.level < len(item.ladder) - 1:
+                self.offer(heap, j)
+                return  # one of the tied holders at a time: each step re-offers the next
 
     def generalize(self, heap: list[tuple[float, float, int, int]]) -> bool:
         """Take the best generalization step; False when none is left."""
@@ -113,8 +136,7 @@ class _Account:
                 self.offer(heap, i)  # its attribute changed: queue it with the fresh saving
                 continue
             self.move(i, level + 1)
-            for j in self.by_attribute[self.items[i].attribute]:  # their savings changed
-                self.offer(heap, j)
+            self.offer_top(heap, self.items[i].attribute)  # their savings changed
             return True
         return False
 
@@ -146,11 +168,11 @@ class ReidBudget:
         items = list(grouped.values())
         account = _Account(spent, items)
         heap: list[tuple[float, float, int, int]] = []
-        for i in range(len(items)):
-            account.offer(heap, i)
+        for attribute in account.by_attribute:
+            account.offer_top(heap, attribute)
         while account.total > self.budget_bits + 1e-9:
             if not account.generalize(heap):
-                self._hide(account)
+                account.offer_top(heap, self._hide(account))
         total = account.total
         decisions = {
             "reid_spent_bits": f"{total:.1f}",
@@ -182,8 +204,9 @@ class ReidBudget:
             log.info("reid_budget_applied", changed=len(outcome), spent_bits=round(total, 1))
         return BudgetStep(out, revealed, total, decisions, bool(outcome), generalized)
 
-    def _hide(self, account: _Account) -> None:
-        """Nothing left to generalize: hide the costliest finding, or block."""
+    def _hide(self, account: _Account) -> str:
+        """Nothing left to generalize: hide the costliest finding (its attribute is returned),
+        or block."""
         items = account.items
         open_items = [i for i, it in enumerate(items) if not it.hidden and it.bits_at(it.level)]
         if self.on_over == "block" or not open_items:
@@ -195,7 +218,15 @@ class ReidBudget:
                 "nothing was sent",
                 entity_types=tuple(sorted({items[i].kind for i in open_items})) or ("REID",),
             )
-        account.move(max(open_items, key=lambda i: items[i].bits_at(items[i].level)), -1)
+        costliest = max(open_items, key=lambda i: items[i].bits_at(items[i].level))
+        attribute, bits = (
+            items[costliest].attribute,
+            items[costliest].bits_at(items[costliest].level),
+        )
+        for i in open_items:  # its ties too: hiding one of them alone would save nothing
+            if items[i].attribute == attribute and items[i].bits_at(items[i].level) >= bits - 1e-9:
+                account.move(i, -1)
+        return attribute
 
     @staticmethod
     def _rewrite(index: int, text: str, items: Sequence[_Item], vault: Vault) -> str:

@@ -195,3 +195,21 @@ def test_facts_about_two_people_are_accounted_apart() -> None:
         "employer",
         "employer:wife",
     }
+
+
+def test_many_values_of_one_attribute_are_budgeted_in_bounded_time() -> None:
+    """A hostile 100,000-character request: thousands of distinct employers and streets (one
+    attribute each, all tied at the same bits) and the same facts over and over."""
+    import time
+
+    unit = (
+        "I work at Acme Widgets Number{i}. I live on Elm{i} Street in London. As a devout "
+        "Catholic, I have cystic fibrosis and a PhD in physics from Oxford. "
+    )
+    text = "".join(unit.format(i=i) for i in range(2000))[:100_000]
+    started = time.perf_counter()
+    step = ReidBudget().apply([text], Vault())
+    # ~2-8 s on 2 loaded cores; it took over 100 s while every step re-read every item
+    assert time.perf_counter() - started < 20
+    assert step.spent_bits <= 26.0
+    assert step.decisions["reid:EMPLOYER"] == "hidden" and "Acme" not in step.texts[0]
