@@ -12,14 +12,16 @@ import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.text import Text
 
 from privsplit.cli.common import console, err_console
+from privsplit.cli.flags import settings_flags
 from privsplit.edge.egress import EgressHook, OutboundBatch
+from privsplit.edge.settings import EdgeSettings
 from privsplit.shared.errors import ApprovalRejected, AuditLogError, InvalidRequest, PrivacyBlocked
 
 RAW_LABEL = (
@@ -108,6 +110,15 @@ def result_line(rid: str, result) -> dict:
     }
 
 
+@settings_flags(
+    EdgeSettings,
+    "cloud.address",
+    "cloud.insecure",
+    "cloud.model",
+    "edge_model",
+    "max_tokens",
+    aliases={"cloud.address": ["--cloud"], "cloud.insecure": ["--insecure"]},
+)
 def ask(
     text: Annotated[
         str | None, typer.Argument(help="The question; may contain private data.")
@@ -120,15 +131,8 @@ def ask(
             help="Private document (text file) to read on the device; repeatable.",
         ),
     ] = None,
-    cloud: Annotated[str | None, typer.Option("--cloud", help="Cloud address host:port.")] = None,
-    insecure: Annotated[
-        bool | None, typer.Option("--insecure", help="Plain-text connection (loopback only).")
-    ] = None,
     config: Annotated[
         Path | None, typer.Option("--config", "-c", help="Edge YAML config file.")
-    ] = None,
-    edge_model: Annotated[
-        str | None, typer.Option("--edge-model", help="Local model name or GGUF path.")
     ] = None,
     show_outbound: Annotated[
         bool, typer.Option("--show-outbound", help="Print what left the device.")
@@ -144,13 +148,13 @@ def ask(
         bool,
         typer.Option("--approve", help="Show the outbound text and ask y/N before sending."),
     ] = False,
+    overrides: dict[str, Any] | None = None,
 ) -> None:
     """Answer TEXT: private data is hidden before anything leaves the device, and what leaves
     is recorded in the egress audit log first."""
     from privsplit.edge.pipeline.requests import read_requests
     from privsplit.edge.privacy.vault import Vault
     from privsplit.edge.provider import build_pipeline
-    from privsplit.edge.settings import EdgeSettings
 
     if (input is None) != (output is None):
         raise InvalidRequest("--input and --output go together")
@@ -163,9 +167,7 @@ def ask(
             "--approve asks on the terminal, and stdin is not a terminal; nothing was sent"
         )
     requests = read_requests(input) if input is not None else []
-    settings = EdgeSettings.load(
-        config, cloud_address=cloud, cloud_insecure=insecure, edge_model=edge_model
-    )
+    settings = EdgeSettings.load(config, **(overrides or {}))
     if raw:
         err_console.print(RAW_LABEL)
         settings = settings.model_copy(

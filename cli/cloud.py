@@ -5,49 +5,40 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from privsplit.cli.common import console, err_console
+from privsplit.cli.flags import settings_flags
+from privsplit.cloud.settings import CloudSettings
 from privsplit.shared import logging as plog
 
 cloud_app = typer.Typer(help="The cloud gateway.", no_args_is_help=True)
 
 
 @cloud_app.command("serve")
+@settings_flags(
+    CloudSettings,
+    "host",
+    "port",
+    "backend",
+    "model",
+    "insecure",
+    "tls_cert",
+    "tls_key",
+    "tls_client_ca",
+    "metrics_port",
+    "log_level",
+)
 def serve(
     config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file.")] = None,
-    host: Annotated[str | None, typer.Option(help="Listen address.")] = None,
-    port: Annotated[int | None, typer.Option(help="gRPC port (0 picks one).")] = None,
-    backend: Annotated[str | None, typer.Option(help="Backend name: llamacpp, openai.")] = None,
-    model: Annotated[str | None, typer.Option(help="Registered model name or GGUF path.")] = None,
-    insecure: Annotated[
-        bool | None, typer.Option("--insecure", help="Plain text, loopback only.")
-    ] = None,
-    tls_cert: Annotated[Path | None, typer.Option(help="Server certificate (PEM).")] = None,
-    tls_key: Annotated[Path | None, typer.Option(help="Server key (PEM, mode 0600).")] = None,
-    tls_client_ca: Annotated[
-        Path | None, typer.Option(help="CA of client certificates (PEM).")
-    ] = None,
-    metrics_port: Annotated[int | None, typer.Option(help="Prometheus port (0 picks one).")] = None,
+    overrides: dict[str, Any] | None = None,
 ) -> None:
     """Serve CloudInference until SIGTERM, then shut down gracefully."""
     from privsplit.cloud.server import serve as run
-    from privsplit.cloud.settings import CloudSettings
 
-    settings = CloudSettings.load(
-        config,
-        host=host,
-        port=port,
-        backend=backend,
-        model=model,
-        insecure=insecure,
-        tls_cert=tls_cert,
-        tls_key=tls_key,
-        tls_client_ca=tls_client_ca,
-        metrics_port=metrics_port,
-    )
+    settings = CloudSettings.load(config, **(overrides or {}))
     plog.configure(settings.log_level)
     what = settings.openai.base_url if settings.backend == "openai" else settings.model
     err_console.print(
@@ -67,7 +58,9 @@ def new_token(tenant: Annotated[str, typer.Argument(help="Tenant name.")]) -> No
 
     token = make()
     entry = TenantConfig(name=tenant, token_sha256=hash_token(token))
-    err_console.print("token (shown once; store it as the edge's cloud_token):", highlight=False)
+    err_console.print(
+        "token (shown once; store it as the edge's cloud.token_file):", highlight=False
+    )
     console.print(token, highlight=False)
     err_console.print("config entry for `tenants:` in the cloud config:", highlight=False)
     err_console.print(

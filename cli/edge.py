@@ -10,64 +10,72 @@ from typing import Annotated, Any
 import typer
 
 from privsplit.cli.common import err_console
+from privsplit.cli.flags import settings_flags
+from privsplit.edge.settings import EdgeSettings
 from privsplit.shared import logging as plog
 
 edge_app = typer.Typer(help="The on-device agent daemon.", no_args_is_help=True)
+# earlier spellings of the generated flags (each still sets the same one setting)
+EDGE_ALIASES = {
+    "cloud.address": ["--cloud"],
+    "cloud.insecure": ["--insecure"],
+    "daemon.socket_path": ["--socket"],
+    "daemon.grpc_tcp": ["--grpc-tcp"],
+    "daemon.http_port": ["--http-port"],
+    "daemon.audit_dir": ["--audit-dir"],
+    "daemon.state_dir": ["--state-dir"],
+    "daemon.require_approval": ["--require-approval"],
+}
+
+
+def _keep_none(overrides: dict[str, Any], *keys: str) -> dict[str, Any]:
+    """``overrides`` for ``load``, where ``None`` means "not given": a key that must really be
+    set to null (``--no-http``) goes in as its section."""
+    out = {k: v for k, v in overrides.items() if k not in keys}
+    for key in keys:
+        if key in overrides:
+            section, name = key.split("_", 1)
+            out[section] = {**out.get(section, {}), name: overrides[key]}
+    return out
 
 
 @edge_app.command("serve")
+@settings_flags(
+    EdgeSettings,
+    "cloud.address",
+    "cloud.insecure",
+    "cloud.model",
+    "cloud.tls_ca",
+    "cloud.tls_cert",
+    "cloud.tls_key",
+    "cloud.token_file",
+    "edge_model",
+    "daemon.socket_path",
+    "daemon.grpc_tcp",
+    "daemon.http_port",
+    "daemon.audit_dir",
+    "daemon.state_dir",
+    "daemon.require_approval",
+    "log_level",
+    aliases=EDGE_ALIASES,
+)
 def serve(
     config: Annotated[
         Path | None, typer.Option("--config", "-c", help="Edge YAML config file.")
     ] = None,
-    cloud: Annotated[str | None, typer.Option("--cloud", help="Cloud address host:port.")] = None,
-    insecure: Annotated[
-        bool | None, typer.Option("--insecure", help="Plain-text cloud connection (loopback only).")
-    ] = None,
-    socket_path: Annotated[
-        Path | None, typer.Option("--socket", help="Unix socket of the gRPC API.")
-    ] = None,
-    grpc_tcp: Annotated[
-        str | None, typer.Option("--grpc-tcp", help="Also serve gRPC on loopback host:port.")
-    ] = None,
-    http_port: Annotated[
-        int | None, typer.Option("--http-port", help="OpenAI-compatible API port (0 picks one).")
-    ] = None,
     no_http: Annotated[bool, typer.Option("--no-http", help="Do not serve the HTTP API.")] = False,
-    audit_dir: Annotated[
-        Path | None, typer.Option("--audit-dir", help="Egress audit log directory.")
-    ] = None,
-    state_dir: Annotated[
-        Path | None, typer.Option("--state-dir", help="Conversations and keys.")
-    ] = None,
-    require_approval: Annotated[
-        bool | None, typer.Option("--require-approval", help="Hold every request for approval.")
-    ] = None,
+    overrides: dict[str, Any] | None = None,
 ) -> None:
     """Serve the EdgeAgent gRPC API and the OpenAI-compatible HTTP API until SIGTERM."""
     from privsplit.edge.daemon.server import serve as run
-    from privsplit.edge.settings import EdgeSettings
 
-    daemon: dict[str, Any] = {
-        k: v
-        for k, v in {
-            "socket_path": socket_path,
-            "grpc_tcp": grpc_tcp,
-            "http_port": http_port,
-            "audit_dir": audit_dir,
-            "state_dir": state_dir,
-            "require_approval": require_approval,
-        }.items()
-        if v is not None
-    }
+    overrides = dict(overrides or {})
     if no_http:
-        daemon["http_port"] = None
-    settings = EdgeSettings.load(
-        config, cloud_address=cloud, cloud_insecure=insecure, daemon=daemon or None
-    )
+        overrides["daemon_http_port"] = None
+    settings = EdgeSettings.load(config, **_keep_none(overrides, "daemon_http_port"))
     plog.configure(settings.log_level)
     err_console.print(
-        f"privsplit edge: socket {settings.daemon.socket_path}, cloud {settings.cloud_address}"
+        f"privsplit edge: socket {settings.daemon.socket_path}, cloud {settings.cloud.address}"
     )
     asyncio.run(run(settings))
 

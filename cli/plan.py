@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
 from privsplit.cli.common import err_console
+from privsplit.cli.flags import settings_flags
+from privsplit.edge.settings import EdgeSettings
 from privsplit.shared.errors import PrivacyBlocked
 
 
+@settings_flags(EdgeSettings, "edge_model")
 def plan(
     input: Annotated[Path, typer.Option("--input", help="JSONL of {id, text, documents?}.")],
     output: Annotated[
@@ -21,19 +24,16 @@ def plan(
     config: Annotated[
         Path | None, typer.Option("--config", "-c", help="Edge YAML config file.")
     ] = None,
-    edge_model: Annotated[
-        str | None, typer.Option("--edge-model", help="Local model name or GGUF path.")
-    ] = None,
+    overrides: dict[str, Any] | None = None,
 ) -> None:
     """Plan each request (temperature 0, fixed seed) and write every string exactly as it
     would be sent to the cloud. Nothing is sent."""
     from privsplit.edge.pipeline.requests import read_requests
     from privsplit.edge.privacy.vault import Vault
     from privsplit.edge.provider import build_pipeline
-    from privsplit.edge.settings import EdgeSettings
 
     requests = read_requests(input)
-    settings = EdgeSettings.load(config, edge_model=edge_model)
+    settings = EdgeSettings.load(config, **(overrides or {}))
     pipeline = build_pipeline(settings, offline=True)
     with output.open("w", encoding="utf-8") as out:
         for request in requests:

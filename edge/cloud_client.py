@@ -34,6 +34,7 @@ from typing import Any, Literal
 
 import grpc
 
+from privsplit.edge.cloud_settings import CloudClientSettings
 from privsplit.shared.errors import (
     BackendError,
     CloudUnavailable,
@@ -81,26 +82,27 @@ class CloudClient:
         self._channel: grpc.aio.Channel | None = None
 
     @classmethod
-    def from_settings(cls, settings: Any) -> CloudClient:
-        """From ``EdgeSettings``: mTLS files and the token (or the loopback plain-text opt-in)."""
+    def from_settings(cls, settings: CloudClientSettings) -> CloudClient:
+        """From the ``cloud`` section of ``EdgeSettings``: mTLS files and the token (or the
+        loopback plain-text opt-in)."""
         creds = None
-        if not settings.cloud_insecure:
-            if settings.cloud_tls_ca is None:
+        if not settings.insecure:
+            if settings.tls_ca is None:
                 raise ConfigError(
-                    "cloud_tls_ca is required for a TLS cloud connection "
-                    "(or cloud_insecure: true to a loopback address)"
+                    "cloud.tls_ca is required for a TLS cloud connection "
+                    "(or cloud.insecure: true to a loopback address)"
                 )
             creds = channel_credentials(
-                ca=settings.cloud_tls_ca, cert=settings.cloud_tls_cert, key=settings.cloud_tls_key
+                ca=settings.tls_ca, cert=settings.tls_cert, key=settings.tls_key
             )
         return cls(
-            address=settings.cloud_address,
-            insecure=settings.cloud_insecure,
-            deadline_seconds=settings.cloud_deadline_seconds,
+            address=settings.address,
+            insecure=settings.insecure,
+            deadline_seconds=settings.deadline_seconds,
             credentials=creds,
             token=_token(settings),
-            server_name=settings.cloud_tls_server_name,
-            keepalive_seconds=settings.cloud_keepalive_seconds,
+            server_name=settings.tls_server_name,
+            keepalive_seconds=settings.keepalive_seconds,
         )
 
     def _open(self) -> grpc.aio.Channel:
@@ -196,22 +198,22 @@ class CloudClient:
         return [m.name for m in reply.models]
 
 
-def _token(settings: Any) -> str | None:
-    if settings.cloud_token is not None and settings.cloud_token_file is not None:
-        raise ConfigError("set cloud_token or cloud_token_file, not both")
-    if settings.cloud_token is not None:
-        return settings.cloud_token.get_secret_value().strip()
-    if settings.cloud_token_file is None:
+def _token(settings: CloudClientSettings) -> str | None:
+    if settings.token is not None and settings.token_file is not None:
+        raise ConfigError("set cloud.token or cloud.token_file, not both")
+    if settings.token is not None:
+        return settings.token.get_secret_value().strip()
+    if settings.token_file is None:
         return None
-    path = Path(settings.cloud_token_file)
+    path = Path(settings.token_file)
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
         token = path.read_text().strip()
     except OSError as exc:
-        raise ConfigError(f"cloud_token_file: cannot read {path} ({exc.strerror})") from None
+        raise ConfigError(f"cloud.token_file: cannot read {path} ({exc.strerror})") from None
     if mode & 0o077:
         raise ConfigError(
-            f"cloud_token_file: {path} is readable by group/others (mode {mode:o}); chmod 600 it"
+            f"cloud.token_file: {path} is readable by group/others (mode {mode:o}); chmod 600 it"
         )
     return token
 

@@ -44,7 +44,7 @@ def build_guard(settings: EdgeSettings) -> EgressGuard:
 
 
 def build_cloud_client(settings: EdgeSettings) -> CloudClient:
-    return CloudClient.from_settings(settings)
+    return CloudClient.from_settings(settings.cloud)
 
 
 def build_audit_log(settings: EdgeSettings) -> AuditLog:
@@ -95,7 +95,7 @@ def build_pipeline(
         params=GenerationParams(
             max_tokens=settings.max_tokens, temperature=0.0, seed=settings.pipeline.seed
         ),
-        cloud_model=settings.cloud_model,
+        cloud_model=settings.cloud.model,
         audit=None if offline else audit,
         cache=None if offline else build_cache(settings),
         budget=build_reid_budget(redactor.policy),

@@ -11,16 +11,9 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
 from privsplit.shared.errors import ConfigError
-
-
-class Implementation(Protocol):
-    name: str
-    is_available: bool
-    unavailable_reason: str
-
 
 T = TypeVar("T")
 

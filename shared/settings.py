@@ -14,7 +14,7 @@ from typing import Any, ClassVar, TypeVar
 
 import platformdirs
 import yaml
-from pydantic import Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from privsplit.shared.errors import ConfigError
@@ -83,15 +83,54 @@ class PrivsplitSettings(BaseSettings):
     def load(cls: type[S], config_file: Path | None = None, **overrides: Any) -> S:
         """Build settings from an optional YAML file, the environment and ``overrides``.
 
-        ``None`` overrides are ignored so CLI options that were not given fall through.
+        ``None`` overrides are ignored so CLI options that were not given fall through. An
+        override is named as its flag is: a field of a section by ``SECTION_FIELD``
+        (``cloud_address`` sets ``cloud.address``), merged into the rest of that section.
         """
         data = load_yaml_mapping(config_file) if config_file is not None else {}
-        given = {k: v for k, v in overrides.items() if v is not None}
+        given = nest_overrides(cls, {k: v for k, v in overrides.items() if v is not None})
         sub = type(cls.__name__, (cls,), {"_yaml_data": data, "__module__": cls.__module__})
         try:
             return sub(**given)  # type: ignore[return-value]
         except ValidationError as exc:
             raise ConfigError(_describe(exc, config_file)) from None
+
+
+def section_fields(cls: type[BaseModel]) -> dict[str, type[BaseModel]]:
+    """The nested sections of a settings class: field name -> its model."""
+    out: dict[str, type[BaseModel]] = {}
+    for name, info in cls.model_fields.items():
+        kind = info.annotation
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            out[name] = kind
+    return out
+
+
+def nest_overrides(cls: type[BaseModel], overrides: dict[str, Any]) -> dict[str, Any]:
+    """``overrides`` with every ``SECTION_FIELD`` key moved into its section (the flag form of
+    a nested setting); other keys as they are."""
+    sections = section_fields(cls)
+    out: dict[str, Any] = {}
+    for key, value in overrides.items():
+        section = next(
+            (
+                s
+                for s in sections
+                if key.startswith(f"{s}_") and key[len(s) + 1 :] in sections[s].model_fields
+            ),
+            None,
+        )
+        if key in cls.model_fields or section is None:
+            if isinstance(value, dict) and isinstance(out.get(key), dict):
+                value = {**out[key], **value}
+            out[key] = value
+        else:
+            current = out.get(section)
+            out[section] = {
+                **(current if isinstance(current, dict) else {}),
+                key[len(section) + 1 :]: value,
+            }
+    return out
 
 
 def _describe(exc: ValidationError, config_file: Path | None) -> str:

@@ -146,7 +146,7 @@ async def run(pipeline, tally: Tally, rounds: int) -> None:
             plan = await asyncio.to_thread(pipeline.plan_request, text, Vault())
             hit_key = key_of(plan.outbound)
             t0 = time.perf_counter()
-            pipeline.cache.look_up(plan.outbound, pipeline.delegator.scope)
+            pipeline.cache.look_up(plan.outbound, pipeline.delegator.scope())
             tally.lookup_seconds.append(time.perf_counter() - t0)
             tally.saved_tokens += spent.get(hit_key, 0)
             if stored_by.get(hit_key) != intent:

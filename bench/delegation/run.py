@@ -121,7 +121,7 @@ def build(args: argparse.Namespace, port: int):
         local=None,
         settings=PipelineSettings(mode="redact", hide_terms=False),
         params=privsplit.params,
-        cloud_model=settings.cloud_model,
+        cloud_model=settings.cloud.model,
     )
     return privsplit, presidio
 

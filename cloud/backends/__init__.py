@@ -2,10 +2,9 @@
 
 from privsplit.cloud.backends.base import (
     Backend,
-    available_backends,
     backend_class,
     create_backend,
     register,
 )
 
-__all__ = ["Backend", "available_backends", "backend_class", "create_backend", "register"]
+__all__ = ["Backend", "backend_class", "create_backend", "register"]

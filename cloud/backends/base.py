@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import abc
 from collections.abc import AsyncIterator
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from privsplit.shared.registry import Registry
 from privsplit.shared.types import Chunk, CompletionRequest
+
+if TYPE_CHECKING:
+    from privsplit.cloud.settings import CloudSettings
 
 
 class Backend(abc.ABC):
@@ -22,7 +25,7 @@ class Backend(abc.ABC):
 
     @classmethod
     @abc.abstractmethod
-    def from_settings(cls, settings: Any) -> Backend:
+    def from_settings(cls, settings: CloudSettings) -> Backend:
         """Build from ``CloudSettings`` (each backend reads its own fields/section)."""
 
     @abc.abstractmethod
@@ -67,10 +70,6 @@ BACKENDS: Registry[Backend] = Registry(
     kind="backend", package="privsplit.cloud.backends", modules=("llamacpp", "openai_compat")
 )
 register = BACKENDS.register
-
-
-def available_backends() -> dict[str, type[Backend]]:
-    return BACKENDS.available()
 
 
 def backend_class(name: str) -> type[Backend]:

@@ -14,13 +14,16 @@ import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from privsplit.cloud.backends.base import Backend, register
 from privsplit.shared.errors import BackendError, Busy, DeadlineExceeded
 from privsplit.shared.logging import get_logger
 from privsplit.shared.models import ModelStore
 from privsplit.shared.types import Chunk, CompletionRequest, Usage
+
+if TYPE_CHECKING:
+    from privsplit.cloud.settings import CloudSettings
 
 log = get_logger(__name__)
 
@@ -69,7 +72,7 @@ class LlamaCppBackend(Backend):
         self._pool = ThreadPoolExecutor(max_workers=instances, thread_name_prefix="llamacpp")
 
     @classmethod
-    def from_settings(cls, settings: Any) -> LlamaCppBackend:
+    def from_settings(cls, settings: CloudSettings) -> LlamaCppBackend:
         model = settings.model
         if Path(model).suffix == ".gguf" and Path(model).is_file():
             path, name = Path(model), Path(model).stem

@@ -15,7 +15,7 @@ import json
 import os
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from privsplit.cloud.backends.base import Backend, register
 from privsplit.shared.errors import (
@@ -27,6 +27,9 @@ from privsplit.shared.errors import (
 )
 from privsplit.shared.logging import get_logger
 from privsplit.shared.types import Chunk, CompletionRequest, Usage
+
+if TYPE_CHECKING:
+    from privsplit.cloud.settings import CloudSettings
 
 log = get_logger(__name__)
 
@@ -77,7 +80,7 @@ class OpenAICompatBackend(Backend):
         self._waiting = 0
 
     @classmethod
-    def from_settings(cls, settings: Any) -> OpenAICompatBackend:
+    def from_settings(cls, settings: CloudSettings) -> OpenAICompatBackend:
         s = settings.openai
         key = None
         if s.api_key_env:

@@ -23,6 +23,7 @@ from privsplit.edge.pipeline import AskResult, Pipeline, PipelineEvent, Plan, Re
 from privsplit.edge.privacy.vault import Vault
 from privsplit.shared.errors import InvalidRequest, PrivsplitError
 from privsplit.shared.logging import get_logger
+from privsplit.shared.types import GenerationParams
 
 log = get_logger(__name__)
 MAX_DOCUMENTS = 64
@@ -34,6 +35,7 @@ class AskOptions:
     conversation_id: str = ""
     require_approval: bool = False
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    params: GenerationParams | None = None  # the cloud's sampling for this request (validated)
 
 
 class EdgeAgent:
@@ -103,6 +105,7 @@ class EdgeAgent:
                 conversation_id=options.conversation_id,
                 extra_hooks=hooks,
                 documents=list(options.documents),
+                params=options.params,
             )
             async for event in _merge(source, queue):
                 yield event

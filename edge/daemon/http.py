@@ -6,7 +6,8 @@ Point the official ``openai`` package at ``http://127.0.0.1:PORT/v1`` with model
 Every request first passes ``http_access.AccessGuard`` (Host and Origin allow-lists, the key
 on every path but /healthz, JSON content type on POST). Optional headers:
 ``X-Privsplit-Conversation`` (a conversation id: one vault across turns) and ``X-Request-Id``.
-Sampling parameters are accepted for compatibility; the cloud's are set by the daemon config.
+Sampling fields (``max_tokens``, ``temperature``, ``top_p``, ``seed``) apply to the cloud's
+answers; ``stop`` and non-zero penalties are refused (``pipeline.sampling``).
 Replies add a ``privsplit`` object (``reid``: the re-identification budget's bits and kinds)
 when a budget applied; in a stream it rides on the last chunk. No progress events: this API
 takes no documents, and a stream starts only at the first answer piece.
@@ -32,6 +33,7 @@ from privsplit.edge.daemon.http_access import access_middleware
 from privsplit.edge.daemon.risk import ReidReport
 from privsplit.edge.daemon.settings import LOOPBACK_HOSTS
 from privsplit.edge.pipeline import AskResult, PipelineEvent
+from privsplit.edge.pipeline.sampling import from_openai
 from privsplit.shared.errors import (
     InvalidRequest,
     NotFound,
@@ -203,12 +205,15 @@ def build_app(
 
     async def chat_completions(request: Request) -> Response:
         try:
-            text, stream, include_usage = parse_chat_request(await read_json(request))
+            body = await read_json(request)
+            text, stream, include_usage = parse_chat_request(body)
             rid = request.headers.get("x-request-id") or uuid.uuid4().hex
             if not _RID_RE.match(rid):
                 raise InvalidRequest("X-Request-Id must be 1-64 characters of [A-Za-z0-9_.-]")
             options = AskOptions(
-                conversation_id=request.headers.get("x-privsplit-conversation", ""), request_id=rid
+                conversation_id=request.headers.get("x-privsplit-conversation", ""),
+                request_id=rid,
+                params=from_openai(body, agent.pipeline.params),  # applied, or refused
             )
             if not stream:
                 async with agent.observe("http", "chat.completions"):

@@ -10,9 +10,11 @@ import grpc
 from privsplit.edge.daemon.agent import AskOptions, EdgeAgent
 from privsplit.edge.daemon.risk import ReidReport
 from privsplit.edge.pipeline import AskResult, PipelineEvent
+from privsplit.edge.pipeline.sampling import from_proto_fields
 from privsplit.shared.errors import ERROR_METADATA_KEY
 from privsplit.shared.interceptors import request_id
 from privsplit.shared.proto import EdgeAgentServicer, edge
+from privsplit.shared.types import GenerationParams
 
 ROUTES = {
     "cloud": edge.ROUTE_CLOUD,
@@ -50,12 +52,26 @@ def _progress(e: PipelineEvent) -> edge.StreamAskResponse | None:
     return edge.StreamAskResponse(progress=message)
 
 
-def _options(request: edge.AskRequest, context: grpc.aio.ServicerContext) -> AskOptions:
+def _options(
+    request: edge.AskRequest, context: grpc.aio.ServicerContext, base: GenerationParams
+) -> AskOptions:
+    params = None
+    if request.HasField("params"):  # applied over the daemon's, or InvalidRequest
+        p = request.params
+        params = from_proto_fields(
+            base,
+            max_tokens=p.max_tokens,
+            temperature=p.temperature,
+            top_p=p.top_p,
+            seed=p.seed,
+            stop=list(p.stop),
+        )
     return AskOptions(
         documents=list(request.documents),
         conversation_id=request.conversation_id,
         require_approval=request.require_approval,
         request_id=request_id(context),
+        params=params,
     )
 
 
@@ -85,7 +101,7 @@ class EdgeAgentService(EdgeAgentServicer):
     async def Ask(
         self, request: edge.AskRequest, context: grpc.aio.ServicerContext
     ) -> edge.AskResponse:
-        options = _options(request, context)
+        options = _options(request, context, self.agent.pipeline.params)
         async with self.agent.observe("grpc", "Ask"):
             result = await self.agent.ask(request.text, options)
         return ask_response(result, options.request_id)
@@ -93,7 +109,7 @@ class EdgeAgentService(EdgeAgentServicer):
     async def StreamAsk(
         self, request: edge.StreamAskRequest, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[edge.StreamAskResponse]:
-        options = _options(request.request, context)
+        options = _options(request.request, context, self.agent.pipeline.params)
         async with self.agent.observe("grpc", "StreamAsk"):
             async for event in self.agent.stream(request.request.text, options):
                 if event.kind == "progress" and not request.progress:

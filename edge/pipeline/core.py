@@ -177,7 +177,7 @@ class Pipeline(PipelineParts):
     ) -> Answer:
         """The answers from the cache, or egress hooks -> the cloud; then merge."""
         delegator, merger = self.delegator, self._merger(plan)
-        answers = await delegator.cached(plan.outbound, tally)
+        answers = await delegator.cached(plan.outbound, tally, params)
         if answers is not None:  # nothing is sent
             yield PipelineEvent("outbound", route="cache")
             yield PipelineEvent.step("cache")

@@ -62,25 +62,28 @@ class Delegator:
         self.cache = cache
 
     # -- the answer cache ------------------------------------------------------------------
-    @property
-    def scope(self) -> CacheScope:
-        """What besides a sub-query changes the cloud's answer (part of every cache key)."""
+    def scope(self, params: GenerationParams | None = None) -> CacheScope:
+        """What besides a sub-query changes the cloud's answer (part of every cache key): the
+        destination, model, prompt and the request's sampling (``params``, else the
+        pipeline's)."""
         system, _ = load_prompt("cloud_system", self.prompt_version).render(query="")
         return CacheScope(
             destination=self.cloud.address,
             model=self.model,
             prompt=f"{self.prompt_version}:{system.content}",
-            params=self.params,
+            params=params or self.params,
         )
 
-    async def cached(self, queries: Sequence[str], tally: Tally) -> list[CloudAnswer] | None:
+    async def cached(
+        self, queries: Sequence[str], tally: Tally, params: GenerationParams | None = None
+    ) -> list[CloudAnswer] | None:
         """Answers to every guarded sub-query from the cache, or None (a miss, or no cache);
         ``tally`` says which (route ``cache`` on a hit)."""
         if self.cache is None:
             return None
         tally.cache = "miss"
         try:
-            found = await asyncio.to_thread(self.cache.look_up, queries, self.scope)
+            found = await asyncio.to_thread(self.cache.look_up, queries, self.scope(params))
         except OSError as exc:  # an unreadable cache is a miss, never a failed request
             log.warning("cache_read_failed", error=type(exc).__name__)
             return None
@@ -89,12 +92,14 @@ class Delegator:
         tally.route, tally.cache = "cache", "hit"
         return [CloudAnswer(a.query, a.text, a.usage) for a in found]
 
-    async def remember(self, answers: Sequence[CloudAnswer], vault: Vault) -> None:
+    async def remember(
+        self, answers: Sequence[CloudAnswer], vault: Vault, params: GenerationParams | None = None
+    ) -> None:
         """Keep the cloud's sanitized answers; a cache that cannot write never fails a request."""
         if self.cache is None:
             return
         try:
-            await asyncio.to_thread(self.cache.remember, answers, self.scope, vault)
+            await asyncio.to_thread(self.cache.remember, answers, self.scope(params), vault)
         except OSError as exc:
             log.warning("cache_store_failed", error=type(exc).__name__)
 
@@ -139,7 +144,7 @@ class Delegator:
             received.append(chunk.text)
             yield chunk.text
         tally.cloud_seconds += time.perf_counter() - started
-        await self.remember([CloudAnswer(query, "".join(received), tally.usage)], vault)
+        await self.remember([CloudAnswer(query, "".join(received), tally.usage)], vault, params)
 
     async def one(
         self, release: Release, query: str, *, params: GenerationParams | None = None
@@ -175,7 +180,7 @@ class Delegator:
             for answer in answers:
                 tally.usage = tally.usage + answer.usage
         if vault is not None:
-            await self.remember(answers, vault)
+            await self.remember(answers, vault, params)
         return answers
 
 

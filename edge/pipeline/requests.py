@@ -8,7 +8,6 @@ checked before any work starts, so nothing is silently dropped.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,10 +70,3 @@ def read_requests(path: Path) -> list[BatchRequest]:
         seen.add(request.id)
         out.append(request)
     return out
-
-
-def iter_jsonl(path: Path) -> Iterator[dict]:
-    with Path(path).open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                yield json.loads(line)

@@ -7,7 +7,7 @@ one place, next to the code it builds.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from privsplit.edge.privacy.detectors import Detector, create_detector, detector_class
 from privsplit.edge.privacy.engine import PrivacyEngine
@@ -15,6 +15,9 @@ from privsplit.edge.privacy.guard import EgressGuard
 from privsplit.edge.privacy.policy import Policy
 from privsplit.edge.privacy.settings import PrivacySettings
 from privsplit.shared.models import ModelStore
+
+if TYPE_CHECKING:
+    from privsplit.edge.settings import EdgeSettings
 
 
 def load_policy(privacy: PrivacySettings) -> Policy:
@@ -92,7 +95,7 @@ def build_egress_guard(privacy: PrivacySettings) -> EgressGuard:
     return EgressGuard(detectors=detectors, policy=load_policy(privacy))
 
 
-def resolve_llm_model(settings: Any, privacy: PrivacySettings) -> Path:
+def resolve_llm_model(settings: EdgeSettings, privacy: PrivacySettings) -> Path:
     """The contextual detector's model: ``privacy.llm_model`` or the edge model; a registered
     name is resolved (and verified) by the model store, a ``.gguf`` path is used as is."""
     name = privacy.llm_model or settings.edge_model

@@ -113,7 +113,7 @@ async def test_edge_client_from_settings_uses_mtls_and_token_file(
             cloud_tls_key=pki.clients["edge"].key,
             cloud_token_file=token_file,
         )
-        client = CloudClient.from_settings(settings)
+        client = CloudClient.from_settings(settings.cloud)
         try:
             text, usage = await client.complete(
                 CompletionRequest(
@@ -139,7 +139,7 @@ async def test_edge_client_from_settings_uses_mtls_and_token_file(
             await anonymous.close()
     token_file.chmod(0o644)
     with pytest.raises(ConfigError, match="readable by group/others"):
-        CloudClient.from_settings(settings)
+        CloudClient.from_settings(settings.cloud)
 
 
 def test_edge_refuses_plain_text_to_a_remote_cloud() -> None:

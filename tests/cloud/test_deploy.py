@@ -20,7 +20,7 @@ def test_example_cloud_config_is_valid() -> None:
 
 def test_example_edge_config_is_valid() -> None:
     settings = EdgeSettings.load(DEPLOY / "config" / "edge.yaml")
-    assert not settings.cloud_insecure and settings.cloud_token_file is not None
+    assert not settings.cloud.insecure and settings.cloud.token_file is not None
 
 
 def test_helm_values_render_a_valid_config(tmp_path) -> None:

@@ -80,7 +80,7 @@ def fault_env(fault_dir: Path, **extra: str) -> dict[str, str]:
     return {
         "PYTHONPATH": path,
         "PRIVSPLIT_FAULT_DIR": str(fault_dir),
-        "PRIVSPLIT_EDGE_CLOUD_DEADLINE_SECONDS": "3",
+        "PRIVSPLIT_EDGE_CLOUD__DEADLINE_SECONDS": "3",
         **extra,
     }
 

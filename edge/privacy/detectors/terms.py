@@ -22,13 +22,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache
-from importlib import resources
 
 import regex as re
 
 from privsplit.edge.privacy.detectors import language, term_policy
 from privsplit.edge.privacy.detectors.base import Detector, register_detector
 from privsplit.edge.privacy.detectors.code_names import TextNames
+from privsplit.edge.privacy.detectors.public_terms import load_public_terms
 from privsplit.edge.privacy.detectors.term_policy import TermPolicy
 from privsplit.edge.privacy.detectors.vocabulary import (
     compound_word,
@@ -147,20 +147,6 @@ INSTITUTION = frozenset(
 CUE_WORD_MAX_ZIPF = 5.0  # "called me", "named the": a common word first is no name
 CUE_NEXT_MAX_ZIPF = 6.0  # later words of the name; function words ("that", "in") end it
 CUE_MAX_WORDS = 3
-
-
-@lru_cache(maxsize=1)
-def load_public_terms() -> frozenset[str]:
-    text = (
-        resources.files("privsplit.edge.privacy.detectors")
-        .joinpath("public_terms.txt")
-        .read_text("utf-8")
-    )
-    return frozenset(
-        line.strip().casefold()
-        for line in text.splitlines()
-        if line.strip() and not line.startswith("#")
-    )
 
 
 @lru_cache(maxsize=65536)

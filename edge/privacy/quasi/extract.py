@@ -15,8 +15,9 @@ one of several people (it assumes one, which over-counts when there are several)
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from privsplit.edge.privacy.quasi import people  # its findings are Findings too
+from privsplit.edge.privacy.quasi.findings import Finding, Level
 from privsplit.edge.privacy.quasi.tables import DAY_OF_YEAR_BITS, MONTH_BITS, Tables, bits
 
 MONTHS = (
@@ -53,23 +54,6 @@ _RELATIVE = re.compile(
     r"|child|baby|partner)s?\b",
     re.I,
 )
-
-
-@dataclass(frozen=True)
-class Level:
-    text: str  # what the span reads at this level
-    bits: float  # surprisal of what this level reveals
-    name: str  # "exact", "band", "region", ... (recorded in the audit decisions)
-
-
-@dataclass(frozen=True)
-class Finding:
-    kind: str  # AGE, BIRTH_DATE, SEX, LOCATION, PROFESSION, FAMILY, EVENT_DATE
-    start: int
-    end: int
-    value: str  # as written (never logged)
-    attribute: str  # accounting key: one per fact about the person ("age", "location", ...)
-    ladder: tuple[Level, ...]
 
 
 def _words(names: list[str]) -> re.Pattern[str]:
@@ -187,8 +171,6 @@ def _sex_and_family(t: Tables, text: str) -> list[Finding]:
 def extract(text: str) -> list[Finding]:
     """Every quasi-identifier in ``text``, by start offset; overlapping findings keep the
     earliest (then longest)."""
-    from privsplit.edge.privacy.quasi import people  # its findings are Findings too
-
     t = Tables.load()
     found = [  # on the same span, the first listed wins: cue-based findings before the gazetteer
         *people.find(t, text),

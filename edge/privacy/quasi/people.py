@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from privsplit.edge.privacy.quasi.extract import Finding, Level
+from privsplit.edge.privacy.quasi.findings import Finding, Level
 from privsplit.edge.privacy.quasi.tables import Tables, bits
 
 _CLAUSE_END = re.compile(r"[.!?;\n]")
