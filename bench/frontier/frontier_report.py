@@ -2,7 +2,7 @@
 
 Contract: ``write_table(results, path, note=)`` and ``write_png(results, path)`` take the
 rows ``run.measure`` returns (name, description, default, point, leakage, leaked, units,
-blocked, over_hidden_per_query, quality, quality_n, share_ge_0_9) and write one file each.
+blocked, over_hidden_per_query, quality, quality_uncapped, quality_n, share_ge_0_9) and write one file each.
 Settings (``point`` false) are drawn as a curve in order of leakage, the points (raw,
 Presidio-only, PUPA's reference redaction) as markers, the default setting as a star. A
 setting without a quality figure is drawn at the bottom edge, labelled "n/a".
@@ -20,16 +20,17 @@ def _fmt(x: float | None, spec: str) -> str:
 def write_table(results: list[dict], path: Path, *, note: str = "") -> str:
     lines = [
         "| setting | what it does | leaked units (whole word) | leakage | blocked | words hidden "
-        "that PUPA does not label / query | mean quality ratio | queries with ratio >= 0.9 "
-        "| quality on |",
-        "|" + "---|" * 9,
+        "that PUPA does not label / query | mean quality ratio (each capped at 1) "
+        "| same, uncapped | queries with ratio >= 0.9 | quality on |",
+        "|" + "---|" * 10,
     ]
     for r in sorted(results, key=lambda r: (r["point"], r["leakage"])):
         name = f"**{r['name']}** (default)" if r["default"] else r["name"]
         lines.append(
             f"| {name} | {r['description']} | {r['leaked']}/{r['units']} "
             f"| {r['leakage']:.1%} | {r['blocked']} | {r['over_hidden_per_query']:.1f} "
-            f"| {_fmt(r['quality'], '.3f')} | {_fmt(r['share_ge_0_9'], '.0%')} "
+            f"| {_fmt(r['quality'], '.3f')} | {_fmt(r.get('quality_uncapped'), '.3f')} "
+            f"| {_fmt(r['share_ge_0_9'], '.0%')} "
             f"| {r['quality_n']} queries |"
         )
     text = "\n".join(lines) + "\n"
@@ -61,13 +62,13 @@ def write_png(results: list[dict], path: Path) -> None:
             color="tab:blue",
             label="privsplit settings",
         )
-        for r in curve:
+        for k, r in enumerate(curve):
             label = r["name"] + ("" if r["quality"] is not None else " (quality n/a)")
             ax.annotate(
                 label,
                 (100 * r["leakage"], y(r)),
                 textcoords="offset points",
-                xytext=(5, 4),
+                xytext=(5, 6 if k % 2 else -12),  # neighbours alternate above and below
                 fontsize=7,
             )
     markers = {"raw": ("s", "tab:red"), "presidio": ("^", "tab:orange")}
@@ -76,9 +77,8 @@ def write_png(results: list[dict], path: Path) -> None:
             continue
         marker, color = markers.get(r["name"], ("D", "tab:green"))
         ax.scatter([100 * r["leakage"]], [y(r)], marker=marker, color=color, s=60, zorder=3)
-        ax.annotate(
-            r["name"], (100 * r["leakage"], y(r)), textcoords="offset points", xytext=(6, -10)
-        )
+        label = r["name"] + ("" if r["quality"] is not None else " (quality n/a)")
+        ax.annotate(label, (100 * r["leakage"], y(r)), textcoords="offset points", xytext=(6, -10))
     for r in results:
         if r["default"]:
             ax.scatter(
