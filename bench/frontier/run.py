@@ -75,7 +75,7 @@ SETTINGS: dict[str, tuple[dict, str]] = {
     ),
     "default": (
         {"pipeline": NO_MODEL},
-        "term pass (places hidden, allow-lists, name cues), no model",
+        "pipeline.terms defaults (shift 0, places hidden, allow-lists, name cues); model hider off",
     ),
     "shift+0.5": (
         {"pipeline": {**NO_MODEL, "terms": {"zipf_shift": 0.5}}},
