@@ -29,7 +29,7 @@ import asyncio
 import math
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -100,17 +100,20 @@ async def cascade(
     model: LocalModel | None,
     settings: PipelineSettings,
     documents: bool,
+    cached: Callable[[], Awaitable[bool]] | None = None,
 ) -> AsyncIterator[PipelineEvent]:
     """The cascade step of ``Pipeline.stream``: for a request headed for the cloud (route
     cloud, no documents) with the cascade on for its kind, the device drafts first. A kept
     draft is the answer (route ``local``): ``escalate`` is never started, so nothing is sent,
     no egress hook runs and no audit record is written. Otherwise the events of ``escalate``
     (the cloud branch) follow, with route ``cascade-escalated`` (the audit record says so);
-    the draft is shown first (a ``draft`` event) only with ``cascade_show_draft``."""
+    the draft is shown first (a ``draft`` event) only with ``cascade_show_draft``. When
+    ``cached()`` says the answer cache holds the answer, nothing is drafted: the cache answers
+    (route ``cache``; it costs a look-up, a draft costs a model run)."""
     threshold = None
     if plan.route == "cloud" and not documents:
         threshold = threshold_for(settings, private=bool(plan.entity_types))
-    if threshold is None:
+    if threshold is None or (cached is not None and await cached()):
         async for event in escalate:
             yield event
         return

@@ -170,7 +170,14 @@ class Pipeline(PipelineParts):
             model=self.local,
             settings=self.settings,
             documents=bool(documents),
+            cached=lambda: self._cached(plan),
         )
+
+    async def _cached(self, plan: Plan) -> bool:
+        """Whether the answer cache holds the answer to every guarded sub-query."""
+        if self.cache is None:
+            return False
+        return await self.delegator.cached(plan.outbound, Tally(route=plan.route)) is not None
 
     async def _delegate(
         self, text: str, plan: Plan, vault: Vault, envelope: Envelope, tally: Tally, params

@@ -139,3 +139,26 @@ async def test_off_for_a_kind_of_request_sends_it_as_before(
     _, result = await run(settings, "What is 15% of 80?")
     assert (result.route, result.cascade) == ("cloud", "")  # not drafted, not escalated
     assert len(records(tmp_path / "audit")) == 1
+
+
+async def test_an_answer_in_the_cache_is_not_drafted_again(
+    cloud_server, tmp_path: Path, test_model_path: Path
+) -> None:
+    settings = settings_for(cloud_server, tmp_path, test_model_path, cascade_threshold=0.0)
+    settings = settings.model_copy(
+        update={
+            "cache": settings.cache.model_copy(
+                update={
+                    "enabled": True,
+                    "directory": tmp_path / "cache",
+                    "key_file": tmp_path / "keys" / "cache.key",
+                }
+            )
+        }
+    )
+    first_events, first = await run(settings)
+    again_events, again = await run(settings)
+    assert first.route == "cascade-escalated" and "draft" in [e.stage for e in first_events]
+    assert (again.route, again.cache, again.cascade) == ("cache", "hit", "")
+    assert "draft" not in [e.stage for e in again_events]  # a look-up, not a model run
+    assert len(records(tmp_path / "audit")) == 1
