@@ -45,11 +45,13 @@ def outcome(rows: list[dict], value, threshold: float) -> dict:
     local = [r for r in rows if value(r) >= threshold]
     escalated = [r for r in rows if value(r) < threshold]
     drop = sum(1 - r["ratio"] for r in local) / max(1, len(rows))
+    raw = sum(1 - r["ratio_raw"] for r in local) / max(1, len(rows))
     return {
         "n": len(rows),
         "local": len(local),
         "share": len(local) / max(1, len(rows)),
         "drop": drop,
+        "drop_raw": raw,
         "local_ratio": mean(r["ratio"] for r in local) if local else float("nan"),
         "saved": sum(r["tokens"] for r in local),
         "added": [r["draft"].seconds for r in escalated],
@@ -73,6 +75,6 @@ def fmt_row(label: str, o: dict) -> str:
     added = o["added"]
     return (
         f"| {label} | {o['n']} | {o['local']} = {o['share']:.0%} | {o['local_ratio']:.3f} "
-        f"| {o['drop']:.3f} | {o['saved']} ({o['saved'] / max(1, o['local']):.0f} per local answer) "
+        f"| {o['drop']:.3f} ({o['drop_raw']:.3f}) | {o['saved']} ({o['saved'] / max(1, o['local']):.0f} per local answer) "
         f"| {mean(added) if added else 0:.2f} / {median(added) if added else 0:.2f} |"
     )
