@@ -163,6 +163,10 @@ LABEL_NOUNS = frozenset(
 )
 _NEXT_WORD = re.compile(r"[ \t]+[\"'“‘]?([^\W\d_]+)\b")
 _THE_BEFORE = re.compile(r"\bthe\s+$")
+_CODE_KEYWORD = re.compile(
+    r"(?:^|[\s(])(?:class|def|struct|interface|enum|func|fn|extends|implements)[ \t]+$"
+)
+WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 # a reference number right after a word: "no. 77283/03", "B33/9005/2010", "#4411"
 _BEFORE_CODE = re.compile(
     r"[ \t]+(?:(?:no|nr|n°|number|#)\.?[ \t]*)?"
@@ -361,7 +365,9 @@ def _keep(label: str, value: str) -> bool:
         return False
     if value.strip().casefold() in NOT_ENTITIES:
         return False
-    if label == "ORGANIZATION" and _public_words(value):  # "JavaScript", "Python 3.12"
+    if label in ("ORGANIZATION", "PERSON") and _public_words(value):  # "JavaScript", "Python"
+        return False  # (not NRP: language names are nationalities too)
+    if value.strip().casefold() in WEEKDAYS:  # "Monday" tagged a person or a place
         return False
     if label == "ORGANIZATION" and value.isupper() and len(value) <= 4 and " " not in value:
         return False
@@ -439,6 +445,8 @@ class SpacyNerDetector(Detector):
             return None
         if _code_shaped(text[start:end], label) or _verb_or_label(text, start, end):
             return None
+        if _CODE_KEYWORD.search(text, 0, start):
+            return None  # "class Config", "import Flask": a name in code, not an entity
         if label == "PERSON" and _THE_BEFORE.search(text, 0, start):
             return None  # "the Pixel 8", "the Devil": a thing or a role, not a person
         if label == "PERSON":

@@ -195,3 +195,16 @@ def test_a_run_of_chinese_with_a_number_is_not_cut_as_code() -> None:
     pieces = [text[a:b] for a, b in _pieces(text, 0, len(text))]
     assert pieces[0].startswith("早安，愛麗絲") and "AB12" not in " ".join(pieces)
     assert pieces[-1] == "Jane Roe"
+
+
+@pytest.mark.parametrize(
+    ("text", "untouched"),
+    [
+        ("class Config:\n    retries: int = 3", "Config"),
+        ("Peux-tu traduire ce script Python pour lundi ?", "Python"),
+        ("Le rendez-vous est Monday à 10 h, merci.", "Monday"),
+    ],
+)
+def test_code_names_public_terms_and_weekdays_are_not_entities(text: str, untouched: str) -> None:
+    spacy = create_detector("spacy")
+    assert untouched not in {text[s.start : s.end] for s in spacy.detect(text)}
