@@ -19,13 +19,14 @@ from privsplit.shared.errors import (
 )
 from privsplit.shared.proto import edge
 
-RouteName = Literal["unspecified", "cloud", "local", "blocked", "cache"]
+RouteName = Literal["unspecified", "cloud", "local", "blocked", "cache", "cascade-escalated"]
 _ROUTES: dict[int, RouteName] = {
     edge.ROUTE_UNSPECIFIED: "unspecified",
     edge.ROUTE_CLOUD: "cloud",
     edge.ROUTE_LOCAL: "local",
     edge.ROUTE_BLOCKED: "blocked",
     edge.ROUTE_CACHE: "cache",
+    edge.ROUTE_CASCADE_ESCALATED: "cascade-escalated",  # sent: the device's draft was not kept
 }
 CHANNEL_OPTIONS = [("grpc.enable_retries", 0), ("grpc.max_receive_message_length", 64 << 20)]
 

@@ -22,8 +22,7 @@ ROUTES = {
     "blocked": edge.ROUTE_BLOCKED,
     "cache": edge.ROUTE_CACHE,
     "raw": edge.ROUTE_CLOUD,
-    # the confidence cascade escalated it: it was sent (the wire has no value of its own yet)
-    "cascade-escalated": edge.ROUTE_CLOUD,
+    "cascade-escalated": edge.ROUTE_CASCADE_ESCALATED,  # the cascade's draft was not kept: sent
 }
 
 

@@ -46,8 +46,7 @@ def test_the_daemon_shows_local_answers_and_escalations(cloud_server, tmp_path: 
             local = client.ask("What is 15% of 80?")
             escalated = client.ask("Name one colour of the rainbow.")
         assert (local.route, local.outbound, local.text) == ("local", (), "15% of 80 equals 12.")
-        # the wire's Route enum has no value for an escalation yet: the SDK sees a send
-        assert escalated.route == "cloud" and escalated.outbound
+        assert escalated.route == "cascade-escalated" and escalated.outbound
         assert chat(daemon, "What is 25% of 40?") == "local"
         assert chat(daemon, "Name one planet.") == "cascade-escalated"
         assert completions_done(cloud_server) == before + 2  # the escalations only

@@ -39,6 +39,10 @@ class _RouteEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Route.ValueType
     """Answered from the device's private answer cache (the cloud's earlier answer to the same
     sanitized request, restored with this request's values); nothing was sent.
     """
+    ROUTE_CASCADE_ESCALATED: _Route.ValueType  # 5
+    """The device drafted an answer, found it not confident enough (the confidence cascade) and
+    sent the sanitized request to the cloud; the answer is the cloud's.
+    """
 
 class Route(_Route, metaclass=_RouteEnumTypeWrapper):
     """Where a request is answered."""
@@ -54,6 +58,10 @@ ROUTE_BLOCKED: Route.ValueType  # 3
 ROUTE_CACHE: Route.ValueType  # 4
 """Answered from the device's private answer cache (the cloud's earlier answer to the same
 sanitized request, restored with this request's values); nothing was sent.
+"""
+ROUTE_CASCADE_ESCALATED: Route.ValueType  # 5
+"""The device drafted an answer, found it not confident enough (the confidence cascade) and
+sent the sanitized request to the cloud; the answer is the cloud's.
 """
 Global___Route: _TypeAlias = Route  # noqa: Y015
 
