@@ -33,6 +33,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from privsplit.shared.errors import ConfigError
+
 Vocabulary = Literal["languages", "drugs", "procedures"]
 MIN_CITY_POPULATION = 500_000
 MAX_PHRASE_WORDS = 4
@@ -112,12 +114,19 @@ def drugs() -> frozenset[str]:
     Wikipedia, NHS, FDA), without entries that are ordinary English words."""
     import bz2
     import pickle  # the package's own data file, read from its installed wheel
+    from importlib.util import find_spec
     from pathlib import Path
 
-    import drug_named_entity_recognition as pkg
     from wordfreq import get_frequency_dict, zipf_frequency
 
-    path = Path(pkg.__file__).parent / "drug_ner_dictionary.pkl.bz2"
+    # only the data file: importing the package would build its own finder (~4 s per process)
+    spec = find_spec("drug_named_entity_recognition")
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError(
+            "the drug-name allow-list needs drug-named-entity-recognition "
+            "(pip install 'privsplit[edge]'), or drop 'drugs' from pipeline.terms.allow"
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / "drug_ner_dictionary.pkl.bz2"
     with bz2.open(path) as f:
         variants = pickle.load(f)["drug_variant_to_canonical"]
     # zipf >= 4.0 is a frequency of 1e-5 or more; one dictionary look-up per single word is
