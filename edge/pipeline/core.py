@@ -17,25 +17,29 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Sequence
 
-from privsplit.edge.egress import GUARDED, EgressHook, Envelope
+from privsplit.edge.egress import EgressHook, Envelope
+from privsplit.edge.pipeline.answer import (
+    Answer,
+    answer_locally,
+    delegate_and_merge,
+    merger_for,
+    restore,
+)
 from privsplit.edge.pipeline.cascade import cascade
 from privsplit.edge.pipeline.events import AskResult, PipelineEvent, Tally
+from privsplit.edge.pipeline.guard import guard
 from privsplit.edge.pipeline.hide import hide
-from privsplit.edge.pipeline.merge import Merger, compose, needs_model
 from privsplit.edge.pipeline.parts import PipelineParts
 from privsplit.edge.pipeline.plan import Plan, Planner
 from privsplit.edge.pipeline.prepare import prepare
 from privsplit.edge.pipeline.progress import ProgressPump
 from privsplit.edge.pipeline.summarize import Progress
-from privsplit.edge.privacy.quasi.echo import EchoRestorer
-from privsplit.edge.privacy.restore import StreamRestorer
 from privsplit.edge.privacy.vault import Vault
 from privsplit.shared.errors import PrivacyBlocked
 from privsplit.shared.logging import get_logger
 from privsplit.shared.types import GenerationParams
 
 log = get_logger(__name__)
-Answer = AsyncIterator[PipelineEvent | str]  # events, and answer text in placeholder form
 
 
 class Pipeline(PipelineParts):
@@ -77,19 +81,7 @@ class Pipeline(PipelineParts):
             log.info("routed", route=plan.route, reason=plan.reason)
 
     def _guard(self, plan: Plan, vault: Vault) -> None:
-        """The egress guard over exactly what would leave; then the re-identification budget."""
-        if plan.route != "cloud":
-            return
-        try:
-            self.guard.check(plan.outbound, vault)
-        except PrivacyBlocked as exc:  # the planner wrote something private: drop its output
-            if not plan.fall_back():
-                raise
-            log.warning("plan_rejected_by_guard", entity_types=list(exc.entity_types))
-            self.guard.check(plan.outbound, vault)
-        if self.budget is not None and plan.keep_under(self.budget, vault):  # may refuse
-            self.guard.check(plan.outbound, vault)
-        log.info("planned", entities=len(plan.entity_types), subqueries=len(plan.outbound))
+        guard(plan, vault, guard=self.guard, budget=self.budget)
 
     # -- asking ---------------------------------------------------------------------------
     async def ask(self, text: str, **options) -> AskResult:
@@ -128,13 +120,11 @@ class Pipeline(PipelineParts):
                 entity_types=(plan.reason,),
             )
         if plan.route == "local":
-            answer = self._answer_locally(text, plan)
+            answer = answer_locally(text, plan, model=self.local, settings=self.settings)
         else:
             envelope = Envelope.of(request_id, conversation_id, extra_hooks)
-            answer = self._restore(
-                self._delegate(text, plan, vault, envelope, tally, params), vault, plan
-            )
-            answer = self._cascade(text, plan, tally, answer, documents)
+            delegated = self._delegate(text, plan, vault, envelope, tally, params)
+            answer = self._cascade(text, plan, tally, restore(delegated, vault, plan), documents)
         parts: list[str] = []
         async for event in answer:
             if event.kind == "delta":
@@ -143,19 +133,6 @@ class Pipeline(PipelineParts):
         yield PipelineEvent(
             "done", route=tally.route, result=AskResult.of(plan, tally, parts, started)
         )
-
-    async def _answer_locally(self, text: str, plan: Plan) -> AsyncIterator[PipelineEvent]:
-        yield PipelineEvent("outbound", route="local")
-        if self.local is None:
-            raise PrivacyBlocked(
-                "this request must stay on the device and no edge model is configured; "
-                "nothing was sent",
-                entity_types=(plan.reason,),
-            )
-        yield PipelineEvent.step("answer_locally")
-        merger = Merger(model=self.local, settings=self.settings)
-        async for piece in merger.answer_locally(text, plan.private_context):
-            yield PipelineEvent.delta(piece)
 
     def _cascade(
         self, text: str, plan: Plan, tally: Tally, escalate: Answer, documents: Sequence[str]
@@ -179,54 +156,11 @@ class Pipeline(PipelineParts):
             return False
         return await self.delegator.cached(plan.outbound, Tally(route=plan.route)) is not None
 
-    async def _delegate(
+    def _delegate(
         self, text: str, plan: Plan, vault: Vault, envelope: Envelope, tally: Tally, params
     ) -> Answer:
         """The answers from the cache, or egress hooks -> the cloud; then merge."""
-        delegator, merger = self.delegator, self._merger(plan)
-        answers = await delegator.cached(plan.outbound, tally, params)
-        if answers is not None:  # nothing is sent
-            yield PipelineEvent("outbound", route="cache")
-            yield PipelineEvent.step("cache")
-        else:
-            decisions = {"route": tally.route, "protection": GUARDED, **plan.decisions}
-            release = await delegator.release(plan.outbound, envelope, decisions)  # may refuse
-            vault.reveal(plan.revealed)  # released: the conversation's spend grows
-            yield PipelineEvent("outbound", outbound=tuple(plan.outbound), route="cloud")
-            yield PipelineEvent.step("delegate")
-            if merger is None and len(plan.outbound) == 1:  # the cloud's answer is the answer
-                query = plan.outbound[0]
-                async for piece in delegator.stream_one(
-                    release, query, tally, vault, params=params
-                ):
-                    yield piece
-                return
-            answers = await delegator.all(release, plan.outbound, tally, vault, params=params)
-        if merger is not None:
-            yield PipelineEvent.step("merge")
-        async for piece in compose(text, plan.private_context, answers, vault, merger=merger):
-            yield piece
-
-    def _merger(self, plan: Plan) -> Merger | None:
-        """The edge model merges when the settings ask for it (``merge``), else answers join."""
-        shape = {"subqueries": len(plan.outbound), "has_context": bool(plan.context)}
-        if self.local is None or not self.splits or not needs_model(self.settings, **shape):
-            return None
-        return Merger(model=self.local, settings=self.settings)
-
-    async def _restore(
-        self, answer: Answer, vault: Vault, plan: Plan
-    ) -> AsyncIterator[PipelineEvent]:
-        """Placeholders become the values again, also when one is split across pieces; where
-        the answer echoes a value the budget generalized to the user, the written value comes
-        back (``quasi.echo``; counted in ``reid_echoes``)."""
-        restorer = EchoRestorer(StreamRestorer(vault), plan.generalized)
-        async for item in answer:
-            if isinstance(item, PipelineEvent):
-                yield item
-            elif out := restorer.feed(item):
-                yield PipelineEvent.delta(out)
-        if tail := restorer.flush():
-            yield PipelineEvent.delta(tail)
-        if plan.generalized:
-            plan.decisions["reid_echoes"] = str(restorer.restored)
+        merger = merger_for(plan, model=self.local if self.splits else None, settings=self.settings)
+        return delegate_and_merge(
+            text, plan, vault, envelope, tally, params, delegator=self.delegator, merger=merger
+        )
