@@ -11,6 +11,7 @@ from privsplit.edge.privacy.detectors.terms import TermDetector
 from privsplit.edge.privacy.vault import Vault
 from privsplit.edge.provider import build_pipeline
 from privsplit.edge.settings import EdgeSettings
+from tests.conftest import TEST_MODEL
 
 
 def hidden(text: str, **policy) -> dict[str, str]:
@@ -65,7 +66,7 @@ def test_hostile_drug_named_person_is_not_sent_through_the_pipeline() -> None:
     """The whole plan (detectors + term pass, default policy): a person whose first name is a
     drug brand, with a clear cue and an identifier, reaches the cloud only as placeholders;
     the drug itself, the subject of the request, is kept."""
-    settings = EdgeSettings.load(pipeline={"hide_with_model": False})
+    settings = EdgeSettings.load(edge_model=TEST_MODEL, pipeline={"hide_with_model": False})
     pipeline = build_pipeline(settings, offline=True)
     text = (
         "My friend Allegra Whitfield (customer C1566511282) takes Allegra for hay fever. "
@@ -82,10 +83,16 @@ def test_pipeline_settings_reach_the_term_pass() -> None:
     """pipeline.terms in the edge settings is what the pipeline's term pass follows."""
     text = "My country is belarus; what documents do I need for a visa?"
     try:
-        hide = build_pipeline(EdgeSettings.load(pipeline={"hide_with_model": False}), offline=True)
+        hide = build_pipeline(
+            EdgeSettings.load(edge_model=TEST_MODEL, pipeline={"hide_with_model": False}),
+            offline=True,
+        )
         assert "belarus" not in "\n".join(hide.plan(text, Vault()))
         allow = build_pipeline(
-            EdgeSettings.load(pipeline={"hide_with_model": False, "terms": {"places": "allow"}}),
+            EdgeSettings.load(
+                edge_model=TEST_MODEL,
+                pipeline={"hide_with_model": False, "terms": {"places": "allow"}},
+            ),
             offline=True,
         )
         assert "belarus" in "\n".join(allow.plan(text, Vault()))
