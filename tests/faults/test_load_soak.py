@@ -51,7 +51,9 @@ async def test_daemon_under_32_sdk_clients() -> None:
     errors: collections.Counter = collections.Counter()
     latencies: list[float] = []
     by_kind: dict[str, list[float]] = {}
-    warmup, seconds = 4.0, 10.0
+    # a connection per cloud call (linkage, docs/reid.md) ramps the daemon's memory up for its
+    # first seconds under 32 clients; steady state is measured after it (no leak: see the commit)
+    warmup, seconds = 8.0, 10.0
     try:
         start = time.monotonic()
         warm_until, stop_at = start + warmup, start + warmup + seconds
