@@ -161,32 +161,30 @@ def plans_for(name: str, records: list[dict], args: argparse.Namespace) -> list[
     return rows
 
 
-def baseline_rows(records: list[dict], outbound) -> list[dict]:
+def _row(rec: dict, sent: list[str], vault: dict[str, str]) -> dict:
+    """One plan row for a request sent as ``sent`` by a non-privsplit baseline."""
     from plan_leakage import leaked_units, units_of
 
-    rows = []
-    for rec in records:
-        units, sent = units_of(rec), outbound(rec)
-        rows.append(
-            {
-                "id": rec["id"],
-                "route": "cloud",
-                "outbound": sent,
-                "units": units,
-                "leaked": leaked_units(units, sent),
-                "hidden": [],
-                "over_hidden": [],
-                "vault": {},
-                "seconds": 0.0,
-            }
-        )
-    return rows
+    units = units_of(rec)
+    return {
+        "id": rec["id"],
+        "route": "cloud",
+        "outbound": sent,
+        "units": units,
+        "leaked": leaked_units(units, sent),
+        "hidden": [],
+        "over_hidden": [],
+        "vault": vault,
+        "seconds": 0.0,
+    }
+
+
+def baseline_rows(records: list[dict], outbound) -> list[dict]:
+    return [_row(rec, outbound(rec), {}) for rec in records]
 
 
 def presidio_rows(records: list[dict]) -> list[dict]:
     """Presidio's default recognizers + spaCy, placeholders as privsplit's vault writes them."""
-    from plan_leakage import leaked_units, units_of
-
     from privsplit.edge.pipeline import Redactor
     from privsplit.edge.privacy.detectors import create_detector
     from privsplit.edge.privacy.vault import Vault
@@ -196,20 +194,7 @@ def presidio_rows(records: list[dict]) -> list[dict]:
     for rec in records:
         vault = Vault()
         sent = [redactor.redact(rec["text"], vault).text]
-        units = units_of(rec)
-        rows.append(
-            {
-                "id": rec["id"],
-                "route": "cloud",
-                "outbound": sent,
-                "units": units,
-                "leaked": leaked_units(units, sent),
-                "hidden": [],
-                "over_hidden": [],
-                "vault": {p: vault.value_of(p) for p in _placeholders(sent)},
-                "seconds": 0.0,
-            }
-        )
+        rows.append(_row(rec, sent, {p: vault.value_of(p) for p in _placeholders(sent)}))
     return rows
 
 

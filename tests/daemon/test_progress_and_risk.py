@@ -110,10 +110,11 @@ def _strings(risk: object) -> str:
     return risk if isinstance(risk, str) else ""
 
 
-def test_the_budget_reaches_the_sdk_and_the_http_api_without_a_value(cloud_server, tmp_path):
+def _budget_daemon(cloud_server, tmp_path, policy_yaml: str):
+    """A daemon under ``policy_yaml``, term pass off, answers cut at 4 tokens."""
     policy = tmp_path / "policy.yaml"
-    policy.write_text("entities:\n  LOCATION: allow\n")  # the budget decides about places
-    daemon = start_daemon(
+    policy.write_text(policy_yaml)
+    return start_daemon(
         cloud_server.address,
         tmp_path,
         env={
@@ -122,6 +123,11 @@ def test_the_budget_reaches_the_sdk_and_the_http_api_without_a_value(cloud_serve
             "PRIVSPLIT_EDGE_MAX_TOKENS": "4",
         },
     )
+
+
+def test_the_budget_reaches_the_sdk_and_the_http_api_without_a_value(cloud_server, tmp_path):
+    # the budget decides about places
+    daemon = _budget_daemon(cloud_server, tmp_path, "entities:\n  LOCATION: allow\n")
     try:
         with Client(socket_path=daemon.socket_path) as client:
             conv = client.create_conversation(ttl_seconds=600)
@@ -187,16 +193,8 @@ def test_the_budget_reaches_the_sdk_and_the_http_api_without_a_value(cloud_serve
 
 
 def test_a_budget_block_names_the_kinds_and_no_value(cloud_server, tmp_path) -> None:
-    policy = tmp_path / "policy.yaml"
-    policy.write_text("reid_budget_bits: 2\nreid_over_budget: block\n")
-    daemon = start_daemon(
-        cloud_server.address,
-        tmp_path,
-        env={
-            "PRIVSPLIT_EDGE_PRIVACY__POLICY_FILE": str(policy),
-            "PRIVSPLIT_EDGE_PIPELINE__HIDE_TERMS": "false",
-            "PRIVSPLIT_EDGE_MAX_TOKENS": "4",
-        },
+    daemon = _budget_daemon(
+        cloud_server, tmp_path, "reid_budget_bits: 2\nreid_over_budget: block\n"
     )
     try:
         with Client(socket_path=daemon.socket_path) as client:
