@@ -22,9 +22,9 @@ from privsplit.edge.audit import verify_log
 from privsplit.edge.privacy.vault import Vault
 from privsplit.edge.provider import build_pipeline
 from privsplit.edge.settings import EdgeSettings
-from tests.daemon.conftest import API_KEY, completions_done, start_daemon
 from tests.e2e.test_audited_egress import cli, cloud_calls, records
 from tests.edge.cache.conftest import decrypt_all, entry_files
+from tests.edge.daemon.conftest import API_KEY, completions_done, start_daemon
 
 pytestmark = pytest.mark.slow
 

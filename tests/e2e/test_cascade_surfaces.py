@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from privsplit.client import Client
-from tests.daemon.conftest import API_KEY, completions_done, start_daemon
 from tests.e2e.test_audited_egress import cli, cloud_calls, records
+from tests.edge.daemon.conftest import API_KEY, completions_done, start_daemon
 
 pytestmark = pytest.mark.slow
 

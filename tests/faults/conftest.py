@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO, ServerProcess
-from tests.daemon.conftest import Daemon, start_daemon
+from tests.edge.daemon.conftest import Daemon, start_daemon
 
 PLUGIN = Path(__file__).resolve().parent / "plugin"
 NAME, EMAIL = "Maria Gonzalez", "maria.gonzalez@example.org"

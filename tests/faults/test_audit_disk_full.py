@@ -12,7 +12,7 @@ import pytest
 from privsplit.client import AuditLogError, Client
 from privsplit.edge.audit import verify_log
 from privsplit.edge.audit.log import read_records
-from tests.daemon.conftest import start_daemon
+from tests.edge.daemon.conftest import start_daemon
 from tests.faults.conftest import PROMPT, ScriptedCloud, assert_no_private_text, stop
 
 pytestmark = pytest.mark.slow

@@ -23,7 +23,7 @@ from privsplit.client import (
 )
 from privsplit.edge.audit import verify_log
 from privsplit.shared.errors import BackendError
-from tests.daemon.conftest import Daemon
+from tests.edge.daemon.conftest import Daemon
 from tests.faults.conftest import (
     EMAIL,
     NAME,

@@ -15,7 +15,7 @@ import pytest
 
 from privsplit.client import Client, PrivacyBlocked
 from privsplit.edge.audit.log import read_records
-from tests.daemon.conftest import start_daemon
+from tests.edge.daemon.conftest import start_daemon
 from tests.faults.conftest import NAME, PROMPT, ScriptedCloud, assert_no_private_text, stop
 
 pytestmark = pytest.mark.slow

@@ -14,7 +14,7 @@ from privsplit.client import Client, Unavailable
 from privsplit.edge.audit import verify_log
 from tests.cloud.conftest import free_port
 from tests.conftest import start_cli_server
-from tests.daemon.conftest import start_daemon
+from tests.edge.daemon.conftest import start_daemon
 from tests.faults.conftest import NAME, PRIVATE, assert_no_private_text
 
 pytestmark = pytest.mark.slow

@@ -24,7 +24,7 @@ import pytest
 
 from privsplit.client import Client
 from tests.conftest import REPO
-from tests.daemon.conftest import start_daemon
+from tests.edge.daemon.conftest import start_daemon
 from tests.faults.conftest import EMAIL, NAME, PROMPT, ScriptedCloud
 
 pytestmark = [

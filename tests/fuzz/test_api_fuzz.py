@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from privsplit.client import Client, PrivsplitError
-from tests.daemon.conftest import Daemon, start_daemon
+from tests.edge.daemon.conftest import Daemon, start_daemon
 from tests.faults.conftest import ScriptedCloud, start_scripted_cloud, stop
 from tests.fuzz.conftest import fuzz, hostile_text
 

@@ -28,7 +28,7 @@ from privsplit.edge.daemon.apikey import load_or_create_api_key
 from privsplit.edge.settings import EdgeSettings
 from privsplit.shared.errors import ConfigError, Unauthenticated
 from tests.conftest import REPO
-from tests.daemon.conftest import Daemon, completions_done
+from tests.edge.daemon.conftest import Daemon, completions_done
 
 pytestmark = pytest.mark.slow
 CHAT = {"model": "privsplit", "messages": [{"role": "user", "content": "Greet Maria Gonzalez."}]}

@@ -12,7 +12,7 @@ import pytest
 
 from privsplit.client import Client
 from privsplit.edge.audit.log import read_records
-from tests.daemon.conftest import start_daemon
+from tests.edge.daemon.conftest import start_daemon
 
 pytestmark = pytest.mark.slow
 TURNS = [

@@ -14,7 +14,7 @@ import pytest
 
 from privsplit.client import Client
 from tests.conftest import REPO
-from tests.daemon.conftest import Daemon
+from tests.edge.daemon.conftest import Daemon
 
 pytestmark = pytest.mark.slow
 DOC = REPO / "README.md"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from privsplit.client import Client
-from tests.daemon.conftest import start_daemon
+from tests.edge.daemon.conftest import start_daemon
 
 pytestmark = pytest.mark.slow
 

@@ -20,7 +20,7 @@ import pytest
 
 from privsplit.client import Client
 from privsplit.shared.errors import ReidBudgetExceeded
-from tests.daemon.conftest import start_daemon
+from tests.edge.daemon.conftest import start_daemon
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ import pytest
 
 from privsplit.client import AuditLogError, Client
 from privsplit.edge.audit import AuditLog
-from tests.daemon.conftest import Daemon, completions_done, start_daemon
+from tests.edge.daemon.conftest import Daemon, completions_done, start_daemon
 
 pytestmark = pytest.mark.slow
 PROMPT = "Write one short sentence greeting Maria Gonzalez."

@@ -10,7 +10,7 @@ import openai
 import pytest
 
 from privsplit.edge.audit.log import read_records
-from tests.daemon.conftest import API_KEY, Daemon
+from tests.edge.daemon.conftest import API_KEY, Daemon
 
 pytestmark = pytest.mark.slow
 MESSAGES = [{"role": "user", "content": "Write one short sentence greeting Maria Gonzalez."}]
@@ -102,7 +102,7 @@ def test_bad_requests_are_clear_errors(client: openai.OpenAI, kwargs: dict, erro
 def test_privacy_block_is_422_and_sends_nothing(
     client: openai.OpenAI, daemon: Daemon, cloud_server, stream: bool
 ) -> None:
-    from tests.daemon.conftest import completions_done
+    from tests.edge.daemon.conftest import completions_done
 
     before = (
         completions_done(cloud_server),

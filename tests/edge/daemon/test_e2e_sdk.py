@@ -18,7 +18,7 @@ from privsplit.client import (
 )
 from privsplit.edge.audit import verify_log
 from privsplit.edge.audit.log import read_records
-from tests.daemon.conftest import API_KEY, Daemon, completions_done
+from tests.edge.daemon.conftest import API_KEY, Daemon, completions_done
 
 pytestmark = pytest.mark.slow
 PROMPT = "Write one short sentence greeting Maria Gonzalez (maria.gonzalez@example.org)."
