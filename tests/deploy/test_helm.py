@@ -166,14 +166,53 @@ def test_rendered_config_loads_in_the_gateway(case: Path | None, tmp_path: Path,
         monkeypatch.setenv("PRIVSPLIT_CLOUD_TENANTS", json.dumps(tenants))
     settings = CloudSettings.load(path)
     assert not settings.insecure and settings.tenants
-    mounts = {m["mountPath"] for m in pod_spec(docs)["containers"][0]["volumeMounts"]}
+    mounts = {m["mountPath"]: m for m in pod_spec(docs)["containers"][0]["volumeMounts"]}
     for file in (settings.tls_cert, settings.tls_key, settings.tls_client_ca):
         assert str(Path(file).parent) in mounts, file
     values = values_of(case) or {}
+    if values.get("tls", {}).get("crlSecret"):
+        # the CRL's directory is mounted whole (a subPath mount never sees the Secret's updates)
+        mount = mounts[str(settings.tls_client_crl.parent)]
+        assert "subPath" not in mount
+        (volume,) = [v for v in pod_spec(docs)["volumes"] if v["name"] == mount["name"]]
+        assert volume["secret"]["secretName"] == values["tls"]["crlSecret"]
+    else:
+        assert settings.tls_client_crl is None
     if values.get("vllm", {}).get("enabled"):
         vllm_service = one(docs, "Service", engine=True)
         port = vllm_service["spec"]["ports"][0]["port"]
         assert settings.openai.base_url == f"http://{vllm_service['metadata']['name']}:{port}/v1"
+
+
+# Settings the chart does not offer, and why.
+NOT_IN_CHART = {
+    # the in-process llama.cpp backend: the chart serves the model from an OpenAI-compatible engine
+    "models_dir",
+    "model",
+    "n_ctx",
+    "n_threads",
+    "instances",
+    "max_queue",
+    "insecure",  # the chart serves mutual TLS only
+    "tls_cert",
+    "tls_key",
+    "tls_client_ca",
+    "tls_client_crl",  # set by the chart (its mounts)
+}
+
+
+def test_every_gateway_setting_is_in_the_values_or_set_by_the_chart() -> None:
+    """A gateway setting added later must reach values.yaml (with its default) or be named here
+    with a reason: operators read values.yaml as the list of what they can change."""
+    defaults = yaml.safe_load((CHART / "values.yaml").read_text())["config"]
+    missing = [
+        name for name in CloudSettings.model_fields if name not in NOT_IN_CHART | set(defaults)
+    ]
+    assert not missing, f"not in values.yaml config: {missing}"
+    for name, value in defaults.items():
+        default = CloudSettings.model_fields[name].get_default(call_default_factory=True)
+        if name not in {"host", "backend", "openai", "metrics_host", "metrics_port", "log_level"}:
+            assert value == default, (name, value, default)  # values.yaml shows the real defaults
 
 
 def test_missing_tls_or_tenants_stops_the_render() -> None:
