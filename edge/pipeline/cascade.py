@@ -29,11 +29,12 @@ import asyncio
 import math
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 from privsplit.edge.pipeline.arith import evaluate, format_number
+from privsplit.edge.pipeline.delegate import Delegator
 from privsplit.edge.pipeline.events import PipelineEvent, Tally
 from privsplit.edge.pipeline.plan import Plan
 from privsplit.edge.pipeline.prompts import load_prompt
@@ -100,7 +101,7 @@ async def cascade(
     model: LocalModel | None,
     settings: PipelineSettings,
     documents: bool,
-    cached: Callable[[], Awaitable[bool]] | None = None,
+    delegator: Delegator | None = None,
 ) -> AsyncIterator[PipelineEvent]:
     """The cascade step of ``Pipeline.stream``: for a request headed for the cloud (route
     cloud, no documents) with the cascade on for its kind, the device drafts first. A kept
@@ -108,12 +109,12 @@ async def cascade(
     no egress hook runs and no audit record is written. Otherwise the events of ``escalate``
     (the cloud branch) follow, with route ``cascade-escalated`` (the audit record says so);
     the draft is shown first (a ``draft`` event) only with ``cascade_show_draft``. When
-    ``cached()`` says the answer cache holds the answer, nothing is drafted: the cache answers
+    the ``delegator``'s answer cache holds the answer, nothing is drafted: the cache answers
     (route ``cache``; it costs a look-up, a draft costs a model run)."""
     threshold = None
     if plan.route == "cloud" and not documents:
         threshold = threshold_for(settings, private=bool(plan.entity_types))
-    if threshold is None or (cached is not None and await cached()):
+    if threshold is None or (delegator is not None and await delegator.holds(plan.outbound)):
         async for event in escalate:
             yield event
         return

@@ -18,28 +18,18 @@ import time
 from collections.abc import AsyncIterator, Sequence
 
 from privsplit.edge.egress import EgressHook, Envelope
-from privsplit.edge.pipeline.answer import (
-    Answer,
-    answer_locally,
-    delegate_and_merge,
-    merger_for,
-    restore,
-)
+from privsplit.edge.pipeline.answer import answer_locally, delegate_and_merge, merger_for, restore
 from privsplit.edge.pipeline.cascade import cascade
 from privsplit.edge.pipeline.events import AskResult, PipelineEvent, Tally
-from privsplit.edge.pipeline.guard import guard
+from privsplit.edge.pipeline.guard import blocked, guard
 from privsplit.edge.pipeline.hide import hide
 from privsplit.edge.pipeline.parts import PipelineParts
-from privsplit.edge.pipeline.plan import Plan, Planner
+from privsplit.edge.pipeline.plan import Plan, plan_subqueries
 from privsplit.edge.pipeline.prepare import prepare
 from privsplit.edge.pipeline.progress import ProgressPump
 from privsplit.edge.pipeline.summarize import Progress
 from privsplit.edge.privacy.vault import Vault
-from privsplit.shared.errors import PrivacyBlocked
-from privsplit.shared.logging import get_logger
 from privsplit.shared.types import GenerationParams
-
-log = get_logger(__name__)
 
 
 class Pipeline(PipelineParts):
@@ -71,14 +61,10 @@ class Pipeline(PipelineParts):
         return prepare(self.redactor, self.local, self.settings, text, vault, documents, progress)
 
     def _hide(self, plan: Plan, vault: Vault) -> None:
-        hide(plan, vault, settings=self.settings, model=self.local if self.splits else None)
+        hide(plan, vault, settings=self.settings, model=self.split_model)
 
     def _plan(self, plan: Plan, vault: Vault) -> None:
-        plan.reroute(self.settings)
-        planner = Planner(model=self.local, settings=self.settings) if self.splits else None
-        plan.write_subqueries(planner, vault)
-        if plan.route != "cloud":
-            log.info("routed", route=plan.route, reason=plan.reason)
+        plan_subqueries(plan, vault, settings=self.settings, model=self.split_model)
 
     def _guard(self, plan: Plan, vault: Vault) -> None:
         guard(plan, vault, guard=self.guard, budget=self.budget)
@@ -113,54 +99,44 @@ class Pipeline(PipelineParts):
         for name, step in (("hide", self._hide), ("plan", self._plan), ("guard", self._guard)):
             yield PipelineEvent.step(name)
             await asyncio.to_thread(step, plan, vault)
-        tally = Tally(route=plan.route)
         if plan.route == "blocked":
-            raise PrivacyBlocked(
-                f"the policy blocks requests with {plan.reason}; nothing was sent",
-                entity_types=(plan.reason,),
-            )
-        if plan.route == "local":
-            answer = answer_locally(text, plan, model=self.local, settings=self.settings)
-        else:
-            envelope = Envelope.of(request_id, conversation_id, extra_hooks)
-            delegated = self._delegate(text, plan, vault, envelope, tally, params)
-            answer = self._cascade(text, plan, tally, restore(delegated, vault, plan), documents)
+            raise blocked(plan)
+        tally = Tally(route=plan.route)
+        envelope = Envelope.of(request_id, conversation_id, extra_hooks)
         parts: list[str] = []
-        async for event in answer:
+        async for event in self._answer(text, plan, vault, envelope, tally, params, documents):
             if event.kind == "delta":
                 parts.append(event.text)
             yield event
-        yield PipelineEvent(
-            "done", route=tally.route, result=AskResult.of(plan, tally, parts, started)
-        )
+        result = AskResult.of(plan, tally, parts, started)
+        yield PipelineEvent("done", route=tally.route, result=result)
 
-    def _cascade(
-        self, text: str, plan: Plan, tally: Tally, escalate: Answer, documents: Sequence[str]
+    def _answer(
+        self,
+        text: str,
+        plan: Plan,
+        vault: Vault,
+        envelope: Envelope,
+        tally: Tally,
+        params: GenerationParams | None,
+        documents: Sequence[str],
     ) -> AsyncIterator[PipelineEvent]:
-        """The edge model answers first and keeps a confident draft (nothing is sent); else
-        ``escalate``, the cloud branch, runs (``cascade``; off by default)."""
+        """Answer locally, or: (the cascade's draft ->) egress hooks -> delegate -> merge ->
+        restore."""
+        if plan.route == "local":
+            return answer_locally(text, plan, model=self.local, settings=self.settings)
+        merger = merger_for(plan, model=self.split_model, settings=self.settings)
+        delegator = self.delegator
+        delegated = delegate_and_merge(
+            text, plan, vault, envelope, tally, params, delegator=delegator, merger=merger
+        )
         return cascade(
             text,
             plan,
             tally,
-            escalate,
+            restore(delegated, vault, plan),
             model=self.local,
             settings=self.settings,
             documents=bool(documents),
-            cached=lambda: self._cached(plan),
-        )
-
-    async def _cached(self, plan: Plan) -> bool:
-        """Whether the answer cache holds the answer to every guarded sub-query."""
-        if self.cache is None:
-            return False
-        return await self.delegator.cached(plan.outbound, Tally(route=plan.route)) is not None
-
-    def _delegate(
-        self, text: str, plan: Plan, vault: Vault, envelope: Envelope, tally: Tally, params
-    ) -> Answer:
-        """The answers from the cache, or egress hooks -> the cloud; then merge."""
-        merger = merger_for(plan, model=self.local if self.splits else None, settings=self.settings)
-        return delegate_and_merge(
-            text, plan, vault, envelope, tally, params, delegator=self.delegator, merger=merger
+            delegator=delegator,
         )

@@ -92,6 +92,11 @@ class Delegator:
         tally.route, tally.cache = "cache", "hit"
         return [CloudAnswer(a.query, a.text, a.usage) for a in found]
 
+    async def holds(self, queries: Sequence[str]) -> bool:
+        """Whether the answer cache holds the answer to every one of ``queries`` (a look-up;
+        no tally is changed)."""
+        return await self.cached(queries, Tally(route="cloud")) is not None
+
     async def remember(
         self, answers: Sequence[CloudAnswer], vault: Vault, params: GenerationParams | None = None
     ) -> None:

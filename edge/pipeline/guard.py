@@ -4,7 +4,8 @@ re-identification budget (``privsplit.edge.privacy.quasi``).
 A planner output the guard refuses is dropped for the plain hidden question
 (``Plan.fall_back``), which is checked again; a second refusal is raised (nothing is sent).
 The budget may generalize or hide what the plan sends, or refuse it; whatever it leaves is
-checked once more. Requests that do not go to the cloud pass untouched.
+checked once more. Requests that do not go to the cloud pass untouched; ``blocked(plan)`` is
+the refusal of one the policy blocks.
 """
 
 from __future__ import annotations
@@ -32,3 +33,11 @@ def guard(plan: Plan, vault: Vault, *, guard: EgressGuard, budget: ReidBudget | 
     if budget is not None and plan.keep_under(budget, vault):  # may refuse
         guard.check(plan.outbound, vault)
     log.info("planned", entities=len(plan.entity_types), subqueries=len(plan.outbound))
+
+
+def blocked(plan: Plan) -> PrivacyBlocked:
+    """The refusal of a request the policy blocks (route ``blocked``): nothing was sent."""
+    return PrivacyBlocked(
+        f"the policy blocks requests with {plan.reason}; nothing was sent",
+        entity_types=(plan.reason,),
+    )

@@ -60,6 +60,11 @@ class PipelineParts:
         return self.settings.mode == "split" and self.local is not None
 
     @property
+    def split_model(self) -> LocalModel | None:
+        """The edge model when it hides, plans and merges (``splits``), else None."""
+        return self.local if self.splits else None
+
+    @property
     def delegator(self) -> delegate.Delegator:
         if self.cloud is None or self.gate is None:
             raise ConfigError("this pipeline has no cloud client (built for dry runs only)")

@@ -1,7 +1,8 @@
 """Stage plan: route the request, and turn it into minimal, self-contained sub-queries.
 
-``Plan`` is what a request turns into on its way out, and the methods that change it live
-here: ``hide`` (placeholders for what the hide step found), ``reroute`` (the policy by entity
+``plan_subqueries(plan, vault, ...)`` is the step: the policy routes the request, then the
+sub-queries are written. ``Plan`` is what a request turns into on its way out, and the methods
+that change it live here: ``hide`` (placeholders for what the hide step found), ``reroute`` (the policy by entity
 type), ``write_subqueries`` (the planner's sub-queries, or the request itself as one),
 ``fall_back`` (after the guard refused the planner's) and ``keep_under`` (the
 re-identification budget).
@@ -228,3 +229,15 @@ class Plan:
         self.generalized = step.generalized
         self.decisions.update(step.decisions)
         return step.changed
+
+
+def plan_subqueries(
+    plan: Plan, vault: Vault, *, settings: PipelineSettings, model: LocalModel | None
+) -> None:
+    """The step: the policy by entity type (``Plan.reroute``), then the sub-queries
+    (``Plan.write_subqueries``), by the planner when there is an edge ``model`` (split mode)."""
+    plan.reroute(settings)
+    planner = Planner(model=model, settings=settings) if model is not None else None
+    plan.write_subqueries(planner, vault)
+    if plan.route != "cloud":
+        log.info("routed", route=plan.route, reason=plan.reason)
