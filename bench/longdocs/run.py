@@ -26,6 +26,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import resource
 import shlex
 import sys
@@ -38,7 +39,8 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "delegation"))
 
 from generate import generate  # noqa: E402
-from metrics import exact_answer_correct, leaked_units  # noqa: E402
+from metrics import leaked_units  # noqa: E402
+from score import correct  # noqa: E402
 
 REPO = HERE.parents[1]
 DATA = REPO.parent / "shared" / "data" / "long_docs"
@@ -60,6 +62,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=int,
         default=None,
         help="Run retrieval=off only on documents up to this size (reading every chunk is slow).",
+    )
+    p.add_argument(
+        "--off-tasks",
+        default="",
+        help="Run retrieval=off only on these task ids (comma list), side by side with on.",
+    )
+    p.add_argument(
+        "--off-budget",
+        type=float,
+        default=None,
+        help="pipeline.summarize_budget_seconds for retrieval=off (default: the setting's, "
+        "which stops reading after 300 s: set it higher to read every chunk).",
+    )
+    p.add_argument(
+        "--sample",
+        type=int,
+        default=None,
+        help="A seeded subset of N generated tasks (--seed), each question type in proportion "
+        "(the real tasks are all kept).",
     )
     p.add_argument("--edge-model", default="qwen2.5-coder-0.5b-instruct-q4_k_m")
     p.add_argument("--cloud-model", default="qwen2.5-coder-0.5b-instruct-q4_k_m")
@@ -103,7 +124,22 @@ def select(args: argparse.Namespace) -> list[dict]:
     if args.tasks:
         wanted = set(args.tasks.split(","))
         tasks = [t for t in tasks if t["id"] in wanted]
+    if args.sample is not None:  # the real tasks are always kept
+        real = [t for t in tasks if t["kind"] == "real"]
+        tasks = stratified([t for t in tasks if t["kind"] != "real"], args.sample, args.seed) + real
     return tasks[: args.limit] if args.limit is not None else tasks
+
+
+def stratified(tasks: list[dict], n: int, seed: int) -> list[dict]:
+    """``n`` tasks drawn with ``seed``, each type in proportion to its share (at least one
+    of each type), in their original order."""
+    rng = random.Random(seed)
+    by_type: dict[str, list[int]] = {}
+    for i, t in enumerate(tasks):
+        by_type.setdefault(t["type"], []).append(i)
+    quota = {k: max(1, round(n * len(v) / len(tasks))) for k, v in by_type.items()}
+    chosen = [i for k, v in by_type.items() for i in rng.sample(v, min(quota[k], len(v)))]
+    return [tasks[i] for i in sorted(chosen)]
 
 
 def _cpu_seconds() -> float:
@@ -131,7 +167,7 @@ async def run_one(pipeline, task: dict) -> dict:
     return {
         "answer": r.answer,
         "route": r.route,
-        "correct": exact_answer_correct(r.answer, task["answer"]),
+        "correct": correct(r.answer, task["answer"], task["question"]),
         "edge": r.seconds_edge,
         # the edge runs in this process, the cloud in another: this process's CPU seconds are
         # the edge's work, much less sensitive than wall time to a busy shared machine
@@ -198,14 +234,16 @@ async def main(args: argparse.Namespace) -> None:
                 for mode in modes:
                     if mode in row:  # done in the run being resumed
                         continue
-                    if (
-                        mode == "off"
-                        and args.off_max_chars
-                        and len(task["text"]) > args.off_max_chars
+                    if mode == "off" and (
+                        (args.off_max_chars and len(task["text"]) > args.off_max_chars)
+                        or (args.off_tasks and task["id"] not in args.off_tasks.split(","))
                     ):
                         row[mode] = None
                         continue
-                    pipeline.settings = base.model_copy(update={"retrieval": mode})
+                    update: dict = {"retrieval": mode}
+                    if mode == "off" and args.off_budget:
+                        update["summarize_budget_seconds"] = args.off_budget
+                    pipeline.settings = base.model_copy(update=update)
                     row[mode] = await run_one(pipeline, task)
                     print(
                         f"{i}/{len(tasks)} {task['id']} retrieval={mode} "
@@ -214,11 +252,18 @@ async def main(args: argparse.Namespace) -> None:
                         file=sys.stderr,
                     )
                 if args.raw and row["doc_tokens"] + args.max_tokens + 64 <= args.cloud_ctx:
-                    raw = await pipeline.ask_raw(task["question"], documents=[task["text"]])
-                    row["raw"] = {
-                        "correct": exact_answer_correct(raw.answer, task["answer"]),
-                        "prompt": raw.cloud_usage.prompt_tokens,
-                    }
+                    if "raw" not in row:
+                        raw = await pipeline.ask_raw(task["question"], documents=[task["text"]])
+                        row["raw"] = {
+                            "answer": raw.answer,
+                            "correct": correct(raw.answer, task["answer"], task["question"]),
+                            "prompt": raw.cloud_usage.prompt_tokens,
+                            "completion": raw.cloud_usage.completion_tokens,
+                        }
+                        print(
+                            f"{i}/{len(tasks)} {task['id']} raw correct={row['raw']['correct']}",
+                            file=sys.stderr,
+                        )
                 rows = [r for r in rows if r["id"] != row["id"]] + [row]
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
                 out.flush()
@@ -242,6 +287,7 @@ def _cpu(x: dict) -> str:
 
 
 def table(rows: list[dict], modes: list[str]) -> str:
+    _rescored(rows, modes)
     lines = [
         "| task | type | doc chars | retrieval | correct | chunks read | edge s (CPU s) "
         "| cloud tokens (share of doc) | private values sent |",
@@ -269,18 +315,56 @@ def table(rows: list[dict], modes: list[str]) -> str:
                 f"| {sent} |"
             )
     lines.append("")
-    for mode in modes:
-        done = [r[mode] for r in rows if r.get(mode) and "error" not in r[mode]]
-        if not done:
-            continue
-        correct = sum(x["correct"] for x in done)
-        edge = sum(x["edge"] for x in done) / len(done)
-        read = sum(x["read"] for x in done) / len(done)
-        sent = sum(len(x["private_sent"] or []) for x in done)
-        lines.append(
-            f"retrieval={mode}: {correct}/{len(done)} correct, mean edge {edge:.1f}s, "
-            f"mean chunks read {read:.1f}, private values sent {sent}"
-        )
+    lines.append(by_type(rows, modes))
+    return "\n".join(lines)
+
+
+def _rescored(rows: list[dict], modes: list[str]) -> None:
+    """Correctness from the stored answers with this version's scorer (rows of an earlier run
+    were scored by the one of their day)."""
+    for r in rows:
+        for mode in [*modes, "raw"]:
+            x = r.get(mode)
+            if x and "answer" in x:
+                x["correct"] = correct(x["answer"], r["answer"], r["question"])
+
+
+def by_type(rows: list[dict], modes: list[str]) -> str:
+    """Per question type and mode: correct/total, mean edge s (CPU s), chunks read, cloud
+    tokens as a share of the document, private values sent; raw: correct/total, tokens."""
+    lines = [
+        "| type | mode | correct | edge s mean (CPU s) | chunks read | cloud tokens (share of doc) "
+        "| private values sent |",
+        "|" + "---|" * 7,
+    ]
+    types = sorted({r["type"] for r in rows}) + ["all"]
+    for mode in [*modes, "raw"]:
+        for t in types:
+            group = [
+                r
+                for r in rows
+                if t in ("all", r["type"]) and r.get(mode) and "error" not in r[mode]
+            ]
+            if not group:
+                continue
+            xs = [r[mode] for r in group]
+            ok = sum(bool(x["correct"]) for x in xs)
+            tokens = sum(x["prompt"] + x.get("completion", 0) for x in xs)
+            doc = sum(r["doc_tokens"] for r in group)
+            share = f"{tokens:,} ({tokens / max(doc, 1):.1%})"
+            if mode == "raw":
+                lines.append(f"| {t} | raw | {ok}/{len(xs)} | - | whole | {share} | all |")
+                continue
+            edge = sum(x["edge"] for x in xs) / len(xs)
+            cpu = [x["edge_cpu"] for x in xs if "edge_cpu" in x]
+            cpu_s = f" ({sum(cpu) / len(cpu):.0f})" if cpu else ""
+            read = sum(x["read"] for x in xs) / len(xs)
+            chunks = sum(r["chunks"] for r in group) / len(group)
+            sent = sum(len(x["private_sent"] or []) for x in xs)
+            lines.append(
+                f"| {t} | {mode} | {ok}/{len(xs)} ({ok / len(xs):.0%}) | {edge:.0f}{cpu_s} "
+                f"| {read:.1f} of {chunks:.0f} | {share} | {sent} |"
+            )
     return "\n".join(lines)
 
 

@@ -10,10 +10,18 @@ Contract:
   every literal and intermediate result within ``MAX_MAGNITUDE``. A refusal is an
   ``InvalidRequest`` that says why.
 - ``amounts(text, scale_hint)`` reads amounts ("$72,705", "72.7 billion", "4.5%", "€3bn").
-- ``computations(question, notes)`` returns lines computed from the amounts in the notes:
-  each money amount in a readable scale (a table "(in millions)" counts as the scale of its
-  plain currency numbers: ``table_scale``), the scale the question asks for, and a sum or
-  difference when the question asks for one. The merge reads these lines next to the notes.
+- ``computations(question, notes, relevance=...)`` returns lines computed from the amounts in
+  the notes, the answer's first. The notes are split into sentences, each said once
+  (``units.sentences``); every amount gets the relevance of its label (the words before it in
+  its sentence). The amount most about the question is written in the scale the question asks
+  for ("in billions"), else in a readable one, rounded half up to one decimal with the exact
+  value next to it ("Total net revenue $ 20,092 = $20.1 billion (exactly $20.092 billion)").
+  A sum or difference the question asks for adds the amounts (or, for "how many minutes ...",
+  the quantities in that unit: ``units``) whose labels are about the question, each sentence
+  once; when the question says how many ("the two outages") and a different number of them
+  matches, nothing is summed (a sum is never a guess). Then every other money amount in a
+  readable scale (a table "(in millions)" counts as the scale of its plain currency numbers:
+  ``table_scale``).
 """
 
 from __future__ import annotations
@@ -21,9 +29,12 @@ from __future__ import annotations
 import ast
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
+from privsplit.edge.pipeline import units
 from privsplit.shared.errors import InvalidRequest
 
 MAX_CHARS = 256
@@ -142,7 +153,7 @@ class Amount:
 _AMOUNT = re.compile(
     r"(?P<cur>[$€£¥]\s?|\b(?:USD|EUR|GBP|JPY)\s?)?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"(?:\s?(?P<pct>%|percent\b)|\s?(?P<scale>thousands?|millions?|billions?|trillions?|bn|mn|mm"
-    r"|tn|[kKmMbB](?![A-Za-z])))?"
+    r"|tn|[kKmMbB])(?![A-Za-z]))?"
 )
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _TABLE_SCALE = re.compile(r"\(in (thousands|millions|billions)\b", re.IGNORECASE)
@@ -208,35 +219,148 @@ def table_scale(text: str, *, at_least: int = 1) -> str:
     return best if best and counts[best] >= at_least else ""
 
 
-def computations(question: str, notes: list[tuple[str, str, str]], *, limit: int = 8) -> list[str]:
-    """Lines computed from the amounts in the notes; ``notes`` holds (note, scale, source)
-    triples: the table scale (``table_scale``) of the note's plain currency numbers, and the
-    text it was copied from. An amount the source only has as part of a longer number (a
-    note cut short: "$1" of "$1,250") is left out."""
-    seen: dict[str, Amount] = {}
-    for note, scale_hint, source in notes:
-        for a in amounts(note, scale_hint=scale_hint):
-            number = _NUMBER.search(a.text)
-            whole = number and re.search(
-                r"(?<![\d,.])" + re.escape(number.group(0)) + r"(?![\d]|[,.]\d)", source
-            )
-            if whole:
-                seen.setdefault(a.text, a)
-    money = [a for a in seen.values() if not a.percent][:limit]
+def _whole_in(amount: Amount, source: str) -> bool:
+    """The amount's number stands whole in ``source`` (not "$1" cut from "$1,250")."""
+    number = _NUMBER.search(amount.text)
+    return bool(
+        number
+        and re.search(r"(?<![\d,.])" + re.escape(number.group(0)) + r"(?![\d]|[,.]\d)", source)
+    )
+
+
+@dataclass(frozen=True)
+class _Item:
+    text: str  # as written
+    value: Fraction
+    words: str  # the label: the words before it in its sentence
+    label: float  # relevance of the words before it in its sentence
+    sentence: float  # relevance of its sentence
+    amount: Amount | None = None
+
+    @property
+    def rank(self) -> tuple[float, float]:
+        return (self.label, self.sentence)
+
+
+def _items(
+    scored: list[units.Scored],
+    found: Callable[[str, int], list[tuple[str, Fraction, Any]]],
+    relevance: Callable[[str], float],
+) -> list[_Item]:
+    """Each number ``found`` in the sentences, with the relevance of its label (the words
+    between the previous number and it) and of its sentence."""
+    out = []
+    for s in scored:
+        at = 0
+        for text, value, extra in found(s.text, s.source):
+            pos = s.text.find(text, at)
+            label = s.text[at : max(pos, at)]
+            at = max(pos, at) + len(text)
+            words = " ".join(re.sub(r"[^\w\s,.'-]", " ", label).split()[-8:]).strip(" ,.:")
+            out.append(_Item(text, value, words, relevance(label), s.score, extra))
+    return out
+
+
+def _top(items: list[_Item], count: int | None) -> list[_Item]:
+    """The items whose label (then sentence) relevance is within the topic margin of the
+    best, best first; ``count`` of them at most."""
+    if not items:
+        return []
+    best = max(i.label for i in items)
+    near = [i for i in items if i.label >= best - units.TOPIC_MARGIN and i.sentence > 0]
+    near.sort(key=lambda i: (-i.label, -i.sentence))
+    return near[:count] if count else near
+
+
+def _share_of(question: str) -> Callable[[str], float]:
+    from privsplit.edge.pipeline.retrieve import terms
+
+    wanted = set(terms(question))
+    return lambda text: len(wanted & set(terms(text))) / len(wanted) if wanted else 0.0
+
+
+def _about(value: Fraction, scale: str, currency: str) -> str:
+    """``value`` in ``scale``, rounded half up to one decimal, e.g. "$20.1 billion"."""
+    tenths = value / SCALES.get(scale, 1) * 10
+    half_up = Fraction(math.floor(abs(tenths) + Fraction(1, 2)) * (1 if tenths >= 0 else -1), 10)
+    return f"{currency}{format_number(half_up)} {scale}".strip()
+
+
+def computations(
+    question: str,
+    notes: list[tuple[str, str, str]],
+    *,
+    relevance: Callable[[str], float] | None = None,
+    limit: int = 8,
+) -> list[str]:
+    """Lines computed from the amounts in the notes, the answer's first; ``notes`` holds
+    (note, scale, source) triples: the table scale (``table_scale``) of the note's plain
+    currency numbers, and the text it was copied from. An amount the source only has as part
+    of a longer number (a note cut short: "$1" of "$1,250") is left out. ``relevance`` scores
+    a text against the question (default: the share of its terms); sums, differences and the
+    asked conversion use the amounts whose label is most about the question, so an unrelated
+    amount in a quoted line is never added."""
+    relevance = relevance or _share_of(question)
+    scored = units.sentences([n for n, _, _ in notes], relevance)
+
+    def money_in(text: str, source: int) -> list[tuple[str, Fraction, Any]]:
+        _, scale, src = notes[source]
+        return [
+            (a.text, a.value, a)
+            for a in amounts(text, scale_hint=scale)
+            if not a.percent and _whole_in(a, src)
+        ]
+
+    money = _items(scored, money_in, relevance)
     lines = []
     target = _TARGET.search(question)
-    for a in money:
+    scale = target.group(1).lower().rstrip("s") if target else ""
+    unit = units.asked_unit(question)
+    count = units.asked_count(question)
+    best = _top(money, 1)
+    done: set[str] = set()
+    if best and best[0].amount and (scale or best[0].amount.scaled or abs(best[0].value) >= 10**6):
+        a = best[0].amount
+        written = scale or next((s for s in READABLE if abs(a.value) >= SCALES[s]), "")
+        if written:
+            exact = in_scale(a, written)
+            rounded = _about(a.value, written, a.currency)
+            lines.append(
+                f"{best[0].words} {a.text} = {rounded}".strip()
+                + ("" if exact == rounded else f" (exactly {exact})")
+            )
+            done.add(a.text)
+    if _SUM.search(question) or _DIFF.search(question):
+        if unit and not units.is_money_word(unit):
+            found = _items(
+                scored,
+                lambda t, _: [(q, v, None) for q, v in units.quantities(t, unit)],
+                relevance,
+            )
+            suffix, like = f" {unit}s", Amount(text="", value=Fraction(0))
+        else:
+            found, suffix = money, ""
+            like = next((i.amount for i in money if i.amount), Amount(text="", value=Fraction(0)))
+        top = _top(found, None)  # the question's count must match: a sum is never a guess
+        same = len({i.amount.currency for i in top if i.amount}) <= 1
+        enough = len(top) >= 2 and (count is None or len(top) == count)
+        if enough and same and _SUM.search(question):
+            total = sum((i.value for i in top), Fraction(0))
+            lines.append(f"{' + '.join(i.text for i in top)} = {_plain(like, total)}{suffix}")
+        if enough and same and _DIFF.search(question) and len(top) == 2:
+            diff = top[0].value - top[1].value
+            lines.append(f"{top[0].text} - {top[1].text} = {_plain(like, diff)}{suffix}")
+    seen: dict[str, Amount] = {}
+    for item in money:
+        if item.amount:
+            seen.setdefault(item.text, item.amount)
+    for a in list(seen.values())[:limit]:
+        if a.text in done:
+            continue
         if a.scaled or abs(a.value) >= 10**6:
-            written = in_scale(a, target.group(1).lower().rstrip("s")) if target else readable(a)
+            written = in_scale(a, scale) if scale else readable(a)
             if written != a.text:
                 lines.append(f"{a.text} = {written}")
-    if len(money) >= 2 and len({a.currency for a in money}) == 1:
-        if _SUM.search(question):
-            total = sum((a.value for a in money), Fraction(0))
-            lines.append(f"sum of {', '.join(a.text for a in money)} = {_plain(money[0], total)}")
-        if _DIFF.search(question) and len(money) == 2:
-            diff = money[0].value - money[1].value
-            lines.append(f"{money[0].text} - {money[1].text} = {_plain(money[0], diff)}")
     return lines
 
 

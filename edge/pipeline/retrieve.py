@@ -15,6 +15,15 @@ Contract:
   question: exact text, no model, so the fact reaches the notes even when the small model
   quotes the wrong line.
 
+- ``bridges(question, notes, coverage)`` are the names (two or more capitalised words, "Bishop
+  and Sons" too) in the notes' sentences most about the question that the question does not
+  name: the entity a multi-hop question reaches through ("the surgeon who performed X" -> the
+  surgeon's name); only for a question that describes an entity by a relative clause ("the
+  surgeon who ...", "the invoice that ..."). ``Reading.hop(bridges, read, count)`` hands out up to ``count`` unread
+  chunks that mention one of them, best-ranked first: a second round of reading, seeded by
+  what the first found. A question asking for a person (who, whom, whose) has no hop: the
+  name is the answer.
+
 Nothing here logs or keeps text; the ranking lives as long as one request.
 """
 
@@ -39,7 +48,9 @@ _WHOLE = re.compile(
     r"|every|each|throughout|entire|whole (?:document|record|file|report|text))\b",
     re.IGNORECASE,
 )
-_SENTENCE = re.compile(r"\n+|(?<=[.;!?])\s+(?=[A-Z(\-*\d])")
+_SENTENCE = re.compile(
+    r"\n+|(?<=[.;!?])(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bProf\.)(?<!\bSt\.)(?<!\bNo\.)\s+(?=[A-Z(\-*\d])"
+)
 STOP_COVERAGE = 0.6
 MAX_LINE_CHARS = 400
 
@@ -142,6 +153,30 @@ class Reading:
             return False
         return any(t not in self.question_terms for t in terms(note))
 
+    def hop(
+        self,
+        names: Sequence[str],
+        texts: Sequence[str],
+        read: set[int],
+        count: int,
+        known: str = "",
+    ) -> list[int]:
+        """Up to ``count`` unread chunks with a line mentioning one of ``names`` that the
+        notes (``known``) do not hold yet, best-ranked first (a neighbour chunk's overlap
+        repeats the line already read: it is skipped)."""
+        if not names or count <= 0:
+            return []
+        seen = " ".join(known.split())
+
+        def new_mention(text: str) -> bool:
+            return any(
+                n in line and " ".join(line.split()) not in seen
+                for line in lines_of(text)
+                for n in names
+            )
+
+        return [i for i in self.order if i not in read and new_mention(texts[i])][:count]
+
     def quote_lines(self, chunk: str, count: int) -> list[str]:
         """The ``count`` lines of ``chunk`` that share most rare question terms (exact text)."""
         if count <= 0 or not self.weights:
@@ -149,6 +184,34 @@ class Reading:
         scored = [(self.coverage(w), len(w), i, w) for i, w in enumerate(windows_of(chunk))]
         best = sorted((s for s in scored if s[0] > 0), key=lambda s: (-s[0], s[1], s[2]))[:count]
         return [line for *_, line in sorted(best, key=lambda s: s[2])]
+
+
+_NAME = re.compile(r"\b[A-Z][a-z'\-]+(?:(?:\s+(?:and|&|of|de|van|von)\s+|\s+)[A-Z][a-z'\-]+)+")
+_RELATIVE = re.compile(
+    r"\b(?:the|a|an|this|that)\s+(?:\w+\s+){0,2}?\w+\s+(?:who|whom|that|which)\s+\w", re.IGNORECASE
+)
+_WHO = re.compile(r"^\W*(?:who|whom|whose)\b", re.IGNORECASE)
+BRIDGE_MARGIN = 0.15
+
+
+def bridges(question: str, notes: Sequence[str], coverage) -> list[str]:
+    """Names in the notes' most relevant sentences that the question does not name."""
+    if _WHO.match(question) or not _RELATIVE.search(question):
+        return []
+    asked = {w.lower() for w in _WORD.findall(question)}
+    scored = [(coverage(line), line) for note in notes for line in lines_of(note)]
+    best = max((c for c, _ in scored), default=0.0)
+    if best <= 0:
+        return []
+    out: list[str] = []
+    for c, line in scored:
+        if c < best - BRIDGE_MARGIN:
+            continue
+        for m in _NAME.finditer(line):
+            words = {w.lower() for w in _WORD.findall(m.group(0))}
+            if words - asked - _STOP and m.group(0) not in out:
+                out.append(m.group(0))
+    return out
 
 
 def _bm25_order(tokenized: Sequence[list[str]], query: Sequence[str]) -> list[int]:

@@ -48,6 +48,14 @@ class PipelineSettings(BaseModel):
         ge=1,
         description="Chunks added (next in rank) each time the notes do not answer the question.",
     )
+    retrieval_hop: int = Field(
+        default=2,
+        ge=0,
+        description="With retrieval on: after the ranked reading, up to this many more chunks "
+        "(beyond max_chunks) that mention a name the best notes found and the question does not "
+        "name (a second round for multi-hop questions: the surgeon who performed X -> the "
+        "surgeon's name -> what the surgeon did). 0: no hop.",
+    )
     quote_lines: int = Field(
         default=1,
         ge=0,

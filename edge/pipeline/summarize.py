@@ -2,8 +2,11 @@
 
 Documents are cut into overlapping chunks. With ``retrieval=on`` the chunks are ranked against
 the question (``retrieve.Reading``, BM25) and read best first: ``retrieval_top_k``, then
-``retrieval_widen`` more while no note answers the question, ``max_chunks`` at most; questions
-about the whole document and ``retrieval=off`` read every chunk in order. Each chunk read is
+``retrieval_widen`` more while no note answers the question, ``max_chunks`` at most; then, for a
+question that describes an entity ("the surgeon who ..."), up to ``retrieval_hop`` more chunks
+that mention a name the best notes found (``retrieve.bridges``: a second round for multi-hop
+questions). Questions about the whole document and ``retrieval=off`` read every chunk in order.
+Ranked notes reach the answer step most relevant first. Each chunk read is
 one map call whose note keeps only lines copied from the chunk, plus the ``quote_lines`` chunk
 lines that share most rare words with the question. Amounts in the notes get exact conversions
 and sums (``arith``, no model). The notes are combined (reduce): concatenated when they fit
@@ -23,7 +26,7 @@ from privsplit.edge.pipeline.arith import computations, table_scale
 from privsplit.edge.pipeline.chunks import chunk_text
 from privsplit.edge.pipeline.local import fit_to_context, local_params
 from privsplit.edge.pipeline.prompts import load_prompt
-from privsplit.edge.pipeline.retrieve import Reading, scope
+from privsplit.edge.pipeline.retrieve import Reading, bridges, lines_of, scope
 from privsplit.edge.pipeline.settings import PipelineSettings
 from privsplit.edge.runtime import LocalModel
 from privsplit.shared.errors import InvalidRequest
@@ -130,6 +133,34 @@ class Summarizer:
         budget = self.model.context_length - s.map_max_tokens - 256
         read = 0
         spent = False
+
+        def note_of(i: int, mentions: Sequence[str] = ()) -> str:
+            chunk = chunks[i]
+            messages = mapper.render(
+                question=question,
+                index=str(read + 1),
+                total=str(reading.handed),
+                chunk=fit_to_context(self.model, chunk.text, budget),
+            )
+            quoted = verbatim_lines(
+                self.model.chat(messages, local_params(s.map_max_tokens, s.seed)), chunk.text
+            )
+            return " ".join(
+                dict.fromkeys(
+                    x
+                    for x in [
+                        quoted,
+                        *reading.quote_lines(chunk.text, s.quote_lines),
+                        *(
+                            line
+                            for line in lines_of(chunk.text)
+                            if any(m in line for m in mentions)
+                        ),
+                    ]
+                    if x
+                )
+            )
+
         while not spent and (batch := reading.next()):
             for i in batch:
                 if time.perf_counter() - started > s.summarize_budget_seconds:
@@ -138,29 +169,39 @@ class Summarizer:
                     break
                 if progress:
                     progress("read", read, reading.handed)
-                chunk = chunks[i]
-                messages = mapper.render(
-                    question=question,
-                    index=str(read + 1),
-                    total=str(reading.handed),
-                    chunk=fit_to_context(self.model, chunk.text, budget),
-                )
-                quoted = verbatim_lines(
-                    self.model.chat(messages, local_params(s.map_max_tokens, s.seed)), chunk.text
-                )
-                note = " ".join(
-                    dict.fromkeys(
-                        x for x in [quoted, *reading.quote_lines(chunk.text, s.quote_lines)] if x
-                    )
-                )
+                note = note_of(i)
                 read += 1
                 if note:
                     notes[i] = note
                     reading.record(note)
+        hopped: list[int] = []
+        if reading.ranked and not spent and notes:  # a second round through a found name
+            names = bridges(question, [notes[i] for i in sorted(notes)], reading.coverage)
+            texts, tried = [c.text for c in chunks], {*reading.order[: reading.handed]}
+            for _ in range(s.retrieval_hop if names else 0):  # one at a time: what a hop
+                known = " ".join(notes.values())  # copies is not looked for again
+                hop = reading.hop(names, texts, tried, 1, known=known)
+                if not hop:
+                    break
+                tried.add(hop[0])
+                reading.handed += 1
+                if progress:
+                    progress("read", read, reading.handed)
+                note = note_of(hop[0], names)  # with the lines naming the bridge, copied
+                read += 1
+                if note:
+                    notes[hop[0]] = note
+                    hopped.append(hop[0])
         self.stats.read, self.stats.answered = read, reading.done
         if progress:
             progress("read", read, read)
-        ordered = [notes[i] for i in sorted(notes)]  # document order
+        # what the hop found first (it holds the fact reached through the name), then the notes
+        # most about the question (a small model answers from the first fitting line), ties in
+        # document order; reading every chunk keeps document order
+        rest = sorted(i for i in notes if i not in hopped)
+        if reading.ranked:
+            rest.sort(key=lambda i: -reading.coverage(notes[i]))
+        ordered = [notes[i] for i in hopped] + [notes[i] for i in rest]
         computed = []
         if s.compute and notes:  # a chunk's own "(in millions)", else its document's usual one
             doc_scale = [table_scale(d, at_least=2) for d in documents]
@@ -174,10 +215,11 @@ class Summarizer:
                     )
                     for i in sorted(notes)
                 ],
+                relevance=reading.coverage,
             )
         self.stats.computed = len(computed)
         if computed:
-            ordered.append("computed on the device: " + "; ".join(computed))
+            ordered.insert(0, "computed on the device: " + "; ".join(computed))
         joined = "\n".join(f"- {n}" for n in ordered)
         if len(ordered) <= 1 or self.model.count_tokens(joined) <= s.reduce_max_tokens:
             context = joined if len(ordered) > 1 else (ordered[0] if ordered else "")
@@ -191,7 +233,7 @@ class Summarizer:
             )
             context = self.model.chat(messages, local_params(s.reduce_max_tokens, s.seed)).strip()
             if computed:  # exact results are kept as they are, never left to the rewrite
-                context += "\ncomputed on the device: " + "; ".join(computed)
+                context = "computed on the device: " + "; ".join(computed) + "\n" + context
         log.info(
             "summarized",
             docs=len(documents),

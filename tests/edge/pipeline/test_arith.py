@@ -17,6 +17,7 @@ from privsplit.edge.pipeline.arith import (
     format_number,
     table_scale,
 )
+from privsplit.edge.pipeline.units import asked_count, asked_unit, quantities
 from privsplit.shared.errors import InvalidRequest
 
 SMALL = st.integers(min_value=-(10**9), max_value=10**9)
@@ -140,11 +141,28 @@ def test_a_table_in_millions_turns_into_billions_as_the_question_expects() -> No
     )
     assert table_scale("nothing here") == ""
     lines = computations("What was total property and equipment, net?", [(note, "million", note)])
+    assert (
+        lines[0]
+        == "Total property and equipment, net $ 61,797 = $61.8 billion (exactly $61.797 billion)"
+    )
     assert "$72,705 = $72.705 billion (about $72.7 billion)" in lines
 
 
-BUDGETS = "2019 budget $3.2 million; 2018 budget $2.95 million"
-INVOICES = "Invoice A: $1,200.50. Invoice B: $800."
+def test_the_asked_scale_is_rounded_with_its_unit_for_the_amount_the_question_names() -> None:
+    table = (
+        "Consolidated results (in millions):\nYear ended December 31, 2023\n"
+        "Total net revenue $ 20,092\nCost of sales $ 12,256"
+    )
+    q = "What was total net revenue for the year ended December 31, 2023, in billions?"
+    lines = computations(q, [(table, "million", table)])
+    assert lines[0] == "Total net revenue $ 20,092 = $20.1 billion (exactly $20.092 billion)"
+    assert "$ 12,256 = $12.256 billion" in lines  # the other amount: no rounded answer line
+    assert not any("12.3" in line for line in lines)
+
+
+def test_amounts_need_a_scale_word_not_a_unit_that_starts_like_one() -> None:
+    assert amounts("potassium 7.5 mmol/L, 5 mL, 3 mg") == []
+    assert [a.value for a in amounts("$3 m and $4.5bn")] == [3_000_000, 4_500_000_000]
 
 
 def test_conversion_to_the_asked_scale_sums_and_differences() -> None:
@@ -152,12 +170,12 @@ def test_conversion_to_the_asked_scale_sums_and_differences() -> None:
         "What is the revenue in millions?",
         [("revenue was $4.5 billion", "", "revenue was $4.5 billion")],
     )
-    assert lines == ["$4.5 billion = $4,500 million"]
+    assert lines == ["revenue was $4.5 billion = $4,500 million"]
     lines = computations(
         "What is the total of the two invoices?",
         [("Invoice A: $1,200.50. Invoice B: $800.", "", "Invoice A: $1,200.50. Invoice B: $800.")],
     )
-    assert lines == ["sum of $1,200.50, $800 = $2,000.5"]
+    assert lines == ["$1,200.50 + $800 = $2,000.5"]
     lines = computations(
         "What is the difference between the 2019 and 2018 budgets?",
         [
@@ -172,6 +190,41 @@ def test_conversion_to_the_asked_scale_sums_and_differences() -> None:
     assert (
         computations("What is the total?", [("$5 and €7", "", "$5 and €7")]) == []
     )  # mixed currencies
+
+
+def test_a_sum_adds_the_lines_about_the_question_once_each_in_the_asked_unit() -> None:
+    first = (
+        "First outage of the printer fleet lasted 24 minutes. 10:22 alert on host db-3 "
+        "cleared after 12 minutes. First outage of the printer fleet lasted 24 minutes."
+    )
+    second = "Second outage of the printer fleet lasted 69 minutes. Backup finished in 45 minutes."
+    q = "How many minutes did the two printer fleet outages last in total?"
+    lines = computations(q, [(first, "", first), (second, "", second)])
+    assert lines == ["24 minutes + 69 minutes = 93 minutes"]  # no repeat, no alert, no backup
+    invoices = [
+        "Consulting invoice number 1 of 3 was paid in full: $4,560. Segment A reported 3 deals.",
+        "The fee was $3,000. Consulting invoice number 2 of 3 was paid in full: $70,000.",
+        "Consulting invoice number 3 of 3 was paid in full: $4,560.",  # same amount, new line
+    ]
+    q = "What is the total of the three consulting invoices?"
+    assert computations(q, [(n, "", n) for n in invoices]) == [
+        "$4,560 + $70,000 + $4,560 = $79,120"
+    ]
+    # the question says two; three lines match as well: no guessed sum
+    q = "How many minutes did the two printer fleet outages last in total?"
+    third = "Third outage of the printer fleet lasted 5 minutes."
+    notes = [(first, "", first), (second, "", second), (third, "", third)]
+    assert computations(q, notes) == []
+
+
+def test_units_asked_counted_and_read() -> None:
+    assert asked_unit("How many minutes did the outages last in total?") == "minute"
+    assert asked_unit("What is the total of the invoices, in billions?") == ""
+    assert asked_count("the two printer outages") == 2 and asked_count("the 3 invoices") == 3
+    assert asked_count("all invoices") is None
+    assert [
+        v for _, v in quantities("24 minutes, 1 minute, 10:30 minutes, id 7-12 minutes", "minute")
+    ] == [24, 1]
 
 
 def test_rounding_is_half_up_and_cut_notes_are_not_computed() -> None:

@@ -9,7 +9,7 @@ import pytest
 from privsplit.edge.pipeline.summarize import Summarizer
 from privsplit.shared.types import GenerationParams, Message
 
-from .test_retrieval_units import QUESTION, chunks
+from .test_retrieval_units import QUESTION, TOPICS, chunks
 
 pytestmark = pytest.mark.slow
 
@@ -98,5 +98,31 @@ def test_amounts_in_the_notes_are_computed_on_the_device(smol, settings) -> None
     )
     summarizer = Summarizer(model=smol, settings=settings)
     context = summarizer.summarize("How much did the hospital charge the insurer?", [document])
-    assert "computed on the device: " in context and "$1,250 = $1.25 billion" in context
+    first = context.splitlines()[0]  # first: the answer step reads it before the notes
+    assert first.removeprefix("- ").startswith("computed on the device: ")
+    assert "$1,250 = $1.3 billion (exactly $1.25 billion)" in context
     assert summarizer.stats.computed >= 1
+
+
+def test_a_multi_hop_question_reads_on_through_the_name_the_first_notes_found(
+    smol, settings
+) -> None:
+    filler = [" ".join(TOPICS[(i + j) % len(TOPICS)] for j in range(3)) for i in range(8)]
+    filler[1] += "\nThe knee arthroscopy was performed by Dr. Jordan Blake."
+    filler[6] += "\nAt the post-operative review, Dr. Jordan Blake started Metoprolol."
+    document = "\n\n".join(filler)
+    question = "Which drug did the surgeon who performed the knee arthroscopy start?"
+    for hop, found in ((0, False), (2, True)):
+        model = Counted(smol)
+        summarizer = Summarizer(
+            model=model,
+            settings=settings.model_copy(
+                update={"max_chunks": 1, "retrieval_top_k": 1, "retrieval_hop": hop}
+            ),
+        )
+        context = summarizer.summarize(question, [document])
+        assert "Jordan Blake" in context
+        assert ("Metoprolol" in context) is found  # reached only through the surgeon's name
+        assert model.calls == summarizer.stats.read == 1 + (hop > 0)
+        if found:  # the hop's note comes first: it holds the fact the question asks for
+            assert context.index("Metoprolol") < context.index("knee arthroscopy")

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from privsplit.edge.pipeline.retrieve import Reading, scope
+from privsplit.edge.pipeline.retrieve import Reading, bridges, scope
 from privsplit.edge.pipeline.settings import PipelineSettings
 
 TOPICS = [
@@ -115,3 +115,43 @@ def test_bm25s_ranks_with_every_network_connection_refused() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
     )
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+
+
+HOP_QUESTION = "Which drug did the surgeon who performed the knee arthroscopy start?"
+HOP_DOC = [
+    "The knee arthroscopy was performed by Dr. Jordan Blake. Vital signs were stable.",
+    "Breakfast was oatmeal with berries; appetite improved over the week.",
+    "At the post-operative review, Dr. Jordan Blake started Metoprolol for the patient.",
+    "Physical therapy continued twice weekly for the right shoulder.",
+    "Dr. Jordan Blake signed the discharge letter.",
+]
+
+
+def test_a_multi_hop_question_reads_on_through_the_name_the_first_notes_found() -> None:
+    reading = Reading(HOP_QUESTION, HOP_DOC, ranked=True, top_k=1, widen=1, limit=1)
+    first = reading.next()
+    assert first == [0]  # the arthroscopy line: it names the surgeon, not the drug
+    names = bridges(HOP_QUESTION, [HOP_DOC[0]], reading.coverage)
+    assert names == ["Jordan Blake"]  # "Dr." is not split off as a sentence of its own
+    hops = reading.hop(names, HOP_DOC, set(first), 1)
+    assert hops == [2]  # the mention that also shares the question's words comes first
+    assert reading.hop(names, HOP_DOC, {0, 2, 4}, 2) == []  # nothing unread mentions it
+    assert reading.hop(names, HOP_DOC, set(first), 0) == []
+
+
+def test_no_hop_for_a_question_that_asks_for_the_person_or_names_it() -> None:
+    reading = Reading(
+        "Who performed the knee arthroscopy?", HOP_DOC, ranked=True, top_k=1, widen=1, limit=1
+    )
+    assert bridges("Who performed the knee arthroscopy?", [HOP_DOC[0]], reading.coverage) == []
+    q = "Which drug did Jordan Blake start after the knee arthroscopy?"
+    reading = Reading(q, HOP_DOC, ranked=True, top_k=1, widen=1, limit=1)
+    assert bridges(q, [HOP_DOC[0]], reading.coverage) == []  # the question names him already
+    q = "What audit fee did the firm that audited the year charge?"
+    note = "The external auditor for the year was Bishop and Sons. Segment A reported 3 deals."
+    reading = Reading(q, [note], ranked=True, top_k=1, widen=1, limit=1)
+    assert bridges(q, [note], reading.coverage) == ["Bishop and Sons"]
+    q = "Mr. Williams had a CT scan. What contrast agent was used?"  # no entity described
+    note = "CT of the spine with Omnipaque 240, ordered by Dr. Ana Ruiz."
+    reading = Reading(q, [note], ranked=True, top_k=1, widen=1, limit=1)
+    assert bridges(q, [note], reading.coverage) == []
