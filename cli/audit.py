@@ -9,18 +9,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from privsplit.cli.common import console, err_console
+from privsplit.cli.flags import settings_flags
+from privsplit.edge.settings import EdgeSettings
 
 audit_app = typer.Typer(help="The tamper-evident egress audit log.", no_args_is_help=True)
 
-DirOption = Annotated[
-    Path | None,
-    typer.Option("--dir", help="Audit log directory (default: from the edge settings)."),
-]
+ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="Edge YAML config file.")]
+# the directory is the setting daemon.audit_dir (--dir is its earlier spelling)
+audit_dir_flag = settings_flags(
+    EdgeSettings, "daemon.audit_dir", aliases={"daemon.audit_dir": ["--dir"]}
+)
 
 
 def unprotected(record: dict) -> bool:
@@ -29,30 +32,28 @@ def unprotected(record: dict) -> bool:
     return decisions.get("protection") == "none" or decisions.get("*") == "raw"
 
 
-def _directory(directory: Path | None, config: Path | None) -> Path:
-    if directory is not None:
-        return directory
-    from privsplit.edge.settings import EdgeSettings
-
+def _directory(config: Path | None, overrides: dict[str, Any] | None) -> Path:
+    overrides = overrides or {}
+    if "daemon_audit_dir" in overrides:  # given: no config is read
+        return Path(overrides["daemon_audit_dir"])
     return EdgeSettings.load(config).daemon.audit_dir
 
 
 @audit_app.command("show")
+@audit_dir_flag
 def show(
-    directory: DirOption = None,
-    config: Annotated[
-        Path | None, typer.Option("--config", "-c", help="Edge YAML config file.")
-    ] = None,
+    config: ConfigOption = None,
     last: Annotated[
         int, typer.Option("--last", min=0, help="Only the last N records (0: all).")
     ] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON record per line.")] = False,
+    overrides: dict[str, Any] | None = None,
 ) -> None:
     """Print what left the device: time, request, destination and the exact outbound text."""
     from privsplit.edge.audit.log import LOG_FILE, read_records
     from privsplit.shared.errors import AuditLogError
 
-    path = _directory(directory, config) / LOG_FILE
+    path = _directory(config, overrides) / LOG_FILE
     try:
         records = list(read_records(path))
     except ValueError:
@@ -81,22 +82,21 @@ def show(
 
 
 @audit_app.command("verify")
+@audit_dir_flag
 def verify(
-    directory: DirOption = None,
-    config: Annotated[
-        Path | None, typer.Option("--config", "-c", help="Edge YAML config file.")
-    ] = None,
+    config: ConfigOption = None,
     public_key: Annotated[
         Path | None,
         typer.Option(
             "--public-key", help="Pinned public key (PEM); default: signing.pub in the directory."
         ),
     ] = None,
+    overrides: dict[str, Any] | None = None,
 ) -> None:
     """Check every record's hash, signature and chain, and the signed head. Exit 1 on any problem."""
     from privsplit.edge.audit import verify_log
 
-    report = verify_log(_directory(directory, config), public_key=public_key)
+    report = verify_log(_directory(config, overrides), public_key=public_key)
     for problem in report.problems:
         err_console.print(f"[bold red]tampered:[/] {problem}", highlight=False)
     for note in report.notes:

@@ -12,6 +12,7 @@ import typer
 from privsplit.cli.common import console, err_console
 from privsplit.cli.flags import settings_flags
 from privsplit.cloud.settings import CloudSettings
+from privsplit.edge.settings import EdgeSettings
 from privsplit.shared import logging as plog
 
 cloud_app = typer.Typer(help="The cloud gateway.", no_args_is_help=True)
@@ -71,34 +72,49 @@ def new_token(tenant: Annotated[str, typer.Argument(help="Tenant name.")]) -> No
 
 
 @cloud_app.command("health")
+@settings_flags(
+    EdgeSettings,
+    "cloud.address",
+    "cloud.tls_ca",
+    "cloud.tls_cert",
+    "cloud.tls_key",
+    "cloud.tls_server_name",
+    aliases={  # earlier spellings
+        "cloud.address": ["--address"],
+        "cloud.tls_ca": ["--tls-ca"],
+        "cloud.tls_cert": ["--tls-cert"],
+        "cloud.tls_key": ["--tls-key"],
+        "cloud.tls_server_name": ["--server-name"],
+    },
+)
 def health_check(
-    address: Annotated[str, typer.Option(help="Gateway host:port.")] = "127.0.0.1:50051",
-    tls_ca: Annotated[
-        Path | None, typer.Option(help="CA of the server certificate; unset = plain text.")
-    ] = None,
-    tls_cert: Annotated[Path | None, typer.Option(help="Client certificate (PEM).")] = None,
-    tls_key: Annotated[Path | None, typer.Option(help="Client key (PEM, mode 0600).")] = None,
-    server_name: Annotated[str, typer.Option(help="Name expected in the server certificate.")] = "",
     timeout: Annotated[float, typer.Option(help="Seconds to wait.")] = 5.0,
+    overrides: dict[str, Any] | None = None,
 ) -> None:
-    """Exit 0 when the gateway reports SERVING (for probes: grpc.health.v1 over mTLS)."""
+    """Exit 0 when the gateway reports SERVING (for probes: grpc.health.v1 over mTLS). The
+    flags are the edge's cloud settings (the client side of the connection); without
+    --cloud-tls-ca the check is plain text, to a loopback address only."""
     import grpc
     from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+    from privsplit.edge.cloud_settings import CloudClientSettings
     from privsplit.shared.errors import ConfigError
     from privsplit.shared.net import is_loopback
     from privsplit.shared.tls import channel_credentials
 
+    given = {k.removeprefix("cloud_"): v for k, v in (overrides or {}).items()}
+    s = CloudClientSettings(**given)  # the flags only: no config file, no environment
+    address, tls_ca, server_name = s.address, s.tls_ca, s.tls_server_name
     options = [("grpc.ssl_target_name_override", server_name)] if server_name else []
     if tls_ca is None:
         if not is_loopback(address.rsplit(":", 1)[0].strip("[]")):
             raise ConfigError(
-                "plain-text health checks are only allowed to a loopback address; pass --tls-ca"
+                "plain-text health checks are only allowed to a loopback address; pass --cloud-tls-ca"
             )
         channel = grpc.insecure_channel(address)
     else:
         channel = grpc.secure_channel(
-            address, channel_credentials(ca=tls_ca, cert=tls_cert, key=tls_key), options
+            address, channel_credentials(ca=tls_ca, cert=s.tls_cert, key=s.tls_key), options
         )
     with channel:
         try:

@@ -17,17 +17,20 @@ import tempfile
 import time
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from privsplit.cli.ask import summarize_progress
 from privsplit.cli.common import console, err_console
+from privsplit.cli.flags import settings_flags
+from privsplit.edge.settings import EdgeSettings
 from privsplit.shared.errors import CloudUnavailable
 
 # measured: the 0.5B model misses the answer when reading record chunks; the 1.5B finds it
 EDGE_MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 CLOUD_MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+DEMO_DEFAULTS = {"edge_model": EDGE_MODEL, "cloud_model": CLOUD_MODEL, "max_tokens": 160}
 EXAMPLE = (
     "Write a short, friendly email to my landlord Maria Gonzalez (maria.gonzalez@example.org, "
     "phone 415-555-0134) saying that the rent for March will be two days late because my "
@@ -135,24 +138,25 @@ def show(
     )
 
 
+@settings_flags(EdgeSettings, "edge_model", "cloud.model", "max_tokens")
 def demo(
-    edge_model: Annotated[
-        str, typer.Option(help="Edge model (registered name or GGUF path).")
-    ] = EDGE_MODEL,
-    cloud_model: Annotated[str, typer.Option(help="Model the demo cloud serves.")] = CLOUD_MODEL,
-    max_tokens: Annotated[int, typer.Option(help="Cloud tokens per sub-query.")] = 160,
     record: Annotated[bool, typer.Option(help="Also run the long patient-record example.")] = True,
     config: Annotated[
         Path | None, typer.Option("--config", "-c", help="Edge YAML config file.")
     ] = None,
+    overrides: dict[str, Any] | None = None,
 ) -> None:
-    """Start a loopback cloud, run two private requests through the split, show what left."""
+    """Start a loopback cloud, run two private requests through the split, show what left.
+
+    The demo's cloud serves --cloud-model; both models default to the 1.5B coder model and
+    --max-tokens to 160."""
     from privsplit.edge.privacy.vault import Vault
     from privsplit.edge.provider import build_pipeline
-    from privsplit.edge.settings import EdgeSettings
     from privsplit.shared.models import ModelStore
     from privsplit.shared.settings import PrivsplitSettings
 
+    given = {**DEMO_DEFAULTS, **(overrides or {})}
+    edge_model, cloud_model = given["edge_model"], given.pop("cloud_model")
     store = ModelStore(root=PrivsplitSettings().models_dir)
     for name in (edge_model, cloud_model):
         if not name.endswith(".gguf"):
@@ -163,13 +167,9 @@ def demo(
     )
     proc, port = start_cloud(cloud_model, workdir / "cloud.log")
     try:
-        settings = EdgeSettings.load(
-            config,
-            cloud_address=f"127.0.0.1:{port}",
-            cloud_insecure=True,
-            edge_model=edge_model,
-            max_tokens=max_tokens,
-        )
+        # the edge asks the demo cloud for its default model: the one it was started with
+        address = f"127.0.0.1:{port}"
+        settings = EdgeSettings.load(config, **given, cloud_address=address, cloud_insecure=True)
         # the demo shows the whole split, even where the record alone answers the question
         settings.pipeline = settings.pipeline.model_copy(update={"plan_can_stay_local": False})
         pipeline = build_pipeline(settings)  # audited: settings.daemon.audit_dir

@@ -119,28 +119,32 @@ def _tcp_api_key(address: str | None) -> str | None:
 
 
 @edge_app.command("ask")
+@settings_flags(  # which daemon to ask: the settings it serves on (no file is read)
+    EdgeSettings,
+    "daemon.socket_path",
+    "daemon.grpc_tcp",
+    aliases={"daemon.socket_path": ["--socket"], "daemon.grpc_tcp": ["--address"]},
+)
 def ask(
     text: Annotated[str, typer.Argument(help="The question; may contain private data.")],
     approve: Annotated[
         bool, typer.Option("--approve", help="Show the outbound text and ask before sending.")
     ] = False,
-    socket_path: Annotated[
-        Path | None, typer.Option("--socket", help="The daemon's Unix socket.")
-    ] = None,
-    address: Annotated[
-        str | None, typer.Option("--address", help="The daemon's loopback gRPC host:port.")
-    ] = None,
     conversation: Annotated[
         str, typer.Option("--conversation", help="Conversation id to continue.")
     ] = "",
     show_outbound: Annotated[
         bool, typer.Option("--show-outbound", help="Print what left the device.")
     ] = False,
+    overrides: dict[str, Any] | None = None,
 ) -> None:
     """Ask the running daemon (SDK over its socket); the answer streams to stdout."""
     import sys
 
     from privsplit.client import Client
+
+    overrides = overrides or {}
+    socket_path, address = overrides.get("daemon_socket_path"), overrides.get("daemon_grpc_tcp")
 
     def confirm(outbound: tuple[str, ...]) -> bool:
         err_console.print("[bold]This would be sent to the cloud:[/]")

@@ -4,7 +4,8 @@ setting (the way llama-cpp-python derives its server flags from its settings mod
 ``settings_flags(EdgeSettings, "cloud.address", "edge_model", ...)`` decorates a typer
 command: each named field becomes an option ``--cloud-address`` / ``--edge-model`` (the
 field's path with ``-`` for ``.`` and ``_``), with the field's description as its help and
-its type; a boolean is ``--x/--no-x``. The command receives the given ones (``None`` left
+its type; a boolean is ``--x/--no-x``; a list of strings or paths is one comma-separated
+value (``--privacy-detectors patterns,spacy``). The command receives the given ones (``None`` left
 out) as ``overrides``, keyed as ``PrivsplitSettings.load`` reads them (``cloud_address``),
 and passes them on: ``EdgeSettings.load(config, **overrides)``. Older spellings of a flag
 stay as extra names (``aliases``), never as other settings.
@@ -50,7 +51,7 @@ def field_at(settings_cls: type[BaseModel], path: str) -> FieldInfo:
 
 def flag_type(annotation: Any) -> Any:
     """The type a flag parses (pydantic validates the value afterwards); ``TypeError`` for a
-    field no single flag can carry (lists, mappings, sections)."""
+    field no single flag can carry (lists of other things, mappings, sections)."""
     origin, args = get_origin(annotation), get_args(annotation)
     if origin in (Union, types.UnionType):
         inner = [a for a in args if a is not type(None)]
@@ -60,9 +61,16 @@ def flag_type(annotation: Any) -> Any:
         return str
     if annotation is SecretStr:
         return str
+    if origin is list and len(args) == 1 and args[0] in (str, Path):
+        return str  # comma-separated (``split_list``)
     if annotation in _SIMPLE:
         return annotation
     raise TypeError(f"no flag for a setting of type {annotation!r}")
+
+
+def split_list(value: str) -> list[str]:
+    """``"a, b,,c"`` -> ``["a", "b", "c"]`` (the value of a list setting's flag)."""
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def settings_flags(
@@ -78,6 +86,7 @@ def settings_flags(
         signature = inspect.signature(command, eval_str=True)
         own = [p for p in signature.parameters.values() if p.name != "overrides"]
         generated: dict[str, str] = {}  # python parameter name -> settings path
+        lists: set[str] = set()  # the ones whose value is a comma-separated list
         params = list(own)
         for path in paths:
             info = field_at(settings_cls, path)
@@ -99,11 +108,14 @@ def settings_flags(
                 )
             )
             generated[name] = path
+            if get_origin(info.annotation) is list:
+                lists.add(name)
 
         @functools.wraps(command)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             overrides = {k: kwargs.pop(k) for k in list(kwargs) if k in generated}
             given = {k: v for k, v in overrides.items() if v is not None}
+            given.update({k: split_list(v) for k, v in given.items() if k in lists})
             return command(*args, **kwargs, overrides=given)
 
         wrapper.__signature__ = signature.replace(parameters=_ordered(params))  # type: ignore[attr-defined]

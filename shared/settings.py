@@ -107,30 +107,34 @@ def section_fields(cls: type[BaseModel]) -> dict[str, type[BaseModel]]:
 
 
 def nest_overrides(cls: type[BaseModel], overrides: dict[str, Any]) -> dict[str, Any]:
-    """``overrides`` with every ``SECTION_FIELD`` key moved into its section (the flag form of
-    a nested setting); other keys as they are."""
-    sections = section_fields(cls)
+    """``overrides`` with every ``SECTION_FIELD`` key moved into its section, at any depth
+    (``pipeline_terms_zipf_shift`` sets ``pipeline.terms.zipf_shift``: the flag form of a
+    nested setting); other keys as they are."""
     out: dict[str, Any] = {}
     for key, value in overrides.items():
-        section = next(
-            (
-                s
-                for s in sections
-                if key.startswith(f"{s}_") and key[len(s) + 1 :] in sections[s].model_fields
-            ),
-            None,
-        )
-        if key in cls.model_fields or section is None:
-            if isinstance(value, dict) and isinstance(out.get(key), dict):
-                value = {**out[key], **value}
-            out[key] = value
-        else:
-            current = out.get(section)
-            out[section] = {
-                **(current if isinstance(current, dict) else {}),
-                key[len(section) + 1 :]: value,
-            }
+        *sections, name = _setting_path(cls, key) or [key]
+        target = out
+        for section in sections:
+            current = target.get(section)
+            target[section] = dict(current) if isinstance(current, dict) else {}
+            target = target[section]
+        if isinstance(value, dict) and isinstance(target.get(name), dict):
+            value = {**target[name], **value}
+        target[name] = value
     return out
+
+
+def _setting_path(cls: type[BaseModel], key: str) -> list[str] | None:
+    """The field path a flat ``key`` names (``cloud_address`` -> ``[cloud, address]``), or
+    None when it names none (left as it is, so validation calls it unknown)."""
+    if key in cls.model_fields:
+        return [key]
+    for section, model in section_fields(cls).items():
+        if key.startswith(f"{section}_"):
+            rest = _setting_path(model, key[len(section) + 1 :])
+            if rest is not None:
+                return [section, *rest]
+    return None
 
 
 def _describe(exc: ValidationError, config_file: Path | None) -> str:

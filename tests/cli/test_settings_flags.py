@@ -6,7 +6,7 @@ error for the old flat names."""
 from __future__ import annotations
 
 import os
-from typing import Annotated, Any
+from typing import Annotated, Any, get_origin
 
 import pytest
 import typer
@@ -14,19 +14,28 @@ import yaml
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from privsplit.cli.flags import field_at, flag_name, settings_flags
+from privsplit.cli.flags import field_at, flag_name, flag_type, override_key, settings_flags
 from privsplit.cli.main import app
 from privsplit.cloud.settings import CloudSettings
 from privsplit.edge.settings import EdgeSettings
 from privsplit.shared.errors import ConfigError
-from privsplit.shared.settings import PrivsplitSettings, section_fields
+from privsplit.shared.settings import PrivsplitSettings, nest_overrides, section_fields
 
 COMMANDS = {  # command path -> the settings class its generated flags set
     ("edge", "serve"): EdgeSettings,
+    ("edge", "ask"): EdgeSettings,  # which daemon: the settings it serves on
     ("ask",): EdgeSettings,
     ("plan",): EdgeSettings,
+    ("redact",): EdgeSettings,
+    ("demo",): EdgeSettings,
+    ("audit", "show"): EdgeSettings,
+    ("audit", "verify"): EdgeSettings,
     ("cloud", "serve"): CloudSettings,
+    ("cloud", "health"): EdgeSettings,  # the client side of the connection: the edge's
+    **{("models", c): PrivsplitSettings for c in ("list", "pull", "verify", "convert", "remove")},
+    ("models", "info"): EdgeSettings,  # --models-dir and, for --measure, --runtime-backend
 }
+SETTINGS = (EdgeSettings, CloudSettings, PrivsplitSettings)
 
 
 def _leaf_paths(cls: type, prefix: str = "") -> list[str]:
@@ -59,11 +68,64 @@ def test_each_settings_flag_is_its_setting_by_name_with_its_description(path) ->
         info = field_at(cls, setting)
         option = params[name]
         assert option.opts[0] == flag_name(setting)  # --cloud-address for cloud.address
-        assert option.help == info.description
+        assert info.description and option.help.startswith(info.description)  # + choices
     # no hand-written option carries a setting's flag name
     flags = {flag_name(p) for p in _leaf_paths(cls)}
     hand = [p for p in command.params if p.name not in generated and p.name != "help"]
     assert not [o for p in hand for o in p.opts if o in flags]
+
+
+def _all_commands(group=None, path: tuple[str, ...] = ()):
+    group = group or get_command(app)
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        if hasattr(command, "commands"):
+            yield from _all_commands(command, (*path, name))
+        else:
+            yield (*path, name), command
+
+
+def test_no_hand_written_flag_of_any_command_spells_a_setting() -> None:
+    """A setting's flag name (--cloud-address, --daemon-audit-dir, --models-dir, ...) appears
+    only as the flag generated from it, in every command of the CLI; and every command
+    with generated flags is in COMMANDS (checked above for names and help)."""
+    names = {flag_name(p) for cls in SETTINGS for p in _leaf_paths(cls)}
+    generating = set()
+    for path, command in _all_commands():
+        generated = getattr(command.callback, "settings_flags", {})
+        if generated:
+            generating.add(path)
+        hand = [p for p in command.params if p.name not in generated and p.name != "help"]
+        spelled = [o for p in hand for o in [*p.opts, *p.secondary_opts] if o in names]
+        assert not spelled, (path, spelled)
+    assert generating == set(COMMANDS)
+
+
+@pytest.mark.parametrize("cls", [EdgeSettings, CloudSettings])
+def test_every_setting_a_flag_can_carry_is_reachable_by_its_flag_name(cls) -> None:
+    """Each leaf, nested sections included (cloud.*, pipeline.*, daemon.*, openai.*, ...),
+    lands where it belongs when given by the name its generated flag passes on."""
+    reached = 0
+    for path in _leaf_paths(cls):
+        info = field_at(cls, path)
+        try:
+            kind = flag_type(info.annotation)
+        except TypeError:
+            continue  # a mapping or list of objects: the config file sets it (test below)
+        overrides = {override_key(path): _sample(kind, info.annotation)}
+        data = nest_overrides(cls, overrides)
+        for section in path.split(".")[:-1]:
+            data = data[section]
+        assert data[path.split(".")[-1]] == overrides[override_key(path)], path
+        reached += 1
+    assert reached >= (100 if cls is EdgeSettings else 30)
+
+
+def _sample(kind: type, annotation: Any) -> Any:
+    if kind is bool:
+        return True
+    if get_origin(annotation) is list:
+        return ["a", "b"]
+    return {int: 1, float: 1.5, str: "x"}.get(kind, "p")
 
 
 @pytest.mark.parametrize("cls", [EdgeSettings, CloudSettings])
@@ -114,6 +176,7 @@ def test_generated_flags_reach_the_settings_and_old_spellings_set_the_same_one()
         "cloud.insecure",
         "daemon.http_port",
         "edge_model",
+        "privacy.detectors",
         aliases={"cloud.address": ["--cloud"]},
     )
     def run(
@@ -124,9 +187,10 @@ def test_generated_flags_reach_the_settings_and_old_spellings_set_the_same_one()
 
     runner = CliRunner()
     args = ["--cloud-address", "10.1.2.3:443", "--no-cloud-insecure", "--daemon-http-port", "0"]
-    result = runner.invoke(toy, [*args, "--edge-model", "m.gguf"])
+    result = runner.invoke(toy, [*args, "--edge-model", "m.gguf", "--privacy-detectors", "a, b"])
     assert result.exit_code == 0, result.output
     s = seen[-1]
+    assert s.privacy.detectors == ["a", "b"]  # a list setting: one comma-separated value
     assert (s.cloud.address, s.cloud.insecure, s.daemon.http_port, s.edge_model) == (
         "10.1.2.3:443",
         False,
