@@ -10,7 +10,9 @@ checking, blocks the whole request (fail closed); the error names entity types, 
 
 Only what the request's vault issued is exempt: its placeholders (``[PERSON_1]`` when the
 vault maps it) and its masked forms (``[TYPE]`` for a type the vault holds) are blanked
-before scanning. Any other placeholder-shaped token (a number the vault never issued, an
+before scanning (for the structured detectors they become ``[____]`` instead, so they
+neither join the words around them into a value nor cue one: ``detector_form``). Any other
+placeholder-shaped token (a number the vault never issued, an
 escaped user token, ``[X_4111111111111111]``) is opened instead: its brackets, underscores
 and escape marks become spaces, so the value dressed up inside is scanned like any word.
 The structured checks are the policy's own: its recognizers' scores against its
@@ -128,16 +130,38 @@ class EgressGuard:
             raise TypeError("outbound strings must be str")
         hits = {entity_type for _, _, entity_type in find_known("\n".join(outbound), vault)}
         policy = self.policy
-        for text in (scan_form(t, vault) for t in outbound):
+        for text, ours in (detector_form(t, vault) for t in outbound):
             spans = policy.deny_spans(text)
             for detector in self.detectors:
                 spans.extend(detector.detect(text))
             hits.update(
                 s.entity_type
                 for s in spans
-                if policy.counts(s, text) and policy.action_for(s.entity_type) is not Action.ALLOW
+                if not any(a <= s.start and s.end <= b for a, b in ours)
+                and policy.counts(s, text)
+                and policy.action_for(s.entity_type) is not Action.ALLOW
             )
         return hits
+
+
+def detector_form(text: str, vault: Vault) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` as the structured detectors scan it, and where the vault's own tokens are in
+    it. The vault's placeholders and masked forms become ``[____]`` (same length): a word
+    that stops a value, as the token does in what is sent, and whose type name no context
+    word can match ("[PHONE_NUMBER_3] PAYMENT 11668.14" is no phone cue). Blanking them to
+    spaces, as ``scan_form`` does for the vault's values, would bridge the words around them:
+    "from [NAME_1] 2017-[NAME_2] 2019" read as a phone number, "user [USERNAME_1] has" as the
+    handle "has". A span wholly inside one of them is the token itself, not a value. Every
+    other placeholder-shaped token is opened, as in ``scan_form``."""
+    blank = scan_form(text, vault)
+    ours: list[tuple[int, int]] = []
+    chars = list(blank)
+    for rx in (TOKEN_RE, MASK_RE):
+        for m in rx.finditer(text):
+            if blank[m.start() : m.end()].isspace():  # blanked by scan_form: ours
+                ours.append((m.start(), m.end()))
+                chars[m.start() : m.end()] = "[" + "_" * (m.end() - m.start() - 2) + "]"
+    return "".join(chars), ours
 
 
 def scan_form(text: str, vault: Vault) -> str:

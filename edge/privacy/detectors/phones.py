@@ -6,7 +6,8 @@ international number when it starts with ``+`` or ``00``, else in each of ``regi
 candidate counts when libphonenumber says the number is *valid* (a real numbering plan,
 not just the right length). Written with separators or a ``+``, that suffices; a bare run of
 digits (``5551234567``) counts only when a phone word is near ("call me at", "tel", "portable",
-"móvil", "Handy"), since any ten digits form a valid number somewhere.
+"móvil", "Handy"), since any ten digits form a valid number somewhere; so does an amount
+with cents (``11668.14``, ``41554.00 29885.86``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ PHONE_CONTEXT = re.compile(
     r"telefon|handy|anrufen|ruf|erreichen|nummer|mobil|schreib\s+mir|dm|pm)\b)"
 )
 IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+# amounts with cents ("11668.14", "41554.00 29885.86"): a valid number somewhere, never
+# written so as a phone; with a phone word near they still count
+AMOUNTS = re.compile(r"\d{3,}[.,]\d{2}(?:[ \t]+\d{3,}[.,]\d{2})*")
 REGIONS = ("US", "GB", "FR", "DE", "ES", "IT", "CA", "AU", "IN", "NL", "BE", "CH", "AT", "IE")
 
 
@@ -81,6 +85,8 @@ class PhoneDetector(Detector):
             context = PHONE_CONTEXT.search(
                 text[max(0, start - self.window) : start] + " " + text[end : end + 16]
             )
+            if context is None and AMOUNTS.fullmatch(value):
+                continue
             bare = value.isdigit()
             if value.startswith(("+", "00")):
                 score = 0.85

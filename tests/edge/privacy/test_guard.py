@@ -221,3 +221,53 @@ def test_the_guard_follows_the_engine_detector_list() -> None:
     guard.check(["Reply to @maria.gonzalez88 about the refund"], Vault())
     with pytest.raises(PrivacyBlocked):
         guard.check(["card 4111 1111 1111 1111"], Vault())
+
+
+# ---- the vault's own tokens stop a value; they do not join or cue one (issue 20) ----------
+
+
+@pytest.fixture()
+def issued() -> Vault:
+    v = Vault()
+    for entity_type, value in [
+        ("PERSON", "May"),
+        ("PERSON", "June"),
+        ("USERNAME", "pedro_77"),
+        ("PHONE_NUMBER", "+1 415 555 0123"),
+        ("SECRET", "sk-live-9f8e7d6c5b4a"),
+    ]:
+        v.placeholder_for(entity_type, value)
+    return v
+
+
+@pytest.mark.parametrize(
+    "outbound",
+    [
+        "worked there from [PERSON_1] 2017-[PERSON_2] 2019 as an analyst",  # no phone across
+        "el usuario [USERNAME_1] tiene un plan",  # the word after a hidden handle is no handle
+        "[PERSON_1]_API_KEY: [SECRET_1] [PERSON_1]_API_KEY type: string",  # the token itself
+        "[PHONE_NUMBER_1] PAYMENT 11668.14 and 176087.23",  # a type name is no phone word
+    ],
+)
+def test_issued_tokens_neither_bridge_nor_cue_a_value(issued: Vault, outbound: str) -> None:
+    """Blanking an issued placeholder to spaces joined the words around it into a value
+    ("2017-  2019" a phone number, "usuario  tiene" a handle): 7 of 664 PUPA requests were
+    refused although every value in them was hidden."""
+    build_egress_guard(PrivacySettings()).check([outbound], issued)
+
+
+@pytest.mark.parametrize(
+    "outbound,entity_type",
+    [
+        ("[PERSON_1] call +1 212 555 0199 today", "PHONE_NUMBER"),
+        ("api_key: [PERSON_1]sk_live_4eC39HqLyjWDarjtT1zdp7dc", "SECRET"),  # glued to a token
+        ("[PERSON_1] wrote from jane.roe@example.net", "EMAIL_ADDRESS"),
+        ("token=[PERSON_1] card 4111 1111 1111 1111", "CREDIT_CARD"),
+    ],
+)
+def test_values_next_to_issued_tokens_are_still_blocked(
+    issued: Vault, outbound: str, entity_type: str
+) -> None:
+    with pytest.raises(PrivacyBlocked) as info:
+        build_egress_guard(PrivacySettings()).check([outbound], issued)
+    assert entity_type in info.value.entity_types

@@ -107,6 +107,7 @@ NOT_PHONES = [
     "server 192.168.100.120 is down",
     "born 1980-12-03, seen 03/12/1980",
     "card 4111 1111 1111 1111",
+    "PAYMENT 11668.14 then 41554.00 29885.86 left",  # amounts with cents (issue 20)
 ]
 
 
