@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import grpc
 
+from privsplit.client._base import ClientBase, ConversationBase
 from privsplit.client._common import (
     CHANNEL_OPTIONS,
     Answer,
@@ -19,14 +19,9 @@ from privsplit.client._common import (
     Redacted,
     RetryPolicy,
     StreamEvent,
-    ask_request,
     mapped,
-    metadata,
     retryable,
-    target,
-    unix_socket,
 )
-from privsplit.client._trust import SocketTrust
 from privsplit.shared.errors import DeadlineExceeded, PrivsplitError, Unavailable
 from privsplit.shared.proto import EdgeAgentStub, edge
 
@@ -34,7 +29,7 @@ T = TypeVar("T")
 AsyncApprover = Callable[[tuple[str, ...]], "bool | Awaitable[bool]"]
 
 
-class AsyncClient:
+class AsyncClient(ClientBase):
     """``async with AsyncClient() as client: answer = await client.ask(...)``."""
 
     def __init__(
@@ -47,12 +42,14 @@ class AsyncClient:
         retry: RetryPolicy = RetryPolicy(),
         trusted_daemon_uid: int | str | None = None,
     ) -> None:
-        self.target = target(address, socket_path)
-        # before anything is sent: the socket is this user's daemon's (or trusted_daemon_uid's)
-        self._trust = SocketTrust(unix_socket(address, socket_path), trusted=trusted_daemon_uid)
-        self.timeout = timeout
-        self.retry = retry
-        self._api_key = api_key
+        super().__init__(
+            address=address,
+            socket_path=socket_path,
+            timeout=timeout,
+            api_key=api_key,
+            retry=retry,
+            trusted_daemon_uid=trusted_daemon_uid,
+        )
         self._channel: grpc.aio.Channel | None = None
 
     @property
@@ -79,24 +76,23 @@ class AsyncClient:
     async def _call(
         self, name: str, request: Any, timeout: float | None, request_id: str | None = None
     ) -> Any:
-        deadline = time.monotonic() + (timeout or self.timeout)
-        for delay in [*self.retry.delays(), None]:
+        deadline = self.deadline(timeout)
+        for delay in self.attempts():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise DeadlineExceeded("the deadline passed before the daemon answered")
             try:
                 await self._ensure_trusted()
                 return await getattr(self._stub, name)(
-                    request, timeout=remaining, metadata=metadata(self._api_key, request_id)
+                    request, timeout=remaining, metadata=self.metadata(request_id)
                 )
             except Unavailable:  # from the socket check: no daemon listening yet
-                if delay is None or deadline - time.monotonic() <= delay:
+                if not self.may_retry(delay, deadline):
                     raise
-                await asyncio.sleep(delay)
             except grpc.aio.AioRpcError as err:
-                if delay is None or not retryable(err) or deadline - time.monotonic() <= delay:
+                if not retryable(err) or not self.may_retry(delay, deadline):
                     raise mapped(err, self.target) from None
-                await asyncio.sleep(delay)
+            await asyncio.sleep(delay)  # type: ignore[arg-type]  # may_retry: not the last
         raise AssertionError("unreachable")
 
     async def ask(
@@ -109,20 +105,16 @@ class AsyncClient:
         timeout: float | None = None,
     ) -> Answer:
         if approve is None:
-            reply = await self._call(
-                "Ask",
-                ask_request(text, documents, conversation_id, False),
-                timeout,
-                uuid.uuid4().hex,
-            )
-            return Answer.from_pb(reply)
-        async for event in self.stream(
+            request = self.ask_message(text, documents, conversation_id)
+            return Answer.from_pb(await self._call("Ask", request, timeout, self.new_request_id()))
+        events = self.stream(
             text,
             documents=documents,
             conversation_id=conversation_id,
             approve=approve,
             timeout=timeout,
-        ):
+        )
+        async for event in events:
             if event.kind == "done" and event.answer is not None:
                 return event.answer
         raise PrivsplitError("the stream ended without an answer")
@@ -139,24 +131,23 @@ class AsyncClient:
     ) -> AsyncIterator[StreamEvent]:
         """Events as they happen: stages, reading progress (``progress`` events, unless
         ``progress=False``), the outbound text, answer pieces, then ``done``."""
-        request = edge.StreamAskRequest(
-            request=ask_request(text, documents, conversation_id, approve is not None),
-            progress=progress,
+        request = self.stream_message(
+            text, documents, conversation_id, approval=approve is not None, progress=progress
         )
-        deadline = time.monotonic() + (timeout or self.timeout)
-        for delay in [*self.retry.delays(), None]:
+        deadline = self.deadline(timeout)
+        for delay in self.attempts():
             started = False
             try:
                 await self._ensure_trusted()
             except Unavailable:
-                if delay is None or deadline - time.monotonic() <= delay:
+                if not self.may_retry(delay, deadline):
                     raise
-                await asyncio.sleep(delay)
+                await asyncio.sleep(delay)  # type: ignore[arg-type]
                 continue
             call = self._stub.StreamAsk(
                 request,
                 timeout=max(0.0, deadline - time.monotonic()),
-                metadata=metadata(self._api_key, uuid.uuid4().hex),
+                metadata=self.metadata(self.new_request_id()),
             )
             try:
                 async for message in call:
@@ -181,17 +172,13 @@ class AsyncClient:
     async def approve(
         self, request_id: str, approved: bool, *, timeout: float | None = None
     ) -> None:
-        await self._call(
-            "Approve", edge.ApproveRequest(request_id=request_id, approved=approved), timeout
-        )
+        await self._call("Approve", self.approve_message(request_id, approved), timeout)
 
     async def redact(
         self, text: str, *, conversation_id: str = "", timeout: float | None = None
     ) -> Redacted:
-        reply = await self._call(
-            "Redact", edge.RedactRequest(text=text, conversation_id=conversation_id), timeout
-        )
-        return Redacted.from_pb(reply)
+        request = self.redact_message(text, conversation_id)
+        return Redacted.from_pb(await self._call("Redact", request, timeout))
 
     async def plan(
         self,
@@ -201,46 +188,23 @@ class AsyncClient:
         conversation_id: str = "",
         timeout: float | None = None,
     ) -> Plan:
-        reply = await self._call(
-            "Plan",
-            edge.PlanRequest(text=text, documents=list(documents), conversation_id=conversation_id),
-            timeout,
-        )
-        return Plan.from_pb(reply)
+        request = self.plan_message(text, documents, conversation_id)
+        return Plan.from_pb(await self._call("Plan", request, timeout))
 
     async def create_conversation(self, *, ttl_seconds: int = 0) -> AsyncConversation:
-        reply = await self._call(
-            "CreateConversation", edge.CreateConversationRequest(ttl_seconds=ttl_seconds), None
-        )
+        request = edge.CreateConversationRequest(ttl_seconds=ttl_seconds)
+        reply = await self._call("CreateConversation", request, None)
         return AsyncConversation(client=self, id=reply.conversation_id)
 
     async def delete_conversation(self, conversation_id: str) -> None:
-        await self._call(
-            "DeleteConversation",
-            edge.DeleteConversationRequest(conversation_id=conversation_id),
-            None,
-        )
+        request = edge.DeleteConversationRequest(conversation_id=conversation_id)
+        await self._call("DeleteConversation", request, None)
 
 
-class AsyncConversation:
-    def __init__(self, *, client: AsyncClient, id: str) -> None:
-        self.client = client
-        self.id = id
+class AsyncConversation(ConversationBase):
+    """``async with`` deletes it; each method is awaited (``stream`` is iterated)."""
 
-    async def ask(self, text: str, **kwargs: Any) -> Answer:
-        return await self.client.ask(text, conversation_id=self.id, **kwargs)
-
-    def stream(self, text: str, **kwargs: Any) -> AsyncIterator[StreamEvent]:
-        return self.client.stream(text, conversation_id=self.id, **kwargs)
-
-    async def redact(self, text: str, **kwargs: Any) -> Redacted:
-        return await self.client.redact(text, conversation_id=self.id, **kwargs)
-
-    async def plan(self, text: str, **kwargs: Any) -> Plan:
-        return await self.client.plan(text, conversation_id=self.id, **kwargs)
-
-    async def delete(self) -> None:
-        await self.client.delete_conversation(self.id)
+    client: AsyncClient
 
     async def __aenter__(self) -> AsyncConversation:
         return self

@@ -1,15 +1,15 @@
-"""The blocking SDK client."""
+"""The blocking SDK client (what it shares with ``AsyncClient`` is in ``_base``)."""
 
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import grpc
 
+from privsplit.client._base import ClientBase, ConversationBase
 from privsplit.client._common import (
     CHANNEL_OPTIONS,
     Answer,
@@ -17,14 +17,9 @@ from privsplit.client._common import (
     Redacted,
     RetryPolicy,
     StreamEvent,
-    ask_request,
     mapped,
-    metadata,
     retryable,
-    target,
-    unix_socket,
 )
-from privsplit.client._trust import SocketTrust
 from privsplit.shared.errors import DeadlineExceeded, PrivsplitError, Unavailable
 from privsplit.shared.proto import EdgeAgentStub, edge
 
@@ -32,7 +27,7 @@ T = TypeVar("T")
 Approver = Callable[[tuple[str, ...]], bool]
 
 
-class Client:
+class Client(ClientBase):
     """``Client()`` talks to the daemon's Unix socket; ``Client(address="127.0.0.1:PORT")`` to
     its loopback TCP listener. Errors are the typed ``privsplit.shared.errors`` classes."""
 
@@ -46,12 +41,14 @@ class Client:
         retry: RetryPolicy = RetryPolicy(),
         trusted_daemon_uid: int | str | None = None,
     ) -> None:
-        self.target = target(address, socket_path)
-        # before anything is sent: the socket is this user's daemon's (or trusted_daemon_uid's)
-        self._trust = SocketTrust(unix_socket(address, socket_path), trusted=trusted_daemon_uid)
-        self.timeout = timeout
-        self.retry = retry
-        self._api_key = api_key
+        super().__init__(
+            address=address,
+            socket_path=socket_path,
+            timeout=timeout,
+            api_key=api_key,
+            retry=retry,
+            trusted_daemon_uid=trusted_daemon_uid,
+        )
         self._channel = grpc.insecure_channel(self.target, options=CHANNEL_OPTIONS)
         self._stub = EdgeAgentStub(self._channel)
 
@@ -71,24 +68,21 @@ class Client:
         timeout: float | None,
         request_id: str | None = None,
     ) -> T:
-        deadline = time.monotonic() + (timeout or self.timeout)
-        for delay in [*self.retry.delays(), None]:
+        deadline = self.deadline(timeout)
+        for delay in self.attempts():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise DeadlineExceeded("the deadline passed before the daemon answered")
             try:
                 self._trust.ensure()
-                return method(
-                    request, timeout=remaining, metadata=metadata(self._api_key, request_id)
-                )
+                return method(request, timeout=remaining, metadata=self.metadata(request_id))
             except Unavailable:  # from the socket check: no daemon listening yet
-                if delay is None or deadline - time.monotonic() <= delay:
+                if not self.may_retry(delay, deadline):
                     raise
-                time.sleep(delay)
             except grpc.RpcError as err:
-                if delay is None or not retryable(err) or deadline - time.monotonic() <= delay:
+                if not retryable(err) or not self.may_retry(delay, deadline):
                     raise mapped(err, self.target) from None
-                time.sleep(delay)
+            time.sleep(delay)  # type: ignore[arg-type]  # may_retry: not the last attempt
         raise AssertionError("unreachable")
 
     # -- requests -------------------------------------------------------------------------
@@ -104,20 +98,18 @@ class Client:
         """The answer. With ``approve``, the daemon holds the outbound text until
         ``approve(outbound)`` returns True (False cancels: ``ApprovalRejected``)."""
         if approve is None:
-            reply = self._call(
-                self._stub.Ask,
-                ask_request(text, documents, conversation_id, False),
-                timeout,
-                uuid.uuid4().hex,
+            request = self.ask_message(text, documents, conversation_id)
+            return Answer.from_pb(
+                self._call(self._stub.Ask, request, timeout, self.new_request_id())
             )
-            return Answer.from_pb(reply)
-        for event in self.stream(
+        events = self.stream(
             text,
             documents=documents,
             conversation_id=conversation_id,
             approve=approve,
             timeout=timeout,
-        ):
+        )
+        for event in events:
             if event.kind == "done" and event.answer is not None:
                 return event.answer
         raise PrivsplitError("the stream ended without an answer")
@@ -134,25 +126,23 @@ class Client:
     ) -> Iterator[StreamEvent]:
         """Events as they happen: stages, reading progress (``progress`` events, unless
         ``progress=False``), the outbound text, answer pieces, then ``done``."""
-        request = edge.StreamAskRequest(
-            request=ask_request(text, documents, conversation_id, approve is not None),
-            progress=progress,
+        request = self.stream_message(
+            text, documents, conversation_id, approval=approve is not None, progress=progress
         )
-        deadline = time.monotonic() + (timeout or self.timeout)
-        delays = [*self.retry.delays(), None]
-        for delay in delays:
+        deadline = self.deadline(timeout)
+        for delay in self.attempts():
             started = False
             try:
                 self._trust.ensure()
             except Unavailable:
-                if delay is None or deadline - time.monotonic() <= delay:
+                if not self.may_retry(delay, deadline):
                     raise
-                time.sleep(delay)
+                time.sleep(delay)  # type: ignore[arg-type]
                 continue
             call = self._stub.StreamAsk(
                 request,
                 timeout=max(0.0, deadline - time.monotonic()),
-                metadata=metadata(self._api_key, uuid.uuid4().hex),
+                metadata=self.metadata(self.new_request_id()),
             )
             try:
                 for message in call:
@@ -172,22 +162,14 @@ class Client:
                 call.cancel()
 
     def approve(self, request_id: str, approved: bool, *, timeout: float | None = None) -> None:
-        self._call(
-            self._stub.Approve,
-            edge.ApproveRequest(request_id=request_id, approved=approved),
-            timeout,
-        )
+        self._call(self._stub.Approve, self.approve_message(request_id, approved), timeout)
 
     def redact(
         self, text: str, *, conversation_id: str = "", timeout: float | None = None
     ) -> Redacted:
         """Detect and replace private data; nothing leaves the device."""
-        reply = self._call(
-            self._stub.Redact,
-            edge.RedactRequest(text=text, conversation_id=conversation_id),
-            timeout,
-        )
-        return Redacted.from_pb(reply)
+        request = self.redact_message(text, conversation_id)
+        return Redacted.from_pb(self._call(self._stub.Redact, request, timeout))
 
     def plan(
         self,
@@ -198,51 +180,24 @@ class Client:
         timeout: float | None = None,
     ) -> Plan:
         """Exactly what would leave the device, without sending it."""
-        reply = self._call(
-            self._stub.Plan,
-            edge.PlanRequest(text=text, documents=list(documents), conversation_id=conversation_id),
-            timeout,
-        )
-        return Plan.from_pb(reply)
+        request = self.plan_message(text, documents, conversation_id)
+        return Plan.from_pb(self._call(self._stub.Plan, request, timeout))
 
     # -- conversations --------------------------------------------------------------------
     def create_conversation(self, *, ttl_seconds: int = 0) -> Conversation:
-        reply = self._call(
-            self._stub.CreateConversation,
-            edge.CreateConversationRequest(ttl_seconds=ttl_seconds),
-            None,
-        )
+        request = edge.CreateConversationRequest(ttl_seconds=ttl_seconds)
+        reply = self._call(self._stub.CreateConversation, request, None)
         return Conversation(client=self, id=reply.conversation_id)
 
     def delete_conversation(self, conversation_id: str) -> None:
-        self._call(
-            self._stub.DeleteConversation,
-            edge.DeleteConversationRequest(conversation_id=conversation_id),
-            None,
-        )
+        request = edge.DeleteConversationRequest(conversation_id=conversation_id)
+        self._call(self._stub.DeleteConversation, request, None)
 
 
-class Conversation:
+class Conversation(ConversationBase):
     """Turns that share one vault: ``[PERSON_1]`` stays the same person. ``with`` deletes it."""
 
-    def __init__(self, *, client: Client, id: str) -> None:
-        self.client = client
-        self.id = id
-
-    def ask(self, text: str, **kwargs: Any) -> Answer:
-        return self.client.ask(text, conversation_id=self.id, **kwargs)
-
-    def stream(self, text: str, **kwargs: Any) -> Iterator[StreamEvent]:
-        return self.client.stream(text, conversation_id=self.id, **kwargs)
-
-    def redact(self, text: str, **kwargs: Any) -> Redacted:
-        return self.client.redact(text, conversation_id=self.id, **kwargs)
-
-    def plan(self, text: str, **kwargs: Any) -> Plan:
-        return self.client.plan(text, conversation_id=self.id, **kwargs)
-
-    def delete(self) -> None:
-        self.client.delete_conversation(self.id)
+    client: Client
 
     def __enter__(self) -> Conversation:
         return self

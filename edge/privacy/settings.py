@@ -15,6 +15,9 @@ DEFAULT_DETECTORS = [
     "ids",
     "phones",
     "presidio_patterns",
+    "fields",
+    "hangul",
+    "titles",
 ]
 
 

@@ -37,7 +37,9 @@ DETECTORS: Registry[Detector] = Registry(
     package="privsplit.edge.privacy.detectors",
     modules=(
         "address",
+        "fields",
         "handles",
+        "hangul",
         "identifiers",
         "llm",
         "names",
@@ -47,6 +49,7 @@ DETECTORS: Registry[Detector] = Registry(
         "presidio_patterns",
         "spacy_ner",
         "terms",
+        "titles",
     ),
 )
 register_detector = DETECTORS.register
