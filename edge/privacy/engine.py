@@ -108,10 +108,14 @@ class PrivacyEngine:
         """Resolved, thresholded spans per text (every type, including ones the policy allows)."""
         texts = list(texts)
         found: list[list[Span]] = [[] for _ in texts]
-        for detector in self.detectors:
+        # a detector that ``reads_found`` (the contextual LLM) runs last, on what the rest found
+        for detector in sorted(self.detectors, key=lambda d: getattr(d, "reads_found", False)):
             started = time.perf_counter()
             try:
-                results = detector.detect_batch(texts)
+                if getattr(detector, "reads_found", False):
+                    results = detector.detect_remaining(texts, self._found_so_far(texts, found))
+                else:
+                    results = detector.detect_batch(texts)
             except PrivacyBlocked as exc:  # typed, with our own message: keep it
                 log.error("detector_failed", detector=detector.name, error=type(exc).__name__)
                 raise
@@ -131,6 +135,19 @@ class PrivacyEngine:
                 ms=round((time.perf_counter() - started) * 1000, 2),
             )
         return [self._finish(t, spans) for t, spans in zip(texts, found)]
+
+    def _found_so_far(self, texts: list[str], found: list[list[Span]]) -> list[list[Span]]:
+        """What the detectors found, plus what the rare-term pass adds to it (the LLM stage
+        need not read what is hidden anyway)."""
+        out = [list(f) for f in found]
+        if self.terms is None:
+            return out
+        for text, spans in zip(texts, out):
+            try:
+                spans.extend(term_spans(text, resolve_overlaps(list(spans), text), self.terms))
+            except Exception as exc:  # only a hint: the LLM then reads more, _finish still runs
+                log.warning("term_hint_skipped", error=type(exc).__name__)
+        return out
 
     def _with_terms(self, text: str, spans: list[Span]) -> list[Span]:
         if self.terms is None:

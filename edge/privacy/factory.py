@@ -39,6 +39,7 @@ def detector_kwargs(
             "model": llm_model_path,
             "max_chars": privacy.llm_max_chars,
             "max_tokens": privacy.llm_max_tokens,
+            "mode": privacy.llm_mode,
             "on_bad_output": model_output_failure,
         },
     }

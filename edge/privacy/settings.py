@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -60,6 +61,12 @@ class PrivacySettings(BaseModel):
         default="",
         description="Model for the contextual detector (registered name or GGUF path); "
         "empty uses the edge model.",
+    )
+    llm_mode: Literal["fast", "full"] = Field(
+        default="fast",
+        description="fast: the contextual detector reads only sentences where the other "
+        "detectors left something name-like, several per call, and answers with the spans "
+        "alone; full: it reads every chunk whole and answers typed items (about 10x slower).",
     )
     llm_max_chars: int = Field(
         default=2000,

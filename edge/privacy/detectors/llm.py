@@ -1,7 +1,15 @@
 """Contextual detection by the local model: quasi-identifiers patterns cannot see.
 
-Optional and off by default (``PrivacySettings.llm`` / ``privsplit redact --llm``). The
-model reads the text in chunks of at most ``max_chars`` characters and answers, under a JSON
+Optional and off by default (``PrivacySettings.llm`` / ``privsplit redact --llm``). Two
+modes (``PrivacySettings.llm_mode``):
+
+- ``fast`` (the default, ``llm_fast.py``): the engine hands the detector what the other
+  detectors found (``reads_found``); only sentences where something name-like is left are
+  read, already-found spans masked, several texts per call after a cached prefix, and the
+  answer is a short JSON list of strings. The same span and failure contract as below.
+- ``full``: every chunk of every text is read whole and the model answers typed items.
+
+In ``full`` mode the model reads the text in chunks of at most ``max_chars`` characters and answers, under a JSON
 schema (llama.cpp grammar), with the exact substrings that could identify someone: names,
 employers, places, job titles, rare conditions, unique events. Each answer is mapped back
 to offsets by searching the chunk; anything the model invents that is not in the text is
@@ -23,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from privsplit.edge.privacy.detectors import language, llm_fast
 from privsplit.edge.privacy.detectors.base import Detector, register_detector
 from privsplit.edge.privacy.spans import Span
 from privsplit.shared.errors import ConfigError, ModelOutputInvalid
@@ -31,6 +40,7 @@ from privsplit.shared.types import GenerationParams, Message
 
 log = get_logger(__name__)
 ON_BAD_OUTPUT = ("closed", "best_effort")
+MODES = ("fast", "full")
 TYPES = {
     "PERSON": "PERSON",
     "ORGANIZATION": "ORGANIZATION",
@@ -128,6 +138,7 @@ class LlmDetector(Detector):
     """Quasi-identifiers flagged by the local LLM (runs only when asked for)."""
 
     name = "llm"
+    reads_found = True  # the engine runs it last and passes what the others found
 
     def __init__(
         self,
@@ -139,11 +150,15 @@ class LlmDetector(Detector):
         max_tokens: int = 192,
         score: float = 0.7,
         on_bad_output: str = "closed",
+        mode: str = "fast",
+        batch_chars: int = 600,
     ) -> None:
         if on_bad_output not in ON_BAD_OUTPUT:
             raise ConfigError(
                 f"unknown on_bad_output '{on_bad_output}'; valid: {', '.join(ON_BAD_OUTPUT)}"
             )
+        if mode not in MODES:
+            raise ConfigError(f"unknown llm mode '{mode}'; valid: {', '.join(MODES)}")
         if runtime is None:
             if not model:
                 raise ValueError("the llm detector needs a model path (or a runtime)")
@@ -155,12 +170,17 @@ class LlmDetector(Detector):
         self.params = GenerationParams(max_tokens=max_tokens, temperature=0.0, seed=7)
         self.score = score
         self.on_bad_output = on_bad_output
+        self.mode = mode
+        self.batch_chars = batch_chars
+        self.calls = 0  # model calls made (benchmarks read it)
         self._lock = threading.Lock()
 
     def close(self) -> None:
         self.runtime.close()
 
     def detect(self, text: str) -> list[Span]:
+        if self.mode == "fast":
+            return self.detect_remaining([text], [[]])[0]
         spans: list[Span] = []
         for offset, chunk in _chunks(text, self.max_chars):
             if not any(c.isalpha() for c in chunk):
@@ -171,11 +191,65 @@ class LlmDetector(Detector):
             )
         return spans
 
+    def detect_remaining(
+        self, texts: Sequence[str], found: Sequence[Sequence[Span]]
+    ) -> list[list[Span]]:
+        """Spans per text, given what the other detectors ``found`` in each (fast mode reads
+        only what they left; full mode reads everything)."""
+        if self.mode == "full":
+            return [self.detect(t) for t in texts]
+        segs = [
+            seg
+            for i, (text, spans) in enumerate(zip(texts, found))
+            for seg in llm_fast.segments(
+                text,
+                spans,
+                i,
+                language.text_language(text) if language.is_available() else None,
+                self.max_chars,
+            )
+        ]
+        out: list[list[Span]] = [[] for _ in texts]
+        for batch in llm_fast.batches(segs, self.batch_chars):
+            values = self._ask_fast(llm_fast.prompt(batch))
+            for index, span in llm_fast.locate(values, texts, batch, self.score, self.name):
+                out[index].append(span)
+        log.debug("llm_fast", texts=len(texts), sentences=len(segs), calls=self.calls)
+        return out
+
+    def _ask_fast(self, prompt: str) -> list[str]:
+        """The answer's strings: first unconstrained, then once under the JSON schema with
+        twice the budget; then the ``on_bad_output`` rule."""
+        budget = min(self.params.max_tokens, 24 + len(prompt) // 10)
+        messages = [Message("system", llm_fast.SYSTEM)]
+        for example, answer in llm_fast.EXAMPLES:
+            messages += [Message("user", example), Message("assistant", json.dumps(answer))]
+        messages.append(Message("user", prompt))
+        for attempt, schema in ((1, None), (2, llm_fast.SCHEMA)):
+            with self._lock:
+                self.calls += 1
+                reply = self.runtime.chat(
+                    messages, replace(self.params, max_tokens=budget), json_schema=schema
+                )
+            try:
+                return llm_fast.parse(reply)
+            except ModelOutputInvalid:
+                log.warning("llm_answer_unreadable", attempt=attempt, chars=len(reply))
+                budget *= 2
+        if self.on_bad_output == "closed":
+            raise ModelOutputInvalid(
+                "the contextual detector's answer could not be read, twice; nothing was sent "
+                "(pipeline.model_output_failure=closed)"
+            )
+        log.warning("llm_chunk_skipped", chars=len(prompt), mode="best_effort")
+        return []
+
     def _ask(self, chunk: str) -> list[Span]:
         """Spans of one chunk; an unreadable answer is asked again once (twice the budget)."""
         params = self.params
         for attempt in (1, 2):
             with self._lock:
+                self.calls += 1
                 reply = self.runtime.chat(
                     [
                         Message("system", SYSTEM),
@@ -200,7 +274,7 @@ class LlmDetector(Detector):
         return []
 
     def detect_batch(self, texts: Sequence[str]) -> list[list[Span]]:
-        return [self.detect(t) for t in texts]
+        return self.detect_remaining(texts, [[] for _ in texts])
 
     def _parse(self, chunk: str, reply: str) -> list[Span]:
         """Spans of the answer's items; ``ModelOutputInvalid`` when the answer is not the

@@ -1,4 +1,5 @@
-"""The contextual detector on a real llama.cpp model (SmolLM2: fast, weak)."""
+"""The contextual detector on a real llama.cpp model (SmolLM2: fast, weak); the ``full``
+mode (every chunk read whole, typed items). The default ``fast`` mode: test_llm_fast.py."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from privsplit.shared.errors import ConfigError, ModelOutputInvalid, PrivacyBloc
 
 @pytest.mark.slow
 def test_llm_detector_returns_offsets_into_the_text(test_model_path) -> None:
-    det = create_detector("llm", model=test_model_path, max_tokens=64, max_chars=400)
+    det = create_detector("llm", model=test_model_path, max_tokens=64, max_chars=400, mode="full")
     try:
         text = "Walker works as a talking-books clerk at Ussearch in Oslo and has Fabry disease."
         spans = det.detect(text)
@@ -121,7 +122,10 @@ class _Scripted:
 def test_truncated_twice_refuses_the_request_with_a_typed_error() -> None:
     runtime = _Scripted(TRUNCATED)
     engine = PrivacyEngine(
-        detectors=[create_detector("patterns"), LlmDetector(runtime=runtime, max_tokens=64)]
+        detectors=[
+            create_detector("patterns"),
+            LlmDetector(runtime=runtime, max_tokens=64, mode="full"),
+        ]
     )
     with pytest.raises(ModelOutputInvalid, match="could not be read"):
         engine.redact(CHUNK, Vault())
@@ -130,14 +134,14 @@ def test_truncated_twice_refuses_the_request_with_a_typed_error() -> None:
 
 def test_a_complete_retry_is_used() -> None:
     runtime = _Scripted(TRUNCATED, GOOD)
-    spans = LlmDetector(runtime=runtime, max_tokens=64).detect(CHUNK)
+    spans = LlmDetector(runtime=runtime, max_tokens=64, mode="full").detect(CHUNK)
     assert [CHUNK[s.start : s.end] for s in spans] == ["Ussearch"]
     assert runtime.budgets == [64, 128]
 
 
 def test_best_effort_skips_the_unreadable_chunk() -> None:
     runtime = _Scripted(TRUNCATED)
-    det = LlmDetector(runtime=runtime, on_bad_output="best_effort")
+    det = LlmDetector(runtime=runtime, on_bad_output="best_effort", mode="full")
     assert det.detect(CHUNK) == [] and len(runtime.budgets) == 2
     with pytest.raises(ConfigError, match="closed, best_effort"):
         LlmDetector(runtime=runtime, on_bad_output="lenient")
@@ -147,7 +151,7 @@ def test_best_effort_skips_the_unreadable_chunk() -> None:
 def test_the_real_model_cut_off_by_its_budget_is_refused(test_model_path) -> None:
     # two and four tokens cannot hold even an empty answer ('{"items": []}'): the real
     # model's answer is cut off on both tries
-    det = create_detector("llm", model=test_model_path, max_tokens=2, max_chars=400)
+    det = create_detector("llm", model=test_model_path, max_tokens=2, max_chars=400, mode="full")
     try:
         with pytest.raises(ModelOutputInvalid):
             det.detect("Walker works as a clerk at Ussearch in Oslo and has Fabry disease.")
