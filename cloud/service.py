@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import grpc
@@ -81,44 +80,6 @@ class CloudInferenceService(CloudInferenceServicer):
                 self._record(chunk)
                 yield chunk.to_pb()
         log.debug("complete_stream_closed", ms=t.ms)
-
-    async def CompleteBatch(self, request, context):
-        if len(request.requests) == 0:
-            raise InvalidRequest("batch has no sub-queries")
-        if len(request.requests) > self.settings.max_subqueries:
-            raise InvalidRequest(f"batch has more than {self.settings.max_subqueries} sub-queries")
-        if request.ByteSize() > self.settings.max_request_bytes:
-            raise InvalidRequest(f"request is larger than {self.settings.max_request_bytes} bytes")
-        reqs = [self._validate(r) for r in request.requests]
-        deadline = self._deadline(context)
-        out: asyncio.Queue = asyncio.Queue()
-
-        async def run(i: int, req: CompletionRequest) -> None:
-            async for chunk in self.backend.complete(req, deadline=deadline):
-                self._record(chunk)
-                await out.put(cloud.CompleteBatchResponse(index=i, chunk=chunk.to_pb()))
-
-        tasks = [asyncio.create_task(run(i, r)) for i, r in enumerate(reqs)]
-        pending = set(tasks)
-        try:
-            while pending or not out.empty():
-                if not out.empty():
-                    yield out.get_nowait()
-                    continue
-                getter = asyncio.create_task(out.get())
-                done, _ = await asyncio.wait(
-                    pending | {getter}, return_when=asyncio.FIRST_COMPLETED
-                )
-                if getter in done:
-                    yield getter.result()
-                else:
-                    getter.cancel()
-                for task in done - {getter}:
-                    pending.discard(task)
-                    task.result()  # re-raise a sub-query's error: the whole batch fails
-        finally:
-            for task in tasks:
-                task.cancel()
 
     async def ListModels(self, request, context):
         return cloud.ListModelsResponse(

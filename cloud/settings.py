@@ -127,9 +127,6 @@ class CloudSettings(PrivsplitSettings):
     max_request_bytes: int = Field(
         default=256 * 1024, ge=1024, description="Largest serialized request."
     )
-    max_subqueries: int = Field(
-        default=16, ge=1, description="Most sub-queries in one CompleteBatch."
-    )
     default_deadline_seconds: float = Field(
         default=120.0, gt=0, description="Deadline applied when a client sets none."
     )

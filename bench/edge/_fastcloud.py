@@ -40,10 +40,6 @@ class FastCloud(CloudInferenceServicer):
     async def Complete(self, request, context):
         yield self._answer(request)
 
-    async def CompleteBatch(self, request, context):
-        for i, r in enumerate(request.requests):
-            yield cloud.CompleteBatchResponse(index=i, chunk=self._answer(r))
-
     async def ListModels(self, request, context):
         return cloud.ListModelsResponse(models=[cloud.ModelInfo(name="fast", backend="fast")])
 

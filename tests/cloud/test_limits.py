@@ -143,27 +143,18 @@ async def collect_raw(call) -> list:
     return [x async for x in call]
 
 
-async def test_too_many_subqueries(model_server) -> None:
-    async with running(plain_settings(model_server, max_subqueries=2)) as gw:
-        channel, stub = _stub(gw.port)
-        async with channel:
-            batch = cloud.CompleteBatchRequest(requests=[request(SECRET) for _ in range(3)])
-            err = await _refusal(
-                collect_raw(stub.CompleteBatch(batch, metadata=bearer(), timeout=10))
+async def test_the_removed_batch_method_is_unimplemented(model_server) -> None:
+    """CompleteBatch is gone (the edge fans out one Complete per sub-query, each under the
+    tenant's stream and rate limits): an old client's batch is refused, and nothing runs."""
+    async with running(plain_settings(model_server)) as gw:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{gw.port}") as channel:
+            raw = channel.unary_stream(
+                "/privsplit.v1.CloudInference/CompleteBatch",
+                request_serializer=lambda b: b,
+                response_deserializer=lambda b: b,
             )
-            assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
-            assert "more than 2 sub-queries" in err.details()
-            ok = [
-                r
-                async for r in stub.CompleteBatch(
-                    cloud.CompleteBatchRequest(
-                        requests=[request(max_tokens=2), request(max_tokens=2)]
-                    ),
-                    metadata=bearer(),
-                    timeout=60,
-                )
-            ]
-            assert {r.index for r in ok} == {0, 1}
+            err = await _refusal(collect_raw(raw(b"", metadata=bearer(), timeout=10)))
+    assert err.code() == grpc.StatusCode.UNIMPLEMENTED
 
 
 async def test_deadline_is_enforced_by_the_gateway(model_server) -> None:

@@ -26,7 +26,7 @@ _sym_db = _symbol_database.Default()
 from privsplit.shared._gen.privsplit.v1 import common_pb2 as privsplit_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18privsplit/v1/cloud.proto\x12\x0cprivsplit.v1\x1a\x19privsplit/v1/common.proto\"}\n\x0f\x43ompleteRequest\x12\r\n\x05model\x18\x01 \x01(\t\x12+\n\x08messages\x18\x02 \x03(\x0b\x32\x19.privsplit.v1.ChatMessage\x12.\n\x06params\x18\x03 \x01(\x0b\x32\x1e.privsplit.v1.GenerationParams\"w\n\x10\x43ompleteResponse\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x31\n\rfinish_reason\x18\x02 \x01(\x0e\x32\x1a.privsplit.v1.FinishReason\x12\"\n\x05usage\x18\x03 \x01(\x0b\x32\x13.privsplit.v1.Usage\"G\n\x14\x43ompleteBatchRequest\x12/\n\x08requests\x18\x01 \x03(\x0b\x32\x1d.privsplit.v1.CompleteRequest\"U\n\x15\x43ompleteBatchResponse\x12\r\n\x05index\x18\x01 \x01(\r\x12-\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\x1e.privsplit.v1.CompleteResponse\"\x13\n\x11ListModelsRequest\"V\n\tModelInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x62\x61\x63kend\x18\x02 \x01(\t\x12\x16\n\x0e\x63ontext_length\x18\x03 \x01(\r\x12\x12\n\nis_default\x18\x04 \x01(\x08\"=\n\x12ListModelsResponse\x12\'\n\x06models\x18\x01 \x03(\x0b\x32\x17.privsplit.v1.ModelInfo2\x8a\x02\n\x0e\x43loudInference\x12K\n\x08\x43omplete\x12\x1d.privsplit.v1.CompleteRequest\x1a\x1e.privsplit.v1.CompleteResponse0\x01\x12Z\n\rCompleteBatch\x12\".privsplit.v1.CompleteBatchRequest\x1a#.privsplit.v1.CompleteBatchResponse0\x01\x12O\n\nListModels\x12\x1f.privsplit.v1.ListModelsRequest\x1a .privsplit.v1.ListModelsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18privsplit/v1/cloud.proto\x12\x0cprivsplit.v1\x1a\x19privsplit/v1/common.proto\"}\n\x0f\x43ompleteRequest\x12\r\n\x05model\x18\x01 \x01(\t\x12+\n\x08messages\x18\x02 \x03(\x0b\x32\x19.privsplit.v1.ChatMessage\x12.\n\x06params\x18\x03 \x01(\x0b\x32\x1e.privsplit.v1.GenerationParams\"w\n\x10\x43ompleteResponse\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x31\n\rfinish_reason\x18\x02 \x01(\x0e\x32\x1a.privsplit.v1.FinishReason\x12\"\n\x05usage\x18\x03 \x01(\x0b\x32\x13.privsplit.v1.Usage\"\x13\n\x11ListModelsRequest\"V\n\tModelInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x62\x61\x63kend\x18\x02 \x01(\t\x12\x16\n\x0e\x63ontext_length\x18\x03 \x01(\r\x12\x12\n\nis_default\x18\x04 \x01(\x08\"=\n\x12ListModelsResponse\x12\'\n\x06models\x18\x01 \x03(\x0b\x32\x17.privsplit.v1.ModelInfo2\xae\x01\n\x0e\x43loudInference\x12K\n\x08\x43omplete\x12\x1d.privsplit.v1.CompleteRequest\x1a\x1e.privsplit.v1.CompleteResponse0\x01\x12O\n\nListModels\x12\x1f.privsplit.v1.ListModelsRequest\x1a .privsplit.v1.ListModelsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,16 +37,12 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_COMPLETEREQUEST']._serialized_end=194
   _globals['_COMPLETERESPONSE']._serialized_start=196
   _globals['_COMPLETERESPONSE']._serialized_end=315
-  _globals['_COMPLETEBATCHREQUEST']._serialized_start=317
-  _globals['_COMPLETEBATCHREQUEST']._serialized_end=388
-  _globals['_COMPLETEBATCHRESPONSE']._serialized_start=390
-  _globals['_COMPLETEBATCHRESPONSE']._serialized_end=475
-  _globals['_LISTMODELSREQUEST']._serialized_start=477
-  _globals['_LISTMODELSREQUEST']._serialized_end=496
-  _globals['_MODELINFO']._serialized_start=498
-  _globals['_MODELINFO']._serialized_end=584
-  _globals['_LISTMODELSRESPONSE']._serialized_start=586
-  _globals['_LISTMODELSRESPONSE']._serialized_end=647
-  _globals['_CLOUDINFERENCE']._serialized_start=650
-  _globals['_CLOUDINFERENCE']._serialized_end=916
+  _globals['_LISTMODELSREQUEST']._serialized_start=317
+  _globals['_LISTMODELSREQUEST']._serialized_end=336
+  _globals['_MODELINFO']._serialized_start=338
+  _globals['_MODELINFO']._serialized_end=424
+  _globals['_LISTMODELSRESPONSE']._serialized_start=426
+  _globals['_LISTMODELSRESPONSE']._serialized_end=487
+  _globals['_CLOUDINFERENCE']._serialized_start=490
+  _globals['_CLOUDINFERENCE']._serialized_end=664
 # @@protoc_insertion_point(module_scope)

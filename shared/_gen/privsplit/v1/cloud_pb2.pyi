@@ -87,58 +87,6 @@ class CompleteResponse(_message.Message):
 Global___CompleteResponse: _TypeAlias = CompleteResponse  # noqa: Y015
 
 @_typing.final
-class CompleteBatchRequest(_message.Message):
-    """Several sanitized sub-queries completed in one call."""
-
-    DESCRIPTOR: _descriptor.Descriptor
-
-    REQUESTS_FIELD_NUMBER: _builtins.int
-    @_builtins.property
-    def requests(self) -> _containers.RepeatedCompositeFieldContainer[Global___CompleteRequest]:
-        """The sub-queries; the server caps how many one call may carry."""
-
-    def __init__(
-        self,
-        *,
-        requests: _abc.Iterable[Global___CompleteRequest] | None = ...,
-    ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
-    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["requests", b"requests"]  # noqa: Y015
-    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
-
-Global___CompleteBatchRequest: _TypeAlias = CompleteBatchRequest  # noqa: Y015
-
-@_typing.final
-class CompleteBatchResponse(_message.Message):
-    """A chunk of one of the sub-queries of a batch."""
-
-    DESCRIPTOR: _descriptor.Descriptor
-
-    INDEX_FIELD_NUMBER: _builtins.int
-    CHUNK_FIELD_NUMBER: _builtins.int
-    index: _builtins.int
-    """Position of the sub-query in CompleteBatchRequest.requests."""
-    @_builtins.property
-    def chunk(self) -> Global___CompleteResponse:
-        """The chunk itself."""
-
-    def __init__(
-        self,
-        *,
-        index: _builtins.int = ...,
-        chunk: Global___CompleteResponse | None = ...,
-    ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["chunk", b"chunk"]  # noqa: Y015
-    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["chunk", b"chunk", "index", b"index"]  # noqa: Y015
-    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
-
-Global___CompleteBatchResponse: _TypeAlias = CompleteBatchResponse  # noqa: Y015
-
-@_typing.final
 class ListModelsRequest(_message.Message):
     """Request for the list of served models."""
 

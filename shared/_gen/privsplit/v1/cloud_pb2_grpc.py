@@ -42,11 +42,6 @@ class CloudInferenceStub:
                 request_serializer=privsplit_dot_v1_dot_cloud__pb2.CompleteRequest.SerializeToString,
                 response_deserializer=privsplit_dot_v1_dot_cloud__pb2.CompleteResponse.FromString,
                 _registered_method=True)
-        self.CompleteBatch = channel.unary_stream(
-                '/privsplit.v1.CloudInference/CompleteBatch',
-                request_serializer=privsplit_dot_v1_dot_cloud__pb2.CompleteBatchRequest.SerializeToString,
-                response_deserializer=privsplit_dot_v1_dot_cloud__pb2.CompleteBatchResponse.FromString,
-                _registered_method=True)
         self.ListModels = channel.unary_unary(
                 '/privsplit.v1.CloudInference/ListModels',
                 request_serializer=privsplit_dot_v1_dot_cloud__pb2.ListModelsRequest.SerializeToString,
@@ -66,14 +61,6 @@ class CloudInferenceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def CompleteBatch(self, request, context):
-        """Completes several independent sanitized sub-queries in one call; chunks of different
-        sub-queries interleave and carry the index of the sub-query they belong to.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
     def ListModels(self, request, context):
         """Lists the models this gateway can serve.
         """
@@ -88,11 +75,6 @@ def add_CloudInferenceServicer_to_server(servicer, server):
                     servicer.Complete,
                     request_deserializer=privsplit_dot_v1_dot_cloud__pb2.CompleteRequest.FromString,
                     response_serializer=privsplit_dot_v1_dot_cloud__pb2.CompleteResponse.SerializeToString,
-            ),
-            'CompleteBatch': grpc.unary_stream_rpc_method_handler(
-                    servicer.CompleteBatch,
-                    request_deserializer=privsplit_dot_v1_dot_cloud__pb2.CompleteBatchRequest.FromString,
-                    response_serializer=privsplit_dot_v1_dot_cloud__pb2.CompleteBatchResponse.SerializeToString,
             ),
             'ListModels': grpc.unary_unary_rpc_method_handler(
                     servicer.ListModels,
@@ -129,33 +111,6 @@ class CloudInference:
             '/privsplit.v1.CloudInference/Complete',
             privsplit_dot_v1_dot_cloud__pb2.CompleteRequest.SerializeToString,
             privsplit_dot_v1_dot_cloud__pb2.CompleteResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def CompleteBatch(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_stream(
-            request,
-            target,
-            '/privsplit.v1.CloudInference/CompleteBatch',
-            privsplit_dot_v1_dot_cloud__pb2.CompleteBatchRequest.SerializeToString,
-            privsplit_dot_v1_dot_cloud__pb2.CompleteBatchResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -38,10 +38,6 @@ class CloudInferenceStub:
     def __new__(cls, channel: _aio.Channel) -> CloudInferenceAsyncStub: ...
     Complete: _grpc.UnaryStreamMultiCallable[_cloud_pb2.CompleteRequest, _cloud_pb2.CompleteResponse]
     """Streams the completion of one sanitized chat request, chunk by chunk."""
-    CompleteBatch: _grpc.UnaryStreamMultiCallable[_cloud_pb2.CompleteBatchRequest, _cloud_pb2.CompleteBatchResponse]
-    """Completes several independent sanitized sub-queries in one call; chunks of different
-    sub-queries interleave and carry the index of the sub-query they belong to.
-    """
     ListModels: _grpc.UnaryUnaryMultiCallable[_cloud_pb2.ListModelsRequest, _cloud_pb2.ListModelsResponse]
     """Lists the models this gateway can serve."""
 
@@ -54,10 +50,6 @@ class CloudInferenceAsyncStub(CloudInferenceStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
     Complete: _aio.UnaryStreamMultiCallable[_cloud_pb2.CompleteRequest, _cloud_pb2.CompleteResponse]  # type: ignore[assignment]
     """Streams the completion of one sanitized chat request, chunk by chunk."""
-    CompleteBatch: _aio.UnaryStreamMultiCallable[_cloud_pb2.CompleteBatchRequest, _cloud_pb2.CompleteBatchResponse]  # type: ignore[assignment]
-    """Completes several independent sanitized sub-queries in one call; chunks of different
-    sub-queries interleave and carry the index of the sub-query they belong to.
-    """
     ListModels: _aio.UnaryUnaryMultiCallable[_cloud_pb2.ListModelsRequest, _cloud_pb2.ListModelsResponse]  # type: ignore[assignment]
     """Lists the models this gateway can serve."""
 
@@ -73,16 +65,6 @@ class CloudInferenceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_abc.Iterator[_cloud_pb2.CompleteResponse], _abc.AsyncIterator[_cloud_pb2.CompleteResponse]]:
         """Streams the completion of one sanitized chat request, chunk by chunk."""
-
-    @_abc_1.abstractmethod
-    def CompleteBatch(
-        self,
-        request: _cloud_pb2.CompleteBatchRequest,
-        context: _ServicerContext,
-    ) -> _typing.Union[_abc.Iterator[_cloud_pb2.CompleteBatchResponse], _abc.AsyncIterator[_cloud_pb2.CompleteBatchResponse]]:
-        """Completes several independent sanitized sub-queries in one call; chunks of different
-        sub-queries interleave and carry the index of the sub-query they belong to.
-        """
 
     @_abc_1.abstractmethod
     def ListModels(
