@@ -1,6 +1,6 @@
 """What the blocking and the asyncio clients share, so each of them does only its I/O.
 
-``ClientBase`` holds where the daemon is (``target``), the check that its socket belongs to
+``ClientBase`` (constructed the same for both; each adds only ``_connect``) holds where the daemon is (``target``), the check that its socket belongs to
 the right user (``SocketTrust``), the timeout, the retry policy and the API key, and builds
 every request message and the call metadata. ``may_retry`` is the one retry rule of both
 clients: a next attempt exists and fits before the deadline. ``ConversationBase`` is a
@@ -38,6 +38,11 @@ class ClientBase:
         self.timeout = timeout
         self.retry = retry
         self._api_key = api_key
+        self._connect()
+
+    def _connect(self) -> None:
+        """Set up the channel to ``target`` (each client its own kind; nothing is sent)."""
+        raise NotImplementedError
 
     def deadline(self, timeout: float | None) -> float:
         """The monotonic time a call (all its attempts) must end by."""

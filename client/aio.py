@@ -6,7 +6,6 @@ import asyncio
 import inspect
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from pathlib import Path
 from typing import Any, TypeVar
 
 import grpc
@@ -17,7 +16,6 @@ from privsplit.client._common import (
     Answer,
     Plan,
     Redacted,
-    RetryPolicy,
     StreamEvent,
     mapped,
     retryable,
@@ -32,25 +30,8 @@ AsyncApprover = Callable[[tuple[str, ...]], "bool | Awaitable[bool]"]
 class AsyncClient(ClientBase):
     """``async with AsyncClient() as client: answer = await client.ask(...)``."""
 
-    def __init__(
-        self,
-        *,
-        address: str | None = None,
-        socket_path: str | Path | None = None,
-        timeout: float = 300.0,
-        api_key: str | None = None,
-        retry: RetryPolicy = RetryPolicy(),
-        trusted_daemon_uid: int | str | None = None,
-    ) -> None:
-        super().__init__(
-            address=address,
-            socket_path=socket_path,
-            timeout=timeout,
-            api_key=api_key,
-            retry=retry,
-            trusted_daemon_uid=trusted_daemon_uid,
-        )
-        self._channel: grpc.aio.Channel | None = None
+    def _connect(self) -> None:
+        self._channel: grpc.aio.Channel | None = None  # opened at first use (``_stub``)
 
     @property
     def _stub(self) -> EdgeAgentStub:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 from typing import Any, TypeVar
 
 import grpc
@@ -15,7 +14,6 @@ from privsplit.client._common import (
     Answer,
     Plan,
     Redacted,
-    RetryPolicy,
     StreamEvent,
     mapped,
     retryable,
@@ -31,24 +29,7 @@ class Client(ClientBase):
     """``Client()`` talks to the daemon's Unix socket; ``Client(address="127.0.0.1:PORT")`` to
     its loopback TCP listener. Errors are the typed ``privsplit.shared.errors`` classes."""
 
-    def __init__(
-        self,
-        *,
-        address: str | None = None,
-        socket_path: str | Path | None = None,
-        timeout: float = 300.0,
-        api_key: str | None = None,
-        retry: RetryPolicy = RetryPolicy(),
-        trusted_daemon_uid: int | str | None = None,
-    ) -> None:
-        super().__init__(
-            address=address,
-            socket_path=socket_path,
-            timeout=timeout,
-            api_key=api_key,
-            retry=retry,
-            trusted_daemon_uid=trusted_daemon_uid,
-        )
+    def _connect(self) -> None:
         self._channel = grpc.insecure_channel(self.target, options=CHANNEL_OPTIONS)
         self._stub = EdgeAgentStub(self._channel)
 

@@ -67,6 +67,18 @@ class LocalModel(abc.ABC):
     ) -> str:
         return "".join(self.stream(messages, params, json_schema=json_schema, logprobs=logprobs))
 
+    def check_options(
+        self,
+        params: GenerationParams,
+        json_schema: dict[str, Any] | None,
+        logprobs: list[float] | None,
+    ) -> None:
+        """Refuse what ``stream`` cannot honour, before it loads or generates anything: a
+        ``json_schema`` that is not a dict, or ``logprobs`` (``check_logprobs``)."""
+        if json_schema is not None and not isinstance(json_schema, dict):
+            raise InvalidRequest("json_schema must be a JSON Schema object (a dict)")
+        self.check_logprobs(params, json_schema, logprobs)
+
     def check_logprobs(
         self,
         params: GenerationParams,

@@ -99,9 +99,7 @@ class LlamaCppModel(LocalModel):
         json_schema: dict[str, Any] | None = None,
         logprobs: list[float] | None = None,
     ) -> Iterator[str]:
-        if json_schema is not None and not isinstance(json_schema, dict):
-            raise InvalidRequest("json_schema must be a JSON Schema object (a dict)")
-        self.check_logprobs(params, json_schema, logprobs)
+        self.check_options(params, json_schema, logprobs)
         self.load()
         # the message texts alone already overflowing is certain; the template adds the rest
         if sum(self.count_tokens(m.content) for m in messages) >= self.n_ctx:

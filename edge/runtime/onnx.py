@@ -126,9 +126,7 @@ class OnnxGenAIModel(LocalModel):
         json_schema: dict[str, Any] | None = None,
         logprobs: list[float] | None = None,
     ) -> Iterator[str]:
-        if json_schema is not None and not isinstance(json_schema, dict):
-            raise InvalidRequest("json_schema must be a JSON Schema object (a dict)")
-        self.check_logprobs(params, json_schema, logprobs)  # not supported: refused clearly
+        self.check_options(params, json_schema, logprobs)  # logprobs: refused clearly
         self.load()
         return cut_at_stops(self._generate(messages, params, json_schema), params.stop)
 
