@@ -19,6 +19,7 @@ DEFAULT_DETECTORS = [
     "fields",
     "hangul",
     "titles",
+    "holdings",
 ]
 
 

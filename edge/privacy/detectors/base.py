@@ -40,6 +40,7 @@ DETECTORS: Registry[Detector] = Registry(
         "fields",
         "handles",
         "hangul",
+        "holdings",
         "identifiers",
         "llm",
         "names",
