@@ -1,8 +1,9 @@
 """bench/frontier: the frontier's table (markdown) and picture (PNG, matplotlib).
 
 Contract: ``write_table(results, path, note=)`` and ``write_png(results, path)`` take the
-rows ``run.measure`` returns (name, description, default, point, leakage, leaked, units,
-blocked, over_hidden_per_query, quality, quality_uncapped, quality_n, share_ge_0_9) and write one file each.
+rows ``run.measure`` returns (name, description, default, point, stale, leakage, leaked,
+units, blocked, over_hidden_per_query, quality, quality_uncapped, quality_n, share_ge_0_9)
+and write one file each; a ``stale`` row (planned by older detection code) is marked so.
 Settings (``point`` false) are drawn as a curve in order of leakage, the points (raw,
 Presidio-only, PUPA's reference redaction) as markers, the default setting as a star. A
 setting without a quality figure is drawn at the bottom edge, labelled "n/a".
@@ -26,6 +27,7 @@ def write_table(results: list[dict], path: Path, *, note: str = "") -> str:
     ]
     for r in sorted(results, key=lambda r: (r["point"], r["leakage"])):
         name = f"**{r['name']}** (default)" if r["default"] else r["name"]
+        name += " (stale)" if r.get("stale") else ""
         lines.append(
             f"| {name} | {r['description']} | {r['leaked']}/{r['units']} "
             f"| {r['leakage']:.1%} | {r['blocked']} | {r['over_hidden_per_query']:.1f} "
@@ -34,6 +36,11 @@ def write_table(results: list[dict], path: Path, *, note: str = "") -> str:
             f"| {r['quality_n']} queries |"
         )
     text = "\n".join(lines) + "\n"
+    if any(r.get("stale") for r in results):
+        text += (
+            "\n(stale): planned by an earlier version of the detection code (edge/privacy, "
+            "edge/pipeline) than the current one; `--replan-stale` redoes those plans.\n"
+        )
     if note:
         text = note + "\n\n" + text
     Path(path).write_text(text, "utf-8")

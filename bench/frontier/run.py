@@ -91,6 +91,8 @@ SETTINGS: dict[str, tuple[dict, str]] = {
     ),
 }
 DEFAULT_SETTING = "default"
+# the code that decides what is sent: a plan made with other code is marked stale
+PLAN_CODE = ("edge/privacy", "edge/pipeline")
 BASELINES = ("raw", "presidio", "pupa-reference")
 POINTS = {
     "raw": "the request as it is (answer A: the reference)",
@@ -131,15 +133,45 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     p.add_argument("--out-dir", type=Path, default=Path(__file__).resolve().parent / "out")
     p.add_argument("--replan", action="store_true", help="Recompute cached plans.")
+    p.add_argument(
+        "--replan-stale",
+        action="store_true",
+        help="Recompute the cached plans made by other code (the table marks the rest).",
+    )
     p.add_argument("--png", type=Path, default=None, help="Default: OUT_DIR/frontier.png.")
+    p.add_argument("--table", type=Path, default=None, help="Default: OUT_DIR/frontier.md.")
     return p.parse_args(argv)
 
 
+def code_fingerprint() -> str:
+    """sha256 over the sources and data files of ``PLAN_CODE`` (what a plan depends on)."""
+    import hashlib
+
+    repo = Path(__file__).resolve().parents[2]
+    h = hashlib.sha256()
+    for folder in PLAN_CODE:
+        for f in sorted((repo / folder).rglob("*")):
+            if f.is_file() and f.suffix in (".py", ".txt", ".yaml", ".json", ".md"):
+                h.update(str(f.relative_to(repo)).encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def plan_is_current(name: str, args: argparse.Namespace) -> bool:
+    """The setting's cached plan was made by the code as it is now (raw and PUPA's reference
+    do not depend on it; a plan from before this stamp existed counts as stale)."""
+    if name in ("raw", "pupa-reference"):
+        return True
+    meta = args.out_dir / f"plan-{name}.code"
+    return meta.exists() and meta.read_text("utf-8").strip() == code_fingerprint()
+
+
 def plans_for(name: str, records: list[dict], args: argparse.Namespace) -> list[dict]:
-    """The setting's plan rows, from ``--out-dir`` when already computed for these ids."""
+    """The setting's plan rows, from ``--out-dir`` when already computed for these ids
+    (``--replan-stale``: recomputed when the code has changed since)."""
     path = args.out_dir / f"plan-{name}.jsonl"
     ids = [r["id"] for r in records]
-    if path.exists() and not args.replan:
+    stale = args.replan_stale and not plan_is_current(name, args)
+    if path.exists() and not args.replan and not stale:
         rows = {
             r["id"]: r for r in (json.loads(x) for x in path.read_text("utf-8").splitlines() if x)
         }
@@ -158,6 +190,7 @@ def plans_for(name: str, records: list[dict], args: argparse.Namespace) -> list[
     with path.open("w", encoding="utf-8") as f:
         for r in rows:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    (args.out_dir / f"plan-{name}.code").write_text(code_fingerprint() + "\n", "utf-8")
     return rows
 
 
@@ -288,6 +321,7 @@ async def measure(args: argparse.Namespace) -> list[dict]:
                     "description": SETTINGS[name][1] if name in SETTINGS else POINTS[name],
                     "default": name == DEFAULT_SETTING,
                     "point": name in BASELINES,
+                    "stale": not plan_is_current(name, args),
                     **leak,
                     "quality_n": len(ratios),
                     # capped at 1 per query: a near-unrelated resample B (a small denominator)
@@ -324,7 +358,7 @@ def main(argv: list[str] | None = None) -> None:
         f"PUPA records {args.start}.. (leakage: all measured records; quality: the first "
         f"{args.quality_limit} that have answers)"
     )
-    table = write_table(results, args.out_dir / "frontier.md", note=note)
+    table = write_table(results, args.table or args.out_dir / "frontier.md", note=note)
     write_png(results, args.png or args.out_dir / "frontier.png")
     print(table)
 

@@ -140,3 +140,19 @@ def test_every_setting_is_valid_edge_settings() -> None:
         assert settings.pipeline.hide_terms is not None, name
     assert run.DEFAULT_SETTING in run.SETTINGS
     assert json.dumps(run.SETTINGS)  # written into the results as they are
+
+
+def test_plans_made_by_other_code_are_marked_stale(tmp_path: Path, results: list[dict]) -> None:
+    args = run.parse_args(["--out-dir", str(tmp_path)])
+    rows = run.plans_for("raw", RECORDS, args)  # raw depends on no detection code
+    assert run.plan_is_current("raw", args) and len(rows) == 2
+    (tmp_path / "plan-presidio.jsonl").write_text("")
+    assert not run.plan_is_current("presidio", args)  # no stamp: made before stamps existed
+    (tmp_path / "plan-presidio.code").write_text(run.code_fingerprint())
+    assert run.plan_is_current("presidio", args)
+    (tmp_path / "plan-presidio.code").write_text("0" * 16)  # made by other code
+    assert not run.plan_is_current("presidio", args)
+    results[-1]["stale"] = True  # shift+1.0
+    text = report.write_table(results, tmp_path / "f.md")
+    assert "| shift+1.0 (stale) |" in text and "`--replan-stale`" in text
+    assert "| **default** (default) |" in text
