@@ -5,7 +5,8 @@ Science", "Near Crisis Project") passes it, and the small NER model often misses
 naming noun right before a quoted or title-case name marks it whatever its words: "the
 journal Small Science", "research group “Near Crisis Project”", "our podcast 'Night
 Shift'" (after a determiner, two or more capitalized words; quoted, one or more). It is an
-ORGANIZATION (the placeholder type the pipeline uses for named things).
+ORGANIZATION (the placeholder type the pipeline uses for named things). Chinese and
+Japanese write the same shape with their own nouns and quotes: 公众号“…”, 公司「…」.
 
 Title case alone is no evidence: a run like "Key To The World" mid-sentence is as often a
 heading glued to a sentence ("Potential Risks The ...", "Percent By Mass"); on PUPA such
@@ -31,6 +32,12 @@ NAMED = re.compile(
     rf"(?P<name>\p{{Lu}}[\p{{Ll}}\p{{M}}'’&-]+(?:[ \t]+{CAP}){{1,4}})"
 )
 
+CJK_NOUNS = (
+    r"公众号|公眾號|账号|帳號|公司|品牌|频道|頻道|团队|團隊|小组|小組|项目|項目|杂志|雜誌|期刊|"
+    r"餐厅|餐廳|学校|學校|医院|醫院|会社|チャンネル|ブランド"
+)
+CJK_QUOTED = re.compile(rf"(?:{CJK_NOUNS})\s*[“「『\"](?P<name>[^”」』\"\n]{{1,24}})[”」』\"]")
+
 
 @register_detector
 class TitleDetector(Detector):
@@ -41,6 +48,6 @@ class TitleDetector(Detector):
     def detect(self, text: str) -> list[Span]:
         return [
             Span(m.start("name"), m.end("name"), "ORGANIZATION", 0.6, self.name)
-            for rx in (QUOTED, NAMED)
+            for rx in (QUOTED, NAMED, CJK_QUOTED)
             for m in rx.finditer(text)
         ]

@@ -40,3 +40,14 @@ def test_title_case_alone_is_not_a_name(text: str) -> None:
 
 def test_it_runs_by_default() -> None:
     assert "titles" in PrivacySettings().detectors
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("我运营的微信公众号“晨光读书会”每周更新", "晨光读书会"),
+        ("取引先の会社「青葉商事」について", "青葉商事"),
+    ],
+)
+def test_cjk_names_after_a_naming_noun(text: str, name: str) -> None:
+    assert _found(text) == {name}
