@@ -13,7 +13,9 @@ devset spread over its domains and languages), the stage's cost and what it adds
 The old mode is slow, so it runs on the first ``--old`` records of each slice and the other
 rows are re-scored on those same records; the new mode also runs on ``--new`` records.
 Each LLM engine gets one warm-up call that reaches the model (the cached prompt prefix is
-then in place, as in a running daemon).
+then in place, as in a running daemon). Both modes run llama.cpp on one thread
+(``llm_threads=1``, prompt evaluation included: on a busy machine llama.cpp's default of
+every core for prompt evaluation spins and costs several times the CPU).
 
     nice -n 10 .venv/bin/python bench/pii/llm_stage.py --model MODEL.gguf [--old 5] [--new 40]
 """
@@ -39,7 +41,7 @@ class Stage:
         from privsplit.edge.privacy.factory import build_engine
         from privsplit.edge.privacy.settings import PrivacySettings
 
-        privacy = PrivacySettings(llm=mode is not None, llm_mode=mode or "fast")
+        privacy = PrivacySettings(llm=mode is not None, llm_mode=mode or "fast", llm_threads=1)
         self.engine = build_engine(privacy, llm_model_path=model, terms=True)
         self.llm = next((d for d in self.engine.detectors if d.name == "llm"), None)
         self.wall = self.cpu = 0.0
@@ -135,12 +137,23 @@ def main(argv: list[str] | None = None) -> None:
     for set_name in sets:
         same = {r[3]: r for r in rows if r[0] == set_name and r[8] == "old"}
         old, new = same.get("+ LLM full (old)"), same.get("+ LLM fast (new)")
-        if old and new:
+        if old and new and new[4] == 0:
+            print(f"{set_name:15} the new mode made no model call on these records")
+        elif old and new:
             print(
                 f"{set_name:15} wall {old[5] / max(new[5], 1e-9):6.1f}x   "
                 f"cpu {old[6] / max(new[6], 1e-9):6.1f}x"
             )
     old_all = [r for r in rows if r[3] == "+ LLM full (old)"]
+    same_new = [r for r in rows if r[3] == "+ LLM fast (new)" and r[8] == "old"]
+    if old_all and same_new:
+        chars = sum(r[2] for r in old_all)
+        print(
+            f"{'all sets, same records':30} "
+            f"wall {sum(r[5] for r in old_all) / max(sum(r[5] for r in same_new), 1e-9):.1f}x   "
+            f"cpu {sum(r[6] for r in old_all) / max(sum(r[6] for r in same_new), 1e-9):.1f}x   "
+            f"({chars} characters)"
+        )
     new_all = [r for r in rows if r[3] == "+ LLM fast (new)" and r[8] == "new"]
     if old_all and new_all:
         per_k = [sum(r[5] for r in rs) * 1000 / sum(r[2] for r in rs) for rs in (old_all, new_all)]

@@ -40,6 +40,7 @@ def detector_kwargs(
             "max_chars": privacy.llm_max_chars,
             "max_tokens": privacy.llm_max_tokens,
             "mode": privacy.llm_mode,
+            "threads": privacy.llm_threads,
             "on_bad_output": model_output_failure,
         },
     }

@@ -69,6 +69,12 @@ class PrivacySettings(BaseModel):
         "detectors left something name-like, several per call, and answers with the spans "
         "alone; full: it reads every chunk whole and answers typed items (about 10x slower).",
     )
+    llm_threads: int | None = Field(
+        default=None,
+        ge=1,
+        description="llama.cpp threads of the contextual detector (generation and prompt "
+        "evaluation); empty: llama.cpp's defaults. 1 on a machine shared with other work.",
+    )
     llm_max_chars: int = Field(
         default=2000,
         ge=200,

@@ -42,6 +42,7 @@ class LlamaCppModel(LocalModel):
         model_path: Path,
         n_ctx: int = 4096,
         n_threads: int | None = None,
+        n_threads_batch: int | None = None,
         seed: int = 42,
         reuse_prefix: bool = True,
     ) -> None:
@@ -49,6 +50,8 @@ class LlamaCppModel(LocalModel):
         self.reuse_prefix = reuse_prefix
         self.n_ctx = n_ctx
         self.n_threads = n_threads
+        # prompt evaluation; llama.cpp's default is every core, which spins on a busy machine
+        self.n_threads_batch = n_threads_batch
         self.seed = seed
         self._llm: Any = None
         self._generating = False
@@ -64,6 +67,7 @@ class LlamaCppModel(LocalModel):
                         model_path=str(self.model_path),
                         n_ctx=self.n_ctx,
                         n_threads=self.n_threads,
+                        n_threads_batch=self.n_threads_batch,
                         seed=self.seed,
                         verbose=False,
                     )

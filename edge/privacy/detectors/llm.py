@@ -152,6 +152,7 @@ class LlmDetector(Detector):
         on_bad_output: str = "closed",
         mode: str = "fast",
         batch_chars: int = 600,
+        threads: int | None = None,
     ) -> None:
         if on_bad_output not in ON_BAD_OUTPUT:
             raise ConfigError(
@@ -164,7 +165,9 @@ class LlmDetector(Detector):
                 raise ValueError("the llm detector needs a model path (or a runtime)")
             from privsplit.edge.runtime import create_runtime
 
-            runtime = create_runtime(runtime_name, model_path=Path(model))
+            # ``threads``: llama.cpp threads for generation and prompt evaluation alike
+            extra = {"n_threads": threads, "n_threads_batch": threads} if threads else {}
+            runtime = create_runtime(runtime_name, model_path=Path(model), **extra)
         self.runtime = runtime
         self.max_chars = max_chars
         self.params = GenerationParams(max_tokens=max_tokens, temperature=0.0, seed=7)

@@ -199,7 +199,8 @@ def test_a_hostile_text_cannot_remove_deterministic_findings(answer: str) -> Non
 
 @pytest.mark.slow
 def test_fast_mode_on_a_real_model(test_model_path) -> None:
-    det = create_detector("llm", model=test_model_path)
+    det = create_detector("llm", model=test_model_path, threads=1)
+    assert (det.runtime.n_threads, det.runtime.n_threads_batch) == (1, 1)
     engine = PrivacyEngine(detectors=[create_detector("patterns"), det])
     try:
         texts = [
