@@ -13,7 +13,9 @@ they are rare in ordinary English, or written as names. This detector flags a wo
 
 A run of capitalized words that contains a flagged word is hidden as a whole ("Arab Open
 University-Dammam"). Technical vocabulary that identifies no one (programming languages,
-libraries, file formats) is listed in ``public_terms.txt`` and never flagged. Used by the
+libraries, file formats) is listed in ``public_terms.txt`` and never flagged; rare words that
+are public by rule (codes of public registries, eponyms, model numbers, Python's own names,
+imperative verbs, units) are kept too (``terms_public``, ``terms_lexicon``). Used by the
 pipeline before anything is sent to the cloud (``pipeline.hide_terms``); it favours recall,
 since a hidden word comes back in the answer when placeholders are restored.
 """
@@ -30,12 +32,8 @@ from privsplit.edge.privacy.detectors.base import Detector, register_detector
 from privsplit.edge.privacy.detectors.code_names import TextNames
 from privsplit.edge.privacy.detectors.public_terms import load_public_terms
 from privsplit.edge.privacy.detectors.term_policy import TermPolicy
-from privsplit.edge.privacy.detectors.terms_public import (
-    inflected_word,
-    prefixed_word,
-    public_codes,
-    public_word,
-)
+from privsplit.edge.privacy.detectors.terms_lexicon import inflected_word, prefixed_word
+from privsplit.edge.privacy.detectors.terms_public import public_codes, public_word
 from privsplit.edge.privacy.detectors.vocabulary import (
     compound_word,
     english_word_form,

