@@ -4,7 +4,8 @@ By default it hides what the pipeline hides before anything leaves the device: t
 detectors, then the rare-term pass (``pipeline.hide_terms``, on unless the config turns it
 off); ``--no-pipeline-hide-terms`` (or ``--no-terms``) runs the detectors alone. The flags that
 set a setting are generated from it (``cli.flags``): ``--privacy-detectors`` (``--detectors``),
-``--privacy-llm``, ``--privacy-llm-model``, ``--privacy-policy-file`` (``--policy``).
+``--privacy-llm``, ``--privacy-llm-model``, ``--privacy-llm-mode``, ``--privacy-llm-threads``,
+``--privacy-policy-file`` (``--policy``).
 
 Input lines: ``{"id": str, "text": str}``. Output lines: ``{"id", "redacted_text", "spans":
 [{"start", "end", "entity_type", "score"}]}`` with offsets into the input text. Each record
@@ -105,6 +106,8 @@ def run_redact(engine, source: IO[bytes] | IO[str], sink: IO[str], *, batch_size
     "privacy.detectors",
     "privacy.llm",
     "privacy.llm_model",
+    "privacy.llm_mode",
+    "privacy.llm_threads",
     "privacy.policy_file",
     "pipeline.hide_terms",
     aliases={
