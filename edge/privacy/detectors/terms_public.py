@@ -139,7 +139,12 @@ GLUED_AFTER = re.compile(r"^[/\-_.:#]\w")
 CAPITALIZED_NEXT = re.compile(r"^[ \t]*(?:[&-][ \t]*)?\p{Lu}")
 ARTICLE_NOUN = 3.0  # Zipf in the text's language of a noun after an article
 NUMBER_RIGHT_BEFORE = re.compile(r"\d[ \t]?$")
-COMMON_NEXT = 5.0  # Zipf of the word after an imperative verb ("the", "our", "two")
+# what follows an imperative verb and not a name ("Summarize the", "Draft two"): a name
+# opening a sentence is followed by its verb ("Hector said"), a verb by its object
+OBJECT_START = frozenset(
+    "the a an this that these those my your our their his her its all some any each every "
+    "one two three four five six seven eight nine ten".split()
+)
 KNOWN_ACRONYM = 2.0  # Zipf of an acronym that English text uses ("RTX", "LTS", "BP")
 COMMON_WORD = 4.0  # Zipf of a product line's word ("Galaxy", "Pixel")
 
@@ -288,8 +293,9 @@ def model_designation(text: str, start: int, end: int) -> bool:
 
 
 def imperative(text: str, start: int, end: int) -> bool:
-    """A capitalized verb opening a sentence before a common word or a quote ("Summarize
-    the refund policy", "Translate 'the meeting…'")."""
+    """A capitalized verb opening a sentence before a determiner, a possessive, a number word
+    or a quote ("Summarize the refund policy", "Translate 'the meeting…'"); not before a
+    verb ("Hector said": a name)."""
     word = text[start:end]
     if not (word[:1].isupper() and word[1:].islower() and word.isalpha()):
         return False
@@ -300,7 +306,7 @@ def imperative(text: str, start: int, end: int) -> bool:
     if QUOTE.match(text[end:]):
         return True
     nxt = NEXT_WORD.match(text[end:])
-    return nxt is not None and _zipf(nxt.group(1).casefold()) >= COMMON_NEXT
+    return nxt is not None and nxt.group(1).casefold() in OBJECT_START
 
 
 def short_code(text: str, start: int, end: int) -> bool:

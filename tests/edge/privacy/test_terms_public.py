@@ -77,6 +77,8 @@ def test_pii_free_questions_come_out_untouched(engine: PrivacyEngine, text: str)
         ("Compare the RTX 4090 with the boards from Halvorsen Labs.", "Halvorsen Labs"),
         ("i met ananya yesterday about the retry logic", "ananya"),
         ("class Zorblax:\n    pass", "Zorblax"),
+        # a rare name opening a sentence that is also a verb ("to hector") is a name
+        ("Hector said the parcel never came.", "Hector"),
         ("Wie hoch ist die Dosis für Frau Brückenreiter?", "Brückenreiter"),
         # an article before a run of capitalized words is a firm's name, not a noun
         ("Die Beklagte, die Beer Reinhardt AG, beantragt Klageabweisung.", "Beer"),
