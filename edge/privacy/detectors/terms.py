@@ -32,7 +32,11 @@ from privsplit.edge.privacy.detectors.base import Detector, register_detector
 from privsplit.edge.privacy.detectors.code_names import TextNames
 from privsplit.edge.privacy.detectors.public_terms import load_public_terms
 from privsplit.edge.privacy.detectors.term_policy import TermPolicy
-from privsplit.edge.privacy.detectors.terms_lexicon import inflected_word, prefixed_word
+from privsplit.edge.privacy.detectors.terms_lexicon import (
+    CLINICAL_WORD,
+    inflected_word,
+    prefixed_word,
+)
 from privsplit.edge.privacy.detectors.terms_public import public_codes, public_word
 from privsplit.edge.privacy.detectors.vocabulary import (
     compound_word,
@@ -63,15 +67,6 @@ QUANTITY = re.compile(
     r"\d+(?:[.,]\d+)*(?:st|nd|rd|th|s|am|pm|k|m|b|x|kg|km|g|mg|ml|l|cm|mm|m2|h|hr|hrs|"
     r"min|d|gb|mb|kb|tb|ghz|mhz|hz|px|pt|v|w|kw|kwh|mp|fps|p|yo|y|mo)",
     re.IGNORECASE,
-)
-# Lowercase clinical vocabulary by its word formation: WHO INN drug stems (-pril, -statin,
-# -prazole, ...) and the suffixes of diseases and procedures (-itis, -osis, -ectomy, ...).
-CLINICAL_WORD = re.compile(
-    r"(?:pril|sartan|statin|prazole|olol|dipine|formin|gliptin|glitazone|gliflozin|cillin|"
-    r"mycin|cycline|floxacin|vir|mab|nib|parin|farin|xaban|gatran|oxetine|ralin|aline|"
-    r"triptyline|zepam|zolam|profen|thyroxine|sone|olone|semide|thiazide|tidine|setron|"
-    r"itis|osis|emia|aemia|ectomy|otomy|ostomy|plasty|pathy|algia|oma|ism|trophy|plasia|"
-    r"sclerosis|fibrillation|thyroidism|glycemia|tension|uria|penia|cytosis|scopy|graphy)$"
 )
 # a software version: 2.8.1, v0.9.3-rc2, 5.15.0-91-generic
 VERSION = re.compile(r"v?\d+(?:\.\d+)+(?:[-+][0-9A-Za-z]+(?:[.-][0-9A-Za-z]+)*)?", re.IGNORECASE)

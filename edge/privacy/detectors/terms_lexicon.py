@@ -12,6 +12,7 @@ a word is, context-free:
 - ``python_library_names``: the public names of Python's core standard-library modules and
   of its built-in types ("dataclass", "lru_cache", "setter").
 - ``inflected_word``: a regular form of a common word of a language ("behebe" of "beheben").
+- ``CLINICAL_WORD``: drug and disease names by their word formation (WHO INN stems, -itis).
 """
 
 from __future__ import annotations
@@ -19,6 +20,18 @@ from __future__ import annotations
 import importlib.util
 from functools import lru_cache
 from pathlib import Path
+
+import regex as re
+
+# Lowercase clinical vocabulary by its word formation: WHO INN drug stems (-pril, -statin,
+# -prazole, ...) and the suffixes of diseases and procedures (-itis, -osis, -ectomy, ...).
+CLINICAL_WORD = re.compile(
+    r"(?:pril|sartan|statin|prazole|olol|dipine|formin|gliptin|glitazone|gliflozin|cillin|"
+    r"mycin|cycline|floxacin|vir|mab|nib|parin|farin|xaban|gatran|oxetine|ralin|aline|"
+    r"triptyline|zepam|zolam|profen|thyroxine|sone|olone|semide|thiazide|tidine|setron|"
+    r"itis|osis|emia|aemia|ectomy|otomy|ostomy|plasty|pathy|algia|oma|ism|trophy|plasia|"
+    r"sclerosis|fibrillation|thyroidism|glycemia|tension|uria|penia|cytosis|scopy|graphy)$"
+)
 
 
 @lru_cache(maxsize=65536)

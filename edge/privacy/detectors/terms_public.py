@@ -46,6 +46,7 @@ from functools import lru_cache
 import regex as re
 
 from privsplit.edge.privacy.detectors.terms_lexicon import (
+    CLINICAL_WORD,
     clipped_word,
     english_word,
     in_wordnet,
@@ -168,8 +169,6 @@ def lowercase_in_context(text: str, start: int, end: int) -> bool:
     nxt = NEXT_WORD.match(text[end : end + 40])
     if nxt is None or not in_wordnet(word, ("adj",)):
         return False
-    from privsplit.edge.privacy.detectors.terms import CLINICAL_WORD
-
     return CLINICAL_WORD.search(nxt.group(1).casefold()) is not None
 
 
@@ -186,10 +185,9 @@ def public_entity(text: str, start: int, end: int, label: str) -> bool:
 
 
 def clinical_word(folded: str) -> bool:
-    """A drug or disease name: by the word formation of ``terms.CLINICAL_WORD`` or in the
+    """A drug or disease name: by the word formation of ``CLINICAL_WORD`` or in the
     drug-name vocabulary (``term_policy.drugs``, loaded on first use)."""
     from privsplit.edge.privacy.detectors import term_policy
-    from privsplit.edge.privacy.detectors.terms import CLINICAL_WORD
     from privsplit.shared.errors import ConfigError
 
     if CLINICAL_WORD.search(folded):
