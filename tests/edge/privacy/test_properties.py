@@ -41,18 +41,22 @@ def text_with_spans(draw):
 
 
 def _distinct_forms(text: str, spans: list[Span]) -> bool:
-    """Variants (same person written differently) restore to one form by design."""
-    from privsplit.edge.privacy.vault import _name_tokens, normalize
+    """Variants (the same person or organization written differently: the vault's
+    VARIANT_TYPES) restore to one form by design."""
+    from privsplit.edge.privacy.vault import VARIANT_TYPES, _name_tokens, normalize
 
     seen: dict[tuple[str, str], str] = {}
-    persons = [text[s.start : s.end] for s in spans if s.entity_type == "PERSON"]
     for s in spans:
         raw = text[s.start : s.end]
         key = (s.entity_type, normalize(raw))
         if seen.setdefault(key, raw) != raw:
             return False
-    toks = [_name_tokens(normalize(p)) for p in persons]
-    return not any(a != b and (a <= b or b <= a) and a and b for a in toks for b in toks)
+    for kind in VARIANT_TYPES:
+        names = {text[s.start : s.end] for s in spans if s.entity_type == kind}
+        toks = [_name_tokens(normalize(n)) for n in names]
+        if any(a is not b and (a <= b or b <= a) and a and b for a in toks for b in toks):
+            return False
+    return True
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
