@@ -19,7 +19,9 @@ Contract:
   A sum or difference the question asks for adds the amounts (or, for "how many minutes ...",
   the quantities in that unit: ``units``) whose labels are about the question, each sentence
   once; when the question says how many ("the two outages") and a different number of them
-  matches, nothing is summed (a sum is never a guess). Then every other money amount in a
+  matches, nothing is summed (a sum is never a guess). A question counting in a unit with
+  nothing to combine ("How many days of notice ...?") gets the quantity in that unit from the
+  lines most about it, with its label, when those lines agree on it. Then every other money amount in a
   readable scale (a table "(in millions)" counts as the scale of its plain currency numbers:
   ``table_scale``).
 """
@@ -85,6 +87,8 @@ def evaluate(expression: str) -> Fraction:
     """The exact value of an arithmetic expression (see the module docstring)."""
     if not isinstance(expression, str) or len(expression) > MAX_CHARS:
         raise _refuse(f"the expression must be text of at most {MAX_CHARS} characters")
+    if re.search(r"[A-DF-Za-df-z]", expression):  # names, and 0x1 / 0o7 / 0b1 literals
+        raise _refuse("only decimal numbers and + - * / ** % ( ) are allowed")
     try:
         tree = ast.parse(expression.replace(",", ""), mode="eval")
     except (SyntaxError, ValueError):
@@ -262,12 +266,12 @@ def _items(
 
 
 def _top(items: list[_Item], count: int | None) -> list[_Item]:
-    """The items whose label (then sentence) relevance is within the topic margin of the
-    best, best first; ``count`` of them at most."""
+    """The items whose label relevance is at least ``units.TOPIC_SHARE`` of the best one's,
+    best first (then by sentence relevance); ``count`` of them at most."""
     if not items:
         return []
     best = max(i.label for i in items)
-    near = [i for i in items if i.label >= best - units.TOPIC_MARGIN and i.sentence > 0]
+    near = [i for i in items if i.label >= best * units.TOPIC_SHARE and i.sentence > 0]
     near.sort(key=lambda i: (-i.label, -i.sentence))
     return near[:count] if count else near
 
@@ -311,6 +315,9 @@ def computations(
             if not a.percent and _whole_in(a, src)
         ]
 
+    def quantities_in(text: str, _: int) -> list[tuple[str, Fraction, Any]]:
+        return [(q, v, None) for q, v in units.quantities(text, unit)]
+
     money = _items(scored, money_in, relevance)
     lines = []
     target = _TARGET.search(question)
@@ -330,13 +337,14 @@ def computations(
                 + ("" if exact == rounded else f" (exactly {exact})")
             )
             done.add(a.text)
-    if _SUM.search(question) or _DIFF.search(question):
+    combine = bool(_SUM.search(question) or _DIFF.search(question))
+    if unit and not units.is_money_word(unit) and not combine:  # "How many days ...?"
+        top = _top(_items(scored, quantities_in, relevance), None)
+        if top and len({i.value for i in top}) == 1:  # the lines most about it agree
+            lines.append(f"{top[0].words} {top[0].text}".strip())
+    if combine:
         if unit and not units.is_money_word(unit):
-            found = _items(
-                scored,
-                lambda t, _: [(q, v, None) for q, v in units.quantities(t, unit)],
-                relevance,
-            )
+            found = _items(scored, quantities_in, relevance)
             suffix, like = f" {unit}s", Amount(text="", value=Fraction(0))
         else:
             found, suffix = money, ""
@@ -346,10 +354,11 @@ def computations(
         enough = len(top) >= 2 and (count is None or len(top) == count)
         if enough and same and _SUM.search(question):
             total = sum((i.value for i in top), Fraction(0))
-            lines.append(f"{' + '.join(i.text for i in top)} = {_plain(like, total)}{suffix}")
+            terms = " + ".join(i.text for i in top)  # the result first: it is the answer
+            lines.append(f"{_plain(like, total)}{suffix} = {terms}")
         if enough and same and _DIFF.search(question) and len(top) == 2:
             diff = top[0].value - top[1].value
-            lines.append(f"{top[0].text} - {top[1].text} = {_plain(like, diff)}{suffix}")
+            lines.append(f"{_plain(like, diff)}{suffix} = {top[0].text} - {top[1].text}")
     seen: dict[str, Amount] = {}
     for item in money:
         if item.amount:

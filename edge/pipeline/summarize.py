@@ -28,6 +28,7 @@ from privsplit.edge.pipeline.local import fit_to_context, local_params
 from privsplit.edge.pipeline.prompts import load_prompt
 from privsplit.edge.pipeline.retrieve import Reading, bridges, lines_of, scope
 from privsplit.edge.pipeline.settings import PipelineSettings
+from privsplit.edge.pipeline.units import sentences
 from privsplit.edge.runtime import LocalModel
 from privsplit.shared.errors import InvalidRequest
 from privsplit.shared.logging import get_logger
@@ -145,21 +146,13 @@ class Summarizer:
             quoted = verbatim_lines(
                 self.model.chat(messages, local_params(s.map_max_tokens, s.seed)), chunk.text
             )
-            return " ".join(
-                dict.fromkeys(
-                    x
-                    for x in [
-                        quoted,
-                        *reading.quote_lines(chunk.text, s.quote_lines),
-                        *(
-                            line
-                            for line in lines_of(chunk.text)
-                            if any(m in line for m in mentions)
-                        ),
-                    ]
-                    if x
-                )
-            )
+            parts = [
+                quoted,
+                *reading.quote_lines(chunk.text, s.quote_lines),
+                *(line for line in lines_of(chunk.text) if any(m in line for m in mentions)),
+            ]
+            # each sentence once: the model's quote and the device's copy often overlap
+            return " ".join(x.text for x in sentences([p for p in parts if p], lambda _: 0.0))
 
         while not spent and (batch := reading.next()):
             for i in batch:

@@ -15,7 +15,7 @@ Contract:
   also a sentence contained in a longer one kept) and scores each with ``relevance``
   (the question's rarity-weighted terms it covers, ``retrieve.Reading.coverage``).
 - ``on_topic(scored, count)`` keeps the sentences that score near the best one (within
-  ``TOPIC_MARGIN`` of it): a sum adds the amounts of the planted lines, not of every line that
+  ``TOPIC_SHARE`` of its score): a sum adds the amounts of the planted lines, not of every line that
   happens to share one word with the question. With ``count``, at most ``count`` of them.
 
 No model; nothing here logs text.
@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-TOPIC_MARGIN = 0.15
+TOPIC_SHARE = 0.8
 _COUNT_WORDS = {
     "two": 2,
     "three": 3,
@@ -53,6 +53,7 @@ _COUNT = re.compile(
 _SENTENCE = re.compile(
     r"\n+|(?<=[.;!?])(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bProf\.)(?<!\bSt\.)(?<!\bNo\.)\s+(?=[A-Z(\-*\d$])"
 )
+_LEAD = re.compile(r"^[^\w$(\[\"'€£¥]+")
 _NORM = re.compile(r"[^a-z0-9$]+")
 
 
@@ -109,7 +110,7 @@ def sentences(notes: Sequence[str], relevance: Callable[[str], float]) -> list[S
     seen: list[tuple[str, Scored]] = []
     for i, note in enumerate(notes):
         for raw in _SENTENCE.split(note):
-            text = raw.strip()
+            text = _LEAD.sub("", raw.strip())  # ": Termination: ..." cut from its line
             key = _key(text)
             if not key:
                 continue
@@ -121,13 +122,13 @@ def sentences(notes: Sequence[str], relevance: Callable[[str], float]) -> list[S
 
 
 def on_topic(scored: Sequence[Scored], count: int | None = None) -> list[Scored]:
-    """The sentences scoring within ``TOPIC_MARGIN`` of the best (best first, ties in order);
+    """The sentences scoring at least ``TOPIC_SHARE`` of the best (best first, ties in order);
     at most ``count`` when given."""
     if not scored:
         return []
     best = max(s.score for s in scored)
     if best <= 0:
         return []
-    keep = [s for s in scored if s.score >= best - TOPIC_MARGIN]
+    keep = [s for s in scored if s.score >= best * TOPIC_SHARE]
     keep.sort(key=lambda s: -s.score)
     return keep[:count] if count else keep

@@ -97,17 +97,17 @@ def test_code_is_refused_and_never_runs(text: str, tmp_path) -> None:
     assert not Path("/tmp/privsplit-arith-pwned").exists()
 
 
-@settings(max_examples=200, deadline=500)
+@settings(max_examples=200, deadline=None)
 @given(
     st.integers(min_value=2, max_value=10**6),
     st.integers(min_value=MAX_EXPONENT + 1, max_value=10**12),
 )
 def test_huge_exponents_are_refused_quickly(base: int, exponent: int) -> None:
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: a busy shared machine does not make it flaky
     for text in (f"{base} ** {exponent}", f"{base} ** -{exponent}", f"({base} ** 2) ** {exponent}"):
         with pytest.raises(InvalidRequest, match="exponent|exceeds"):
             evaluate(text)
-    assert time.perf_counter() - started < 0.2
+    assert time.process_time() - started < 0.2
 
 
 @pytest.mark.parametrize(
@@ -175,7 +175,7 @@ def test_conversion_to_the_asked_scale_sums_and_differences() -> None:
         "What is the total of the two invoices?",
         [("Invoice A: $1,200.50. Invoice B: $800.", "", "Invoice A: $1,200.50. Invoice B: $800.")],
     )
-    assert lines == ["$1,200.50 + $800 = $2,000.5"]
+    assert lines == ["$2,000.5 = $1,200.50 + $800"]
     lines = computations(
         "What is the difference between the 2019 and 2018 budgets?",
         [
@@ -186,7 +186,7 @@ def test_conversion_to_the_asked_scale_sums_and_differences() -> None:
             )
         ],
     )
-    assert "$3.2 million - $2.95 million = $250,000" in lines
+    assert "$250,000 = $3.2 million - $2.95 million" in lines
     assert (
         computations("What is the total?", [("$5 and €7", "", "$5 and €7")]) == []
     )  # mixed currencies
@@ -200,7 +200,7 @@ def test_a_sum_adds_the_lines_about_the_question_once_each_in_the_asked_unit() -
     second = "Second outage of the printer fleet lasted 69 minutes. Backup finished in 45 minutes."
     q = "How many minutes did the two printer fleet outages last in total?"
     lines = computations(q, [(first, "", first), (second, "", second)])
-    assert lines == ["24 minutes + 69 minutes = 93 minutes"]  # no repeat, no alert, no backup
+    assert lines == ["93 minutes = 24 minutes + 69 minutes"]  # no repeat, no alert, no backup
     invoices = [
         "Consulting invoice number 1 of 3 was paid in full: $4,560. Segment A reported 3 deals.",
         "The fee was $3,000. Consulting invoice number 2 of 3 was paid in full: $70,000.",
@@ -208,7 +208,7 @@ def test_a_sum_adds_the_lines_about_the_question_once_each_in_the_asked_unit() -
     ]
     q = "What is the total of the three consulting invoices?"
     assert computations(q, [(n, "", n) for n in invoices]) == [
-        "$4,560 + $70,000 + $4,560 = $79,120"
+        "$79,120 = $4,560 + $70,000 + $4,560"
     ]
     # the question says two; three lines match as well: no guessed sum
     q = "How many minutes did the two printer fleet outages last in total?"
@@ -233,3 +233,45 @@ def test_rounding_is_half_up_and_cut_notes_are_not_computed() -> None:
     assert lines == []  # "$1" is the start of "$1,250": a note cut short, not an amount
     lines = computations("How much?", [("charged the insurer $1,250", "million", source)])
     assert lines == ["$1,250 = $1.25 billion (about $1.3 billion)"]
+
+
+def test_a_quantity_asked_in_a_unit_comes_from_the_line_about_the_question() -> None:
+    note = (
+        "Notices are deemed received 6 business days after dispatch. Termination: either party "
+        "may terminate with 90 days written notice. Section 24.3 applies 24/7."
+    )
+    q = "How many days of written notice are needed to terminate?"
+    assert computations(q, [(note, "", note)]) == [
+        "Termination either party may terminate with 90 days"
+    ]
+    other = "Termination: the vendor may terminate with 30 days notice."
+    both = [(note, "", note), (other, "", other)]  # two lines as much about it disagree
+    assert computations("How many days of notice are needed to terminate?", both) == []
+
+
+def test_note_sentences_are_kept_once_whatever_copied_them() -> None:
+    from privsplit.edge.pipeline.units import sentences
+
+    parts = [
+        ": Termination: either party may terminate with 90 days written notice.",
+        "Termination: either party may terminate with 90 days written notice. Section 21.3 holds.",
+        "Dr. Ana Ruiz signed.",
+    ]
+    kept = [s.text for s in sentences(parts, lambda _: 0.0)]
+    assert kept == [
+        "Termination: either party may terminate with 90 days written notice.",
+        "Section 21.3 holds.",
+        "Dr. Ana Ruiz signed.",  # a title does not end a sentence
+    ]
+
+
+def test_a_sum_leaves_out_an_amount_whose_label_is_less_about_the_question() -> None:
+    notes = [
+        "Segment D reported 19 new contracts. Consulting invoice number 1 of 3 was paid: $67,990.",
+        "Consulting invoice number 3 of 3 was paid: $84,110.",
+        "Consulting invoice number 2 of 3 was paid: $77,030.",
+        "Total net revenue $ 15,775 Cost of sales $ 9,622",  # "total" is a question word too
+    ]
+    q = "What is the total of the three consulting invoices?"
+    lines = computations(q, [(n, "million" if "revenue" in n else "", n) for n in notes])
+    assert lines[0] == "$229,130 = $67,990 + $84,110 + $77,030"
