@@ -354,11 +354,15 @@ def computations(
         enough = len(top) >= 2 and (count is None or len(top) == count)
         if enough and same and _SUM.search(question):
             total = sum((i.value for i in top), Fraction(0))
-            terms = " + ".join(i.text for i in top)  # the result first: it is the answer
-            lines.append(f"{_plain(like, total)}{suffix} = {terms}")
+            # "total: R (a + b)": measured on the 0.5B model, "R = a + b" and "a + b = R" had
+            # it copy the terms instead of the result
+            terms = " + ".join(i.text for i in top)
+            lines.append(f"total: {_plain(like, total)}{suffix} ({terms})")
         if enough and same and _DIFF.search(question) and len(top) == 2:
             diff = top[0].value - top[1].value
-            lines.append(f"{_plain(like, diff)}{suffix} = {top[0].text} - {top[1].text}")
+            lines.append(
+                f"difference: {_plain(like, diff)}{suffix} ({top[0].text} - {top[1].text})"
+            )
     seen: dict[str, Amount] = {}
     for item in money:
         if item.amount:

@@ -175,7 +175,7 @@ def test_conversion_to_the_asked_scale_sums_and_differences() -> None:
         "What is the total of the two invoices?",
         [("Invoice A: $1,200.50. Invoice B: $800.", "", "Invoice A: $1,200.50. Invoice B: $800.")],
     )
-    assert lines == ["$2,000.5 = $1,200.50 + $800"]
+    assert lines == ["total: $2,000.5 ($1,200.50 + $800)"]
     lines = computations(
         "What is the difference between the 2019 and 2018 budgets?",
         [
@@ -186,7 +186,7 @@ def test_conversion_to_the_asked_scale_sums_and_differences() -> None:
             )
         ],
     )
-    assert "$250,000 = $3.2 million - $2.95 million" in lines
+    assert "difference: $250,000 ($3.2 million - $2.95 million)" in lines
     assert (
         computations("What is the total?", [("$5 and €7", "", "$5 and €7")]) == []
     )  # mixed currencies
@@ -200,7 +200,9 @@ def test_a_sum_adds_the_lines_about_the_question_once_each_in_the_asked_unit() -
     second = "Second outage of the printer fleet lasted 69 minutes. Backup finished in 45 minutes."
     q = "How many minutes did the two printer fleet outages last in total?"
     lines = computations(q, [(first, "", first), (second, "", second)])
-    assert lines == ["93 minutes = 24 minutes + 69 minutes"]  # no repeat, no alert, no backup
+    assert lines == [
+        "total: 93 minutes (24 minutes + 69 minutes)"
+    ]  # no repeat, no alert, no backup
     invoices = [
         "Consulting invoice number 1 of 3 was paid in full: $4,560. Segment A reported 3 deals.",
         "The fee was $3,000. Consulting invoice number 2 of 3 was paid in full: $70,000.",
@@ -208,7 +210,7 @@ def test_a_sum_adds_the_lines_about_the_question_once_each_in_the_asked_unit() -
     ]
     q = "What is the total of the three consulting invoices?"
     assert computations(q, [(n, "", n) for n in invoices]) == [
-        "$79,120 = $4,560 + $70,000 + $4,560"
+        "total: $79,120 ($4,560 + $70,000 + $4,560)"
     ]
     # the question says two; three lines match as well: no guessed sum
     q = "How many minutes did the two printer fleet outages last in total?"
@@ -274,4 +276,4 @@ def test_a_sum_leaves_out_an_amount_whose_label_is_less_about_the_question() -> 
     ]
     q = "What is the total of the three consulting invoices?"
     lines = computations(q, [(n, "million" if "revenue" in n else "", n) for n in notes])
-    assert lines[0] == "$229,130 = $67,990 + $84,110 + $77,030"
+    assert lines[0] == "total: $229,130 ($67,990 + $84,110 + $77,030)"
