@@ -18,6 +18,7 @@ from privsplit.shared.errors import (
     from_rpc_error,
 )
 from privsplit.shared.proto import edge
+from privsplit.shared.types import Span, Usage
 
 RouteName = Literal["unspecified", "cloud", "local", "blocked", "cache", "cascade-escalated"]
 _ROUTES: dict[int, RouteName] = {
@@ -78,12 +79,6 @@ def mapped(err: grpc.RpcError, tgt: str) -> PrivsplitError:
     if retryable(err):
         return Unavailable(f"the privsplit daemon is not reachable at {tgt}")
     return from_rpc_error(err)
-
-
-@dataclass(frozen=True)
-class Usage:
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
 
 
 ReidActionName = Literal["unspecified", "generalized", "hidden"]
@@ -157,15 +152,6 @@ class Answer:
             cloud_usage=Usage(r.cloud_usage.prompt_tokens, r.cloud_usage.completion_tokens),
             reid=_risk(r),
         )
-
-
-@dataclass(frozen=True)
-class Span:
-    start: int
-    end: int
-    entity_type: str
-    score: float
-    detector: str
 
 
 @dataclass(frozen=True)

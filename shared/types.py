@@ -1,4 +1,4 @@
-"""Domain types shared by edge and cloud; protobuf conversion happens only at the boundary."""
+"""Domain types shared by edge, cloud and the SDK; protobuf conversion happens only at the boundary."""
 
 from __future__ import annotations
 
@@ -127,3 +127,25 @@ class CompletionRequest:
             params=GenerationParams.from_pb(r.params, default_max_tokens=default_max_tokens),
             model=r.model,
         )
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Span:
+    """A detected span: offsets into the input, never a copy of the value (the edge's and
+    the SDK's one span type)."""
+
+    start: int
+    end: int
+    entity_type: str
+    score: float
+    detector: str
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start < self.end:
+            raise ValueError(f"invalid span offsets {self.start}..{self.end}")
+
+    def overlaps(self, other: Span) -> bool:
+        return self.start < other.end and other.start < self.end
+
+    def length(self) -> int:
+        return self.end - self.start

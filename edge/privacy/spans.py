@@ -4,24 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-
-@dataclass(frozen=True, slots=True, order=True)
-class Span:
-    start: int
-    end: int
-    entity_type: str
-    score: float
-    detector: str
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.start < self.end:
-            raise ValueError(f"invalid span offsets {self.start}..{self.end}")
-
-    def overlaps(self, other: Span) -> bool:
-        return self.start < other.end and other.start < self.end
-
-    def length(self) -> int:
-        return self.end - self.start
+from privsplit.shared.types import Span
 
 
 @dataclass
