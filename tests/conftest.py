@@ -19,6 +19,15 @@ from privsplit.shared.settings import PrivsplitSettings
 
 TEST_MODEL = "smollm2-135m-instruct-q4_1"
 REPO = Path(__file__).resolve().parent.parent
+# A conversation whose turns each reveal one quasi-identifier (age, gender, job, a child, a
+# city): harmless alone, identifying together; the re-identification budget's test case.
+QUASI_TURNS = (
+    "I'm 37 years old.",
+    "I'm a woman, by the way.",
+    "I work as a nurse.",
+    "My daughter starts school soon.",
+    "Any running clubs in Leeds?",
+)
 
 # Every pipeline that sends writes the egress audit log (daemon.audit_dir): the suite and the
 # processes it starts write one of their own, never the user's. Set at import, before test

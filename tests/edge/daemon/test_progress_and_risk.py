@@ -20,6 +20,7 @@ import pytest
 
 from privsplit.client import Client
 from privsplit.shared.errors import ReidBudgetExceeded
+from tests.conftest import QUASI_TURNS
 from tests.edge.daemon.conftest import start_daemon
 
 pytestmark = pytest.mark.slow
@@ -36,13 +37,7 @@ DOCUMENT = "\n\n".join(
         "months, or earlier if the symptoms come back. Sleep hygiene advice was given.",
     ]
 )
-TURNS = [
-    "I'm 37 years old.",
-    "I'm a woman, by the way.",
-    "I work as a nurse.",
-    "My daughter starts school soon.",
-    "Any running clubs in Leeds?",
-]
+TURNS = list(QUASI_TURNS)
 PRIVATE = ("37", "Leeds", "nurse", "woman", "daughter")
 
 

@@ -12,16 +12,11 @@ import pytest
 
 from privsplit.client import Client
 from privsplit.edge.audit.log import read_records
+from tests.conftest import QUASI_TURNS
 from tests.edge.daemon.conftest import start_daemon
 
 pytestmark = pytest.mark.slow
-TURNS = [
-    "I'm 37 years old.",
-    "I'm a woman, by the way.",
-    "I work as a nurse.",
-    "My daughter starts school soon.",
-    "Any running clubs in Leeds?",
-]
+TURNS = list(QUASI_TURNS)
 
 
 def test_the_spent_budget_survives_a_daemon_restart(cloud_server, tmp_path: Path) -> None:

@@ -17,16 +17,11 @@ from privsplit.edge.privacy.vault import Vault
 from privsplit.edge.provider import build_pipeline
 from privsplit.edge.settings import EdgeSettings
 from privsplit.shared.errors import ReidBudgetExceeded
+from tests.conftest import QUASI_TURNS
 
 # the budget, not the detectors, decides about places here (LOCATION: allow)
 POLICY = "entities:\n  LOCATION: allow\n"
-TURNS = [
-    "I'm 37 years old.",
-    "I'm a woman, by the way.",
-    "I work as a nurse.",
-    "My daughter starts school soon.",
-    "Any running clubs in Leeds?",
-]
+TURNS = list(QUASI_TURNS)
 
 
 def _settings(tmp_path: Path, policy: str, **extra: object) -> EdgeSettings:

@@ -15,6 +15,7 @@ from privsplit.edge.privacy.quasi import ReidBudget, Tables, budget_bits_for, ex
 from privsplit.edge.privacy.vault import Vault
 from privsplit.edge.privacy.vault_store import EncryptedVaultStore, generate_key
 from privsplit.shared.errors import PrivacyBlocked, ReidBudgetExceeded
+from tests.conftest import QUASI_TURNS
 
 STORY = "A 37-year-old ballet dancer in Leeds whose daughter was born on 4 March 2019."
 
@@ -138,13 +139,7 @@ def test_block_mode_raises_a_typed_error_naming_no_value() -> None:
     assert "Leeds" not in str(caught.value)
 
 
-TURNS = [
-    "I'm 37 years old.",
-    "I'm a woman, by the way.",
-    "I work as a nurse.",
-    "My daughter starts school soon.",
-    "Any running clubs in Leeds?",
-]
+TURNS = list(QUASI_TURNS)
 
 
 def _converse(budget: ReidBudget, vault: Vault, turns: list[str]) -> list[str]:
