@@ -27,9 +27,10 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any, TypeVar
 
 from privsplit.edge.privacy.detectors import language, llm_fast
 from privsplit.edge.privacy.detectors.base import Detector, register_detector
@@ -39,6 +40,7 @@ from privsplit.shared.logging import get_logger
 from privsplit.shared.types import GenerationParams, Message
 
 log = get_logger(__name__)
+T = TypeVar("T")
 ON_BAD_OUTPUT = ("closed", "best_effort")
 MODES = ("fast", "full")
 TYPES = {
@@ -228,43 +230,38 @@ class LlmDetector(Detector):
         for example, answer in llm_fast.EXAMPLES:
             messages += [Message("user", example), Message("assistant", json.dumps(answer))]
         messages.append(Message("user", prompt))
-        for attempt, schema in ((1, None), (2, llm_fast.SCHEMA)):
-            with self._lock:
-                self.calls += 1
-                reply = self.runtime.chat(
-                    messages, replace(self.params, max_tokens=budget), json_schema=schema
-                )
-            try:
-                return llm_fast.parse(reply)
-            except ModelOutputInvalid:
-                log.warning("llm_answer_unreadable", attempt=attempt, chars=len(reply))
-                budget *= 2
-        if self.on_bad_output == "closed":
-            raise ModelOutputInvalid(
-                "the contextual detector's answer could not be read, twice; nothing was sent "
-                "(pipeline.model_output_failure=closed)"
-            )
-        log.warning("llm_chunk_skipped", chars=len(prompt), mode="best_effort")
-        return []
+        params = replace(self.params, max_tokens=budget)
+        return self._ask_twice(messages, params, (None, llm_fast.SCHEMA), llm_fast.parse, prompt)
 
     def _ask(self, chunk: str) -> list[Span]:
         """Spans of one chunk; an unreadable answer is asked again once (twice the budget)."""
-        params = self.params
-        for attempt in (1, 2):
+        messages = [
+            Message("system", SYSTEM),
+            Message("user", EXAMPLE_IN),
+            Message("assistant", EXAMPLE_OUT),
+            Message("user", chunk),
+        ]
+        return self._ask_twice(
+            messages, self.params, (SCHEMA, SCHEMA), lambda r: self._parse(chunk, r), chunk
+        )
+
+    def _ask_twice(
+        self,
+        messages: list[Message],
+        params: GenerationParams,
+        schemas: tuple[dict[str, Any] | None, dict[str, Any] | None],
+        parse: Callable[[str], list[T]],
+        text: str,
+    ) -> list[T]:
+        """``parse`` of the model's answer; an unreadable one is asked again under the second
+        schema with twice the token budget, then the ``on_bad_output`` rule decides: refuse
+        (closed) or skip ``text`` with a warning (best_effort)."""
+        for attempt, schema in enumerate(schemas, 1):
             with self._lock:
                 self.calls += 1
-                reply = self.runtime.chat(
-                    [
-                        Message("system", SYSTEM),
-                        Message("user", EXAMPLE_IN),
-                        Message("assistant", EXAMPLE_OUT),
-                        Message("user", chunk),
-                    ],
-                    params,
-                    json_schema=SCHEMA,
-                )
+                reply = self.runtime.chat(messages, params, json_schema=schema)
             try:
-                return self._parse(chunk, reply)
+                return parse(reply)
             except ModelOutputInvalid:
                 log.warning("llm_answer_unreadable", attempt=attempt, chars=len(reply))
                 params = replace(params, max_tokens=params.max_tokens * 2)
@@ -273,7 +270,7 @@ class LlmDetector(Detector):
                 "the contextual detector's answer could not be read, twice; nothing was sent "
                 "(pipeline.model_output_failure=closed)"
             )
-        log.warning("llm_chunk_skipped", chars=len(chunk), mode="best_effort")
+        log.warning("llm_chunk_skipped", chars=len(text), mode="best_effort")
         return []
 
     def detect_batch(self, texts: Sequence[str]) -> list[list[Span]]:
