@@ -1,7 +1,13 @@
 """The two ways a planned request is answered, and the restore step over either.
 
 ``answer_locally``: route ``local``; the edge model answers from the request and the private
-context, and nothing is sent (no edge model: refused, nothing sent).
+context, and nothing is sent (no edge model: refused, nothing sent). When the device computed
+the result the question asks for (``Plan.device_answer``: a total, a difference, a conversion
+into the asked scale, a quantity in the asked unit; ``arith.compute``) and the question asks
+one thing, that result is the answer, with no model: a small model sometimes copies the terms
+instead. Otherwise an answer of the wrong kind (``answer_check``: no number where one is asked,
+no date where "when" is asked) is asked for once more with a hint, and a computed result the
+answer lacks is put in front of it; such answers are given whole, not streamed.
 ``delegate_and_merge``: the answers from the answer cache (route ``cache``, nothing sent), or
 the egress hooks release the guarded sub-queries and the cloud answers them; then the edge
 model merges them (``merge``), or they are joined, or a single answer streams through.
@@ -17,10 +23,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from privsplit.edge.egress import GUARDED, Envelope
+from privsplit.edge.pipeline.answer_check import expected_kind, fits, hint, holds_value
 from privsplit.edge.pipeline.delegate import Delegator
 from privsplit.edge.pipeline.events import PipelineEvent, Tally
 from privsplit.edge.pipeline.merge import Merger, compose, needs_model
 from privsplit.edge.pipeline.plan import Plan
+from privsplit.edge.pipeline.retrieve import parts_of
 from privsplit.edge.pipeline.settings import PipelineSettings
 from privsplit.edge.privacy.quasi.echo import EchoRestorer
 from privsplit.edge.privacy.restore import StreamRestorer
@@ -43,9 +51,26 @@ async def answer_locally(
             entity_types=(plan.reason,),
         )
     yield PipelineEvent.step("answer_locally")
+    if plan.device_answer and len(parts_of(text)) == 1:  # computed exactly: no model
+        yield PipelineEvent.delta(plan.device_answer)
+        return
     merger = Merger(model=model, settings=settings)
-    async for piece in merger.answer_locally(text, plan.private_context):
-        yield PipelineEvent.delta(piece)
+    kind = expected_kind(text)
+    if not kind and not plan.device_answer:  # nothing to check: streamed as it comes
+        async for piece in merger.answer_locally(text, plan.private_context):
+            yield PipelineEvent.delta(piece)
+        return
+    answer = await _local(merger, text, plan.private_context)
+    if not fits(kind, answer):  # a number asked, none answered: asked once more
+        again = await _local(merger, f"{text}\n{hint(kind)}", plan.private_context)
+        answer = again if fits(kind, again) else answer
+    if plan.device_answer and not holds_value(answer, plan.device_answer):
+        answer = f"{plan.device_answer}\n{answer}"  # the exact result, with the other parts
+    yield PipelineEvent.delta(answer)
+
+
+async def _local(merger: Merger, question: str, context: str) -> str:
+    return "".join([piece async for piece in merger.answer_locally(question, context)]).strip()
 
 
 def merger_for(

@@ -10,6 +10,12 @@ Contract:
   every literal and intermediate result within ``MAX_MAGNITUDE``. A refusal is an
   ``InvalidRequest`` that says why.
 - ``amounts(text, scale_hint)`` reads amounts ("$72,705", "72.7 billion", "4.5%", "€3bn").
+- ``compute(question, notes, relevance=...)`` returns a ``Computation``: the lines
+  (``computations``) and the one result the question asks for, written as an answer
+  (``answer``: the asked total, difference, conversion into the asked scale, or quantity in
+  the asked unit; "" when none), which the answer step gives as it is (``answer.py``).
+  "total" asks for a sum as a noun ("the total of", "in total") or over counted items ("the
+  total cost of the two invoices"); "total net revenue" is a line's label, looked up.
 - ``computations(question, notes, relevance=...)`` returns lines computed from the amounts in
   the notes, the answer's first. The notes are split into sentences, each said once
   (``units.sentences``); every amount gets the relevance of its label (the words before it in
@@ -162,7 +168,13 @@ _AMOUNT = re.compile(
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _TABLE_SCALE = re.compile(r"\(in (thousands|millions|billions)\b", re.IGNORECASE)
 _TARGET = re.compile(r"\bin (thousands|millions|billions|trillions)\b", re.IGNORECASE)
-_SUM = re.compile(r"\b(total|sum|combined|altogether|add(?:ed)? up)\b", re.IGNORECASE)
+# "total" asks for a sum as a noun ("the total of ...", "in total", "What is the total?") or
+# over counted items ("the total cost of the two invoices"); "total net revenue" is a label
+_SUM = re.compile(
+    r"\b(total(?=\s+of\b|\s*[^\w\s]|\s*$)|in total|sum of|combined|altogether|add(?:ed)? up)\b",
+    re.IGNORECASE,
+)
+_TOTAL = re.compile(r"\btotal\b", re.IGNORECASE)
 _DIFF = re.compile(r"\b(difference|how much (?:more|less|higher|lower)|change)\b", re.IGNORECASE)
 
 
@@ -290,6 +302,22 @@ def _about(value: Fraction, scale: str, currency: str) -> str:
     return f"{currency}{format_number(half_up)} {scale}".strip()
 
 
+def asks_sum(question: str) -> bool:
+    """The question asks to add amounts up (see ``_SUM``)."""
+    return bool(_SUM.search(question) or (_TOTAL.search(question) and units.asked_count(question)))
+
+
+@dataclass(frozen=True)
+class Computation:
+    """``lines`` computed from the notes; ``answer``: the one result the question asks for
+    ("the total of ...", "the difference ...", "... in billions", "how many days ...") as an
+    answer, value first ("$123,750 (total of $32,500 + ...)"), or "" when it asks none or the
+    device could not compute it."""
+
+    lines: list[str]
+    answer: str = ""
+
+
 def computations(
     question: str,
     notes: list[tuple[str, str, str]],
@@ -297,6 +325,17 @@ def computations(
     relevance: Callable[[str], float] | None = None,
     limit: int = 8,
 ) -> list[str]:
+    """``compute(...).lines``."""
+    return compute(question, notes, relevance=relevance, limit=limit).lines
+
+
+def compute(
+    question: str,
+    notes: list[tuple[str, str, str]],
+    *,
+    relevance: Callable[[str], float] | None = None,
+    limit: int = 8,
+) -> Computation:
     """Lines computed from the amounts in the notes, the answer's first; ``notes`` holds
     (note, scale, source) triples: the table scale (``table_scale``) of the note's plain
     currency numbers, and the text it was copied from. An amount the source only has as part
@@ -326,6 +365,7 @@ def computations(
     count = units.asked_count(question)
     best = _top(money, 1)
     done: set[str] = set()
+    answer = ""
     if best and best[0].amount and (scale or best[0].amount.scaled or abs(best[0].value) >= 10**6):
         a = best[0].amount
         written = scale or next((s for s in READABLE if abs(a.value) >= SCALES[s]), "")
@@ -337,11 +377,16 @@ def computations(
                 + ("" if exact == rounded else f" (exactly {exact})")
             )
             done.add(a.text)
-    combine = bool(_SUM.search(question) or _DIFF.search(question))
+            if scale:  # the scale the question asks for
+                detail = "" if exact == rounded else f"; exactly {exact}"
+                answer = f"{rounded} ({best[0].words} {a.text}".strip() + f"{detail})"
+    adds = asks_sum(question)
+    combine = bool(adds or _DIFF.search(question))
     if unit and not units.is_money_word(unit) and not combine:  # "How many days ...?"
         top = _top(_items(scored, quantities_in, relevance), None)
         if top and len({i.value for i in top}) == 1:  # the lines most about it agree
             lines.append(f"{top[0].words} {top[0].text}".strip())
+            answer = answer or f"{top[0].text} ({top[0].words} {top[0].text})"
     if combine:
         if unit and not units.is_money_word(unit):
             found = _items(scored, quantities_in, relevance)
@@ -352,17 +397,19 @@ def computations(
         top = _top(found, None)  # the question's count must match: a sum is never a guess
         same = len({i.amount.currency for i in top if i.amount}) <= 1
         enough = len(top) >= 2 and (count is None or len(top) == count)
-        if enough and same and _SUM.search(question):
+        if enough and same and adds:
             total = sum((i.value for i in top), Fraction(0))
             # "total: R (a + b)": measured on the 0.5B model, "R = a + b" and "a + b = R" had
             # it copy the terms instead of the result
             terms = " + ".join(i.text for i in top)
             lines.append(f"total: {_plain(like, total)}{suffix} ({terms})")
+            answer = f"{_plain(like, total)}{suffix} (the sum of {terms})"
         if enough and same and _DIFF.search(question) and len(top) == 2:
             diff = top[0].value - top[1].value
             lines.append(
                 f"difference: {_plain(like, diff)}{suffix} ({top[0].text} - {top[1].text})"
             )
+            answer = answer or f"{_plain(like, diff)}{suffix} ({top[0].text} - {top[1].text})"
     seen: dict[str, Amount] = {}
     for item in money:
         if item.amount:
@@ -374,7 +421,7 @@ def computations(
             written = in_scale(a, scale) if scale else readable(a)
             if written != a.text:
                 lines.append(f"{a.text} = {written}")
-    return lines
+    return Computation(lines, answer)
 
 
 def _plain(like: Amount, value: Fraction) -> str:

@@ -152,6 +152,8 @@ class Plan:
     context: str
     entity_types: tuple[str, ...]
     private_context: str = field(default="", repr=False)
+    # the result the question asks for, computed on the device from the documents (arith)
+    device_answer: str = field(default="", repr=False)
     decisions: dict[str, str] = field(default_factory=dict)  # entity type -> policy action
     revealed: dict[str, float] = field(default_factory=dict)  # the re-identification budget's
     # what the budget generalized: the answer's echoes of it get the written value back

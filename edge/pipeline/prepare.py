@@ -3,7 +3,8 @@
 The request is redacted into the conversation's vault; attached documents are condensed by
 the edge model (``summarize``) and the condensed context is redacted too. The result is the
 request's ``Plan`` (route cloud until the policy says otherwise); the raw condensed context
-stays in ``Plan.private_context`` and never leaves the device.
+stays in ``Plan.private_context`` and never leaves the device, as does the result the
+question asks for when the device computed it (``Plan.device_answer``).
 """
 
 from __future__ import annotations
@@ -36,11 +37,14 @@ def prepare(
     if isinstance(documents, str):
         raise InvalidRequest("documents must be a list of strings")
     request = redactor.redact(text, vault)
-    private_context = ""
+    private_context, device_answer = "", ""
     if documents:
         if model is None:
             raise InvalidRequest("documents need the edge model (pipeline.mode=split)")
         summarizer = Summarizer(model=model, settings=settings)
         private_context = summarizer.summarize(text, documents, progress=progress)
+        device_answer = summarizer.answer
     context = redactor.redact(private_context, vault)
-    return Plan.prepared(request, context, private_context, settings.model_output_failure)
+    plan = Plan.prepared(request, context, private_context, settings.model_output_failure)
+    plan.device_answer = device_answer  # private, like private_context
+    return plan

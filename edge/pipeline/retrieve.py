@@ -11,6 +11,14 @@ Contract:
 - ``answered`` is a cheap check with no model: a chunk's note (lines quoted from that chunk)
   covers at least ``STOP_COVERAGE`` of the question's terms, weighted by their rarity in the
   documents (a term they never use weighs most), and says something the question does not.
+- A question that asks several things ("What agent was used, and what side effects should he
+  watch for?") is judged part by part (``parts_of``: each asked clause with the question's
+  statements). Ranked reading stops when every part is answered by some note, or when at
+  least one part is answered and each other part is beyond reach: no chunk left to read
+  (within ``limit``) covers ``STOP_COVERAGE`` of that part's terms, so no note of it could
+  answer the part (a note only holds the chunk's own lines). A part the document does not
+  answer (general knowledge, for the cloud) then does not make the device read on to the
+  limit. A one-part question stops only when a note answers it, as before.
 - ``quote_lines`` copies the runs of two chunk lines that share most rare terms with the
   question: exact text, no model, so the fact reaches the notes even when the small model
   quotes the wrong line.
@@ -53,6 +61,13 @@ _SENTENCE = re.compile(
 )
 STOP_COVERAGE = 0.6
 MAX_LINE_CHARS = 400
+_ASK = (
+    r"what|which|who|whom|whose|when|where|why|how|is|are|was|were|does|do|did|can|could"
+    r"|should|would|will|has|have|had"
+)
+_CLAUSE = re.compile(r"\s*;\s*|,?\s+(?:and|or|also|plus)\s+(?=(?:" + _ASK + r")\b)", re.IGNORECASE)
+_QUESTION_SENTENCE = re.compile(r"(?<=[.?!])\s+")
+_ASKS = re.compile(r"^\W*(?:" + _ASK + r"|tell|give|list|name|find|state|show|explain)\b", re.I)
 
 
 def terms(text: str) -> list[str]:
@@ -71,6 +86,32 @@ def terms(text: str) -> list[str]:
 def scope(question: str) -> Literal["whole", "lookup"]:
     """``whole`` when the question asks about the whole document, else ``lookup``."""
     return "whole" if _WHOLE.search(question) else "lookup"
+
+
+def parts_of(question: str) -> list[str]:
+    """The things a question asks, each with the question's statements ("Mr. X had a CT
+    scan.") in front: sentences that end with "?" or open with a question word are asks, and
+    an ask splits at "; " and at ", and what ..." (a conjunction before a question word). One
+    part (the question itself) when it asks one thing; an ask with no term of its own joins
+    the one before it ("..., and why?")."""
+    sentences = [x.strip() for x in _QUESTION_SENTENCE.split(question.strip()) if x.strip()]
+    context = [x for x in sentences if not (x.endswith("?") or _ASKS.match(x))]
+    asks: list[str] = []
+    for sentence in sentences:
+        if sentence in context:
+            continue
+        for clause in _CLAUSE.split(sentence):
+            clause = clause.strip(" ,;")
+            if not clause:
+                continue
+            if asks and not terms(clause):
+                asks[-1] = f"{asks[-1]} {clause}"
+            else:
+                asks.append(clause)
+    if len(asks) <= 1:
+        return [question]
+    lead = " ".join(context)
+    return [f"{lead} {ask}".strip() for ask in asks]
 
 
 def lines_of(text: str) -> list[str]:
@@ -104,9 +145,15 @@ class Reading:
         tokenized = [terms(t) for t in texts]
         n = len(texts)
         df = Counter(t for doc in tokenized for t in set(doc))
-        self.weights = {
-            t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in self.question_terms
-        }  # BM25's idf: a term the documents never use weighs most (it cannot be found there)
+
+        def idf(t: str) -> float:  # BM25's: a term the documents never use weighs most
+            return math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5))
+
+        self.weights = {t: idf(t) for t in self.question_terms}
+        # each part of a multi-part question: its terms' weights, and answered or not yet
+        self.parts = [{t: idf(t) for t in dict.fromkeys(terms(p))} for p in parts_of(question)]
+        self.settled = [False] * len(self.parts)
+        self._vocab = [set(doc) for doc in tokenized]
         self.ranked = ranked and n > 0
         if self.ranked:
             self.order = _bm25_order(tokenized, self.question_terms)
@@ -135,23 +182,36 @@ class Reading:
         return batch
 
     def record(self, note: str) -> None:
-        """A chunk's verified note: ranked reading stops once a note answers the question."""
-        if self.ranked and self.answered(note):
+        """A chunk's verified note: ranked reading stops once the notes answer the question
+        (every part of it, or some and the rest are beyond reach: module docstring)."""
+        if not self.ranked:
+            return
+        if len(self.parts) == 1:
+            self.done = self.done or self.answered(note)
+            return
+        for k, weights in enumerate(self.parts):
+            self.settled[k] = self.settled[k] or self.answered(note, weights)
+        if all(self.settled):
             self.done = True
+        elif any(self.settled):
+            unread = [self._vocab[i] for i in self.order[self.handed : self.limit]]
+            self.done = all(
+                self.settled[k] or max((_share(w, v) for v in unread), default=0) < STOP_COVERAGE
+                for k, w in enumerate(self.parts)
+            )
 
     def coverage(self, text: str) -> float:
         """Share of the question's (rarity-weighted) terms found in ``text``; 0 with none."""
-        total = sum(self.weights.values())
-        if not total:
-            return 0.0
-        found = set(terms(text))
-        return sum(w for t, w in self.weights.items() if t in found) / total
+        return _share(self.weights, set(terms(text)))
 
-    def answered(self, note: str) -> bool:
-        """The note covers most of the question's terms and has words of its own (a value)."""
-        if not note.strip() or self.coverage(note) < STOP_COVERAGE:
+    def answered(self, note: str, weights: dict[str, float] | None = None) -> bool:
+        """The note covers most of the question's terms (or of one part's, ``weights``) and has
+        words of its own (a value)."""
+        weights = self.weights if weights is None else weights
+        found = set(terms(note))
+        if not note.strip() or _share(weights, found) < STOP_COVERAGE:
             return False
-        return any(t not in self.question_terms for t in terms(note))
+        return any(t not in weights for t in found)
 
     def hop(
         self,
@@ -212,6 +272,12 @@ def bridges(question: str, notes: Sequence[str], coverage) -> list[str]:
             if words - asked - _STOP and m.group(0) not in out:
                 out.append(m.group(0))
     return out
+
+
+def _share(weights: dict[str, float], found: set[str]) -> float:
+    """The share of ``weights`` (term -> weight) whose terms are in ``found``; 0 with none."""
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in found) / total if total else 0.0
 
 
 def _bm25_order(tokenized: Sequence[list[str]], query: Sequence[str]) -> list[int]:

@@ -9,7 +9,8 @@ questions). Questions about the whole document and ``retrieval=off`` read every 
 Ranked notes reach the answer step most relevant first. Each chunk read is
 one map call whose note keeps only lines copied from the chunk, plus the ``quote_lines`` chunk
 lines that share most rare words with the question. Amounts in the notes get exact conversions
-and sums (``arith``, no model). The notes are combined (reduce): concatenated when they fit
+and sums (``arith``, no model); the one result the question asks for, when the device computed
+it, is kept in ``answer`` (private, like the context) for the answer step. The notes are combined (reduce): concatenated when they fit
 ``reduce_max_tokens`` (a rewrite by a small model loses facts), condensed by the model only when
 they do not. The raw document never leaves this module; what it returns is redacted with the
 request's vault before any later stage sees it.
@@ -22,7 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from privsplit.edge.pipeline.arith import computations, table_scale
+from privsplit.edge.pipeline.arith import compute, table_scale
 from privsplit.edge.pipeline.chunks import chunk_text
 from privsplit.edge.pipeline.local import fit_to_context, local_params
 from privsplit.edge.pipeline.prompts import load_prompt
@@ -95,6 +96,7 @@ class Summarizer:
         self.model = model
         self.settings = settings
         self.stats = ReadStats()
+        self.answer = ""  # the computed result the question asks for (arith.Computation)
 
     def summarize(
         self, question: str, documents: Sequence[str], *, progress: Progress | None = None
@@ -195,10 +197,11 @@ class Summarizer:
         if reading.ranked:
             rest.sort(key=lambda i: -reading.coverage(notes[i]))
         ordered = [notes[i] for i in hopped] + [notes[i] for i in rest]
-        computed = []
+        computed: list[str] = []
+        self.answer = ""
         if s.compute and notes:  # a chunk's own "(in millions)", else its document's usual one
             doc_scale = [table_scale(d, at_least=2) for d in documents]
-            computed = computations(
+            computation = compute(
                 question,
                 [
                     (
@@ -210,6 +213,7 @@ class Summarizer:
                 ],
                 relevance=reading.coverage,
             )
+            computed, self.answer = computation.lines, computation.answer
         self.stats.computed = len(computed)
         if computed:
             ordered.insert(0, "computed on the device: " + "; ".join(computed))
