@@ -277,3 +277,28 @@ def test_a_sum_leaves_out_an_amount_whose_label_is_less_about_the_question() -> 
     q = "What is the total of the three consulting invoices?"
     lines = computations(q, [(n, "million" if "revenue" in n else "", n) for n in notes])
     assert lines[0] == "total: $229,130 ($67,990 + $84,110 + $77,030)"
+
+
+def test_the_result_the_question_asks_for_is_written_as_an_answer() -> None:
+    from privsplit.edge.pipeline.arith import asks_sum, compute
+
+    invoices = "Consulting invoice 1 of 2 was paid: $4,560. Consulting invoice 2 of 2: $70,000."
+    c = compute("What is the total of the two consulting invoices?", [(invoices, "", invoices)])
+    assert c.answer == "$74,560 (the sum of $4,560 + $70,000)"
+    table = "Consolidated results (in millions): Total net revenue $ 20,092"
+    c = compute("What was total net revenue, in billions?", [(table, "million", table)])
+    assert c.answer.startswith("$20.1 billion (") and "exactly $20.092 billion" in c.answer
+    note = "Termination: either party may terminate with 90 days written notice."
+    c = compute("How many days of written notice are needed to terminate?", [(note, "", note)])
+    assert c.answer.startswith("90 days (")
+    c = compute("What was total net revenue?", [(table, "million", table)])  # a lookup
+    assert c.answer == "" and c.lines  # the readable scale is a line, not the answer
+    assert asks_sum("How many minutes did the outages last in total?")
+    assert asks_sum("What is the total cost of the two invoices?")  # counted items
+    assert not asks_sum("What was Amazon's total property and equipment, net, in 2019?")
+
+
+def test_a_label_with_total_is_looked_up_not_summed() -> None:
+    note = "Total property and equipment, net $ 61,797 Total assets $ 162,648"
+    lines = computations("What was total property and equipment, net?", [(note, "million", note)])
+    assert not any(line.startswith("total:") for line in lines)

@@ -155,3 +155,56 @@ def test_no_hop_for_a_question_that_asks_for_the_person_or_names_it() -> None:
     note = "CT of the spine with Omnipaque 240, ordered by Dr. Ana Ruiz."
     reading = Reading(q, [note], ranked=True, top_k=1, widen=1, limit=1)
     assert bridges(q, [note], reading.coverage) == []
+
+
+def test_a_question_is_split_into_the_things_it_asks() -> None:
+    from privsplit.edge.pipeline.retrieve import parts_of
+
+    two = "Mr. Ray had an MRI of the knee. Which agent was used, and what side effects can occur?"
+    assert parts_of(two) == [
+        "Mr. Ray had an MRI of the knee. Which agent was used",
+        "Mr. Ray had an MRI of the knee. what side effects can occur?",
+    ]
+    assert parts_of("Which agent was used and when was the scan done?") == [
+        "Which agent was used",
+        "when was the scan done?",
+    ]
+    for one in (
+        QUESTION,
+        "What is the total of the two invoices and the fee?",  # "and" before a noun: one ask
+        "Who signed the contract and why?",  # "why" has no term of its own
+        "Identify all the errors in the code. Return a list of the methods with errors.",
+    ):
+        assert parts_of(one) == [one]
+
+
+TWO_PARTS = (
+    "Which contrast agent was used for the MRI of the left knee, and what side effects "
+    "should the patient watch for?"
+)
+
+
+def test_a_part_no_chunk_can_answer_does_not_keep_the_reading_going() -> None:
+    reading = Reading(TWO_PARTS, chunks(), ranked=True, top_k=1, widen=1, limit=12)
+    assert reading.next() == [8]
+    reading.record(PLANTED)  # answers the first part; no chunk speaks of side effects
+    assert reading.settled == [True, False] and reading.done and reading.next() == []
+
+
+def test_every_part_a_chunk_can_answer_is_read_for() -> None:
+    texts = chunks()
+    texts[2] += "\nSide effects of the contrast agent the patient should watch for: a rash."
+    reading = Reading(TWO_PARTS, texts, ranked=True, top_k=1, widen=1, limit=12)
+    batch = reading.next()
+    reading.record(PLANTED if batch == [8] else texts[batch[0]])
+    assert not reading.done  # the other part is within reach of a chunk not read yet
+    while not reading.done and (batch := reading.next()):
+        reading.record(texts[batch[0]].split("\n")[-1] if batch[0] in (2, 8) else "")
+    assert reading.settled == [True, True] and reading.done and reading.handed < len(texts)
+
+
+def test_a_one_part_question_stops_only_on_an_answer_as_before() -> None:
+    reading = Reading(QUESTION, chunks(), ranked=True, top_k=1, widen=1, limit=4)
+    reading.next()
+    reading.record("Blood pressure stayed normal at every home measurement.")
+    assert not reading.done and len(reading.next()) == 1
