@@ -31,7 +31,11 @@ def _overlaps_unit(value: str, units: list[str]) -> bool:
     return any(v in u.casefold() or u.casefold() in v for u in units)
 
 
-def plan_records(overrides: dict, records: list[dict], *, progress: bool = True) -> list[dict]:
+def plan_records(
+    overrides: dict, records: list[dict], *, progress: bool = True, on_row=None
+) -> list[dict]:
+    """One row per record (see the module docstring); ``on_row(row)`` is called as each
+    row is made, so a caller can save them as they come and resume a stopped run."""
     from privsplit.edge.privacy.vault import Vault
     from privsplit.edge.provider import build_pipeline
     from privsplit.edge.settings import EdgeSettings
@@ -65,6 +69,8 @@ def plan_records(overrides: dict, records: list[dict], *, progress: bool = True)
                 "seconds": round(time.perf_counter() - t0, 3),
             }
         )
+        if on_row is not None:
+            on_row(rows[-1])
         if progress and i % 100 == 0:
             print(
                 f"  plan {i}/{len(records)} ({time.perf_counter() - started:.0f}s)",

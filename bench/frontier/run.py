@@ -73,7 +73,7 @@ SETTINGS: dict[str, tuple[dict, str]] = {
         {"pipeline": {**NO_MODEL, "terms": {"allow": []}}},
         "term pass; no language/drug/procedure allow-lists",
     ),
-    "default": (
+    "no-model": (
         {"pipeline": NO_MODEL},
         "pipeline.terms defaults (shift 0, places hidden, allow-lists, name cues); model hider off",
     ),
@@ -85,9 +85,9 @@ SETTINGS: dict[str, tuple[dict, str]] = {
         {"pipeline": {**NO_MODEL, "terms": {"zipf_shift": 1.0}}},
         "term pass, thresholds +1.0",
     ),
-    "model": (
-        {"pipeline": {"hide_with_model": True}},
-        "default + the edge model hider (0.5B)",
+    "default": (
+        {},
+        "the product's defaults (edge/pipeline/settings.py): no-model + the edge model hider (0.5B)",
     ),
 }
 DEFAULT_SETTING = "default"
@@ -99,6 +99,14 @@ POINTS = {
     "presidio": "Presidio's default recognizers + spaCy, placeholders restored",
     "pupa-reference": "PUPA's own redaction ([REDACTED], nothing restored)",
 }
+
+
+def uses_model(name: str) -> bool:
+    """The setting runs the edge model hider (its own override, else the product default)."""
+    from privsplit.edge.pipeline.settings import PipelineSettings
+
+    pipeline = SETTINGS[name][0].get("pipeline", {})
+    return pipeline.get("hide_with_model", PipelineSettings().hide_with_model)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -116,6 +124,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=int,
         default=None,
         help="Records for settings that run the edge model hider (~6 s a query).",
+    )
+    p.add_argument(
+        "--model-on-leaks",
+        default=None,
+        metavar="BASE",
+        help="With --model-limit: also plan model settings on every record where the setting "
+        "BASE (without the model, listed before) leaks, and take BASE's rows elsewhere (the "
+        "hider only adds hiding), so leakage covers all records.",
     )
     p.add_argument(
         "--settings",
@@ -166,32 +182,53 @@ def plan_is_current(name: str, args: argparse.Namespace) -> bool:
 
 
 def plans_for(name: str, records: list[dict], args: argparse.Namespace) -> list[dict]:
-    """The setting's plan rows, from ``--out-dir`` when already computed for these ids
-    (``--replan-stale``: recomputed when the code has changed since)."""
+    """The setting's plan rows, from ``--out-dir`` where already computed for these ids
+    (``--replan``, or ``--replan-stale`` when the code has changed since: recomputed).
+    Rows are appended to the file as they are made, so a stopped run resumes where it was;
+    a plan completed by other code than it was started with keeps its old (stale) stamp."""
     path = args.out_dir / f"plan-{name}.jsonl"
-    ids = [r["id"] for r in records]
-    stale = args.replan_stale and not plan_is_current(name, args)
-    if path.exists() and not args.replan and not stale:
-        rows = {
-            r["id"]: r for r in (json.loads(x) for x in path.read_text("utf-8").splitlines() if x)
-        }
-        if all(i in rows for i in ids):
-            return [rows[i] for i in ids]
-    print(f"planning {name} on {len(records)} records", file=sys.stderr, flush=True)
-    if name == "raw":
-        rows = baseline_rows(records, lambda r: [r["text"]])
-    elif name == "pupa-reference":
-        rows = baseline_rows(records, lambda r: [r["reference_redacted"]])
-    elif name == "presidio":
-        rows = presidio_rows(records)
-    else:
-        rows = plan_records(SETTINGS[name][0], records)
-    args.out_dir.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as f:
-        for r in rows:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
-    (args.out_dir / f"plan-{name}.code").write_text(code_fingerprint() + "\n", "utf-8")
-    return rows
+    meta = args.out_dir / f"plan-{name}.code"
+    fresh = args.replan or (args.replan_stale and not plan_is_current(name, args))
+    rows: dict[str, dict] = {}
+    if path.exists() and not fresh:
+        for line in path.read_text("utf-8").splitlines():
+            if line.strip():
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError:  # the last line of a run stopped mid-write
+                    continue
+                rows[row["id"]] = row
+    missing = [r for r in records if r["id"] not in rows]
+    if missing:
+        print(
+            f"planning {name} on {len(missing)} records ({len(rows)} cached)",
+            file=sys.stderr,
+            flush=True,
+        )
+        args.out_dir.mkdir(parents=True, exist_ok=True)
+        if not rows:  # a new plan: stamped with the code that makes it
+            meta.write_text(code_fingerprint() + "\n", "utf-8")
+        with path.open("w", encoding="utf-8") as f:  # the rows kept, then the new ones
+            for r in rows.values():
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+
+            def save(row: dict) -> None:
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+                f.flush()
+                rows[row["id"]] = row
+
+            if name == "raw":
+                for r in baseline_rows(missing, lambda r: [r["text"]]):
+                    save(r)
+            elif name == "pupa-reference":
+                for r in baseline_rows(missing, lambda r: [r["reference_redacted"]]):
+                    save(r)
+            elif name == "presidio":
+                for r in presidio_rows(missing):
+                    save(r)
+            else:
+                plan_records(SETTINGS[name][0], missing, on_row=save)
+    return [rows[r["id"]] for r in records]
 
 
 def _row(rec: dict, sent: list[str], vault: dict[str, str]) -> dict:
@@ -255,6 +292,53 @@ async def answer_rows(rows: list[dict], answerer: Answerer, *, generate: bool) -
     return out
 
 
+def model_records(
+    records: list[dict], plans: dict[str, list[dict]], args: argparse.Namespace
+) -> list[dict]:
+    """The records a model setting is planned on: the first ``--model-limit`` (all without
+    it) and, with ``--model-on-leaks BASE``, every record where BASE's plan leaks, first."""
+    first = records[: args.model_limit] if args.model_limit else records
+    if not args.model_on_leaks:
+        return first
+    if args.model_on_leaks not in plans:
+        raise SystemExit(f"--model-on-leaks {args.model_on_leaks}: list it before in --settings")
+    leaking = {r["id"] for r in plans[args.model_on_leaks] if r["leaked"]}
+    head = [r for r in records if r["id"] in leaking]
+    return head + [r for r in first if r["id"] not in leaking]
+
+
+def fill_from_base(
+    rows: list[dict], records: list[dict], base: list[dict], args: argparse.Namespace
+) -> list[dict]:
+    """A model setting's rows on every record: its own plan where made, else BASE's row, on
+    records where BASE leaks nothing. The model hider only ever adds placeholders (whole
+    words), so the setting leaks nothing there either: its leakage over all records is
+    exact. Its other columns (hidden words, blocked) count BASE there, and quality is
+    scored on its own plans only."""
+    own = {r["id"]: r for r in rows}
+    by_id = {r["id"]: r for r in base}
+    out = []
+    for rec in records:
+        row = own.get(rec["id"])
+        if row is None:
+            row = {**by_id[rec["id"]], "from": args.model_on_leaks}
+            if row["leaked"]:
+                raise ValueError(f"{rec['id']}: {args.model_on_leaks} leaks there; plan it")
+        out.append(row)
+    return out
+
+
+def describe(name: str, planned: int, rows: int, args: argparse.Namespace) -> str:
+    text = SETTINGS[name][1] if name in SETTINGS else POINTS[name]
+    if planned < rows:
+        text += (
+            f"; model run on {planned} of {rows} queries (every one where "
+            f"{args.model_on_leaks} leaks + the first {args.model_limit}), "
+            f"{args.model_on_leaks}'s plan elsewhere"
+        )
+    return text
+
+
 async def measure(args: argparse.Namespace) -> list[dict]:
     records = pupa(args.pupa, args.start, args.limit)
     quality_records = records[: args.quality_limit]
@@ -263,12 +347,18 @@ async def measure(args: argparse.Namespace) -> list[dict]:
     answerer = Answerer(AnswerCache(args.cache), model=args.cloud_model, max_tokens=args.max_tokens)
     results = []
     try:
-        plans = {}
+        plans: dict[str, list[dict]] = {}
+        planned: dict[str, set[str]] = {}  # ids each setting's own plan covers
         for name in names:
             recs = records
-            if name in SETTINGS and SETTINGS[name][0]["pipeline"].get("hide_with_model"):
-                recs = records[: args.model_limit] if args.model_limit else records
-            plans[name] = plans_for(name, recs, args)
+            if name in SETTINGS and uses_model(name):
+                recs = model_records(records, plans, args)
+            rows = plans_for(name, recs, args)
+            planned[name] = {r["id"] for r in rows}
+            if len(rows) < len(records) and args.model_on_leaks:
+                plans[name] = fill_from_base(rows, records, plans[args.model_on_leaks], args)
+            else:
+                plans[name] = rows
         # generation, query by query (raw A, raw B, then each setting to generate), so that a
         # stopped run leaves whole queries and the cloud's prompt cache serves the shared start
         to_generate = [n for n in names if n in generate and n != "raw"]
@@ -278,7 +368,7 @@ async def measure(args: argparse.Namespace) -> list[dict]:
                     await answerer.answer(rec["text"])
                     await answerer.answer(rec["text"], temperature=SAMPLED_TEMPERATURE)
                 for name in to_generate:
-                    if i < len(plans[name]):
+                    if i < len(plans[name]) and plans[name][i]["id"] in planned[name]:
                         await answer_rows([plans[name][i]], answerer, generate=True)
                 print(
                     f"generated {i + 1}/{len(quality_records)} {rec['id']} "
@@ -310,7 +400,11 @@ async def measure(args: argparse.Namespace) -> list[dict]:
                 answers = a_answers
             else:
                 answers = await answer_rows(rows[: len(quality_records)], answerer, generate=False)
-            idx = [i for i in scored if i < len(answers) and answers[i] is not None]
+            idx = [
+                i
+                for i in scored
+                if i < len(answers) and answers[i] is not None and rows[i]["id"] in planned[name]
+            ]
             cos = emb.cosine([answers[i] for i in idx], [a_answers[i] for i in idx]) if idx else []
             ratios = [c / base[i] if base[i] > 0 else 0.0 for c, i in zip(cos, idx)]
             if name == "raw":  # answer A itself: the reference
@@ -318,11 +412,12 @@ async def measure(args: argparse.Namespace) -> list[dict]:
             results.append(
                 {
                     "name": name,
-                    "description": SETTINGS[name][1] if name in SETTINGS else POINTS[name],
+                    "description": describe(name, len(planned[name]), len(rows), args),
                     "default": name == DEFAULT_SETTING,
                     "point": name in BASELINES,
                     "stale": not plan_is_current(name, args),
                     **leak,
+                    "planned": len(planned[name]),
                     "quality_n": len(ratios),
                     # capped at 1 per query: a near-unrelated resample B (a small denominator)
                     # must not let one query outweigh the others

@@ -156,3 +156,45 @@ def test_plans_made_by_other_code_are_marked_stale(tmp_path: Path, results: list
     text = report.write_table(results, tmp_path / "f.md")
     assert "| shift+1.0 (stale) |" in text and "`--replan-stale`" in text
     assert "| **default** (default) |" in text
+
+
+def test_a_stopped_plan_resumes_from_its_saved_rows(tmp_path: Path) -> None:
+    args = run.parse_args(["--out-dir", str(tmp_path)])
+    path = tmp_path / "plan-raw.jsonl"
+    saved = {**run.baseline_rows(RECORDS[:1], lambda r: [r["text"]])[0], "seconds": 7.5}
+    # a run stopped after one row, in the middle of writing the next
+    path.write_text(json.dumps(saved) + '\n{"id": "t-1", "rou', "utf-8")
+    rows = run.plans_for("raw", RECORDS, args)
+    assert [r["id"] for r in rows] == ["t-0", "t-1"]
+    assert rows[0]["seconds"] == 7.5  # kept, not planned again
+    lines = [json.loads(x) for x in path.read_text("utf-8").splitlines()]
+    assert [r["id"] for r in lines] == ["t-0", "t-1"]  # the torn line is gone
+    # --replan plans every record again
+    again = run.plans_for("raw", RECORDS, run.parse_args(["--out-dir", str(tmp_path), "--replan"]))
+    assert again[0]["seconds"] == 0.0
+
+
+def test_the_model_setting_covers_every_leak_of_its_base(tmp_path: Path) -> None:
+    assert run.uses_model(run.DEFAULT_SETTING) == run.uses_model("default")
+    assert run.uses_model("default") and not run.uses_model("no-model")
+    records = [*RECORDS, {**RECORDS[0], "id": "t-2"}]
+    base = run.baseline_rows(records, lambda r: [r["text"]])  # leaks on t-0 and t-2
+    args = run.parse_args(
+        ["--out-dir", str(tmp_path), "--model-limit", "2", "--model-on-leaks", "no-model"]
+    )
+    chosen = run.model_records(records, {"no-model": base}, args)
+    assert [r["id"] for r in chosen] == ["t-0", "t-2", "t-1"]  # every leak first, then the head
+    args = run.parse_args(
+        ["--out-dir", str(tmp_path), "--model-limit", "1", "--model-on-leaks", "no-model"]
+    )
+    chosen = run.model_records(records, {"no-model": base}, args)
+    assert [r["id"] for r in chosen] == ["t-0", "t-2"]
+    own = [{**base[0], "leaked": []}, {**base[2], "leaked": []}]  # the model hid both
+    rows = run.fill_from_base(own, records, base, args)
+    assert [r["id"] for r in rows] == ["t-0", "t-1", "t-2"]
+    assert rows[1]["from"] == "no-model" and "from" not in rows[0]
+    assert leakage.summary(rows)["leaked"] == 0
+    with pytest.raises(ValueError):  # a base leak the setting did not plan is never filled
+        run.fill_from_base(own[:1], records, base, args)
+    with pytest.raises(SystemExit):
+        run.model_records(records, {}, args)  # the base must be planned first
