@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from privsplit.edge.privacy.detectors.base import Detector, register_detector
+from privsplit.edge.privacy.detectors.terms_wordfreq import zipf as zipf_frequency
 from privsplit.edge.privacy.spans import Span
 
 HANDLE = re.compile(
@@ -59,7 +60,7 @@ DECORATOR_LINE = re.compile(r"^[ \t]*@[\w.]+(?:\(.*\))?[ \t]*$", re.MULTILINE)
 
 def _common_word(token: str) -> bool:
     try:
-        from wordfreq import zipf_frequency
+        import wordfreq  # noqa: F401
     except ImportError:  # pragma: no cover - a dependency of the edge extra
         return token.islower()
     return zipf_frequency(token.casefold(), "en") >= 3.0

@@ -101,7 +101,7 @@ class Segment:
 @lru_cache(maxsize=65536)
 def zipf(word: str, lang: str | None) -> float:
     """How common a word is (wordfreq's Zipf scale), in English or the text's language."""
-    from wordfreq import zipf_frequency
+    from privsplit.edge.privacy.detectors.terms_wordfreq import zipf as zipf_frequency
 
     folded = word.casefold()
     return max(zipf_frequency(folded, "en"), zipf_frequency(folded, lang) if lang else 0.0)

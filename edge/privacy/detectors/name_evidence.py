@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from privsplit.edge.privacy.detectors.terms_wordfreq import zipf as zipf_frequency
 from privsplit.edge.privacy.spans import Span
 
 COMMON_ZIPF = 5.5  # "john" 5.4 may be a name, "will" 6.5 and "real" 5.6 are not
@@ -45,7 +46,7 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 def name_like(word: str) -> bool:
     """Whether a lowercase word reads as a name rather than an English word (see above)."""
     try:
-        from wordfreq import zipf_frequency
+        import wordfreq  # noqa: F401
     except ImportError:  # pragma: no cover - a dependency of the edge extra
         return True
     folded = word.casefold()

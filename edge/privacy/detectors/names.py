@@ -10,6 +10,7 @@ from __future__ import annotations
 import regex as re
 
 from privsplit.edge.privacy.detectors.base import Detector, register_detector
+from privsplit.edge.privacy.detectors.terms_wordfreq import zipf as zipf_frequency
 from privsplit.edge.privacy.spans import Span
 
 NAME_WORD = r"\p{L}[\p{L}\p{M}'’-]*"
@@ -316,7 +317,7 @@ def _companion(text: str, start: int, end: int) -> bool:
     if before and before[-1].casefold() in DETERMINERS:
         return False
     try:
-        from wordfreq import zipf_frequency
+        import wordfreq  # noqa: F401
     except ImportError:  # pragma: no cover - a dependency of the edge extra
         return True
     return zipf_frequency(word, "en") < COMPANION_ZIPF

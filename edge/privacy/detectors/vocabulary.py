@@ -36,7 +36,7 @@ LINKS = ("", "s", "n", "en", "es")
 
 @lru_cache(maxsize=65536)
 def zipf(word: str, lang: str) -> float:
-    from wordfreq import zipf_frequency
+    from privsplit.edge.privacy.detectors.terms_wordfreq import zipf as zipf_frequency
 
     return zipf_frequency(word, lang)
 
