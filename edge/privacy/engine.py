@@ -252,19 +252,42 @@ def repeated_mentions(text: str, spans: list[Span]) -> list[Span]:
                 ):
                     seen.add(part)
                     extra.extend(
-                        Span(m.start(), m.end(), "PERSON", 0.9, "repeat")
-                        for m in re.finditer(r"(?<!\w)" + re.escape(part) + r"(?!\w)", text)
-                        if not span.start <= m.start() < span.end
+                        Span(start, start + len(part), "PERSON", 0.9, "repeat")
+                        for start in whole_word_starts(text, part)
+                        if not span.start <= start < span.end
                     )
         if span.entity_type not in PROPAGATE or len(value) < 3 or value in seen:
             continue
         seen.add(value)
-        for m in re.finditer(r"(?<!\w)" + re.escape(value) + r"(?!\w)", text):
-            if m.start() != span.start:
+        for start in whole_word_starts(text, value):
+            if start != span.start:
                 extra.append(
-                    Span(m.start(), m.end(), span.entity_type, span.score - 0.01, "repeat")
+                    Span(start, start + len(value), span.entity_type, span.score - 0.01, "repeat")
                 )
     return extra
+
+
+def _word_char(c: str) -> bool:
+    return c.isalnum() or c == "_"  # what ``re``'s \w matches in a str pattern
+
+
+def whole_word_starts(text: str, value: str) -> list[int]:
+    r"""Where ``value`` occurs in ``text`` with no word character right before or after it:
+    ``re.finditer(r"(?<!\w)" + re.escape(value) + r"(?!\w)", text)`` (the same matches,
+    left to right, not overlapping), without compiling a pattern per value."""
+    out: list[int] = []
+    size = len(value)
+    at = text.find(value) if value else -1
+    while at != -1:
+        end = at + size
+        if (at == 0 or not _word_char(text[at - 1])) and (
+            end == len(text) or not _word_char(text[end])
+        ):
+            out.append(at)
+            at = text.find(value, end)
+        else:
+            at = text.find(value, at + 1)
+    return out
 
 
 def known_value_spans(text: str, vault: Vault) -> list[Span]:

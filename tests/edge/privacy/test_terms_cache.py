@@ -208,3 +208,16 @@ def test_drug_allow_list_from_the_cache_equals_a_fresh_derivation(cache_dir: Pat
     finally:
         term_policy.drugs.cache_clear()
     assert again == fresh and "harrison" not in again
+
+
+def test_place_names_from_the_cache_equal_a_fresh_derivation(cache_dir: Path) -> None:
+    term_policy.places.cache_clear()
+    try:
+        assert term_policy.places() == term_policy._places()
+        term_policy.places.cache_clear()
+        path = cache_dir / "places"
+        _truncate(path)  # cut short: a place that is hidden could go missing
+        assert term_policy.places() == term_policy._places()
+        assert "belarus" in term_policy.places()
+    finally:
+        term_policy.places.cache_clear()
