@@ -54,6 +54,7 @@ class PhoneDetector(Detector):
     def _valid(self, candidate: str) -> bool:
         import phonenumbers
 
+        phonenumbers.enable_pattern_cache()  # its patterns, not re's shared bounded cache
         international = candidate.startswith(("+", "00"))
         raw = "+" + candidate[2:] if candidate.startswith("00") else candidate
         for region in [None] if international else self.regions:

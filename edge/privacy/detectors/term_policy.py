@@ -88,8 +88,9 @@ def active() -> TermPolicy:
 
 def fold(text: str) -> str:
     """Casefolded, accents removed, spaces normalized: how vocabularies are matched."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    if not text.isascii():  # ASCII is its own NFKD form and has no combining marks
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
     return " ".join(text.casefold().split())
 
 

@@ -59,6 +59,7 @@ DOMAIN = re.compile(
 )
 INITIALISM = re.compile(r"(?:\p{Lu}\.)+\p{Lu}\.?")
 CODE_SEPARATORS = re.compile(r"[._]")
+NOT_LETTER = re.compile(r"[^\p{L}]")
 POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
 # an elided article or pronoun of French or Italian: l'COPD, d'Alembert, qu'il
 ELISION = re.compile(r"^(?:[cdjlmnst]|qu)['’](?=\p{L})", re.IGNORECASE)
@@ -365,7 +366,7 @@ class TermDetector(Detector):
                 return None
             return "ID" if _zipf(folded) < t.alnum else None
         zipf = max(_zipf(folded), _zipf(folded, lang) if lang else 0.0)
-        core = re.sub(r"[^\p{L}]", "", base)
+        core = NOT_LETTER.sub("", base)
         if len(core) >= SHOUTED and core.isupper():  # a heading or a name in capitals
             return "NAME" if zipf < t.capitalized else None
         if len(core) >= 2 and core.isupper():
@@ -470,15 +471,14 @@ class TermDetector(Detector):
         allow = term_policy.allowed(policy)
         place_names = term_policy.places() if policy.places != "allow" else frozenset()
         spans: list[Span] = []
+        # joined[k]: words k and k + 1 are one phrase's (a space or a hyphen between them)
+        joined = [text[a.end() : b.start()] in (" ", "-") for a, b in zip(words, words[1:])]
         i = 0
         while i < len(words):
             found = None
             for n in range(min(term_policy.MAX_PHRASE_WORDS, len(words) - i), 0, -1):
                 last = words[i + n - 1]
-                if any(
-                    text[a.end() : b.start()] not in (" ", "-")
-                    for a, b in zip(words[i : i + n - 1], words[i + 1 : i + n])
-                ):
+                if not all(joined[i : i + n - 1]):
                     continue
                 written = text[words[i].start() : last.end()]
                 phrase = term_policy.fold(written)
