@@ -61,3 +61,39 @@ def test_the_pump_raises_the_steps_error() -> None:
 
     with pytest.raises(InvalidRequest, match="not text"):
         asyncio.run(run())
+
+
+def test_the_cli_bar_shows_chunks_read_of_to_read_while_the_model_reads(
+    smol, fast_settings, monkeypatch
+) -> None:
+    """The bar ``privsplit ask`` and ``privsplit demo`` show, driven by a real summarize."""
+    import io
+
+    from rich.console import Console
+
+    import privsplit.cli.ask as ask
+    from privsplit.edge.pipeline.summarize import Summarizer
+
+    out = io.StringIO()
+    monkeypatch.setattr(
+        ask, "err_console", Console(file=out, force_terminal=True, width=160, color_system=None)
+    )
+    bar, callback = ask.summarize_progress()
+    seen: list[tuple[int, int]] = []
+
+    def report(step: str, done: int, total: int) -> None:
+        seen.append((done, total))
+        callback(step, done, total)
+        bar.refresh()
+
+    document = "\n".join(
+        f"Visit {i}: blood pressure was normal and sleep was fine." for i in range(60)
+    )
+    with bar:
+        Summarizer(model=smol, settings=fast_settings).summarize(
+            "Summarize the visits.", [document], progress=report
+        )
+    shown = out.getvalue()
+    done, total = seen[-1]
+    assert done == total >= 2 and "reading documents on the device" in shown
+    assert f"{done}/{total}" in shown and "chunks" in shown and "ETA" in shown
