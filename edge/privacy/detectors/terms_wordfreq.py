@@ -22,6 +22,7 @@ import threading
 import zlib
 from array import array
 from functools import lru_cache
+from itertools import accumulate
 
 from privsplit.edge.privacy.detectors import terms_cache
 
@@ -68,29 +69,27 @@ class FrequencyTable:
     def build(pack: list[list[str]]) -> bytes:
         """The table of a cBpack (wordfreq's list of buckets, index = -centibels); a word
         listed twice keeps its last bucket, as wordfreq's dictionary does."""
-        index: dict[bytes, int] = {}
+        index: dict[str, int] = {}
         for cb, bucket in enumerate(pack):
-            for word in bucket:
-                index[word.encode("utf-8", "surrogatepass")] = cb
-        n = len(index)
+            index.update(dict.fromkeys(bucket, cb))
+        keys = [w.encode("utf-8", "surrogatepass") for w in index]
+        n = len(keys)
         nb = max(1, n)
-        keyed = sorted(index.items(), key=lambda kv: zlib.crc32(kv[0]) % nb)
-        counts = [0] * (nb + 1)
-        for key, _ in keyed:
-            counts[zlib.crc32(key) % nb + 1] += 1
-        starts = array("I", [0])
-        for c in counts[1:]:
-            starts.append(starts[-1] + c)
-        offsets = array("I", [0])
-        for key, _ in keyed:
-            offsets.append(offsets[-1] + len(key))
-        values = array("H", [cb for _, cb in keyed])
-        return (
-            array("I", [n, nb]).tobytes()
-            + starts.tobytes()
-            + offsets.tobytes()
-            + values.tobytes()
-            + b"".join(key for key, _ in keyed)
+        buckets = [h % nb for h in map(zlib.crc32, keys)]
+        order = sorted(range(n), key=buckets.__getitem__)
+        counts = [0] * nb
+        for b in buckets:
+            counts[b] += 1
+        ordered = [keys[i] for i in order]
+        cbs = list(index.values())
+        return b"".join(
+            (
+                array("I", [n, nb]).tobytes(),
+                array("I", [0, *accumulate(counts)]).tobytes(),
+                array("I", [0, *accumulate(map(len, ordered))]).tobytes(),
+                array("H", [cbs[i] for i in order]).tobytes(),
+                b"".join(ordered),
+            )
         )
 
 
