@@ -181,6 +181,8 @@ def _script_language(word: str) -> str | None:
 
 
 def _is_latin_word(word: str) -> bool:
+    if word.isascii():  # every ASCII letter is a Latin one
+        return True
     return all(not c.isalpha() or "LATIN" in _char_name(c) for c in word)
 
 
@@ -192,6 +194,8 @@ def _char_name(c: str) -> str:
 
 
 def _mostly_latin(text: str) -> bool:
+    if text.isascii():  # no letters, or only Latin ones
+        return True
     letters = [c for c in text if c.isalpha()]
     if not letters:
         return True
