@@ -2,7 +2,8 @@
 
 Contract: ``write_table(results, path, note=)`` and ``write_png(results, path)`` take the
 rows ``run.measure`` returns (name, description, default, point, stale, leakage, leaked,
-units, blocked, over_hidden_per_query, quality, quality_uncapped, quality_n, share_ge_0_9)
+units, blocked, over_hidden_per_query, quality, quality_uncapped, quality_n, share_ge_0_9,
+and optionally paired_delta / paired_n: quality minus the default's on their common queries)
 and write one file each; a ``stale`` row (planned by older detection code) is marked so.
 Settings (``point`` false) are drawn as a curve in order of leakage, the points (raw,
 Presidio-only, PUPA's reference redaction) as markers, the default setting as a star. A
@@ -18,12 +19,19 @@ def _fmt(x: float | None, spec: str) -> str:
     return "n/a" if x is None else format(x, spec)
 
 
+def _paired(r: dict) -> str:
+    if r.get("paired_delta") is None:
+        return "n/a"
+    return f"{r['paired_delta']:+.3f} ({r['paired_n']} queries)"
+
+
 def write_table(results: list[dict], path: Path, *, note: str = "") -> str:
     lines = [
         "| setting | what it does | leaked units (whole word) | leakage | blocked | words hidden "
         "that PUPA does not label / query | mean quality ratio (each capped at 1) "
-        "| same, uncapped | queries with ratio >= 0.9 | quality on |",
-        "|" + "---|" * 10,
+        "| same, uncapped | queries with ratio >= 0.9 | quality on "
+        "| quality minus the default's, on the queries both have |",
+        "|" + "---|" * 11,
     ]
     for r in sorted(results, key=lambda r: (r["point"], r["leakage"])):
         name = f"**{r['name']}** (default)" if r["default"] else r["name"]
@@ -33,7 +41,7 @@ def write_table(results: list[dict], path: Path, *, note: str = "") -> str:
             f"| {r['leakage']:.1%} | {r['blocked']} | {r['over_hidden_per_query']:.1f} "
             f"| {_fmt(r['quality'], '.3f')} | {_fmt(r.get('quality_uncapped'), '.3f')} "
             f"| {_fmt(r['share_ge_0_9'], '.0%')} "
-            f"| {r['quality_n']} queries |"
+            f"| {r['quality_n']} queries | {_paired(r)} |"
         )
     text = "\n".join(lines) + "\n"
     if any(r.get("stale") for r in results):

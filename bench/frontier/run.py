@@ -436,7 +436,22 @@ async def measure(args: argparse.Namespace) -> list[dict]:
             )
     finally:
         await answerer.close()
+    paired_with_default(results)
     return results
+
+
+def paired_with_default(results: list[dict]) -> None:
+    """Each row's quality minus the default's on the queries both have answers for (the rows'
+    own figures cover different queries: those whose sanitized text was answered)."""
+    default = next((r for r in results if r["default"]), None)
+    for r in results:
+        common = [] if default is None else sorted(set(r["ratios"]) & set(default["ratios"]))
+        r["paired_n"] = len(common)
+        r["paired_delta"] = (
+            mean(min(r["ratios"][i], 1.0) - min(default["ratios"][i], 1.0) for i in common)
+            if common
+            else None
+        )
 
 
 def main(argv: list[str] | None = None) -> None:

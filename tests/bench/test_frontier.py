@@ -198,3 +198,20 @@ def test_the_model_setting_covers_every_leak_of_its_base(tmp_path: Path) -> None
         run.fill_from_base(own[:1], records, base, args)
     with pytest.raises(SystemExit):
         run.model_records(records, {}, args)  # the base must be planned first
+
+
+def test_quality_is_also_compared_on_the_queries_shared_with_the_default(
+    tmp_path: Path, results: list[dict]
+) -> None:
+    ratios = {"default": {"q1": 0.5, "q2": 1.4}, "engine-only": {"q1": 0.9, "q3": 0.2}}
+    for r in results:
+        r["ratios"] = ratios.get(r["name"], {})
+    run.paired_with_default(results)
+    engine = next(r for r in results if r["name"] == "engine-only")
+    # only q1 is shared: 0.9 - 0.5 (q3 is not the default's, q2 not engine-only's)
+    assert engine["paired_n"] == 1 and engine["paired_delta"] == pytest.approx(0.4)
+    default = next(r for r in results if r["default"])
+    assert default["paired_n"] == 2 and default["paired_delta"] == 0.0
+    assert next(r for r in results if r["name"] == "raw")["paired_delta"] is None
+    text = report.write_table(results, tmp_path / "f.md")
+    assert "| +0.400 (1 queries) |" in text and "| +0.000 (2 queries) |" in text
