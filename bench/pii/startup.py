@@ -15,8 +15,13 @@ allow-lists) in the user's cache directory, built by the first process of an ins
 ``--cold-cache`` gives every privsplit run an empty cache directory of its own (``XDG_CACHE_HOME``),
 so each run pays that one-time build, as the very first run after installing does.
 
+``--before DIR`` adds a third process, ``privsplit redact`` of another tree of this repository
+(e.g. ``git archive REV | tar -x -C DIR``), run with this environment but that tree's code,
+so a change is measured before and after in one alternating series.
+
     .venv/bin/python bench/pii/startup.py [--records 1] [--runs 5] [--data FILE] [--cold-cache]
     .venv/bin/python bench/pii/startup.py --records 0 --runs 3   # the whole Presidio set
+    .venv/bin/python bench/pii/startup.py --records 0 --runs 3 --before /tmp/base
 """
 
 from __future__ import annotations
@@ -63,6 +68,19 @@ def presidio_child(path: Path) -> None:
             sys.stdout.write(json.dumps({"id": rec["id"], "redacted_text": out.text}) + "\n")
 
 
+def _package_of(tree: Path, tmp: Path) -> Path:
+    """A directory whose ``privsplit`` package is ``tree``'s (its top-level folders, as the
+    editable install maps them); put first on PYTHONPATH, it wins over the installed tree."""
+    root = tmp / "before"
+    package = root / "privsplit"
+    package.mkdir(parents=True)
+    for part in ("cli", "client", "cloud", "edge", "shared"):
+        if not (tree / part).is_dir():
+            raise SystemExit(f"--before {tree}: no {part}/ folder (not a tree of this repository)")
+        (package / part).symlink_to(tree / part)
+    return root
+
+
 def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """Wall seconds and CPU seconds (user + system) of one child process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -82,6 +100,11 @@ def main(argv: list[str] | None = None) -> None:
         "--cold-cache",
         action="store_true",
         help="Each privsplit run starts with an empty vocabulary cache (a first run).",
+    )
+    ap.add_argument(
+        "--before",
+        type=Path,
+        help="Another tree of this repository: its privsplit redact runs too ('before').",
     )
     ap.add_argument("--presidio-child", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -109,13 +132,20 @@ def main(argv: list[str] | None = None) -> None:
                 str(records),
             ],
         }
+        envs: dict[str, dict[str, str]] = {}
+        if args.before:
+            commands = {"privsplit redact (before)": commands["privsplit redact"], **commands}
+            envs["privsplit redact (before)"] = {
+                **os.environ,
+                "PYTHONPATH": str(_package_of(args.before.resolve(), Path(tmp))),
+            }
         times: dict[str, list[float]] = {name: [] for name in commands}
         cpu: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(args.runs):
             for name, cmd in commands.items():
-                env = None
-                if args.cold_cache and name == "privsplit redact":
-                    env = {**os.environ, "XDG_CACHE_HOME": tempfile.mkdtemp(dir=tmp)}
+                env = envs.get(name)
+                if args.cold_cache and name.startswith("privsplit redact"):
+                    env = {**(env or os.environ), "XDG_CACHE_HOME": tempfile.mkdtemp(dir=tmp)}
                 wall, used = timed(cmd, env)
                 times[name].append(wall)
                 cpu[name].append(used)
@@ -137,6 +167,13 @@ def main(argv: list[str] | None = None) -> None:
     base = statistics.median(cpu["presidio default (process)"])
     ours = statistics.median(cpu["privsplit redact"])
     print(f"privsplit redact uses {base / ours:.2f}x less CPU time than the Presidio process")
+    if args.before:
+        before_wall = statistics.median(times["privsplit redact (before)"])
+        before_cpu = statistics.median(cpu["privsplit redact (before)"])
+        print(
+            f"before: {statistics.median(times['presidio default (process)']) / before_wall:.2f}x "
+            f"the speed, {base / before_cpu:.2f}x less CPU than the Presidio process"
+        )
 
 
 if __name__ == "__main__":
