@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -51,8 +52,9 @@ def summarize_progress():
         Progress,
         TextColumn,
         TimeElapsedColumn,
-        TimeRemainingColumn,
     )
+
+    from privsplit.edge.pipeline.progress import ProgressMeter
 
     bar = Progress(
         TextColumn("[bold]reading documents on the device"),
@@ -60,15 +62,19 @@ def summarize_progress():
         MofNCompleteColumn(),
         TextColumn("chunks"),
         TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
+        TextColumn("ETA {task.fields[eta]}"),
         console=err_console,
         transient=True,
     )
-    task = bar.add_task("read", total=None)
+    task = bar.add_task("read", total=None, eta="-:--:--")
+    # the pipeline's own estimate (pace of the chunks read so far): rich's speed window needs
+    # more samples than a reading of two or three chunks gives
+    meter = ProgressMeter()
 
     def callback(step: str, done: int, total: int) -> None:
-        bar.update(task, completed=done, total=total)
+        eta = meter(step, done, total).eta_seconds
+        shown = "-:--:--" if eta is None else str(timedelta(seconds=round(eta)))
+        bar.update(task, completed=done, total=total, eta=shown)
 
     return bar, callback
 

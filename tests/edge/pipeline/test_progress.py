@@ -97,3 +97,21 @@ def test_the_cli_bar_shows_chunks_read_of_to_read_while_the_model_reads(
     done, total = seen[-1]
     assert done == total >= 2 and "reading documents on the device" in shown
     assert f"{done}/{total}" in shown and "chunks" in shown and "ETA" in shown
+
+
+def test_the_cli_bar_estimates_the_time_left_after_the_first_chunk(monkeypatch) -> None:
+    """With two or three chunks rich's own speed window has too few samples; the bar shows the
+    pipeline's estimate from the pace so far, and no estimate before a chunk is read."""
+    import re
+
+    import privsplit.cli.ask as ask
+
+    bar, callback = ask.summarize_progress()
+    (task,) = bar.tasks
+    callback("summarize", 0, 2)
+    assert task.fields["eta"] == "-:--:--"
+    time.sleep(1.2)
+    callback("summarize", 1, 2)
+    assert re.fullmatch(r"0:00:0[1-9]", task.fields["eta"]), task.fields["eta"]
+    callback("summarize", 2, 2)
+    assert task.fields["eta"] == "0:00:00" and task.completed == task.total == 2
