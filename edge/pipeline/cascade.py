@@ -33,9 +33,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from privsplit.edge.pipeline.arith import evaluate, format_number
 from privsplit.edge.pipeline.delegate import Delegator
 from privsplit.edge.pipeline.events import PipelineEvent, Tally
+from privsplit.edge.pipeline.expr import evaluate, format_number
 from privsplit.edge.pipeline.plan import Plan
 from privsplit.edge.pipeline.prompts import load_prompt
 from privsplit.edge.pipeline.settings import PipelineSettings

@@ -9,14 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from privsplit.edge.pipeline.arith import (
-    MAX_EXPONENT,
-    amounts,
-    computations,
-    evaluate,
-    format_number,
-    table_scale,
-)
+from privsplit.edge.pipeline.arith import amounts, computations, table_scale
+from privsplit.edge.pipeline.expr import MAX_EXPONENT, evaluate, format_number
 from privsplit.edge.pipeline.units import asked_count, asked_unit, quantities
 from privsplit.shared.errors import InvalidRequest
 
