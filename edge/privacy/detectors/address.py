@@ -212,7 +212,7 @@ def _place_piece(text: str, piece: re.Match) -> bool:
 
 
 def _zipf_en(word: str) -> float:
-    from privsplit.edge.privacy.detectors.vocabulary import zipf
+    from privsplit.edge.privacy.detectors.terms_wordfreq import zipf
 
     return zipf(word, "en")
 

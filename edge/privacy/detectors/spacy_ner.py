@@ -269,7 +269,7 @@ def _verb_ing(word: str) -> bool:
 
 def _common_word(word: str) -> bool:
     """A word frequent enough in English that it is not a name written in lowercase."""
-    from privsplit.edge.privacy.detectors.vocabulary import zipf
+    from privsplit.edge.privacy.detectors.terms_wordfreq import zipf
 
     return zipf(word.casefold(), "en") >= 4.0
 
@@ -328,7 +328,7 @@ def _common_lowercase(value: str) -> bool:
     if any(c.isupper() for c in value):
         return False
     words = re.findall(r"[^\W\d_]+", value)
-    from privsplit.edge.privacy.detectors.vocabulary import zipf  # cached lookups
+    from privsplit.edge.privacy.detectors.terms_wordfreq import zipf  # cached lookups
 
     return bool(words) and all(
         any(zipf(w, lang) >= 3.5 for lang in ("en", "fr", "es", "de")) for w in words

@@ -38,7 +38,7 @@ from privsplit.edge.privacy.detectors.terms_lexicon import (
     prefixed_word,
 )
 from privsplit.edge.privacy.detectors.terms_public import public_codes, public_word
-from privsplit.edge.privacy.detectors.terms_wordfreq import zipf
+from privsplit.edge.privacy.detectors.terms_wordfreq import zipf as _zipf
 from privsplit.edge.privacy.detectors.vocabulary import (
     compound_word,
     english_word_form,
@@ -153,10 +153,6 @@ CUE_NEXT_MAX_ZIPF = 6.0  # later words of the name; function words ("that", "in"
 CUE_MAX_WORDS = 3
 
 
-def _zipf(word: str, lang: str = "en") -> float:
-    return zipf(word, lang)
-
-
 SMALL_LIST_ZIPF = 3.0  # wordfreq's small lists hold every word at least this frequent
 
 
@@ -164,7 +160,7 @@ def _common_zipf(word: str, lang: str) -> float:
     """Zipf frequency from wordfreq's small list of ``lang`` (words at least once per million,
     Zipf >= 3): the same value as the full list at and above 3, and a smaller table to load,
     so ``second_language`` can ask 26 languages."""
-    return zipf(word, lang, "small")
+    return _zipf(word, lang, "small")
 
 
 _SCRIPT_LANGUAGES = (("CYRILLIC", "ru"), ("GREEK", "el"), ("ARABIC", "ar"), ("HEBREW", "he"))

