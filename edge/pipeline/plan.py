@@ -161,11 +161,17 @@ class Plan:
 
     @classmethod
     def prepared(
-        cls, request: Redaction, context: Redaction, private_context: str, model_output: str
+        cls,
+        request: Redaction,
+        context: Redaction,
+        private_context: str,
+        model_output: str,
+        device_answer: str = "",
     ) -> Plan:
         """The plan of a redacted request and its redacted condensed context (route: cloud
         until the policy says otherwise); ``model_output`` is the failure mode that applies to
-        unreadable model answers, recorded with the batch."""
+        unreadable model answers, recorded with the batch; ``device_answer`` the result the
+        device computed from the documents (private, like ``private_context``)."""
         return cls(
             route="cloud",
             reason="default",
@@ -174,6 +180,7 @@ class Plan:
             context=context.text,
             entity_types=tuple(sorted({s.entity_type for s in [*request.spans, *context.spans]})),
             private_context=private_context,
+            device_answer=device_answer,
             decisions={**request.decisions, **context.decisions, "model_output": model_output},
         )
 

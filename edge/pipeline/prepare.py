@@ -45,6 +45,6 @@ def prepare(
         private_context = summarizer.summarize(text, documents, progress=progress)
         device_answer = summarizer.answer
     context = redactor.redact(private_context, vault)
-    plan = Plan.prepared(request, context, private_context, settings.model_output_failure)
-    plan.device_answer = device_answer  # private, like private_context
-    return plan
+    return Plan.prepared(
+        request, context, private_context, settings.model_output_failure, device_answer
+    )

@@ -10,9 +10,9 @@ Ranked notes reach the answer step most relevant first. Each chunk read is
 one map call whose note keeps only lines copied from the chunk, plus the ``quote_lines`` chunk
 lines that share most rare words with the question. Amounts in the notes get exact conversions
 and sums (``arith``, no model); the one result the question asks for, when the device computed
-it, is kept in ``answer`` (private, like the context) for the answer step. The notes are combined (reduce): concatenated when they fit
-``reduce_max_tokens`` (a rewrite by a small model loses facts), condensed by the model only when
-they do not. The raw document never leaves this module; what it returns is redacted with the
+it, is kept in ``answer`` (private, like the context) for the answer step. The notes are
+combined (reduce): concatenated when they fit ``reduce_max_tokens`` (a rewrite by a small model
+loses facts), condensed by the model only when they do not. The raw document never leaves this module; what it returns is redacted with the
 request's vault before any later stage sees it.
 """
 
