@@ -8,9 +8,12 @@ Contract:
   file; ``get`` re-reads lines appended by others.
 - ``Answerer`` asks a real ``privsplit cloud serve`` process on loopback (started here, with
   the given model) for the queries the cache lacks; answers are greedy (temperature 0) unless
-  the params say otherwise, with a fixed seed.
+  the params say otherwise, with a fixed seed (``SEED``; sample ``j`` of a raw query is drawn
+  with ``sample_seed(j)``: sample 0 is answer B, samples 1.. are more draws for the ratio's
+  denominator and for the null point).
 
     .venv/bin/python bench/frontier/cloud_answers.py --start 0 --limit 200    # raw answers A and B
+    .venv/bin/python bench/frontier/cloud_answers.py --limit 200 --samples 3  # A and 3 samples
 """
 
 from __future__ import annotations
@@ -33,6 +36,14 @@ MAX_TOKENS = 64
 SAMPLED_TEMPERATURE = 0.7  # answer B: the raw query sampled (the ratio's denominator)
 SEED = 1234
 PROMPT_VERSION = "v1"
+DEFAULT_SAMPLES = 3  # raw samples averaged in the robust denominator
+
+
+def sample_seed(j: int) -> int:
+    """The seed of raw sample ``j`` (0 = answer B, as cached since the first run)."""
+    return SEED + j
+
+
 DEFAULT_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / (
     "privsplit/frontier/answers.jsonl"
 )
@@ -109,12 +120,12 @@ class Answerer:
         self._client = None
         self.generated = 0
 
-    def cached(self, query: str, *, temperature: float = 0.0) -> dict | None:
-        key = answer_key(self.model, self.max_tokens, query, temperature=temperature)
+    def cached(self, query: str, *, temperature: float = 0.0, seed: int = SEED) -> dict | None:
+        key = answer_key(self.model, self.max_tokens, query, temperature=temperature, seed=seed)
         return self.cache.get(key)
 
-    async def answer(self, query: str, *, temperature: float = 0.0) -> dict:
-        key = answer_key(self.model, self.max_tokens, query, temperature=temperature)
+    async def answer(self, query: str, *, temperature: float = 0.0, seed: int = SEED) -> dict:
+        key = answer_key(self.model, self.max_tokens, query, temperature=temperature, seed=seed)
         if (row := self.cache.get(key)) is not None:
             return row
         from privsplit.edge.pipeline.prompts import load_prompt
@@ -124,7 +135,7 @@ class Answerer:
         started = time.perf_counter()
         request = CompletionRequest(
             messages=load_prompt("cloud_system", PROMPT_VERSION).render(query=query),
-            params=GenerationParams(max_tokens=self.max_tokens, temperature=temperature, seed=SEED),
+            params=GenerationParams(max_tokens=self.max_tokens, temperature=temperature, seed=seed),
             model=self.model,
         )
         text, usage = await client.complete(request)
@@ -132,6 +143,7 @@ class Answerer:
             "model": self.model,
             "max_tokens": self.max_tokens,
             "temperature": temperature,
+            "seed": seed,
             "answer": text,
             "prompt_tokens": usage.prompt_tokens,
             "completion_tokens": usage.completion_tokens,
@@ -172,15 +184,18 @@ def pupa(path: Path, start: int = 0, limit: int | None = None) -> list[dict]:
 
 
 async def raw_answers(args: argparse.Namespace) -> None:
-    """Answers A (greedy) and B (sampled) to the raw queries of a slice."""
+    """Answers A (greedy) and ``--samples`` sampled ones (B first) to the raw queries of a
+    slice, query by query (the cloud's prompt cache serves a query's later answers)."""
     records = pupa(args.pupa, args.start, args.limit)
     answerer = Answerer(AnswerCache(args.cache), model=args.cloud_model, max_tokens=args.max_tokens)
     try:
         for i, rec in enumerate(records, 1):
             started = time.perf_counter()
             await answerer.answer(rec["text"])
-            if not args.greedy_only:
-                await answerer.answer(rec["text"], temperature=SAMPLED_TEMPERATURE)
+            for j in range(0 if args.greedy_only else args.samples):
+                await answerer.answer(
+                    rec["text"], temperature=SAMPLED_TEMPERATURE, seed=sample_seed(j)
+                )
             print(
                 f"raw {i}/{len(records)} {rec['id']} {time.perf_counter() - started:.1f}s "
                 f"(generated {answerer.generated})",
@@ -200,6 +215,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--max-tokens", type=int, default=MAX_TOKENS)
     p.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     p.add_argument("--greedy-only", action="store_true", help="Answer A only.")
+    p.add_argument(
+        "--samples", type=int, default=1, help="Sampled answers per query (B and more draws)."
+    )
     stop_on_sigterm()
     asyncio.run(raw_answers(p.parse_args(argv)))
 

@@ -3,7 +3,9 @@
 Contract: ``write_table(results, path, note=)`` and ``write_png(results, path)`` take the
 rows ``run.measure`` returns (name, description, default, point, stale, leakage, leaked,
 units, blocked, over_hidden_per_query, quality, quality_uncapped, quality_n, share_ge_0_9,
-and optionally paired_delta / paired_n: quality minus the default's on their common queries)
+and optionally quality_k / share_k / ratio_of_means / samples: the k-sample figures of
+``quality.py``, and paired_delta / paired_delta_k / paired_n: quality minus the default's on
+their common queries)
 and write one file each; a ``stale`` row (planned by older detection code) is marked so.
 Settings (``point`` false) are drawn as a curve in order of leakage, the points (raw,
 Presidio-only, PUPA's reference redaction) as markers, the default setting as a star. A
@@ -22,16 +24,28 @@ def _fmt(x: float | None, spec: str) -> str:
 def _paired(r: dict) -> str:
     if r.get("paired_delta") is None:
         return "n/a"
-    return f"{r['paired_delta']:+.3f} ({r['paired_n']} queries)"
+    k = r.get("paired_delta_k")
+    k_text = "" if k is None else f" / {k:+.3f} ({r.get('paired_n_k')} queries)"
+    return f"{r['paired_delta']:+.3f} ({r['paired_n']} queries){k_text}"
+
+
+def _quality_n(r: dict) -> str:
+    n_k = r.get("quality_n_k")
+    k_text = "" if n_k is None else f" / {n_k} ({r.get('samples')}-sample)"
+    return f"{r['quality_n']} queries{k_text}"
 
 
 def write_table(results: list[dict], path: Path, *, note: str = "") -> str:
+    k = next((r["samples"] for r in results if r.get("samples")), "k")
     lines = [
         "| setting | what it does | leaked units (whole word) | leakage | blocked | words hidden "
         "that PUPA does not label / query | mean quality ratio (each capped at 1) "
-        "| same, uncapped | queries with ratio >= 0.9 | quality on "
-        "| quality minus the default's, on the queries both have |",
-        "|" + "---|" * 11,
+        "| same, uncapped | queries with ratio >= 0.9 "
+        f"| {k}-sample denominator: mean ratio (capped) | {k}-sample: queries >= 0.9 "
+        f"| ratio of means ({k}-sample) | quality on "
+        "| quality minus the default's, on the queries both have (1-sample / "
+        f"{k}-sample) |",
+        "|" + "---|" * 14,
     ]
     for r in sorted(results, key=lambda r: (r["point"], r["leakage"])):
         name = f"**{r['name']}** (default)" if r["default"] else r["name"]
@@ -41,7 +55,9 @@ def write_table(results: list[dict], path: Path, *, note: str = "") -> str:
             f"| {r['leakage']:.1%} | {r['blocked']} | {r['over_hidden_per_query']:.1f} "
             f"| {_fmt(r['quality'], '.3f')} | {_fmt(r.get('quality_uncapped'), '.3f')} "
             f"| {_fmt(r['share_ge_0_9'], '.0%')} "
-            f"| {r['quality_n']} queries | {_paired(r)} |"
+            f"| {_fmt(r.get('quality_k'), '.3f')} | {_fmt(r.get('share_k'), '.0%')} "
+            f"| {_fmt(r.get('ratio_of_means'), '.3f')} "
+            f"| {_quality_n(r)} | {_paired(r)} |"
         )
     text = "\n".join(lines) + "\n"
     if any(r.get("stale") for r in results):
@@ -49,6 +65,13 @@ def write_table(results: list[dict], path: Path, *, note: str = "") -> str:
             "\n(stale): planned by an earlier version of the detection code (edge/privacy, "
             "edge/pipeline) than the current one; `--replan-stale` redoes those plans.\n"
         )
+    text += (
+        "\nQuality columns: the first three divide cos(answer, A) by cos(B, A) for one raw "
+        f"sample B (the first definition, kept); the {k}-sample ones divide by the mean over "
+        f"{k} raw samples; the ratio of means divides the sums over the queries. The point "
+        "raw-resample answers with one more raw sample: as good as raw by construction, so its "
+        "figures are the ceiling each column can show (bench/frontier/quality.py).\n"
+    )
     if note:
         text = note + "\n\n" + text
     Path(path).write_text(text, "utf-8")
@@ -86,14 +109,34 @@ def write_png(results: list[dict], path: Path) -> None:
                 xytext=(5, 6 if k % 2 else -12),  # neighbours alternate above and below
                 fontsize=7,
             )
-    markers = {"raw": ("s", "tab:red"), "presidio": ("^", "tab:orange")}
+    with_k = [r for r in curve if r.get("quality_k") is not None]
+    if with_k:  # the same settings, the denominator averaged over k raw samples
+        k = with_k[0].get("samples", "k")
+        ax.plot(
+            [100 * r["leakage"] for r in with_k],
+            [r["quality_k"] for r in with_k],
+            "--.",
+            color="tab:cyan",
+            label=f"same, {k}-sample denominator",
+        )
+    markers = {
+        "raw": ("s", "tab:red"),
+        "presidio": ("^", "tab:orange"),
+        "raw-resample": ("X", "tab:purple"),
+    }
     for r in results:
         if not r["point"]:
             continue
         marker, color = markers.get(r["name"], ("D", "tab:green"))
         ax.scatter([100 * r["leakage"]], [y(r)], marker=marker, color=color, s=60, zorder=3)
         label = r["name"] + ("" if r["quality"] is not None else " (quality n/a)")
-        ax.annotate(label, (100 * r["leakage"], y(r)), textcoords="offset points", xytext=(6, -10))
+        below = r["name"] != "raw-resample"  # it shares raw's leakage: label it above
+        ax.annotate(
+            label,
+            (100 * r["leakage"], y(r)),
+            textcoords="offset points",
+            xytext=(6, -10 if below else 6),
+        )
     for r in results:
         if r["default"]:
             ax.scatter(

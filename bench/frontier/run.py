@@ -9,6 +9,10 @@ reference redaction) it measures
   cos(raw answer B, A) with all-MiniLM-L6-v2 (as ``bench/delegation``), where A is the raw
   query answered greedily, B the raw query sampled at T=0.7, and the answer is the cloud's
   answer to the sanitized text with the placeholders restored. A blocked query scores 0.
+  Beside it (``quality.py``): the same ratio with the denominator averaged over
+  ``--samples`` raw samples, and the ratio of means; and the null point ``raw-resample``
+  (one more raw sample as the answer: as good as raw by construction), which shows what the
+  metric gives a setting that loses nothing (its figures: ``frontier.md``).
 
 Cloud answers come from a real ``privsplit cloud serve`` (``answers.Answerer``, default the
 0.5B model, 64 tokens) and are cached on disk by (model, max_tokens, exact text): a setting
@@ -36,15 +40,18 @@ from cloud_answers import (  # noqa: E402
     CLOUD_MODEL,
     DATA,
     DEFAULT_CACHE,
+    DEFAULT_SAMPLES,
     MAX_TOKENS,
     SAMPLED_TEMPERATURE,
     AnswerCache,
     Answerer,
     pupa,
+    sample_seed,
     stop_on_sigterm,
 )
 from frontier_report import write_png, write_table  # noqa: E402
 from plan_leakage import plan_records, restore, summary  # noqa: E402
+from quality import reference, score  # noqa: E402
 
 NO_MODEL = {"hide_with_model": False}
 # name -> (edge settings overrides, description). The default is "default".
@@ -93,9 +100,12 @@ SETTINGS: dict[str, tuple[dict, str]] = {
 DEFAULT_SETTING = "default"
 # the code that decides what is sent: a plan made with other code is marked stale
 PLAN_CODE = ("edge/privacy", "edge/pipeline")
-BASELINES = ("raw", "presidio", "pupa-reference")
+NULL_POINT = "raw-resample"
+BASELINES = ("raw", NULL_POINT, "presidio", "pupa-reference")
 POINTS = {
     "raw": "the request as it is (answer A: the reference)",
+    NULL_POINT: "the request as it is, answered by one more raw sample (T=0.7, a seed in no "
+    "denominator): as good as raw by construction, the metric's ceiling",
     "presidio": "Presidio's default recognizers + spaCy, placeholders restored",
     "pupa-reference": "PUPA's own redaction ([REDACTED], nothing restored)",
 }
@@ -144,6 +154,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="Settings whose missing answers are generated (others: cache only).",
     )
     p.add_argument("--no-generate", action="store_true", help="Score cached answers only.")
+    p.add_argument(
+        "--samples",
+        type=int,
+        default=DEFAULT_SAMPLES,
+        help="Raw samples averaged in the second denominator (sample 0 is B; one more is the "
+        "null point's answer).",
+    )
     p.add_argument("--cloud-model", default=CLOUD_MODEL)
     p.add_argument("--max-tokens", type=int, default=MAX_TOKENS)
     p.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
@@ -175,7 +192,7 @@ def code_fingerprint() -> str:
 def plan_is_current(name: str, args: argparse.Namespace) -> bool:
     """The setting's cached plan was made by the code as it is now (raw and PUPA's reference
     do not depend on it; a plan from before this stamp existed counts as stale)."""
-    if name in ("raw", "pupa-reference"):
+    if name in ("raw", NULL_POINT, "pupa-reference"):
         return True
     meta = args.out_dir / f"plan-{name}.code"
     return meta.exists() and meta.read_text("utf-8").strip() == code_fingerprint()
@@ -217,7 +234,7 @@ def plans_for(name: str, records: list[dict], args: argparse.Namespace) -> list[
                 f.flush()
                 rows[row["id"]] = row
 
-            if name == "raw":
+            if name in ("raw", NULL_POINT):
                 for r in baseline_rows(missing, lambda r: [r["text"]]):
                     save(r)
             elif name == "pupa-reference":
@@ -366,7 +383,10 @@ async def measure(args: argparse.Namespace) -> list[dict]:
             for i, rec in enumerate(quality_records):
                 if "raw" in generate:
                     await answerer.answer(rec["text"])
-                    await answerer.answer(rec["text"], temperature=SAMPLED_TEMPERATURE)
+                    for j in range(args.samples + (NULL_POINT in names)):
+                        await answerer.answer(
+                            rec["text"], temperature=SAMPLED_TEMPERATURE, seed=sample_seed(j)
+                        )
                 for name in to_generate:
                     if i < len(plans[name]) and plans[name][i]["id"] in planned[name]:
                         await answer_rows([plans[name][i]], answerer, generate=True)
@@ -376,39 +396,33 @@ async def measure(args: argparse.Namespace) -> list[dict]:
                     file=sys.stderr,
                     flush=True,
                 )
-        # raw answers A (greedy) and B (sampled) are the reference of every ratio
-        a_answers, b_answers = [], []
-        for rec in quality_records:
-            a = answerer.cached(rec["text"])
-            b = answerer.cached(rec["text"], temperature=SAMPLED_TEMPERATURE)
-            a_answers.append(None if a is None else a["answer"])
-            b_answers.append(None if b is None else b["answer"])
-        scored = [i for i, (a, b) in enumerate(zip(a_answers, b_answers)) if a and b]
+        # raw answers A (greedy) and the samples (B first) are the reference of every ratio
+        a_answers = [_cached_answer(answerer, rec["text"]) for rec in quality_records]
+        samples = [
+            [_cached_answer(answerer, rec["text"], sample_seed(j)) for j in range(args.samples + 1)]
+            for rec in quality_records
+        ]
         from metrics import Embedder
 
         emb = Embedder()
-        b_cos = (
-            emb.cosine([b_answers[i] for i in scored], [a_answers[i] for i in scored])
-            if scored
-            else []
-        )
-        base = dict(zip(scored, b_cos))
+        ref = reference(emb, a_answers, samples, args.samples)
         for name in names:
             rows = plans[name]
             leak = summary(rows)
             if name == "raw":
                 answers = a_answers
+            elif name == NULL_POINT:
+                answers = [ref.null_answers.get(i) for i in range(len(quality_records))]
             else:
                 answers = await answer_rows(rows[: len(quality_records)], answerer, generate=False)
             idx = [
                 i
-                for i in scored
+                for i in ref.scored
                 if i < len(answers) and answers[i] is not None and rows[i]["id"] in planned[name]
             ]
             cos = emb.cosine([answers[i] for i in idx], [a_answers[i] for i in idx]) if idx else []
-            ratios = [c / base[i] if base[i] > 0 else 0.0 for c, i in zip(cos, idx)]
-            if name == "raw":  # answer A itself: the reference
-                ratios = [1.0 for _ in idx]
+            figures = score(ref, idx, cos, identity=name == "raw")
+            ids = {i: rows[i]["id"] for i in idx}
             results.append(
                 {
                     "name": name,
@@ -418,19 +432,15 @@ async def measure(args: argparse.Namespace) -> list[dict]:
                     "stale": not plan_is_current(name, args),
                     **leak,
                     "planned": len(planned[name]),
-                    "quality_n": len(ratios),
-                    # capped at 1 per query: a near-unrelated resample B (a small denominator)
-                    # must not let one query outweigh the others
-                    "quality": mean(min(x, 1.0) for x in ratios) if ratios else None,
-                    "quality_uncapped": mean(ratios) if ratios else None,
-                    "share_ge_0_9": (
-                        sum(x >= 0.9 for x in ratios) / len(ratios) if ratios else None
-                    ),
-                    "ratios": dict(zip((rows[i]["id"] for i in idx), ratios)),
+                    "samples": args.samples,
+                    **{k: v for k, v in figures.items() if k not in ("single", "multi")},
+                    "ratios": {ids[i]: x for i, x in figures["single"].items()},
+                    "ratios_k": {ids[i]: x for i, x in figures["multi"].items()},
                 }
             )
             print(
-                f"{name}: {json.dumps({k: v for k, v in results[-1].items() if k != 'ratios'})}",
+                f"{name}: "
+                + json.dumps({k: v for k, v in results[-1].items() if not k.startswith("ratios")}),
                 file=sys.stderr,
                 flush=True,
             )
@@ -440,18 +450,33 @@ async def measure(args: argparse.Namespace) -> list[dict]:
     return results
 
 
+def _cached_answer(answerer: Answerer, text: str, seed: int | None = None) -> str | None:
+    """Raw answer A (``seed`` None) or raw sample ``seed``, from the cache only."""
+    if seed is None:
+        hit = answerer.cached(text)
+    else:
+        hit = answerer.cached(text, temperature=SAMPLED_TEMPERATURE, seed=seed)
+    return None if hit is None else hit["answer"]
+
+
 def paired_with_default(results: list[dict]) -> None:
     """Each row's quality minus the default's on the queries both have answers for (the rows'
-    own figures cover different queries: those whose sanitized text was answered)."""
+    own figures cover different queries: those whose sanitized text was answered), with the
+    single-sample ratio and with the k-sample one."""
     default = next((r for r in results if r["default"]), None)
     for r in results:
-        common = [] if default is None else sorted(set(r["ratios"]) & set(default["ratios"]))
-        r["paired_n"] = len(common)
-        r["paired_delta"] = (
-            mean(min(r["ratios"][i], 1.0) - min(default["ratios"][i], 1.0) for i in common)
-            if common
-            else None
-        )
+        for key, field in (("paired_delta", "ratios"), ("paired_delta_k", "ratios_k")):
+            common = (
+                []
+                if default is None
+                else sorted(set(r.get(field, {})) & set(default.get(field, {})))
+            )
+            r["paired_n" if field == "ratios" else "paired_n_k"] = len(common)
+            r[key] = (
+                mean(min(r[field][i], 1.0) - min(default[field][i], 1.0) for i in common)
+                if common
+                else None
+            )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -466,7 +491,7 @@ def main(argv: list[str] | None = None) -> None:
     note = (
         f"command: `{command}`; cloud {args.cloud_model}, max_tokens {args.max_tokens}; "
         f"PUPA records {args.start}.. (leakage: all measured records; quality: the first "
-        f"{args.quality_limit} that have answers)"
+        f"{args.quality_limit} that have answers); {args.samples}-sample denominator"
     )
     table = write_table(results, args.table or args.out_dir / "frontier.md", note=note)
     write_png(results, args.png or args.out_dir / "frontier.png")

@@ -215,3 +215,56 @@ def test_quality_is_also_compared_on_the_queries_shared_with_the_default(
     assert next(r for r in results if r["name"] == "raw")["paired_delta"] is None
     text = report.write_table(results, tmp_path / "f.md")
     assert "| +0.400 (1 queries) |" in text and "| +0.000 (2 queries) |" in text
+
+
+class _Cosine:
+    """Cosine by a table of (answer, reference) pairs: the ratio arithmetic is under test
+    here, not the sentence embedder (which ``run.measure`` uses on real answers)."""
+
+    def __init__(self, table: dict[tuple[str, str], float]) -> None:
+        self.table = table
+
+    def cosine(self, a: list[str], b: list[str]) -> list[float]:
+        return [self.table[(x, y)] for x, y in zip(a, b)]
+
+
+def test_the_ratio_with_one_sample_with_k_samples_and_of_means() -> None:
+    import quality
+
+    table = {("b0", "A0"): 0.5, ("c0", "A0"): 0.9, ("d0", "A0"): 0.7, ("b1", "A1"): 0.8}
+    # query 0 has A and three samples (and a fourth: the null point's answer); query 1 has
+    # A and B only; query 2 has no A
+    ref = quality.reference(
+        _Cosine(table),
+        ["A0", "A1", None],
+        [["b0", "c0", "d0", "e0"], ["b1", None, None], ["b2", "c2", "d2"]],
+        3,
+    )
+    assert ref.scored == [0, 1]
+    assert ref.single == {0: 0.5, 1: 0.8}
+    assert ref.multi == {0: pytest.approx(0.7)} and ref.null_answers == {0: "e0"}
+    got = quality.score(ref, [0, 1], [0.63, 0.76])
+    # one sample: 0.63 / 0.5 = 1.26 (capped to 1) and 0.76 / 0.8 = 0.95
+    assert got["quality"] == pytest.approx((1.0 + 0.95) / 2)
+    assert got["quality_uncapped"] == pytest.approx((1.26 + 0.95) / 2)
+    assert got["share_ge_0_9"] == 1.0 and got["quality_n"] == 2
+    # three samples, on query 0 only: 0.63 / 0.7 = 0.9
+    assert got["quality_k"] == pytest.approx(0.9) and got["quality_n_k"] == 1
+    assert got["ratio_of_means"] == pytest.approx(0.9)
+    assert got["single"] == {0: pytest.approx(1.26), 1: pytest.approx(0.95)}
+    # the raw row is A itself: 1.0 by definition; no query: no figure
+    assert quality.score(ref, [0, 1], [1.0, 1.0], identity=True)["quality_k"] == 1.0
+    empty = quality.score(ref, [], [])
+    assert empty["quality"] is None and empty["ratio_of_means"] is None
+
+
+def test_the_null_point_is_a_baseline_answered_by_one_more_sample(tmp_path: Path) -> None:
+    assert run.NULL_POINT in run.BASELINES and run.NULL_POINT in run.POINTS
+    args = run.parse_args(["--out-dir", str(tmp_path), "--samples", "2"])
+    assert args.samples == 2
+    rows = run.plans_for(run.NULL_POINT, RECORDS, args)  # the raw request, as raw sends it
+    assert rows[0]["outbound"] == [RECORDS[0]["text"]] and run.plan_is_current(run.NULL_POINT, args)
+    # sample j has its own cache key; sample 0 keeps B's key of the first runs
+    b = answers.answer_key("m", 64, "q", temperature=0.7)
+    assert b == answers.answer_key("m", 64, "q", temperature=0.7, seed=answers.sample_seed(0))
+    assert b != answers.answer_key("m", 64, "q", temperature=0.7, seed=answers.sample_seed(1))
