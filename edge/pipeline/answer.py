@@ -26,7 +26,7 @@ from privsplit.edge.egress import GUARDED, Envelope
 from privsplit.edge.pipeline.answer_check import expected_kind, fits, hint, holds_value
 from privsplit.edge.pipeline.delegate import Delegator
 from privsplit.edge.pipeline.events import PipelineEvent, Tally
-from privsplit.edge.pipeline.merge import Merger, compose, needs_model
+from privsplit.edge.pipeline.merge import Merger, PartsMerger, compose, needs_model
 from privsplit.edge.pipeline.plan import Plan
 from privsplit.edge.pipeline.retrieve import parts_of
 from privsplit.edge.pipeline.settings import PipelineSettings
@@ -76,7 +76,12 @@ async def _local(merger: Merger, question: str, context: str) -> str:
 def merger_for(
     plan: Plan, *, model: LocalModel | None, settings: PipelineSettings
 ) -> Merger | None:
-    """The edge model merges when the settings ask for it (``merge``), else answers join."""
+    """The edge model merges when the settings ask for it (``merge``), else answers join. A
+    question split by parts (``Plan.by_parts``) gets the device's answer to its own parts and
+    the cloud's to the others, with no merge call, unless ``merge=model``."""
+    if model is not None and plan.by_parts and settings.merge != "model":
+        answered = [k for k, done in enumerate(plan.answered_parts) if done]
+        return PartsMerger(model=model, settings=settings, answered=answered)
     shape = {"subqueries": len(plan.outbound), "has_context": bool(plan.context)}
     if model is None or not needs_model(settings, **shape):
         return None

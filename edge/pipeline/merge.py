@@ -4,6 +4,10 @@ Merge runs on the device, so it reads the real request, the private condensed co
 the cloud answers with their placeholders restored; nothing it sees or writes is sent. With
 ``merge=auto`` a single sub-query without documents needs no local rewrite: its cloud answer
 already is the answer, and restoring the placeholders merges the private values back.
+When the documents answer some parts of the question and have nothing for the others, the
+cloud was asked only the others (``Plan.by_parts``) and each part has its own answer:
+``PartsMerger`` writes the device's answer to the documents' parts (one short local answer)
+and puts the cloud's after it, with no merge call.
 ``compose`` is the step: merged by a ``Merger``, or the answers joined. Route ``local`` is
 answered here too (``Merger.answer_locally``).
 """
@@ -15,6 +19,7 @@ from collections.abc import AsyncIterator, Sequence
 from privsplit.edge.pipeline.delegate import CloudAnswer
 from privsplit.edge.pipeline.local import astream, fit_to_context, local_params
 from privsplit.edge.pipeline.prompts import load_prompt
+from privsplit.edge.pipeline.retrieve import some_parts
 from privsplit.edge.pipeline.settings import PipelineSettings
 from privsplit.edge.privacy.vault import Vault
 from privsplit.edge.runtime import LocalModel
@@ -70,6 +75,32 @@ class Merger:
         )
         async for piece in astream(self.model, messages, local_params(s.local_max_tokens, s.seed)):
             yield piece
+
+
+class PartsMerger(Merger):
+    """``merge`` without a merge call, for a question split by parts (``Plan.by_parts``): the
+    edge model answers the parts the documents answer (``answered``, indexes into
+    ``parts_of``) from the private context, and the cloud's answer follows as it is."""
+
+    def __init__(
+        self, *, model: LocalModel, settings: PipelineSettings, answered: Sequence[int]
+    ) -> None:
+        super().__init__(model=model, settings=settings)
+        self.answered = tuple(answered)
+
+    async def merge(
+        self, question: str, context: str, answers: Sequence[CloudAnswer]
+    ) -> AsyncIterator[str]:
+        s = self.settings
+        budget = self._budget(s.local_max_tokens + 256)
+        messages = load_prompt("local_parts", s.prompt_version).render(
+            question=fit_to_context(self.model, question, budget // 4),
+            part=fit_to_context(self.model, some_parts(question, self.answered), budget // 4),
+            context=fit_to_context(self.model, context, budget // 3) or "(none)",
+        )
+        async for piece in astream(self.model, messages, local_params(s.local_max_tokens, s.seed)):
+            yield piece
+        yield "\n\n" + "\n\n".join(a.text.strip() for a in answers)
 
 
 async def compose(

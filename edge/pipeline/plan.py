@@ -23,6 +23,7 @@ from typing import Literal
 from privsplit.edge.pipeline.hide import Hidden, apply_hidden, sweep
 from privsplit.edge.pipeline.local import fit_to_context, local_params
 from privsplit.edge.pipeline.prompts import load_prompt
+from privsplit.edge.pipeline.retrieve import parts_of, some_parts
 from privsplit.edge.pipeline.settings import PipelineSettings
 from privsplit.edge.privacy.quasi import ReidBudget
 from privsplit.edge.privacy.quasi.echo import Generalization
@@ -158,6 +159,11 @@ class Plan:
     revealed: dict[str, float] = field(default_factory=dict)  # the re-identification budget's
     # what the budget generalized: the answer's echoes of it get the written value back
     generalized: tuple[Generalization, ...] = ()
+    # per part of the question (retrieve.parts_of): answered by the documents (True) or beyond
+    # them (False: general knowledge, for the cloud), when the reading settled every part; ()
+    # when that is not known (Summarizer.stats.beyond)
+    answered_parts: tuple[bool, ...] = ()
+    by_parts: bool = False  # the cloud is asked the parts the documents leave (no planner call)
 
     @classmethod
     def prepared(
@@ -167,11 +173,13 @@ class Plan:
         private_context: str,
         model_output: str,
         device_answer: str = "",
+        answered_parts: tuple[bool, ...] = (),
     ) -> Plan:
         """The plan of a redacted request and its redacted condensed context (route: cloud
         until the policy says otherwise); ``model_output`` is the failure mode that applies to
         unreadable model answers, recorded with the batch; ``device_answer`` the result the
-        device computed from the documents (private, like ``private_context``)."""
+        device computed from the documents (private, like ``private_context``);
+        ``answered_parts`` which parts of the question the documents answer, when known."""
         return cls(
             route="cloud",
             reason="default",
@@ -181,13 +189,28 @@ class Plan:
             entity_types=tuple(sorted({s.entity_type for s in [*request.spans, *context.spans]})),
             private_context=private_context,
             device_answer=device_answer,
+            answered_parts=answered_parts,
             decisions={**request.decisions, **context.decisions, "model_output": model_output},
         )
 
     @property
     def whole(self) -> str:
-        """The request as one sub-query: the question, then the redacted context."""
+        """The request as one sub-query: the question, then the redacted context; the question
+        alone when the documents answer some parts of it and have nothing for the others
+        (``answered_parts``): the context would tell the cloud nothing it is asked, so it stays
+        on the device. Whatever else is sent is made from this text (the hider reads it)."""
+        if self.answered_parts:
+            return self.question
         return with_context(self.question, self.context)
+
+    def unanswered(self) -> str:
+        """The question asking only the parts the documents leave to the cloud (its statements
+        in front), in placeholder form; "" when that is not known, or when the hidden question
+        no longer splits into as many parts."""
+        if not self.answered_parts or len(parts_of(self.question)) != len(self.answered_parts):
+            return ""
+        cloud = [k for k, answered in enumerate(self.answered_parts) if not answered]
+        return some_parts(self.question, cloud) if cloud else ""
 
     def hide(self, items: Sequence[Hidden], vault: Vault) -> int:
         """Placeholders for ``items`` in the question and the context, then every other
@@ -207,13 +230,23 @@ class Plan:
 
     def write_subqueries(self, planner: Planner | None, vault: Vault) -> None:
         """What would leave (route cloud only): the request as one sub-query, or, in split mode
-        (a ``planner``), the planner's sub-queries when it runs; none of them when the
-        documents answer the request (route local). In split mode the result is swept of
-        known values: the planner may write one anew."""
+        (a ``planner``), when it runs: when the documents answer only some parts of the
+        question (``answered_parts``), the other parts (``unanswered``; no model call: the
+        device answers its parts, the cloud is not asked what only the documents know), else
+        the planner's sub-queries; none of them when the documents answer the request (route
+        local). In split mode the result is swept of known values: the planner may write one
+        anew."""
         if self.route != "cloud":
             return
         self.outbound = [self.whole]
         if planner is None:
+            return
+        if planner.runs_for(self.context) and self.answered_parts:
+            # no planner: it would read the context, which the hider did not (``whole``); the
+            # hidden question itself when it no longer splits as the reading did
+            asked = self.unanswered()
+            self.outbound, self.by_parts = sweep([asked or self.whole], vault), bool(asked)
+            log.info("planned_by_parts", parts=len(self.answered_parts), split=bool(asked))
             return
         if planner.runs_for(self.context):
             self.outbound = planner.plan(self.question, self.context)
@@ -227,7 +260,7 @@ class Plan:
         when it already was."""
         if self.outbound == [self.whole]:
             return False
-        self.outbound = [self.whole]
+        self.outbound, self.by_parts = [self.whole], False
         return True
 
     def keep_under(self, budget: ReidBudget, vault: Vault) -> bool:

@@ -37,14 +37,22 @@ def prepare(
     if isinstance(documents, str):
         raise InvalidRequest("documents must be a list of strings")
     request = redactor.redact(text, vault)
-    private_context, device_answer = "", ""
+    private_context, device_answer, answered_parts = "", "", ()
     if documents:
         if model is None:
             raise InvalidRequest("documents need the edge model (pipeline.mode=split)")
         summarizer = Summarizer(model=model, settings=settings)
         private_context = summarizer.summarize(text, documents, progress=progress)
         device_answer = summarizer.answer
+        stats = summarizer.stats
+        if stats.beyond:  # some parts answered, the rest beyond the documents
+            answered_parts = tuple(k not in stats.beyond for k in range(stats.parts))
     context = redactor.redact(private_context, vault)
     return Plan.prepared(
-        request, context, private_context, settings.model_output_failure, device_answer
+        request,
+        context,
+        private_context,
+        settings.model_output_failure,
+        device_answer,
+        answered_parts,
     )

@@ -18,7 +18,9 @@ Contract:
   (within ``limit``) covers ``STOP_COVERAGE`` of that part's terms, so no note of it could
   answer the part (a note only holds the chunk's own lines). A part the document does not
   answer (general knowledge, for the cloud) then does not make the device read on to the
-  limit. A one-part question stops only when a note answers it, as before.
+  limit. A one-part question stops only when a note answers it, as before. ``beyond_reach``
+  names the parts a reading that stopped so left unanswered: they are for the cloud, and the
+  documents have nothing to add to them (``plan``'s split by parts).
 - ``quote_lines`` copies the runs of two chunk lines that share most rare terms with the
   question: exact text, no model, so the fact reaches the notes even when the small model
   quotes the wrong line.
@@ -94,6 +96,26 @@ def parts_of(question: str) -> list[str]:
     an ask splits at "; " and at ", and what ..." (a conjunction before a question word). One
     part (the question itself) when it asks one thing; an ask with no term of its own joins
     the one before it ("..., and why?")."""
+    lead, asks = _asks(question)
+    if len(asks) <= 1:
+        return [question]
+    return [f"{lead} {ask}".strip() for ask in asks]
+
+
+def some_parts(question: str, keep: Sequence[int]) -> str:
+    """The question asking only its parts ``keep`` (indexes into ``parts_of``), its statements
+    in front once: "Mr. X had a CT scan. Which agent was used" for part 0 of "Mr. X had a CT
+    scan. Which agent was used, and what side effects can occur?". The question itself when it
+    has one part or ``keep`` holds every part."""
+    lead, asks = _asks(question)
+    chosen = [asks[k] for k in sorted(set(keep)) if 0 <= k < len(asks)]
+    if len(asks) <= 1 or len(chosen) == len(asks):
+        return question
+    return f"{lead} {'; '.join(chosen)}".strip()
+
+
+def _asks(question: str) -> tuple[str, list[str]]:
+    """The question's statements (joined), and the clauses it asks (``parts_of``)."""
     sentences = [x.strip() for x in _QUESTION_SENTENCE.split(question.strip()) if x.strip()]
     context = [x for x in sentences if not (x.endswith("?") or _ASKS.match(x))]
     asks: list[str] = []
@@ -108,10 +130,7 @@ def parts_of(question: str) -> list[str]:
                 asks[-1] = f"{asks[-1]} {clause}"
             else:
                 asks.append(clause)
-    if len(asks) <= 1:
-        return [question]
-    lead = " ".join(context)
-    return [f"{lead} {ask}".strip() for ask in asks]
+    return " ".join(context), asks
 
 
 def lines_of(text: str) -> list[str]:
@@ -199,6 +218,15 @@ class Reading:
                 self.settled[k] or max((_share(w, v) for v in unread), default=0) < STOP_COVERAGE
                 for k, w in enumerate(self.parts)
             )
+
+    def beyond_reach(self) -> tuple[int, ...]:
+        """The parts (indexes into ``parts_of``) the documents do not answer, once ranked
+        reading stopped on the rule above with some part answered: no note answers them and no
+        chunk left within ``limit`` could. () when the question has one part, when every part
+        is answered, or when the reading did not stop that way (nothing is known then)."""
+        if not (self.ranked and self.done and len(self.parts) > 1 and any(self.settled)):
+            return ()
+        return tuple(k for k, settled in enumerate(self.settled) if not settled)
 
     def coverage(self, text: str) -> float:
         """Share of the question's (rarity-weighted) terms found in ``text``; 0 with none."""

@@ -89,6 +89,10 @@ class ReadStats:
     scope: str = ""  # lookup | whole
     answered: bool = False  # ranked reading stopped because a note answered the question
     computed: int = 0  # lines computed on the device (arith)
+    parts: int = 1  # things the question asks (retrieve.parts_of)
+    # the parts no note answers and no chunk left could (Reading.beyond_reach): for the cloud;
+    # () when that is not known (one part, every part answered, a hop, the time budget spent)
+    beyond: tuple[int, ...] = ()
 
 
 class Summarizer:
@@ -188,6 +192,9 @@ class Summarizer:
                     notes[hop[0]] = note
                     hopped.append(hop[0])
         self.stats.read, self.stats.answered = read, reading.done
+        self.stats.parts = len(reading.parts)
+        if not hopped and not spent:  # a hop's notes were not weighed part by part
+            self.stats.beyond = reading.beyond_reach()
         if progress:
             progress("read", read, read)
         # what the hop found first (it holds the fact reached through the name), then the notes
