@@ -50,8 +50,9 @@ class LlamaCppModel(LocalModel):
         self.reuse_prefix = reuse_prefix
         self.n_ctx = n_ctx
         self.n_threads = n_threads
-        # prompt evaluation; llama.cpp's default is every core, which spins on a busy machine
-        self.n_threads_batch = n_threads_batch
+        # prompt evaluation: n_threads unless given apart (llama.cpp's default is every core,
+        # which spins on a busy machine: a setting of 1 thread must mean 1 thread)
+        self.n_threads_batch = n_threads_batch if n_threads_batch is not None else n_threads
         self.seed = seed
         self._llm: Any = None
         self._generating = False

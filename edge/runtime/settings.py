@@ -30,7 +30,8 @@ class RuntimeSettings(BaseModel):
         default=None,
         ge=1,
         le=512,
-        description="CPU threads for inference; empty lets the runtime choose.",
+        description="CPU threads for inference (generation and prompt evaluation); empty "
+        "lets the runtime choose.",
     )
     keep_alive_seconds: float = Field(
         default=300.0,

@@ -124,3 +124,20 @@ def test_open_local_model_is_lazy_and_answers(
     assert model.chat([Message("user", "Say hi.")], GenerationParams(max_tokens=4))
     assert model.stats().loads == 1
     model.close()
+
+
+@pytest.mark.slow
+def test_runtime_threads_apply_to_prompt_evaluation_too(model_store: ModelStore) -> None:
+    """runtime.n_threads=1 means one thread: llama.cpp's prompt evaluation would otherwise
+    take every core (and spin on a busy machine); unset keeps llama.cpp's own defaults."""
+    one = open_local_model(
+        ref=TEST_MODEL, settings=RuntimeSettings(n_threads=1, n_ctx=512), store=model_store
+    )
+    one.load()
+    params = one.model._llm.context_params
+    assert (params.n_threads, params.n_threads_batch) == (1, 1)
+    one.close()
+    default = open_local_model(
+        ref=TEST_MODEL, settings=RuntimeSettings(n_ctx=512), store=model_store
+    )
+    assert default.model.n_threads is None and default.model.n_threads_batch is None
