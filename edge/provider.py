@@ -72,7 +72,9 @@ def build_pipeline(
     on the first request that needs it); ``local`` injects an already built one; ``offline``
     builds no cloud client (dry runs: ``privsplit plan``). Every send is recorded by ``audit``,
     by default the hook of ``build_audit_log(settings)``; a pipeline that can send answers
-    repeated requests from the answer cache unless ``cache.enabled`` is false."""
+    repeated requests from the answer cache unless ``cache.enabled`` is false. With a
+    ``reader_model`` other than the edge model, that model reads the documents (opened, and
+    closed by ``pipeline.aclose()``, like the edge model)."""
     if not offline and audit is None:
         audit = build_audit_log(settings).hook  # fails here, before any work, when unusable
     owns_local = local is None and settings.pipeline.mode == "split"
@@ -85,12 +87,21 @@ def build_pipeline(
             store=ModelStore(root=settings.models_dir),
             seed=settings.pipeline.seed,
         )
+    reader = None
+    if owns_local and settings.reader_model not in ("", settings.edge_model):
+        reader = open_local_model(  # the documents' reader, opened the same way
+            ref=settings.reader_model,
+            settings=settings.runtime,
+            store=ModelStore(root=settings.models_dir),
+            seed=settings.pipeline.seed,
+        )
     redactor = build_redactor(settings)
     return Pipeline(
         redactor=redactor,
         guard=build_guard(settings),
         cloud=None if offline else (cloud or build_cloud_client(settings)),
         local=local,
+        reader=reader,
         settings=settings.pipeline,
         params=GenerationParams(
             max_tokens=settings.max_tokens, temperature=0.0, seed=settings.pipeline.seed

@@ -36,6 +36,12 @@ class EdgeSettings(PrivsplitSettings):
         description="Local model: registered name, path to a GGUF file, or an "
         "ONNX Runtime GenAI folder.",
     )
+    reader_model: str = Field(
+        default="",
+        description="Model that reads attached documents (the summarize step's chunk notes), "
+        "given like edge_model; empty: edge_model reads them. A larger reader beside a small "
+        "edge_model keeps the short steps (hide, plan, answer) fast; both stay loaded.",
+    )
     max_tokens: int = Field(
         default=256, ge=1, description="Tokens the cloud may generate per sub-query."
     )

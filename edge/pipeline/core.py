@@ -58,7 +58,8 @@ class Pipeline(PipelineParts):
     def _prepare(
         self, text: str, vault: Vault, documents: Sequence[str], progress: Progress | None
     ) -> Plan:
-        return prepare(self.redactor, self.local, self.settings, text, vault, documents, progress)
+        model = self.reading_model
+        return prepare(self.redactor, model, self.settings, text, vault, documents, progress)
 
     def _hide(self, plan: Plan, vault: Vault) -> None:
         hide(plan, vault, settings=self.settings, model=self.split_model)

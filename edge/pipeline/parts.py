@@ -1,10 +1,12 @@
-"""What a pipeline holds: its parts (redactor, guard, cloud client, edge model, egress gate,
-answer cache, re-identification budget) and their lifetime.
+"""What a pipeline holds: its parts (redactor, guard, cloud client, edge model, the documents'
+reader model, egress gate, answer cache, re-identification budget) and their lifetime.
 
 ``core.Pipeline`` conducts a request over these parts; ``provider.build_pipeline`` builds
 them from settings. With a cloud client there is an egress gate, and it needs an audit hook
 (``UNAUDITED`` only on purpose). ``aclose`` ends what the pipeline owns: the cloud
-connection, and the edge model when ``owns_local`` (the provider built it).
+connection, and the edge and reader models when ``owns_local`` (the provider built them).
+The reader (``reader``, default: the edge model) reads attached documents; every other model
+step runs on the edge model.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class PipelineParts:
         guard: EgressGuard,
         cloud: CloudClient | None,
         local: LocalModel | None = None,
+        reader: LocalModel | None = None,
         settings: PipelineSettings | None = None,
         params: GenerationParams | None = None,
         cloud_model: str = "",
@@ -46,6 +49,7 @@ class PipelineParts:
         self.guard = guard
         self.cloud = cloud
         self.local = local
+        self.reader = reader
         self.settings = settings or PipelineSettings()
         self.params = params or GenerationParams()
         self.cloud_model = cloud_model
@@ -65,6 +69,11 @@ class PipelineParts:
         return self.local if self.splits else None
 
     @property
+    def reading_model(self) -> LocalModel | None:
+        """The model that reads attached documents: ``reader``, else the edge model."""
+        return self.reader if self.reader is not None else self.local
+
+    @property
     def delegator(self) -> delegate.Delegator:
         if self.cloud is None or self.gate is None:
             raise ConfigError("this pipeline has no cloud client (built for dry runs only)")
@@ -82,8 +91,10 @@ class PipelineParts:
         """Close the cloud connection, and the edge model when this pipeline owns it."""
         if self.cloud is not None:
             await self.cloud.close()
-        if self.owns_local and self.local is not None:
-            self.local.close()
+        if self.owns_local:
+            for model in (self.local, self.reader):
+                if model is not None:
+                    model.close()
 
     async def ask_raw(
         self,
