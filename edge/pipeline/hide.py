@@ -32,6 +32,7 @@ from privsplit.edge.pipeline.local import local_params
 from privsplit.edge.pipeline.prompts import load_prompt
 from privsplit.edge.pipeline.settings import PipelineSettings
 from privsplit.edge.privacy.detectors import Detector, create_detector
+from privsplit.edge.privacy.detectors.calendar_words import date_expression
 from privsplit.edge.privacy.guard import find_known
 from privsplit.edge.privacy.vault import PLACEHOLDER_RE, Vault
 from privsplit.edge.runtime import LocalModel
@@ -96,7 +97,8 @@ def parse_hidden(raw: str) -> list[Hidden]:
     """The items of a hide answer. An answer that is not the schema's shape (not JSON, cut
     off by the token budget, no ``private`` list, an item that is not an object) raises
     ``ModelOutputInvalid``: "unreadable" never means "nothing to hide". Items that are
-    readable but not names (sentences, placeholders, numbers, unknown types) are dropped."""
+    readable but not names (sentences, placeholders, numbers, dates, unknown types) are
+    dropped."""
     try:
         # strict=False: a raw line break inside a string (llama.cpp grammars let it through)
         # is still a complete, readable answer
@@ -118,7 +120,8 @@ def parse_hidden(raw: str) -> list[Hidden]:
             and "[" not in value
             and looks_like_name(value)
             and any(c.isalpha() for c in value)
-        ):  # numbers are the patterns' job, not names
+            and not date_expression(value)
+        ):  # numbers and dates ("2022-present", "Q2 2022") are the patterns' job, not names
             out.append(Hidden(value, entity_type))
     return out
 

@@ -2,7 +2,11 @@
 
 "My name is rubija", "Name: Nayla Montero", "Mr. John Olofsson", "signed, Ana": the cue is
 English grammar, the name is whatever follows it (one to three words, stopping at function
-words and punctuation). No lists of names are used.
+words and punctuation). No lists of names are used: a lowercase word after a cue, or joined
+to the writer ("me and john"), counts only when it reads as a name
+(``name_evidence.name_like``: "this is what", "quite ready and I" are English words), and a
+run of Cyrillic or Greek words that holds a common lowercase word of that language is a
+phrase, not a name ("Ошибка при открытии" in a code comment).
 """
 
 from __future__ import annotations
@@ -172,6 +176,24 @@ NOT_NAMES = frozenset(
         "sunday",
         "god",
         "jesus",
+        "i'm",
+        "i’m",
+        "i've",
+        "i’ve",
+        "i'll",
+        "i’ll",
+        "i'd",
+        "i’d",
+        "oh",
+        "ok",
+        "okay",
+        "yes",
+        "what",
+        "why",
+        "how",
+        "which",
+        "whenever",
+        "all",
     }
 )
 PATTERNS = [
@@ -272,6 +294,7 @@ CHAT_LINE = re.compile(
     r"\[(?:\d{1,2}(?:[:.]\d\d)?\s*(?i:am|pm|h)?|(?i:noon|midnight))\][ \t]*"
     rf"(?P<name>{CAP_WORD}(?:[ \t]{CAP_WORD})?)[ \t]*:[ \t]"
 )
+_CLOCK = re.compile(r"\[\d{1,2}[:.]\d\d")
 NOT_SPEAKERS = frozenset(
     """info error warn warning debug trace fatal notice critical server client system bot admin
     note user agent host assistant support moderator mod team update status""".split()
@@ -313,6 +336,8 @@ def _companion(text: str, start: int, end: int) -> bool:
     word = text[start:end].casefold()
     if word in NOT_COMPANIONS or word in NOT_NAMES or len(word) < 3:
         return False
+    if text[start:end].islower() and not _name_like(word):
+        return False  # "quite ready and I", "me and tells": an English word, not a name
     before = re.findall(r"[\p{L}\p{M}'’]+", text[max(0, start - 30) : start])
     if before and before[-1].casefold() in DETERMINERS:
         return False
@@ -328,6 +353,33 @@ _LATIN_LETTER = re.compile(r"(?=\p{Latin})\p{L}")
 _LATIN = re.compile(r"\p{Latin}")
 
 
+def _name_like(word: str) -> bool:
+    from privsplit.edge.privacy.detectors.name_evidence import name_like
+
+    return name_like(word)
+
+
+# scripts with case whose words wordfreq knows, by the language to look them up in
+_CASED_SCRIPTS = (("CYRILLIC", "ru"), ("GREEK", "el"))
+PHRASE_ZIPF = 4.0  # a lowercase word this common in its language makes a run a phrase
+
+
+def _phrase_in_its_language(run: str) -> bool:
+    """A run of two or more words in Cyrillic or Greek that holds a common lowercase word of
+    that language ("Ошибка при открытии", "и обновление модели"): a sentence or a comment,
+    not a name (names are capitalized in those scripts; a lone word is still taken)."""
+    words = run.split()
+    if len(words) < 2:
+        return False
+    import unicodedata
+
+    first = next(c for c in run if c.isalpha())
+    lang = next((g for s, g in _CASED_SCRIPTS if s in unicodedata.name(first, "")), None)
+    if lang is None:
+        return False
+    return any(w.islower() and zipf_frequency(w.casefold(), lang) >= PHRASE_ZIPF for w in words)
+
+
 def foreign_script_names(text: str) -> list[tuple[int, int]]:
     letters = len(_LETTER.findall(text))
     if not letters:
@@ -337,7 +389,9 @@ def foreign_script_names(text: str) -> list[tuple[int, int]]:
     return [
         m.span()
         for m in FOREIGN_RUN.finditer(text)
-        if len(_LETTER.findall(m.group())) >= 2 and not _LATIN.search(m.group())
+        if len(_LETTER.findall(m.group())) >= 2
+        and not _LATIN.search(m.group())
+        and not _phrase_in_its_language(m.group())
     ]
 
 
@@ -371,6 +425,8 @@ class CuedNameDetector(Detector):
                         break
                     if i == 0 and token in DETERMINERS:  # "Cordialement, Le service client"
                         break
+                    if i == 0 and w.group(0).islower() and not _name_like(token):
+                        break  # "this is what", "call me whenever": words, not a name
                     if (
                         i > 0
                         and not keep_all
@@ -381,14 +437,17 @@ class CuedNameDetector(Detector):
                     kept_end = start + w.end()
                 if kept_end > start:
                     out.append(Span(start, kept_end, "PERSON", score, self.name))
+        lines = list(CHAT_LINE.finditer(text))
+        # a transcript (two chat lines or more), or one line stamped with a clock time
+        # ("[9:30] Joy: are you around?"; a lone "[1] Note:" is a list)
         speakers = [
             m.span("name")
-            for m in CHAT_LINE.finditer(text)
+            for m in lines
             if m.group("name").casefold() not in NOT_SPEAKERS | NOT_NAMES
             and not m.group("name").isupper()
+            and (len(lines) >= 2 or _CLOCK.match(m.group(0)))
         ]
-        if len(list(CHAT_LINE.finditer(text))) >= 2:
-            out.extend(Span(a, b, "PERSON", 0.6, self.name) for a, b in speakers)
+        out.extend(Span(a, b, "PERSON", 0.6, self.name) for a, b in speakers)
         out.extend(Span(a, b, "PERSON", 0.55, self.name) for a, b in foreign_script_names(text))
         for m in WITH_ME.finditer(text):
             group = "a" if m.group("a") else "b"

@@ -27,7 +27,10 @@ followed by a form label ("Callback number:", "Account ID:"); a lone word right 
 reference number labels it ("Application no. 77283/03", "File B33/9005/2010"). Public terms
 are not entities (``terms_public.public_entity``: eponyms as in "Parkinson's disease", codes
 of public registries as "ISO/IEC 27001", a lowercase drug or disease name tagged as a group),
-nor is a language's name after "into", "in", "to" or "from" ("Translate it into French").
+nor is a language's name after "into", "in", "to" or "from" ("Translate it into French"),
+nor a month or weekday name alone (``calendar_words``), nor an organization made only of
+common words with nothing in the text that makes it one (``org_evidence``: "Skills",
+"Compliance Management Systems"; but "works at Target", "Key Bank" stay).
 """
 
 from __future__ import annotations
@@ -40,7 +43,9 @@ from collections.abc import Mapping, Sequence
 
 from privsplit.edge.privacy.detectors import language
 from privsplit.edge.privacy.detectors.base import Detector, register_detector
+from privsplit.edge.privacy.detectors.calendar_words import calendar_word
 from privsplit.edge.privacy.detectors.lean_import import lean_imports
+from privsplit.edge.privacy.detectors.org_evidence import common_words_only, org_evidence
 from privsplit.edge.privacy.detectors.terms_public import public_entity
 from privsplit.edge.privacy.detectors.vocabulary import own_language_word
 from privsplit.edge.privacy.spans import Span
@@ -170,7 +175,6 @@ _THE_BEFORE = re.compile(r"\bthe\s+$")
 _CODE_KEYWORD = re.compile(
     r"(?:^|[\s(])(?:class|def|struct|interface|enum|func|fn|extends|implements)[ \t]+$"
 )
-WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 # a reference number right after a word: "no. 77283/03", "B33/9005/2010", "#4411"
 _BEFORE_CODE = re.compile(
     r"[ \t]+(?:(?:no|nr|n°|number|#)\.?[ \t]*)?"
@@ -381,7 +385,7 @@ def _keep(label: str, value: str) -> bool:
         return False
     if label in ("ORGANIZATION", "PERSON") and _public_words(value):  # "JavaScript", "Python"
         return False  # (not NRP: language names are nationalities too)
-    if value.strip().casefold() in WEEKDAYS:  # "Monday" tagged a person or a place
+    if calendar_word(value.strip()):  # "Monday", "Feb" tagged a person or a place
         return False
     if label == "ORGANIZATION" and value.isupper() and len(value) <= 4 and " " not in value:
         return False
@@ -463,6 +467,12 @@ class SpacyNerDetector(Detector):
             return None  # "class Config", "import Flask": a name in code, not an entity
         if public_entity(text, start, end, label):
             return None  # "Parkinson's disease", "ISO/IEC 27001", "gabapentin": public terms
+        if (
+            label == "ORGANIZATION"
+            and common_words_only(text[start:end])
+            and not org_evidence(text, start, end)
+        ):
+            return None  # "Skills", "Compliance Management Systems": headings, subjects
         if label == "NRP" and _language_named(text, start, end):
             return None  # "Translate it into French": the language, not a nationality
         if label == "PERSON" and _THE_BEFORE.search(text, 0, start):

@@ -6,7 +6,10 @@ they are rare in ordinary English, or written as names. This detector flags a wo
 
 - it mixes letters and digits, or is a long run of digits (an identifier: ``c1566511282``);
 - it is an acronym, CamelCase, or Capitalized in mid-sentence, and is not a common word
-  (word frequencies from ``wordfreq``, Zipf scale: 3 = once per million words);
+  (word frequencies from ``wordfreq``, Zipf scale: 3 = once per million words); in a
+  heading line (a line of one to six capitalized words: "Soft Skills", "Volunteering:") a
+  word of middling frequency counts only when it reads as a name
+  (``name_evidence.name_like``);
 - it is a lowercase word that is rare (``pacd``, ``vnit``, a misspelled or foreign name);
 - it is written in another script inside Latin text (a Korean company name in an English
   e-mail).
@@ -29,7 +32,10 @@ import regex as re
 
 from privsplit.edge.privacy.detectors import language, term_policy
 from privsplit.edge.privacy.detectors.base import Detector, register_detector
+from privsplit.edge.privacy.detectors.calendar_words import calendar_word
 from privsplit.edge.privacy.detectors.code_names import TextNames
+from privsplit.edge.privacy.detectors.name_evidence import name_like
+from privsplit.edge.privacy.detectors.org_evidence import CORPORATE
 from privsplit.edge.privacy.detectors.public_terms import load_public_terms
 from privsplit.edge.privacy.detectors.term_policy import TermPolicy
 from privsplit.edge.privacy.detectors.terms_lexicon import (
@@ -107,6 +113,10 @@ class Thresholds:
     lowercase: float = 3.0  # 'vnit', 'belal': not English words
     capitalized: float = 4.6  # 'Pune', 'Samsung', 'Rahul' in mid-sentence
     sentence_start: float = 3.6  # capitalized only because a sentence starts there
+    # in a heading line, a capitalized word at least this common is a name only if it reads
+    # as one (``name_evidence.name_like``): "Soft Skills", "Volunteering" head a CV's
+    # sections; "Pune", "Rahul", "Samsung" are rare, "Amazon" is used across languages
+    capitalized_common: float = 3.5
     acronym: float = 4.5  # 'UCLA', 'NVDA', 'IBM'
     camel: float = 3.8  # 'LinkedIn', 'ActivityMainBinding'
     alnum: float = 3.0  # 'c1566511282', 'AM3352' (but 'mp3' is a word)
@@ -142,6 +152,19 @@ PERSON_CUE = re.compile(
     r"daughter|mother|father|mom|mum|dad|boss|colleague|partner|cousin|uncle|aunt|nephew|niece|"
     r"grandson|granddaughter|grandmother|grandfather|fianc[ée]e?|girlfriend|boyfriend)|"
     r"i am|i'm|i’m|i m|my name is|name's|this is)\s+$",
+    re.IGNORECASE,
+)
+# a line that is a heading: 1-6 capitalized words (connectors between), maybe numbered,
+# bulleted or marked up, maybe ending with a colon
+HEADING_LINE = re.compile(
+    r"[ \t]*(?:[#*•\-–>]+[ \t]*|\d+[.)][ \t]*)?"
+    r"\p{Lu}[\p{L}'’\-]*(?:[ \t]+(?:\p{Lu}[\p{L}'’\-]*|and|of|&|for|the|in|to)){0,5}"
+    r"[ \t]*[:*]*[ \t]*"
+)
+# a month or weekday name is kept ("Feb", "Jun 2021") unless a person cue introduces it
+# ("my friend June", "Dear April", "a girl named May")
+CALENDAR_NAME_CUE = re.compile(
+    r"(?:\b(?:mr|mrs|ms|miss|dr|prof|dear|hi|hello|hey|called|named|name is)\.?\s+)$",
     re.IGNORECASE,
 )
 # "by anna university", "at hamdard college": name-like words before an institution word
@@ -424,6 +447,8 @@ class TermDetector(Detector):
                     code_names=names,
                 )
             )
+        self._before_corporate(text, words, flagged)
+        self._keep_headings(text, words, flagged)
         original = language_text if language_text and len(language_text) == len(text) else text
         self._keep_public(original, words, flagged, lang if native else None)
         spans = self._policy_phrases(text, words, flagged, lang if native else None)
@@ -440,6 +465,39 @@ class TermDetector(Detector):
             i = hi + 1
         return sorted(spans, key=lambda s: s.start)
 
+    def _keep_headings(self, text: str, words: list, flagged: list[str | None]) -> None:
+        """Keep the English words of heading lines ("Soft Skills", "Certification:",
+        "## Volunteering"): a section's title, not a name. A heading that holds a word
+        reading as a name, a rare word or a corporate word is left to the rules above."""
+        common = self.t.capitalized_common
+        for i, m in enumerate(words):
+            if flagged[i] != "NAME" or not m.group()[:1].isupper():
+                continue
+            folded = m.group().casefold()
+            if folded in CORPORATE or _zipf(folded) < common or name_like(folded):
+                continue
+            a = text.rfind("\n", 0, m.start()) + 1
+            b = text.find("\n", m.end())
+            if HEADING_LINE.fullmatch(text[a : len(text) if b < 0 else b]):
+                flagged[i] = None
+
+    @staticmethod
+    def _before_corporate(text: str, words: list, flagged: list[str | None]) -> None:
+        """A capitalized word right before a corporate or institution word ("Shepherd Ltd",
+        "Lending Club", "Key Bank") is a firm's name, however common the word."""
+        for i in range(len(words) - 1):
+            a, b = words[i], words[i + 1]
+            if (
+                flagged[i] is None
+                and a.group()[:1].isupper()
+                and b.group()[:1].isupper()
+                and text[a.end() : b.start()] == " "
+                and b.group().casefold() in CORPORATE
+                and a.group().casefold() not in CONNECTORS
+                and _zipf(a.group().casefold()) < COMMON_OPENER
+            ):
+                flagged[i] = "NAME"
+
     @staticmethod
     def _keep_public(
         text: str, words: list, flagged: list[str | None], lang: str | None = None
@@ -447,13 +505,19 @@ class TermDetector(Detector):
         """Mark ``KEEP`` the flagged words that are public by their context
         (``terms_public``, read in ``text`` as written, before the detectors' masks): inside a registry or error code, eponyms, model designations,
         imperative verbs, names in code, nouns after an article (``lang``: the language the
-        text is written in, if detected)."""
+        text is written in, if detected); and month and weekday names that no person cue
+        introduces (``calendar_words``)."""
         if not any(f for f in flagged):
             return
         codes = public_codes(text)
         for i, m in enumerate(words):
             if flagged[i] is None:
                 continue
+            if calendar_word(m.group()):
+                before = text[max(0, m.start() - 24) : m.start()]
+                if not (CALENDAR_NAME_CUE.search(before) or PERSON_CUE.search(before)):
+                    flagged[i] = "KEEP"
+                    continue
             if any(a <= m.start() and m.end() <= b for a, b in codes) or public_word(
                 text, m.start(), m.end(), lang
             ):
@@ -514,8 +578,6 @@ class TermDetector(Detector):
 
     def _cued_names(self, text: str, words: list, flagged: list[str | None]) -> list[Span]:
         """Up to ``CUE_MAX_WORDS`` words after "called"/"named", in any case."""
-        from privsplit.edge.privacy.detectors.name_evidence import name_like
-
         out: list[Span] = []
         for i, m in enumerate(words):
             before = text[max(0, m.start() - 24) : m.start()]
