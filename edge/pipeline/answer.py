@@ -10,7 +10,8 @@ no date where "when" is asked) is asked for once more with a hint, and a compute
 answer lacks is put in front of it; such answers are given whole, not streamed.
 ``delegate_and_merge``: the answers from the answer cache (route ``cache``, nothing sent), or
 the egress hooks release the guarded sub-queries and the cloud answers them; then the edge
-model merges them (``merge``), or they are joined, or a single answer streams through.
+model merges them (``merge``), or they are joined, or a single answer streams through; for a
+question split by parts the device's answer to its own parts is started before the cloud's.
 ``restore``: placeholders become the values again, also when one is split across pieces, and
 echoes of values the re-identification budget generalized get the written value back
 (``quasi.echo``; counted in ``reid_echoes``).
@@ -114,7 +115,16 @@ async def delegate_and_merge(
             async for piece in delegator.stream_one(release, query, tally, vault, params=params):
                 yield piece
             return
-        answers = await delegator.all(release, plan.outbound, tally, vault, params=params)
+        # the device's answer to its own parts needs nothing from the cloud: started now
+        early = (
+            merger.early(text, plan.private_context) if isinstance(merger, PartsMerger) else None
+        )
+        try:
+            answers = await delegator.all(release, plan.outbound, tally, vault, params=params)
+        except BaseException:
+            if early is not None:
+                early.cancel()
+            raise
     if merger is not None:
         yield PipelineEvent.step("merge")
     async for piece in compose(text, plan.private_context, answers, vault, merger=merger):

@@ -6,14 +6,15 @@ the cloud answers with their placeholders restored; nothing it sees or writes is
 already is the answer, and restoring the placeholders merges the private values back.
 When the documents answer some parts of the question and have nothing for the others, the
 cloud was asked only the others (``Plan.by_parts``) and each part has its own answer:
-``PartsMerger`` writes the device's answer to the documents' parts (one short local answer)
-and puts the cloud's after it, with no merge call.
+``PartsMerger`` writes the device's answer to the documents' parts (one short local answer,
+while the cloud works) and puts the cloud's after it, with no merge call.
 ``compose`` is the step: merged by a ``Merger``, or the answers joined. Route ``local`` is
 answered here too (``Merger.answer_locally``).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 
 from privsplit.edge.pipeline.delegate import CloudAnswer
@@ -80,17 +81,26 @@ class Merger:
 class PartsMerger(Merger):
     """``merge`` without a merge call, for a question split by parts (``Plan.by_parts``): the
     edge model answers the parts the documents answer (``answered``, indexes into
-    ``parts_of``) from the private context, and the cloud's answer follows as it is."""
+    ``parts_of``) from the private context, and the cloud's answer follows as it is. The
+    device's answer needs nothing from the cloud: ``early`` starts it while the cloud works."""
 
     def __init__(
         self, *, model: LocalModel, settings: PipelineSettings, answered: Sequence[int]
     ) -> None:
         super().__init__(model=model, settings=settings)
         self.answered = tuple(answered)
+        self._early: asyncio.Task[str] | None = None
 
-    async def merge(
-        self, question: str, context: str, answers: Sequence[CloudAnswer]
-    ) -> AsyncIterator[str]:
+    def early(self, question: str, context: str) -> asyncio.Task[str]:
+        """The device's answer, started now (in the running event loop); ``merge`` uses it.
+        Cancel the task when the request fails before ``merge``."""
+        self._early = asyncio.ensure_future(self._local(question, context))
+        return self._early
+
+    async def _local(self, question: str, context: str) -> str:
+        return "".join([piece async for piece in self._answer_parts(question, context)])
+
+    async def _answer_parts(self, question: str, context: str) -> AsyncIterator[str]:
         s = self.settings
         budget = self._budget(s.local_max_tokens + 256)
         messages = load_prompt("local_parts", s.prompt_version).render(
@@ -100,6 +110,15 @@ class PartsMerger(Merger):
         )
         async for piece in astream(self.model, messages, local_params(s.local_max_tokens, s.seed)):
             yield piece
+
+    async def merge(
+        self, question: str, context: str, answers: Sequence[CloudAnswer]
+    ) -> AsyncIterator[str]:
+        if self._early is not None:
+            yield await self._early
+        else:
+            async for piece in self._answer_parts(question, context):
+                yield piece
         yield "\n\n" + "\n\n".join(a.text.strip() for a in answers)
 
 

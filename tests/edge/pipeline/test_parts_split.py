@@ -1,6 +1,7 @@
 """A question whose parts the documents answer only in part (issue 19): the device answers its
-parts from the notes, the cloud is asked the other parts alone, with no planner call, no merge
-call, and the model hider reading only what may leave (the question, never the notes).
+parts from the notes (started while the cloud works), the cloud is asked the other parts alone,
+with no planner call, no merge call, and the model hider reading only what may leave (the
+question, never the notes).
 
 Pure rules first (``some_parts``, ``Reading.beyond_reach``, ``Plan.unanswered``), then the whole
 request on the real SmolLM2 model with a real cloud gateway process (SmolLM2) on loopback."""
@@ -138,9 +139,13 @@ async def test_the_device_answers_its_part_and_the_cloud_the_other_with_no_plan_
     pipeline,
 ) -> None:
     pipeline, model = pipeline
-    vault = Vault()
-    result = await pipeline.ask(QUESTION, vault=vault, documents=[DOCUMENT])
+    vault, result, asked_before_merge = Vault(), None, []
+    async for event in pipeline.stream(QUESTION, vault=vault, documents=[DOCUMENT]):
+        if event.kind == "stage" and event.stage == "merge":  # the cloud has answered
+            asked_before_merge = [user for system, user in model.calls if "only the part" in system]
+        result = event.result or result
     await pipeline.aclose()
+    assert asked_before_merge  # the device's answer was started while the cloud worked
     assert result.route == "cloud"
     (sent,) = result.outbound
     assert (
