@@ -161,6 +161,13 @@ HEADING_LINE = re.compile(
     r"\p{Lu}[\p{L}'’\-]*(?:[ \t]+(?:\p{Lu}[\p{L}'’\-]*|and|of|&|for|the|in|to)){0,5}"
     r"[ \t]*[:*]*[ \t]*"
 )
+# function words written with a capital inside a run of capitalized words: a title
+TITLE_FUNCTION_WORDS = frozenset({"To", "The", "Of", "And", "For", "In", "On", "At", "With"})
+TITLE_OPENERS = frozenset(
+    """i i'm i’m you you're you’re we we're we’re they they're it it's it’s he she my your our
+    their this that these those how why what when where who""".split()
+)
+QUOTES = frozenset("\"“”'‘’«")
 # a month or weekday name is kept ("Feb", "Jun 2021") unless a person cue introduces it
 # ("my friend June", "Dear April", "a girl named May")
 CALENDAR_NAME_CUE = re.compile(
@@ -451,6 +458,7 @@ class TermDetector(Detector):
         self._keep_headings(text, words, flagged)
         original = language_text if language_text and len(language_text) == len(text) else text
         self._keep_public(original, words, flagged, lang if native else None)
+        self._titled_runs(text, words, flagged)
         spans = self._policy_phrases(text, words, flagged, lang if native else None)
         i = 0
         while i < len(words):
@@ -480,6 +488,41 @@ class TermDetector(Detector):
             b = text.find("\n", m.end())
             if HEADING_LINE.fullmatch(text[a : len(text) if b < 0 else b]):
                 flagged[i] = None
+
+    @staticmethod
+    def _titled_runs(text: str, words: list, flagged: list[str | None]) -> None:
+        """Three or more capitalized words in a row, one of them a capitalized function word
+        after the first ("Key To The World", "Friends Of The Earth"), are a title or a name
+        in running text, however common their words: the first one is flagged, and the
+        capitalized run around it is hidden whole. Heading lines, quoted titles and runs
+        opened by a pronoun ("You're Supposed To Hate", a headline) are left alone."""
+        i = 0
+        while i < len(words):
+            if not words[i].group()[:1].isupper():
+                i += 1
+                continue
+            j = i
+            while (
+                j + 1 < len(words)
+                and text[words[j].end() : words[j + 1].start()] == " "
+                and words[j + 1].group()[:1].isupper()
+            ):
+                j += 1
+            run = words[i : j + 1]
+            before = text[max(0, run[0].start() - 1) : run[0].start()]
+            if (
+                len(run) >= 3
+                and run[0].group().casefold() not in TITLE_OPENERS
+                and before not in QUOTES  # "Carry Me Back To Canada": a quoted work's title
+                and any(m.group() in TITLE_FUNCTION_WORDS for m in run[1:-1])
+                and "NAME" not in flagged[i : j + 1]
+            ):
+                a = text.rfind("\n", 0, run[0].start()) + 1
+                b = text.find("\n", run[-1].end())
+                free = [k for k in range(i, j + 1) if flagged[k] is None]
+                if free and not HEADING_LINE.fullmatch(text[a : len(text) if b < 0 else b]):
+                    flagged[free[0]] = "NAME"
+            i = j + 1
 
     @staticmethod
     def _before_corporate(text: str, words: list, flagged: list[str | None]) -> None:

@@ -162,3 +162,34 @@ def test_the_model_hider_drops_dates_and_ranges_typed_as_names() -> None:
 
 def test_a_numbered_note_is_not_a_chat_speaker(engine: PrivacyEngine) -> None:
     assert not any("Note" in f for f in _values(engine, "[1] Note: the deadline moved."))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Everyone who likes our page with Key To The World on Facebook can enter.",
+        "We raised funds for Friends Of The Earth last year.",
+    ],
+)
+def test_a_title_case_name_with_capitalized_function_words_is_hidden(
+    engine: PrivacyEngine, text: str
+) -> None:
+    name = text.split(" with ")[-1] if " with " in text else text.split(" for ")[-1]
+    name = " ".join(name.split()[:4])
+    assert any(name in f for f in _values(engine, text)), _values(engine, text)
+
+
+def test_a_title_case_heading_line_is_not_a_name(engine: PrivacyEngine) -> None:
+    assert _values(engine, "Terms Of Service\nRead them before you sign.") == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'He was influenced by an earlier song, "Carry Me Back To Canada," from 1950.',
+        "See Guilty Pleasures: 5 Musicians Of The 70s You're Supposed To Hate (a column).",
+    ],
+)
+def test_quoted_titles_and_headlines_are_not_names(engine: PrivacyEngine, text: str) -> None:
+    found = _values(engine, text)
+    assert not any("Back To" in f or "Supposed To" in f for f in found), found
