@@ -39,6 +39,12 @@ PROMPT_VERSION = "v1"
 DEFAULT_SAMPLES = 3  # raw samples averaged in the robust denominator
 
 
+def meaning_free(text: str) -> str:
+    """The request with its first space doubled: the same meaning, another token sequence.
+    Answered greedily, it is the null point of greedy answers (``seed_check.py``)."""
+    return text.replace(" ", "  ", 1)
+
+
 def sample_seed(j: int) -> int:
     """The seed of raw sample ``j`` (0 = answer B, as cached since the first run)."""
     return SEED + j
@@ -192,6 +198,8 @@ async def raw_answers(args: argparse.Namespace) -> None:
         for i, rec in enumerate(records, 1):
             started = time.perf_counter()
             await answerer.answer(rec["text"])
+            if args.greedy_null:
+                await answerer.answer(meaning_free(rec["text"]))
             for j in range(0 if args.greedy_only else args.samples):
                 await answerer.answer(
                     rec["text"], temperature=SAMPLED_TEMPERATURE, seed=sample_seed(j)
@@ -217,6 +225,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--greedy-only", action="store_true", help="Answer A only.")
     p.add_argument(
         "--samples", type=int, default=1, help="Sampled answers per query (B and more draws)."
+    )
+    p.add_argument(
+        "--greedy-null",
+        action="store_true",
+        help="Also answer the request with a meaning-free change, greedily (seed_check.py).",
     )
     stop_on_sigterm()
     asyncio.run(raw_answers(p.parse_args(argv)))

@@ -8,7 +8,10 @@ and prints, on the queries that have all of them:
   for every query, so a seed can be systematically closer to A than another;
 - the single-sample null point averaged over every ordered pair of seeds (answer S_j,
   denominator S_l): an answer exactly as good as raw, with the seed's bias averaged out;
-- the same with the denominator averaged over the three other samples.
+- the same with the denominator averaged over the three other samples;
+- the greedy null point, where cached (``cloud_answers.py --greedy-null``): the request with
+  its first space doubled (``meaning_free``), answered greedily like every setting's
+  sanitized request, over B and over the mean of the first three samples.
 
     .venv/bin/python bench/frontier/seed_check.py --limit 200
 """
@@ -29,6 +32,7 @@ from cloud_answers import (  # noqa: E402
     SAMPLED_TEMPERATURE,
     AnswerCache,
     Answerer,
+    meaning_free,
     pupa,
     sample_seed,
 )
@@ -58,11 +62,13 @@ def main(argv: list[str] | None = None) -> None:
             for j in range(SEEDS)
         ]
         if a and all(s):
-            rows.append((a["answer"], [x["answer"] for x in s]))
+            changed = meaning_free(rec["text"]) != rec["text"]  # a text without spaces: no null
+            g = answerer.cached(meaning_free(rec["text"])) if changed else None
+            rows.append((a["answer"], [x["answer"] for x in s], g and g["answer"]))
     if not rows:
         raise SystemExit("no query has A and all samples cached")
     emb = Embedder()
-    cos = [emb.cosine([s[j] for _, s in rows], [a for a, _ in rows]) for j in range(SEEDS)]
+    cos = [emb.cosine([s[j] for _, s, _ in rows], [a for a, _, _ in rows]) for j in range(SEEDS)]
     n = len(rows)
     print(f"{n} queries with A and {SEEDS} samples")
     for j in range(SEEDS):
@@ -83,6 +89,15 @@ def main(argv: list[str] | None = None) -> None:
         for i in range(n)
     ]
     print(f"null, {SEEDS - 1}-sample denominator, each seed as answer: {_capped_mean_share(multi)}")
+    greedy = [i for i, (_, _, g) in enumerate(rows) if g]
+    if greedy:
+        cg = emb.cosine([rows[i][2] for i in greedy], [rows[i][0] for i in greedy])
+        one = [ratio(c, cos[0][i]) for c, i in zip(cg, greedy)]
+        three = [ratio(c, mean(cos[k][i] for k in range(SEEDS - 1))) for c, i in zip(cg, greedy)]
+        same = sum(rows[i][2] == rows[i][0] for i in greedy)
+        print(f"greedy null on {len(greedy)} queries ({same} answers identical to A):")
+        print(f"  over B: {_capped_mean_share(one)}")
+        print(f"  over {SEEDS - 1} samples: {_capped_mean_share(three)}")
 
 
 if __name__ == "__main__":
