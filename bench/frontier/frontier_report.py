@@ -69,8 +69,10 @@ def write_table(results: list[dict], path: Path, *, note: str = "") -> str:
         "\nQuality columns: the first three divide cos(answer, A) by cos(B, A) for one raw "
         f"sample B (the first definition, kept); the {k}-sample ones divide by the mean over "
         f"{k} raw samples; the ratio of means divides the sums over the queries. The point "
-        "raw-resample answers with one more raw sample: as good as raw by construction, so its "
-        "figures are the ceiling each column can show (bench/frontier/quality.py).\n"
+        "raw-resample answers with one more raw sample, a sampled null point; its seed draws "
+        "the same numbers for every query, so it is optimistic, and the settings' answers are "
+        "greedy: bench/frontier/seed_check.py gives the seed-averaged and the greedy null "
+        "points (bench/frontier/quality.py).\n"
     )
     if note:
         text = note + "\n\n" + text

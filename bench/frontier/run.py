@@ -105,7 +105,7 @@ BASELINES = ("raw", NULL_POINT, "presidio", "pupa-reference")
 POINTS = {
     "raw": "the request as it is (answer A: the reference)",
     NULL_POINT: "the request as it is, answered by one more raw sample (T=0.7, a seed in no "
-    "denominator): as good as raw by construction, the metric's ceiling",
+    "denominator): a sampled null point, optimistic with this seed (seed_check.py)",
     "presidio": "Presidio's default recognizers + spaCy, placeholders restored",
     "pupa-reference": "PUPA's own redaction ([REDACTED], nothing restored)",
 }
