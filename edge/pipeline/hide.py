@@ -10,7 +10,9 @@ places described in passing; the edge model reads the (already redacted) request
 them. Each listed item that really occurs in the text (whole words, any case) is replaced by
 a typed placeholder from the request's vault, so the guard checks it and the answer gets it
 back on restore. Items that are long (a sentence, not a name), short (< 3 characters) or
-absent from the text are ignored: the model can only add hiding, never remove it.
+absent from the text are ignored: the model can only add hiding, never remove it. Nor does it
+hide what the term pass's allow-lists keep (``public_term``: "CT scan" listed as an
+organization), except a person: a person named like a drug or a language stays hidden.
 
 The model hider reads every character of the request or refuses it (``IncompleteCoverage``),
 and an answer it cannot read is never taken as "nothing to hide": it is asked again once,
@@ -31,12 +33,12 @@ from privsplit.edge.pipeline.chunks import chunk_text
 from privsplit.edge.pipeline.local import local_params
 from privsplit.edge.pipeline.prompts import load_prompt
 from privsplit.edge.pipeline.settings import PipelineSettings
-from privsplit.edge.privacy.detectors import Detector, create_detector
+from privsplit.edge.privacy.detectors import Detector, create_detector, term_policy
 from privsplit.edge.privacy.detectors.calendar_words import date_expression
 from privsplit.edge.privacy.guard import find_known
 from privsplit.edge.privacy.vault import PLACEHOLDER_RE, Vault
 from privsplit.edge.runtime import LocalModel
-from privsplit.shared.errors import IncompleteCoverage, ModelOutputInvalid
+from privsplit.shared.errors import ConfigError, IncompleteCoverage, ModelOutputInvalid
 from privsplit.shared.logging import get_logger
 
 if TYPE_CHECKING:  # the plan imports this module; the step only calls its methods
@@ -124,6 +126,19 @@ def parse_hidden(raw: str) -> list[Hidden]:
         ):  # numbers and dates ("2022-present", "Q2 2022") are the patterns' job, not names
             out.append(Hidden(value, entity_type))
     return out
+
+
+def public_term(item: Hidden, policy: term_policy.TermPolicy) -> bool:
+    """An item the term pass would keep by ``policy``'s allow-lists (a medical procedure, a
+    drug, a language; places with ``places: allow``), listed as anything but a person. A
+    person is never judged by them ("Allegra" the friend, not the drug). A vocabulary that
+    cannot be loaded keeps nothing: the item stays hidden."""
+    if item.entity_type == "PERSON":
+        return False
+    try:
+        return term_policy.fold(item.value) in term_policy.allowed(policy)
+    except ConfigError:
+        return False
 
 
 _QUOTES = re.compile(r"\\?['\u2019\u2018\u02bc]")
@@ -260,11 +275,20 @@ class Hider:
         chunks = self.chunks(text)
         self.unparsed = 0
         found: dict[str, Hidden] = {}
+        public = 0  # items the allow-lists keep (counted, never logged by value)
         for chunk in chunks:
             for item in self._ask(chunk):
-                if _pattern(item.value).search(chunk):
+                if public_term(item, self.settings.terms):
+                    public += 1
+                elif _pattern(item.value).search(chunk):
                     found.setdefault(item.value.casefold(), item)
-        log.info("hidden_by_model", items=len(found), calls=len(chunks), unparsed=self.unparsed)
+        log.info(
+            "hidden_by_model",
+            items=len(found),
+            public_kept=public,
+            calls=len(chunks),
+            unparsed=self.unparsed,
+        )
         return list(found.values())
 
     def _ask(self, chunk: str) -> list[Hidden]:

@@ -8,6 +8,7 @@ retry / fail-closed logic, not the model.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -313,3 +314,37 @@ async def test_the_audit_record_says_best_effort_applied(cloud_server, tmp_path)
     (record,) = read_records(tmp_path / "audit" / "egress.log")
     assert record["decisions"]["model_output"] == "best_effort"
     assert record["decisions"]["model_output_unparsed"] == "1"
+
+
+# ---- the term pass's allow-lists ---------------------------------------------------------
+# The scripted answer is the model's list (what the 0.5B model wrote for the demo's record
+# question); the part under test is what the hider does with it.
+PUBLIC_REQUEST = (
+    "Allegra Voss had a CT scan of her spine; she asks what side effects Ozempic has "
+    "and how to say 'thank you' in Swahili."
+)
+PUBLIC_ANSWER = json.dumps(
+    {
+        "private": [
+            {"text": "CT scan", "type": "ORGANIZATION"},
+            {"text": "Ozempic", "type": "ORGANIZATION"},
+            {"text": "Swahili", "type": "LOCATION"},
+            {"text": "Allegra", "type": "PERSON"},
+            {"text": "Allegra Voss", "type": "PERSON"},
+        ]
+    }
+)
+
+
+def test_the_model_hider_keeps_what_the_allow_lists_keep_but_never_a_person() -> None:
+    items = Hider(model=Scripted([PUBLIC_ANSWER]), settings=PipelineSettings(**FAST)).find(
+        PUBLIC_REQUEST
+    )
+    # "Allegra" is a drug brand too: as a person it is hidden all the same
+    assert sorted(i.value for i in items) == ["Allegra", "Allegra Voss"]
+
+
+def test_an_allow_list_turned_off_lets_the_model_hide_its_words_again() -> None:
+    settings = PipelineSettings(**FAST, terms={"allow": ["languages"]})
+    items = Hider(model=Scripted([PUBLIC_ANSWER]), settings=settings).find(PUBLIC_REQUEST)
+    assert sorted(i.value for i in items) == ["Allegra", "Allegra Voss", "CT scan", "Ozempic"]
