@@ -241,18 +241,18 @@ class Plan:
         self.outbound = [self.whole]
         if planner is None:
             return
-        if planner.runs_for(self.context) and self.answered_parts:
-            # no planner: it would read the context, which the hider did not (``whole``); the
-            # hidden question itself when it no longer splits as the reading did
-            asked = self.unanswered()
-            self.outbound, self.by_parts = sweep([asked or self.whole], vault), bool(asked)
-            log.info("planned_by_parts", parts=len(self.answered_parts), split=bool(asked))
-            return
         if planner.runs_for(self.context):
-            self.outbound = planner.plan(self.question, self.context)
-            if not self.outbound:  # the documents answer it: nothing needs to leave
-                self.route, self.reason = "local", "answered_from_documents"
-                return
+            if self.answered_parts:
+                # no planner: it would read the context, which the hider did not (``whole``);
+                # the hidden question itself when it no longer splits as the reading did
+                asked = self.unanswered()
+                self.outbound, self.by_parts = [asked or self.whole], bool(asked)
+                log.info("planned_by_parts", parts=len(self.answered_parts), split=bool(asked))
+            else:
+                self.outbound = planner.plan(self.question, self.context)
+                if not self.outbound:  # the documents answer it: nothing needs to leave
+                    self.route, self.reason = "local", "answered_from_documents"
+                    return
         self.outbound = sweep(self.outbound, vault)
 
     def fall_back(self) -> bool:

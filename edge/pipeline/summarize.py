@@ -12,8 +12,8 @@ lines that share most rare words with the question. Amounts in the notes get exa
 and sums (``arith``, no model); the one result the question asks for, when the device computed
 it, is kept in ``answer`` (private, like the context) for the answer step. The notes are
 combined (reduce): concatenated when they fit ``reduce_max_tokens`` (a rewrite by a small model
-loses facts), condensed by the model only when they do not. The raw document never leaves this module; what it returns is redacted with the
-request's vault before any later stage sees it.
+loses facts), condensed by the model only when they do not. The raw document never leaves this
+module; what it returns is redacted with the request's vault before any later stage sees it.
 """
 
 from __future__ import annotations

@@ -13,8 +13,9 @@ numbers, calendar words, quarters ("Q2") and words for the open end of a range (
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
+
+from privsplit.edge.privacy.detectors.term_policy import fold
 
 # full names per language, then the usual abbreviations (English, then others')
 _NAMES = """
@@ -49,10 +50,7 @@ _ORDINAL = re.compile(r"\d+(?:st|nd|rd|th|er|e|º|ª)?", re.IGNORECASE)
 
 @lru_cache(maxsize=4096)
 def _fold(word: str) -> str:
-    if not word.isascii():
-        word = unicodedata.normalize("NFKD", word)
-        word = "".join(c for c in word if not unicodedata.combining(c))
-    return word.casefold().rstrip(".")
+    return fold(word).rstrip(".")
 
 
 def calendar_word(word: str) -> bool:

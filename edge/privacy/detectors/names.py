@@ -11,9 +11,12 @@ phrase, not a name ("Ошибка при открытии" in a code comment).
 
 from __future__ import annotations
 
+import unicodedata
+
 import regex as re
 
 from privsplit.edge.privacy.detectors.base import Detector, register_detector
+from privsplit.edge.privacy.detectors.name_evidence import name_like
 from privsplit.edge.privacy.detectors.terms_wordfreq import zipf as zipf_frequency
 from privsplit.edge.privacy.spans import Span
 
@@ -336,7 +339,7 @@ def _companion(text: str, start: int, end: int) -> bool:
     word = text[start:end].casefold()
     if word in NOT_COMPANIONS or word in NOT_NAMES or len(word) < 3:
         return False
-    if text[start:end].islower() and not _name_like(word):
+    if text[start:end].islower() and not name_like(word):
         return False  # "quite ready and I", "me and tells": an English word, not a name
     before = re.findall(r"[\p{L}\p{M}'’]+", text[max(0, start - 30) : start])
     if before and before[-1].casefold() in DETERMINERS:
@@ -353,12 +356,6 @@ _LATIN_LETTER = re.compile(r"(?=\p{Latin})\p{L}")
 _LATIN = re.compile(r"\p{Latin}")
 
 
-def _name_like(word: str) -> bool:
-    from privsplit.edge.privacy.detectors.name_evidence import name_like
-
-    return name_like(word)
-
-
 # scripts with case whose words wordfreq knows, by the language to look them up in
 _CASED_SCRIPTS = (("CYRILLIC", "ru"), ("GREEK", "el"))
 PHRASE_ZIPF = 4.0  # a lowercase word this common in its language makes a run a phrase
@@ -371,8 +368,6 @@ def _phrase_in_its_language(run: str) -> bool:
     words = run.split()
     if len(words) < 2:
         return False
-    import unicodedata
-
     first = next(c for c in run if c.isalpha())
     lang = next((g for s, g in _CASED_SCRIPTS if s in unicodedata.name(first, "")), None)
     if lang is None:
@@ -425,7 +420,7 @@ class CuedNameDetector(Detector):
                         break
                     if i == 0 and token in DETERMINERS:  # "Cordialement, Le service client"
                         break
-                    if i == 0 and w.group(0).islower() and not _name_like(token):
+                    if i == 0 and w.group(0).islower() and not name_like(token):
                         break  # "this is what", "call me whenever": words, not a name
                     if (
                         i > 0

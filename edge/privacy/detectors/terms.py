@@ -168,6 +168,14 @@ TITLE_OPENERS = frozenset(
     their this that these those how why what when where who""".split()
 )
 QUOTES = frozenset("\"“”'‘’«")
+
+
+def _line(text: str, start: int, end: int) -> str:
+    """The whole line that holds ``text[start:end]``."""
+    b = text.find("\n", end)
+    return text[text.rfind("\n", 0, start) + 1 : len(text) if b < 0 else b]
+
+
 # a month or weekday name is kept ("Feb", "Jun 2021") unless a person cue introduces it
 # ("my friend June", "Dear April", "a girl named May")
 CALENDAR_NAME_CUE = re.compile(
@@ -484,9 +492,7 @@ class TermDetector(Detector):
             folded = m.group().casefold()
             if folded in CORPORATE or _zipf(folded) < common or name_like(folded):
                 continue
-            a = text.rfind("\n", 0, m.start()) + 1
-            b = text.find("\n", m.end())
-            if HEADING_LINE.fullmatch(text[a : len(text) if b < 0 else b]):
+            if HEADING_LINE.fullmatch(_line(text, m.start(), m.end())):
                 flagged[i] = None
 
     @staticmethod
@@ -517,10 +523,9 @@ class TermDetector(Detector):
                 and any(m.group() in TITLE_FUNCTION_WORDS for m in run[1:-1])
                 and "NAME" not in flagged[i : j + 1]
             ):
-                a = text.rfind("\n", 0, run[0].start()) + 1
-                b = text.find("\n", run[-1].end())
+                line = _line(text, run[0].start(), run[-1].end())
                 free = [k for k in range(i, j + 1) if flagged[k] is None]
-                if free and not HEADING_LINE.fullmatch(text[a : len(text) if b < 0 else b]):
+                if free and not HEADING_LINE.fullmatch(line):
                     flagged[free[0]] = "NAME"
             i = j + 1
 
