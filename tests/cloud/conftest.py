@@ -26,6 +26,9 @@ from privsplit.shared.tls import Pki, init_pki
 
 TOKEN = "psk_test-token-acme"
 OTHER_TOKEN = "psk_test-token-bound"
+# SmolLM2 answers this greedily up to any max_tokens tried (400): a stream that must still be
+# running when the test acts uses it. A counting prompt can end after a few tokens and race.
+LONG_ANSWER = "Write a long story about a dragon who lives in a castle."
 
 
 def free_port() -> int:

@@ -11,6 +11,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from privsplit.shared.proto import CloudInferenceStub, cloud
 from tests.cloud.conftest import (
+    LONG_ANSWER,
     bearer,
     collect,
     error_name,
@@ -30,7 +31,7 @@ async def test_backend_killed_mid_stream(test_model_path, tmp_path) -> None:
             async with grpc.aio.insecure_channel(f"127.0.0.1:{gw.port}") as channel:
                 stub = CloudInferenceStub(channel)
                 call = stub.Complete(
-                    request("Count slowly from one to one hundred.", max_tokens=400),
+                    request(LONG_ANSWER, max_tokens=400),
                     metadata=bearer(),
                     timeout=60,
                 )

@@ -13,6 +13,7 @@ import pytest
 
 from privsplit.shared.proto import CloudInferenceStub, cloud, pb
 from tests.cloud.conftest import (
+    LONG_ANSWER,
     bearer,
     collect,
     error_name,
@@ -67,7 +68,7 @@ async def test_concurrent_stream_limit_and_slot_release(model_server) -> None:
         channel, stub = _stub(gw.port)
         async with channel:
             first = stub.Complete(
-                request("Count from one to fifty.", max_tokens=60), metadata=bearer(), timeout=60
+                request(LONG_ANSWER, max_tokens=400), metadata=bearer(), timeout=60
             )
             await first.read()  # the first stream is open and generating
             err = await _refusal(collect(stub, request(SECRET), metadata=bearer(), timeout=10))

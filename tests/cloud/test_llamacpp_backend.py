@@ -10,7 +10,7 @@ import pytest
 from privsplit.cloud.server import start_server
 from privsplit.cloud.settings import CloudSettings
 from privsplit.shared.proto import CloudInferenceStub
-from tests.cloud.conftest import collect, error_name, request
+from tests.cloud.conftest import LONG_ANSWER, collect, error_name, request
 
 pytestmark = pytest.mark.slow
 
@@ -31,7 +31,7 @@ async def test_bounded_queue_refuses_with_resource_exhausted(test_model_path) ->
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{gw.port}") as channel:
             stub = CloudInferenceStub(channel)
-            holder = stub.Complete(request("Count to forty.", max_tokens=120), timeout=60)
+            holder = stub.Complete(request(LONG_ANSWER, max_tokens=400), timeout=60)
             await holder.read()  # the only instance is busy
             waiter = asyncio.ensure_future(collect(stub, request(max_tokens=2), timeout=60))
             for _ in range(100):  # the second request is queued
