@@ -80,6 +80,10 @@ SETTINGS: dict[str, tuple[dict, str]] = {
         {"pipeline": {**NO_MODEL, "terms": {"allow": []}}},
         "term pass; no language/drug/procedure allow-lists",
     ),
+    "english-words-off": (
+        {"pipeline": {**NO_MODEL, "terms": {"english_words": False}}},
+        "term pass; rare lowercase English vocabulary judged by frequency like any word",
+    ),
     "no-model": (
         {"pipeline": NO_MODEL},
         "pipeline.terms defaults (shift 0, places hidden, allow-lists, name cues); model hider off",

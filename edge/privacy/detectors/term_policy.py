@@ -67,6 +67,12 @@ class TermPolicy(BaseModel):
         "as LOCATION), allow (never hidden by the term pass) or rare (judged by frequency "
         "like any word).",
     )
+    english_words: bool = Field(
+        default=True,
+        description="A rare lowercase word that is English vocabulary (in WordNet and used far "
+        "more in English than in French, German and Spanish: 'jovial', 'famished') is not "
+        "hidden for its rarity; false judges it by frequency like any word.",
+    )
     name_cues: bool = Field(
         default=True,
         description="Words right after 'called' or 'named' are a name, in any case.",

@@ -40,6 +40,7 @@ from privsplit.edge.privacy.detectors.public_terms import load_public_terms
 from privsplit.edge.privacy.detectors.term_policy import TermPolicy
 from privsplit.edge.privacy.detectors.terms_lexicon import (
     CLINICAL_WORD,
+    english_vocabulary,
     inflected_word,
     prefixed_word,
 )
@@ -423,6 +424,8 @@ class TermDetector(Detector):
             return None  # 'retries', 'timestamps', 'recheck': made of common English words
         if zipf < t.lowercase and prefixed_word(folded):
             return None  # 'retry', 'overheat': a prefix and a common English word
+        if zipf < t.lowercase and self.policy.english_words and english_vocabulary(folded):
+            return None  # 'jovial', 'famished': English's own words, rare but not names
         if native and (
             _zipf(folded, lang) >= t.native_lowercase
             or compound_word(folded, lang)

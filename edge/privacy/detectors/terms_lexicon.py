@@ -7,6 +7,9 @@ a word is, context-free:
   ships for its lemmatizer (about 83,000 nouns, verbs, adjectives and adverbs), read with
   spaCy's own suffix rules for inflections; the tables are read from the model's folder with
   msgpack, without importing spaCy. Empty (no word known) when the model is not installed.
+- ``english_vocabulary``: a WordNet word that is English's own (used far more in English than
+  in French, German and Spanish): "jovial", "famished", "shoplifting"; not "jeddah" or
+  "mongo", which travel between languages as names do.
 - ``prefixed_word``: a productive English prefix before a common word ("retry", "overheat").
 - ``clipped_word``: the clipped start of a common English word ("config", "auth").
 - ``python_library_names``: the public names of Python's core standard-library modules and
@@ -105,6 +108,7 @@ PREFIXES = (
     "multi",
     "auto",
 )
+ENGLISH_GAP = 0.8  # name_evidence.TRAVEL_GAP: "famished" 2.0 vs 0.0, "jeddah" 2.8 vs 2.0
 PREFIXED_OF = 3.5  # Zipf of the word after the prefix ("try" of "retry")
 
 
@@ -146,6 +150,18 @@ def in_wordnet(folded: str, pos: tuple[str, ...] = POS) -> bool:
 def english_word(folded: str) -> bool:
     """A lowercase word listed in WordNet, in any regular inflection."""
     return folded.isalpha() and len(folded) >= 3 and in_wordnet(folded)
+
+
+def english_vocabulary(folded: str) -> bool:
+    """``folded`` is in WordNet and used at least ``ENGLISH_GAP`` Zipf more in English than on
+    average in French, German and Spanish. WordNet lists place and family names too
+    ("jeddah", "turpins"); names travel between languages and words do not
+    (``name_evidence.name_like`` makes the same test), so those stay out."""
+    if not english_word(folded):
+        return False
+    english = zipf(folded, "en")
+    elsewhere = sum(zipf(folded, lang) for lang in ("fr", "de", "es")) / 3
+    return english - elsewhere >= ENGLISH_GAP
 
 
 def prefixed_word(folded: str) -> bool:

@@ -30,7 +30,10 @@ def test_places_knob_hides_or_keeps_countries_and_cities_in_any_case() -> None:
 def test_zipf_shift_hides_more_or_fewer_words() -> None:
     text = "Please check the dosage table in the leaflet."
     assert hidden(text) == {}
-    assert "dosage" in hidden(text, zipf_shift=1.0)
+    # the shift moves the frequency thresholds; English vocabulary ("dosage") is judged by
+    # WordNet unless english_words is off
+    assert "dosage" not in hidden(text, zipf_shift=1.0)
+    assert "dosage" in hidden(text, zipf_shift=1.0, english_words=False)
     rare = "I studied at vnit before joining."
     assert "vnit" in hidden(rare)
     assert "vnit" not in hidden(rare, zipf_shift=-3.0)
@@ -115,3 +118,13 @@ def test_country_questions_keep_their_subject_only_when_places_are_allowed() -> 
     text = "What is the GDP of the USA compared with the UK?"
     assert hidden(text) == {"USA": "LOCATION", "UK": "LOCATION"}
     assert hidden(text, places="allow") == {}
+
+
+def test_english_vocabulary_is_kept_and_names_that_travel_are_not() -> None:
+    story = "The ward was a bustle of nurses; she was famished and dishevelled."
+    assert hidden(story) == {}
+    assert set(hidden(story, english_words=False)) == {"bustle", "famished", "dishevelled"}
+    # rare words that are names: not in WordNet ("rubija", "ranveer"), or in WordNet but used
+    # as much in other languages as in English ("turpins", "jovial" is French and Spanish too)
+    names = "we visited the turpins, my friend rubija and ranveer; a jovial evening."
+    assert set(hidden(names)) == {"turpins", "rubija", "ranveer", "jovial"}
