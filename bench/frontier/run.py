@@ -49,78 +49,18 @@ from cloud_answers import (  # noqa: E402
     sample_seed,
     stop_on_sigterm,
 )
+from frontier_plans import plan_is_current, plans_for  # noqa: E402
 from frontier_report import write_png, write_table  # noqa: E402
-from plan_leakage import plan_records, restore, summary  # noqa: E402
+from frontier_settings import (  # noqa: E402
+    BASELINES,
+    DEFAULT_SETTING,
+    NULL_POINT,
+    POINTS,
+    SETTINGS,
+    uses_model,
+)
+from plan_leakage import restore, summary  # noqa: E402
 from quality import reference, score  # noqa: E402
-
-NO_MODEL = {"hide_with_model": False}
-# name -> (edge settings overrides, description). The default is "default".
-SETTINGS: dict[str, tuple[dict, str]] = {
-    "engine-only": (
-        {"pipeline": {**NO_MODEL, "hide_terms": False}},
-        "detectors only (no term pass, no model)",
-    ),
-    "shift-1.0": (
-        {"pipeline": {**NO_MODEL, "terms": {"zipf_shift": -1.0}}},
-        "term pass, thresholds -1.0 (hides fewer words)",
-    ),
-    "shift-0.5": (
-        {"pipeline": {**NO_MODEL, "terms": {"zipf_shift": -0.5}}},
-        "term pass, thresholds -0.5",
-    ),
-    "places-rare": (
-        {"pipeline": {**NO_MODEL, "terms": {"places": "rare"}}},
-        "term pass; places judged by frequency (session-2 behaviour)",
-    ),
-    "places-allow": (
-        {"pipeline": {**NO_MODEL, "terms": {"places": "allow"}}},
-        "term pass; countries and large cities never hidden",
-    ),
-    "no-allow-lists": (
-        {"pipeline": {**NO_MODEL, "terms": {"allow": []}}},
-        "term pass; no language/drug/procedure allow-lists",
-    ),
-    "english-words-off": (
-        {"pipeline": {**NO_MODEL, "terms": {"english_words": False}}},
-        "term pass; rare lowercase English vocabulary judged by frequency like any word",
-    ),
-    "no-model": (
-        {"pipeline": NO_MODEL},
-        "pipeline.terms defaults (shift 0, places hidden, allow-lists, name cues); model hider off",
-    ),
-    "shift+0.5": (
-        {"pipeline": {**NO_MODEL, "terms": {"zipf_shift": 0.5}}},
-        "term pass, thresholds +0.5 (hides more words)",
-    ),
-    "shift+1.0": (
-        {"pipeline": {**NO_MODEL, "terms": {"zipf_shift": 1.0}}},
-        "term pass, thresholds +1.0",
-    ),
-    "default": (
-        {},
-        "the product's defaults (edge/pipeline/settings.py): no-model + the edge model hider (0.5B)",
-    ),
-}
-DEFAULT_SETTING = "default"
-# the code that decides what is sent: a plan made with other code is marked stale
-PLAN_CODE = ("edge/privacy", "edge/pipeline")
-NULL_POINT = "raw-resample"
-BASELINES = ("raw", NULL_POINT, "presidio", "pupa-reference")
-POINTS = {
-    "raw": "the request as it is (answer A: the reference)",
-    NULL_POINT: "the request as it is, answered by one more raw sample (T=0.7, a seed in no "
-    "denominator): a sampled null point, optimistic with this seed (seed_check.py)",
-    "presidio": "Presidio's default recognizers + spaCy, placeholders restored",
-    "pupa-reference": "PUPA's own redaction ([REDACTED], nothing restored)",
-}
-
-
-def uses_model(name: str) -> bool:
-    """The setting runs the edge model hider (its own override, else the product default)."""
-    from privsplit.edge.pipeline.settings import PipelineSettings
-
-    pipeline = SETTINGS[name][0].get("pipeline", {})
-    return pipeline.get("hide_with_model", PipelineSettings().hide_with_model)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -178,121 +118,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--png", type=Path, default=None, help="Default: OUT_DIR/frontier.png.")
     p.add_argument("--table", type=Path, default=None, help="Default: OUT_DIR/frontier.md.")
     return p.parse_args(argv)
-
-
-def code_fingerprint() -> str:
-    """sha256 over the sources and data files of ``PLAN_CODE`` (what a plan depends on)."""
-    import hashlib
-
-    repo = Path(__file__).resolve().parents[2]
-    h = hashlib.sha256()
-    for folder in PLAN_CODE:
-        for f in sorted((repo / folder).rglob("*")):
-            if f.is_file() and f.suffix in (".py", ".txt", ".yaml", ".json", ".md"):
-                h.update(str(f.relative_to(repo)).encode() + b"\0" + f.read_bytes())
-    return h.hexdigest()[:16]
-
-
-def plan_is_current(name: str, args: argparse.Namespace) -> bool:
-    """The setting's cached plan was made by the code as it is now (raw and PUPA's reference
-    do not depend on it; a plan from before this stamp existed counts as stale)."""
-    if name in ("raw", NULL_POINT, "pupa-reference"):
-        return True
-    meta = args.out_dir / f"plan-{name}.code"
-    return meta.exists() and meta.read_text("utf-8").strip() == code_fingerprint()
-
-
-def plans_for(name: str, records: list[dict], args: argparse.Namespace) -> list[dict]:
-    """The setting's plan rows, from ``--out-dir`` where already computed for these ids
-    (``--replan``, or ``--replan-stale`` when the code has changed since: recomputed).
-    Rows are appended to the file as they are made, so a stopped run resumes where it was;
-    a plan completed by other code than it was started with keeps its old (stale) stamp."""
-    path = args.out_dir / f"plan-{name}.jsonl"
-    meta = args.out_dir / f"plan-{name}.code"
-    fresh = args.replan or (args.replan_stale and not plan_is_current(name, args))
-    rows: dict[str, dict] = {}
-    if path.exists() and not fresh:
-        for line in path.read_text("utf-8").splitlines():
-            if line.strip():
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError:  # the last line of a run stopped mid-write
-                    continue
-                rows[row["id"]] = row
-    missing = [r for r in records if r["id"] not in rows]
-    if missing:
-        print(
-            f"planning {name} on {len(missing)} records ({len(rows)} cached)",
-            file=sys.stderr,
-            flush=True,
-        )
-        args.out_dir.mkdir(parents=True, exist_ok=True)
-        if not rows:  # a new plan: stamped with the code that makes it
-            meta.write_text(code_fingerprint() + "\n", "utf-8")
-        with path.open("w", encoding="utf-8") as f:  # the rows kept, then the new ones
-            for r in rows.values():
-                f.write(json.dumps(r, ensure_ascii=False) + "\n")
-
-            def save(row: dict) -> None:
-                f.write(json.dumps(row, ensure_ascii=False) + "\n")
-                f.flush()
-                rows[row["id"]] = row
-
-            if name in ("raw", NULL_POINT):
-                for r in baseline_rows(missing, lambda r: [r["text"]]):
-                    save(r)
-            elif name == "pupa-reference":
-                for r in baseline_rows(missing, lambda r: [r["reference_redacted"]]):
-                    save(r)
-            elif name == "presidio":
-                for r in presidio_rows(missing):
-                    save(r)
-            else:
-                plan_records(SETTINGS[name][0], missing, on_row=save)
-    return [rows[r["id"]] for r in records]
-
-
-def _row(rec: dict, sent: list[str], vault: dict[str, str]) -> dict:
-    """One plan row for a request sent as ``sent`` by a non-privsplit baseline."""
-    from plan_leakage import leaked_units, units_of
-
-    units = units_of(rec)
-    return {
-        "id": rec["id"],
-        "route": "cloud",
-        "outbound": sent,
-        "units": units,
-        "leaked": leaked_units(units, sent),
-        "hidden": [],
-        "over_hidden": [],
-        "vault": vault,
-        "seconds": 0.0,
-    }
-
-
-def baseline_rows(records: list[dict], outbound) -> list[dict]:
-    return [_row(rec, outbound(rec), {}) for rec in records]
-
-
-def presidio_rows(records: list[dict]) -> list[dict]:
-    """Presidio's default recognizers + spaCy, placeholders as privsplit's vault writes them."""
-    from privsplit.edge.pipeline import Redactor
-    from privsplit.edge.privacy.detectors import create_detector
-    from privsplit.edge.privacy.vault import Vault
-
-    redactor = Redactor(detectors=[create_detector("presidio")])
-    rows = []
-    for rec in records:
-        vault = Vault()
-        sent = [redactor.redact(rec["text"], vault).text]
-        rows.append(_row(rec, sent, {p: vault.value_of(p) for p in _placeholders(sent)}))
-    return rows
-
-
-def _placeholders(sent: list[str]) -> list[str]:
-    from plan_leakage import _placeholders as found
-
-    return found(sent)
 
 
 async def answer_rows(rows: list[dict], answerer: Answerer, *, generate: bool) -> list[str | None]:

@@ -15,6 +15,7 @@ FRONTIER = Path(__file__).resolve().parents[2] / "bench" / "frontier"
 sys.path.insert(0, str(FRONTIER))
 
 import cloud_answers as answers  # noqa: E402
+import frontier_plans as plans  # noqa: E402
 import frontier_report as report  # noqa: E402
 import plan_leakage as leakage  # noqa: E402
 
@@ -71,7 +72,7 @@ def test_answer_cache_keys_resume_and_modes(tmp_path: Path) -> None:
 def test_cached_answers_are_scored_without_a_cloud(tmp_path: Path) -> None:
     cache = answers.AnswerCache(tmp_path / "a.jsonl")
     answerer = answers.Answerer(cache, model="m", max_tokens=64)
-    rows = run.baseline_rows(RECORDS, lambda r: [r["reference_redacted"]])
+    rows = plans.baseline_rows(RECORDS, lambda r: [r["reference_redacted"]])
     assert [r["leaked"] for r in rows] == [[], []]
     rows[0]["vault"] = {"[PERSON_1]": "Ada Quist"}
     cache.put(
@@ -81,7 +82,7 @@ def test_cached_answers_are_scored_without_a_cloud(tmp_path: Path) -> None:
     got = asyncio.run(run.answer_rows(rows, answerer, generate=False))
     assert got == ["Dear Ada Quist, here is a letter.", None]  # second: not cached, no cloud
     assert answerer.generated == 0 and answerer._proc is None
-    raw = run.baseline_rows(RECORDS, lambda r: [r["text"]])
+    raw = plans.baseline_rows(RECORDS, lambda r: [r["text"]])
     assert raw[0]["leaked"] == ["ada quist", "oslo"]
     s = leakage.summary(raw)
     assert (s["units"], s["leaked"], s["leakage"]) == (2, 2, 1.0)
@@ -144,14 +145,14 @@ def test_every_setting_is_valid_edge_settings() -> None:
 
 def test_plans_made_by_other_code_are_marked_stale(tmp_path: Path, results: list[dict]) -> None:
     args = run.parse_args(["--out-dir", str(tmp_path)])
-    rows = run.plans_for("raw", RECORDS, args)  # raw depends on no detection code
-    assert run.plan_is_current("raw", args) and len(rows) == 2
+    rows = plans.plans_for("raw", RECORDS, args)  # raw depends on no detection code
+    assert plans.plan_is_current("raw", args) and len(rows) == 2
     (tmp_path / "plan-presidio.jsonl").write_text("")
-    assert not run.plan_is_current("presidio", args)  # no stamp: made before stamps existed
-    (tmp_path / "plan-presidio.code").write_text(run.code_fingerprint())
-    assert run.plan_is_current("presidio", args)
+    assert not plans.plan_is_current("presidio", args)  # no stamp: made before stamps existed
+    (tmp_path / "plan-presidio.code").write_text(plans.code_fingerprint())
+    assert plans.plan_is_current("presidio", args)
     (tmp_path / "plan-presidio.code").write_text("0" * 16)  # made by other code
-    assert not run.plan_is_current("presidio", args)
+    assert not plans.plan_is_current("presidio", args)
     results[-1]["stale"] = True  # shift+1.0
     text = report.write_table(results, tmp_path / "f.md")
     assert "| shift+1.0 (stale) |" in text and "`--replan-stale`" in text
@@ -161,16 +162,18 @@ def test_plans_made_by_other_code_are_marked_stale(tmp_path: Path, results: list
 def test_a_stopped_plan_resumes_from_its_saved_rows(tmp_path: Path) -> None:
     args = run.parse_args(["--out-dir", str(tmp_path)])
     path = tmp_path / "plan-raw.jsonl"
-    saved = {**run.baseline_rows(RECORDS[:1], lambda r: [r["text"]])[0], "seconds": 7.5}
+    saved = {**plans.baseline_rows(RECORDS[:1], lambda r: [r["text"]])[0], "seconds": 7.5}
     # a run stopped after one row, in the middle of writing the next
     path.write_text(json.dumps(saved) + '\n{"id": "t-1", "rou', "utf-8")
-    rows = run.plans_for("raw", RECORDS, args)
+    rows = plans.plans_for("raw", RECORDS, args)
     assert [r["id"] for r in rows] == ["t-0", "t-1"]
     assert rows[0]["seconds"] == 7.5  # kept, not planned again
     lines = [json.loads(x) for x in path.read_text("utf-8").splitlines()]
     assert [r["id"] for r in lines] == ["t-0", "t-1"]  # the torn line is gone
     # --replan plans every record again
-    again = run.plans_for("raw", RECORDS, run.parse_args(["--out-dir", str(tmp_path), "--replan"]))
+    again = plans.plans_for(
+        "raw", RECORDS, run.parse_args(["--out-dir", str(tmp_path), "--replan"])
+    )
     assert again[0]["seconds"] == 0.0
 
 
@@ -178,7 +181,7 @@ def test_the_model_setting_covers_every_leak_of_its_base(tmp_path: Path) -> None
     assert run.uses_model(run.DEFAULT_SETTING) == run.uses_model("default")
     assert run.uses_model("default") and not run.uses_model("no-model")
     records = [*RECORDS, {**RECORDS[0], "id": "t-2"}]
-    base = run.baseline_rows(records, lambda r: [r["text"]])  # leaks on t-0 and t-2
+    base = plans.baseline_rows(records, lambda r: [r["text"]])  # leaks on t-0 and t-2
     args = run.parse_args(
         ["--out-dir", str(tmp_path), "--model-limit", "2", "--model-on-leaks", "no-model"]
     )
@@ -262,8 +265,10 @@ def test_the_null_point_is_a_baseline_answered_by_one_more_sample(tmp_path: Path
     assert run.NULL_POINT in run.BASELINES and run.NULL_POINT in run.POINTS
     args = run.parse_args(["--out-dir", str(tmp_path), "--samples", "2"])
     assert args.samples == 2
-    rows = run.plans_for(run.NULL_POINT, RECORDS, args)  # the raw request, as raw sends it
-    assert rows[0]["outbound"] == [RECORDS[0]["text"]] and run.plan_is_current(run.NULL_POINT, args)
+    rows = plans.plans_for(run.NULL_POINT, RECORDS, args)  # the raw request, as raw sends it
+    assert rows[0]["outbound"] == [RECORDS[0]["text"]] and plans.plan_is_current(
+        run.NULL_POINT, args
+    )
     # sample j has its own cache key; sample 0 keeps B's key of the first runs
     b = answers.answer_key("m", 64, "q", temperature=0.7)
     assert b == answers.answer_key("m", 64, "q", temperature=0.7, seed=answers.sample_seed(0))
