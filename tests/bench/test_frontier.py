@@ -18,6 +18,7 @@ import cloud_answers as answers  # noqa: E402
 import frontier_plans as plans  # noqa: E402
 import frontier_report as report  # noqa: E402
 import plan_leakage as leakage  # noqa: E402
+import surrogates  # noqa: E402
 
 
 def _load_run():
@@ -273,3 +274,16 @@ def test_the_null_point_is_a_baseline_answered_by_one_more_sample(tmp_path: Path
     b = answers.answer_key("m", 64, "q", temperature=0.7)
     assert b == answers.answer_key("m", 64, "q", temperature=0.7, seed=answers.sample_seed(0))
     assert b != answers.answer_key("m", 64, "q", temperature=0.7, seed=answers.sample_seed(1))
+
+
+def test_stand_ins_avoid_the_texts_words_and_the_hidden_values_and_come_back() -> None:
+    vault = {"[PERSON_1]": "Elaine Paul", "[PERSON_2]": "Alex", "[EMAIL_1]": "e@x.org"}
+    sent = "Tell [PERSON_2] about [PERSON_1]; Sam Taylor agrees. Mail [EMAIL_1]."
+    text, chosen = surrogates.encode(sent, vault)
+    # "Alex" is a hidden value and "Sam" a word of the text: neither is a stand-in
+    assert chosen == {"[PERSON_2]": "Jordan", "[PERSON_1]": "Casey Reed"}
+    assert text == "Tell Jordan about Casey Reed; Sam Taylor agrees. Mail [EMAIL_1]."
+    answer = "Jordan met casey reed. Ms. Reed and Casey wrote to [EMAIL_1]; Sam Taylor too."
+    assert surrogates.decode(answer, chosen, vault) == (
+        "Alex met Elaine Paul. Ms. Paul and Elaine wrote to e@x.org; Sam Taylor too."
+    )
