@@ -21,17 +21,46 @@ from plan_leakage import plan_records
 PLAN_CODE = ("edge/privacy", "edge/pipeline")
 
 
-def code_fingerprint() -> str:
-    """sha256 over the sources and data files of ``PLAN_CODE`` (what a plan depends on)."""
+def code_fingerprint(repo: Path | None = None) -> str:
+    """sha256 over what a plan depends on in ``PLAN_CODE`` (of ``repo``, default this
+    checkout): each Python file's syntax tree without its documentation (comments, docstrings,
+    pydantic ``description=`` texts), so a corrected comment leaves the plans current; and
+    the bytes of the data files (vocabularies, prompts)."""
     import hashlib
 
-    repo = Path(__file__).resolve().parents[2]
+    repo = repo or Path(__file__).resolve().parents[2]
     h = hashlib.sha256()
     for folder in PLAN_CODE:
         for f in sorted((repo / folder).rglob("*")):
             if f.is_file() and f.suffix in (".py", ".txt", ".yaml", ".json", ".md"):
-                h.update(str(f.relative_to(repo)).encode() + b"\0" + f.read_bytes())
+                data = _behaviour(f.read_text("utf-8")) if f.suffix == ".py" else f.read_bytes()
+                h.update(str(f.relative_to(repo)).encode() + b"\0" + data)
     return h.hexdigest()[:16]
+
+
+def _behaviour(source: str) -> bytes:
+    """The syntax tree of ``source`` with docstrings and ``description=`` texts removed."""
+    import ast
+
+    tree = ast.parse(source)
+    scopes = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg == "description":
+            node.value = ast.Constant("")
+        body = getattr(node, "body", None)
+        if isinstance(node, scopes) and body and _is_docstring(body[0]):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree).encode()
+
+
+def _is_docstring(stmt: object) -> bool:
+    import ast
+
+    return (
+        isinstance(stmt, ast.Expr)
+        and isinstance(stmt.value, ast.Constant)
+        and isinstance(stmt.value.value, str)
+    )
 
 
 def plan_is_current(name: str, args: argparse.Namespace) -> bool:

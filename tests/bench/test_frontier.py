@@ -287,3 +287,23 @@ def test_stand_ins_avoid_the_texts_words_and_the_hidden_values_and_come_back() -
     assert surrogates.decode(answer, chosen, vault) == (
         "Alex met Elaine Paul. Ms. Paul and Elaine wrote to e@x.org; Sam Taylor too."
     )
+
+
+def test_the_code_stamp_ignores_documentation_but_not_behaviour(tmp_path: Path) -> None:
+    source = tmp_path / "edge" / "privacy" / "rule.py"
+    source.parent.mkdir(parents=True)
+    (tmp_path / "edge" / "pipeline").mkdir()
+
+    def stamp(text: str) -> str:
+        source.write_text(text)
+        return plans.code_fingerprint(tmp_path)
+
+    base = stamp('"""Rule."""\nLIMIT = 3.0\nx = Field(default=1, description="old")\n')
+    documented = stamp(
+        '"""Rule, better said."""\n# why 3.0\nLIMIT = 3.0\nx = Field(default=1, description="new")\n'
+    )
+    assert documented == base
+    assert stamp('"""Rule."""\nLIMIT = 3.5\nx = Field(default=1, description="old")\n') != base
+    assert stamp('"""Rule."""\nLIMIT = 3.0\nx = Field(default=2, description="old")\n') != base
+    (tmp_path / "edge" / "pipeline" / "hide.txt").write_text("a prompt")  # data files count
+    assert stamp('"""Rule."""\nLIMIT = 3.0\nx = Field(default=1, description="old")\n') != base

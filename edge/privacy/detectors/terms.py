@@ -425,7 +425,7 @@ class TermDetector(Detector):
         if zipf < t.lowercase and prefixed_word(folded):
             return None  # 'retry', 'overheat': a prefix and a common English word
         if zipf < t.lowercase and self.policy.english_words and english_vocabulary(folded):
-            return None  # 'jovial', 'famished': English's own words, rare but not names
+            return None  # 'bustle', 'famished': English's own words, rare but not names
         if native and (
             _zipf(folded, lang) >= t.native_lowercase
             or compound_word(folded, lang)

@@ -8,8 +8,8 @@ a word is, context-free:
   spaCy's own suffix rules for inflections; the tables are read from the model's folder with
   msgpack, without importing spaCy. Empty (no word known) when the model is not installed.
 - ``english_vocabulary``: a WordNet word that is English's own (used far more in English than
-  in French, German and Spanish): "jovial", "famished", "shoplifting"; not "jeddah" or
-  "mongo", which travel between languages as names do.
+  in French, German and Spanish): "bustle", "famished", "shoplifting"; not "jeddah",
+  "mongo" or "jovial", which travel between languages (as names do).
 - ``prefixed_word``: a productive English prefix before a common word ("retry", "overheat").
 - ``clipped_word``: the clipped start of a common English word ("config", "auth").
 - ``python_library_names``: the public names of Python's core standard-library modules and
