@@ -183,6 +183,20 @@ class Answerer:
             self._proc = None
 
 
+def cached_raw(answerer: Answerer, text: str, samples: int) -> tuple[str | None, list[str | None]]:
+    """The raw answer A of ``text`` and its first ``samples`` raw samples (B first), from the
+    cache only: None where not cached."""
+
+    def answer(hit: dict | None) -> str | None:
+        return None if hit is None else hit["answer"]
+
+    sampled = [
+        answer(answerer.cached(text, temperature=SAMPLED_TEMPERATURE, seed=sample_seed(j)))
+        for j in range(samples)
+    ]
+    return answer(answerer.cached(text)), sampled
+
+
 def pupa(path: Path, start: int = 0, limit: int | None = None) -> list[dict]:
     rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
     rows = rows[start:]

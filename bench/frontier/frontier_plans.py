@@ -72,6 +72,19 @@ def plan_is_current(name: str, args: argparse.Namespace) -> bool:
     return meta.exists() and meta.read_text("utf-8").strip() == code_fingerprint()
 
 
+def read_rows(path: Path) -> dict[str, dict]:
+    """A plan file's rows by record id (a last line cut by a stopped run is skipped)."""
+    rows: dict[str, dict] = {}
+    for line in path.read_text("utf-8").splitlines():
+        if line.strip():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:  # the last line of a run stopped mid-write
+                continue
+            rows[row["id"]] = row
+    return rows
+
+
 def plans_for(name: str, records: list[dict], args: argparse.Namespace) -> list[dict]:
     """The setting's plan rows, from ``--out-dir`` where already computed for these ids
     (``--replan``, or ``--replan-stale`` when the code has changed since: recomputed).
@@ -80,15 +93,7 @@ def plans_for(name: str, records: list[dict], args: argparse.Namespace) -> list[
     path = args.out_dir / f"plan-{name}.jsonl"
     meta = args.out_dir / f"plan-{name}.code"
     fresh = args.replan or (args.replan_stale and not plan_is_current(name, args))
-    rows: dict[str, dict] = {}
-    if path.exists() and not fresh:
-        for line in path.read_text("utf-8").splitlines():
-            if line.strip():
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError:  # the last line of a run stopped mid-write
-                    continue
-                rows[row["id"]] = row
+    rows = read_rows(path) if path.exists() and not fresh else {}
     missing = [r for r in records if r["id"] not in rows]
     if missing:
         print(

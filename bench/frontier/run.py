@@ -45,6 +45,7 @@ from cloud_answers import (  # noqa: E402
     SAMPLED_TEMPERATURE,
     AnswerCache,
     Answerer,
+    cached_raw,
     pupa,
     sample_seed,
     stop_on_sigterm,
@@ -226,11 +227,9 @@ async def measure(args: argparse.Namespace) -> list[dict]:
                     flush=True,
                 )
         # raw answers A (greedy) and the samples (B first) are the reference of every ratio
-        a_answers = [_cached_answer(answerer, rec["text"]) for rec in quality_records]
-        samples = [
-            [_cached_answer(answerer, rec["text"], sample_seed(j)) for j in range(args.samples + 1)]
-            for rec in quality_records
-        ]
+        raw = [cached_raw(answerer, rec["text"], args.samples + 1) for rec in quality_records]
+        a_answers = [a for a, _ in raw]
+        samples = [s for _, s in raw]
         from metrics import Embedder
 
         emb = Embedder()
@@ -277,15 +276,6 @@ async def measure(args: argparse.Namespace) -> list[dict]:
         await answerer.close()
     paired_with_default(results)
     return results
-
-
-def _cached_answer(answerer: Answerer, text: str, seed: int | None = None) -> str | None:
-    """Raw answer A (``seed`` None) or raw sample ``seed``, from the cache only."""
-    if seed is None:
-        hit = answerer.cached(text)
-    else:
-        hit = answerer.cached(text, temperature=SAMPLED_TEMPERATURE, seed=seed)
-    return None if hit is None else hit["answer"]
 
 
 def paired_with_default(results: list[dict]) -> None:

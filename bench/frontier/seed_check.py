@@ -29,9 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "delegation"))
 from cloud_answers import (  # noqa: E402
     DATA,
     DEFAULT_CACHE,
-    SAMPLED_TEMPERATURE,
     AnswerCache,
     Answerer,
+    cached_raw,
     meaning_free,
     pupa,
     sample_seed,
@@ -56,15 +56,11 @@ def main(argv: list[str] | None = None) -> None:
     answerer = Answerer(AnswerCache(args.cache))
     rows = []
     for rec in pupa(DATA / "pupa_new.jsonl", 0, args.limit):
-        a = answerer.cached(rec["text"])
-        s = [
-            answerer.cached(rec["text"], temperature=SAMPLED_TEMPERATURE, seed=sample_seed(j))
-            for j in range(SEEDS)
-        ]
-        if a and all(s):
+        a, s = cached_raw(answerer, rec["text"], SEEDS)
+        if a is not None and None not in s:
             changed = meaning_free(rec["text"]) != rec["text"]  # a text without spaces: no null
             g = answerer.cached(meaning_free(rec["text"])) if changed else None
-            rows.append((a["answer"], [x["answer"] for x in s], g and g["answer"]))
+            rows.append((a, s, g and g["answer"]))
     if not rows:
         raise SystemExit("no query has A and all samples cached")
     emb = Embedder()

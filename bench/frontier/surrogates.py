@@ -30,13 +30,13 @@ from cloud_answers import (  # noqa: E402
     DEFAULT_CACHE,
     DEFAULT_SAMPLES,
     MAX_TOKENS,
-    SAMPLED_TEMPERATURE,
     AnswerCache,
     Answerer,
+    cached_raw,
     pupa,
-    sample_seed,
     stop_on_sigterm,
 )
+from frontier_plans import read_rows  # noqa: E402
 from plan_leakage import restore  # noqa: E402
 from quality import reference, score  # noqa: E402
 
@@ -139,25 +139,15 @@ async def main(argv: list[str] | None = None) -> None:
     p.add_argument("--cloud-model", default=CLOUD_MODEL)
     args = p.parse_args(argv)
     records = pupa(DATA / "pupa_new.jsonl", 0, None)[: args.limit]
-    plans = {}
-    for line in args.plans.read_text("utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            plans[row["id"]] = row
+    plans = read_rows(args.plans)
     rows = [plans[r["id"]] for r in records]
     answerer = Answerer(AnswerCache(DEFAULT_CACHE), model=args.cloud_model, max_tokens=MAX_TOKENS)
     try:
         typed, stood = await answers_for(rows, answerer)
     finally:
         await answerer.close()
-    a = [_text(answerer.cached(r["text"])) for r in records]
-    samples = [
-        [
-            _text(answerer.cached(r["text"], temperature=SAMPLED_TEMPERATURE, seed=sample_seed(j)))
-            for j in range(DEFAULT_SAMPLES)
-        ]
-        for r in records
-    ]
+    raw = [cached_raw(answerer, r["text"], DEFAULT_SAMPLES) for r in records]
+    a, samples = [x for x, _ in raw], [x for _, x in raw]
     from metrics import Embedder
 
     emb = Embedder()
@@ -167,10 +157,6 @@ async def main(argv: list[str] | None = None) -> None:
         figures = score(ref, idx, emb.cosine([answers[i] for i in idx], [a[i] for i in idx]))
         keep = ("quality", "share_ge_0_9", "quality_n", "quality_k", "share_k", "quality_n_k")
         print(name, json.dumps({k: figures[k] for k in keep}))
-
-
-def _text(hit: dict | None) -> str | None:
-    return None if hit is None else hit["answer"]
 
 
 if __name__ == "__main__":

@@ -55,8 +55,14 @@ def name_like(word: str) -> bool:
         return True
     if english >= COMMON_ZIPF:
         return False
+    return english_lead(folded) < TRAVEL_GAP
+
+
+def english_lead(folded: str) -> float:
+    """How much more ``folded`` is used in English than on average in French, German and
+    Spanish (Zipf): under ``TRAVEL_GAP`` the word travels between languages, as names do."""
     elsewhere = sum(zipf_frequency(folded, lang) for lang in OTHER_LANGUAGES) / 3
-    return english - elsewhere < TRAVEL_GAP
+    return zipf_frequency(folded, "en") - elsewhere
 
 
 def handle_parts(handle: str) -> list[str]:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import regex as re
 
+from privsplit.edge.privacy.detectors.name_evidence import TRAVEL_GAP, english_lead
 from privsplit.edge.privacy.detectors.terms_wordfreq import zipf
 
 # Lowercase clinical vocabulary by its word formation: WHO INN drug stems (-pril, -statin,
@@ -108,7 +109,6 @@ PREFIXES = (
     "multi",
     "auto",
 )
-ENGLISH_GAP = 0.8  # name_evidence.TRAVEL_GAP: "famished" 2.0 vs 0.0, "jeddah" 2.8 vs 2.0
 PREFIXED_OF = 3.5  # Zipf of the word after the prefix ("try" of "retry")
 
 
@@ -153,15 +153,11 @@ def english_word(folded: str) -> bool:
 
 
 def english_vocabulary(folded: str) -> bool:
-    """``folded`` is in WordNet and used at least ``ENGLISH_GAP`` Zipf more in English than on
-    average in French, German and Spanish. WordNet lists place and family names too
-    ("jeddah", "turpins"); names travel between languages and words do not
-    (``name_evidence.name_like`` makes the same test), so those stay out."""
-    if not english_word(folded):
-        return False
-    english = zipf(folded, "en")
-    elsewhere = sum(zipf(folded, lang) for lang in ("fr", "de", "es")) / 3
-    return english - elsewhere >= ENGLISH_GAP
+    """``folded`` is in WordNet and does not travel between languages
+    (``name_evidence.english_lead``: "famished" 2.0 in English vs 0.0 elsewhere, "jeddah" 2.8
+    vs 2.0). WordNet lists place and family names too ("jeddah", "turpins"); names travel
+    and words do not, so those stay out."""
+    return english_word(folded) and english_lead(folded) >= TRAVEL_GAP
 
 
 def prefixed_word(folded: str) -> bool:
