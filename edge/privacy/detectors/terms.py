@@ -9,7 +9,8 @@ they are rare in ordinary English, or written as names. This detector flags a wo
   (word frequencies from ``wordfreq``, Zipf scale: 3 = once per million words); in a
   heading line (a line of one to six capitalized words: "Soft Skills", "Volunteering:") a
   word of middling frequency counts only when it reads as a name
-  (``name_evidence.name_like``);
+  (``name_evidence.name_like``); a sentence's capitalized first word must be rarer, unless
+  it is no language's word (``terms_lexicon.no_vocabulary``: "Nate has been an attorney");
 - it is a lowercase word that is rare (``pacd``, ``vnit``, a misspelled or foreign name);
 - it is written in another script inside Latin text (a Korean company name in an English
   e-mail).
@@ -42,6 +43,7 @@ from privsplit.edge.privacy.detectors.terms_lexicon import (
     CLINICAL_WORD,
     english_vocabulary,
     inflected_word,
+    no_vocabulary,
     prefixed_word,
 )
 from privsplit.edge.privacy.detectors.terms_public import public_codes, public_word
@@ -415,9 +417,14 @@ class TermDetector(Detector):
         if native and own_language_word(core, lang):  # "Beschluss", "Pouvez", "Klageabweisung"
             return None
         if core[:1].isupper():
-            return (
-                "NAME" if zipf < (t.sentence_start if sentence_start else t.capitalized) else None
-            )
+            if zipf < (t.sentence_start if sentence_start else t.capitalized):
+                return "NAME"
+            # a sentence's first word is capitalized whatever it is, so it needs to be rarer
+            # to count as a name; a word that is no language's word ("Nate has been an
+            # attorney") has no such excuse, and is judged as in mid-sentence
+            if sentence_start and zipf < t.capitalized and no_vocabulary(folded, LATIN_LANGUAGES):
+                return "NAME"
+            return None
         if zipf < t.lowercase and CLINICAL_WORD.search(folded):
             return None  # drug and disease names are public vocabulary, not identifiers
         if zipf < t.lowercase and english_word_form(folded):

@@ -10,6 +10,9 @@ a word is, context-free:
 - ``english_vocabulary``: a WordNet word that is English's own (used far more in English than
   in French, German and Spanish): "bustle", "famished", "shoplifting"; not "jeddah",
   "mongo" or "jovial", which travel between languages (as names do).
+- ``no_vocabulary``: a word that reads as a name and is no language's word: not in WordNet,
+  travels between languages, and no language uses it clearly more than English ("nate",
+  "linkedin"; not "notre", "hola", "max", "film").
 - ``prefixed_word``: a productive English prefix before a common word ("retry", "overheat").
 - ``clipped_word``: the clipped start of a common English word ("config", "auth").
 - ``python_library_names``: the public names of Python's core standard-library modules and
@@ -26,7 +29,11 @@ from pathlib import Path
 
 import regex as re
 
-from privsplit.edge.privacy.detectors.name_evidence import TRAVEL_GAP, english_lead
+from privsplit.edge.privacy.detectors.name_evidence import (
+    TRAVEL_GAP,
+    english_lead,
+    name_like,
+)
 from privsplit.edge.privacy.detectors.terms_wordfreq import zipf
 
 # Lowercase clinical vocabulary by its word formation: WHO INN drug stems (-pril, -statin,
@@ -110,6 +117,11 @@ PREFIXES = (
     "auto",
 )
 PREFIXED_OF = 3.5  # Zipf of the word after the prefix ("try" of "retry")
+OWN_WORD_MIN = 3.0  # Zipf: a common word of its language (wordfreq's small lists start here)
+# Zipf above English that makes a word another language's own: names travel within ~0.3
+# ("nate" 4.1 in Italian, 3.8 in English); "bella" (Italian 5.4, English 3.7) is a word
+OWN_WORD_LEAD = 0.5
+VOWELS = frozenset("aeiouy")
 
 
 @lru_cache(maxsize=1)
@@ -158,6 +170,26 @@ def english_vocabulary(folded: str) -> bool:
     vs 2.0). WordNet lists place and family names too ("jeddah", "turpins"); names travel
     and words do not, so those stay out."""
     return english_word(folded) and english_lead(folded) >= TRAVEL_GAP
+
+
+def no_vocabulary(folded: str, languages: tuple[str, ...]) -> bool:
+    """``folded`` reads as a name (``name_evidence.name_like``) and is no language's word:
+    not in WordNet (in any inflection), and in none of ``languages`` a common word used
+    clearly more than in English (Zipf >= 3 there and ``OWN_WORD_LEAD`` above English).
+    Names travel between languages at about the same frequency ("nate" 3.8 in English, 3.1
+    to 4.1 elsewhere); a language's own words do not ("traduire" 4.1 in French, 0 in
+    English; "hola" 5.3 in Spanish, 3.1). So "nate" and "linkedin" are no one's words;
+    "max" and "film" (WordNet), "notre" and "hola" are words, and "pls" (no vowel) is an
+    abbreviation."""
+    if not folded.isalpha() or len(folded) < 3 or english_word(folded) or not name_like(folded):
+        return False
+    if folded.isascii() and not VOWELS.intersection(folded):
+        return False  # "pls", "btw", "thx": a chat abbreviation, not a name
+    english = zipf(folded)
+    return not any(
+        zipf(folded, lang, "small") >= max(OWN_WORD_MIN, english + OWN_WORD_LEAD)
+        for lang in languages
+    )
 
 
 def prefixed_word(folded: str) -> bool:
