@@ -3,7 +3,9 @@
 llama.cpp contexts are not thread-safe: each instance is guarded by exclusive ownership
 (a free-instance queue), generation runs in a worker thread, and tokens are handed to the
 event loop through an asyncio queue. Requests beyond ``max_queue`` waiting callers are
-refused with ``Busy`` instead of piling up.
+refused with ``Busy`` instead of piling up. ``close`` stops every generation in flight and
+waits for its thread before the models are freed: freeing a model a thread still decodes
+with crashes the process (seen when the gateway stopped mid-stream).
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ class LlamaCppBackend(Backend):
         self._free: asyncio.Queue[Any] | None = None
         self._waiting = 0
         self._all: list[Any] = []
+        self._running: set[threading.Event] = set()  # the cancel flag of each generation
         # one generation thread per instance: the default executor would cap concurrency
         self._pool = ThreadPoolExecutor(max_workers=instances, thread_name_prefix="llamacpp")
 
@@ -111,10 +114,12 @@ class LlamaCppBackend(Backend):
         )
 
     async def close(self) -> None:
+        for cancel in list(self._running):  # each thread stops at its next token
+            cancel.set()
+        await asyncio.to_thread(self._pool.shutdown, wait=True, cancel_futures=True)
         for llm in self._all:
             llm.close()
         self._all.clear()
-        self._pool.shutdown(wait=False, cancel_futures=True)
 
     def models(self) -> list[dict[str, Any]]:
         return [{"name": self.model_name, "context_length": self.n_ctx, "is_default": True}]
@@ -147,6 +152,7 @@ class LlamaCppBackend(Backend):
         loop = asyncio.get_running_loop()
         out: asyncio.Queue[Any] = asyncio.Queue()
         cancel = threading.Event()
+        self._running.add(cancel)
         p = request.params
 
         def work() -> None:
@@ -200,6 +206,7 @@ class LlamaCppBackend(Backend):
                 yield Chunk(text=item)
         finally:
             cancel.set()
+            self._running.discard(cancel)
             await thread_future
 
     @staticmethod

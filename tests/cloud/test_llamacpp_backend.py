@@ -49,3 +49,31 @@ async def test_bounded_queue_refuses_with_resource_exhausted(test_model_path) ->
             assert gw.backend.queue_depth == 0
     finally:
         await gw.stop(0)
+
+
+async def test_closing_mid_generation_stops_the_thread_before_freeing_the_model(
+    test_model_path,
+) -> None:
+    """A gateway that stops while a stream is being generated (its handler abandoned, the
+    generator never closed): the model must not be freed under the decoding thread (that
+    crashed the process with a segmentation fault)."""
+    import threading
+
+    from privsplit.cloud.backends.llamacpp import LlamaCppBackend
+    from privsplit.shared.types import CompletionRequest, GenerationParams, Message
+
+    backend = LlamaCppBackend(
+        model_path=test_model_path, model_name="smol", n_ctx=512, n_threads=1, instances=1
+    )
+    await backend.start()
+    stream = backend.complete(
+        CompletionRequest(
+            messages=[Message(role="user", content=LONG_ANSWER)],
+            params=GenerationParams(max_tokens=400),
+        )
+    )
+    first = await anext(stream)  # generating now, in the backend's thread
+    assert first.text
+    await backend.close()
+    assert not [t for t in threading.enumerate() if t.name.startswith("llamacpp")]
+    await stream.aclose()
