@@ -44,6 +44,7 @@ from collections.abc import Mapping, Sequence
 from privsplit.edge.privacy.detectors import language
 from privsplit.edge.privacy.detectors.base import Detector, register_detector
 from privsplit.edge.privacy.detectors.calendar_words import calendar_word
+from privsplit.edge.privacy.detectors.code_context import CodeContext
 from privsplit.edge.privacy.detectors.lean_import import lean_imports
 from privsplit.edge.privacy.detectors.org_evidence import common_words_only, org_evidence
 from privsplit.edge.privacy.detectors.terms_public import public_entity
@@ -301,6 +302,7 @@ def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
 # a token of code: "_" or "=" in it, or both letters and digits ("37I8437", "AD-ID-63237")
 # (ASCII letters: a run of Chinese or Japanese has no spaces and may hold a number)
 _CODE = re.compile(r"[_=]|\d.*[A-Za-z]|[A-Za-z].*\d")
+_CODE_WORD = re.compile(r"\w+(?:\.\w+)*")
 
 
 def _code_shaped(value: str, label: str) -> bool:
@@ -337,6 +339,15 @@ def _common_lowercase(value: str) -> bool:
     return bool(words) and all(
         any(zipf(w, lang) >= 3.5 for lang in ("en", "fr", "es", "de")) for w in words
     )
+
+
+def _code_words(text: str, span: Span, code: CodeContext) -> bool:
+    """The span is written in code and every word of it is the language's own
+    (``code_context``): "HorizontalAlignment", "Items", "ShowDialog" are no entities."""
+    if not code.in_code(span.start, span.end):
+        return False
+    words = _CODE_WORD.findall(text, span.start, span.end)
+    return bool(words) and all(code.public_code_word(w) for w in words)
 
 
 def _mostly_latin(text: str) -> bool:
@@ -431,6 +442,7 @@ class SpacyNerDetector(Detector):
 
     def _spans(self, text: str, doc, lang: str = "en") -> list[Span]:
         out: list[Span] = []
+        code = CodeContext.of(text)
         for ent in doc.ents:
             label = LABELS.get(ent.label_)
             if label is None:
@@ -441,7 +453,7 @@ class SpacyNerDetector(Detector):
                 if cut and text[start:end].isupper() and len(text[start:end]) <= 4:
                     continue  # "REF", "LTS" next to a code: its label or suffix
                 span = self._span(text, start, end, label, lang)
-                if span is not None:
+                if span is not None and not _code_words(text, span, code):
                     out.append(span)
         return out
 

@@ -19,7 +19,8 @@ A run of capitalized words that contains a flagged word is hidden as a whole ("A
 University-Dammam"). Technical vocabulary that identifies no one (programming languages,
 libraries, file formats) is listed in ``public_terms.txt`` and never flagged; rare words that
 are public by rule (codes of public registries, eponyms, model numbers, Python's own names,
-imperative verbs, units) are kept too (``terms_public``, ``terms_lexicon``). Used by the
+imperative verbs, units) are kept too (``terms_public``, ``terms_lexicon``), and so are the
+words of code that belong to its language, not its author (``code_context``). Used by the
 pipeline before anything is sent to the cloud (``pipeline.hide_terms``); it favours recall,
 since a hidden word comes back in the answer when placeholders are restored.
 """
@@ -34,6 +35,7 @@ import regex as re
 from privsplit.edge.privacy.detectors import language, term_policy
 from privsplit.edge.privacy.detectors.base import Detector, register_detector
 from privsplit.edge.privacy.detectors.calendar_words import calendar_word
+from privsplit.edge.privacy.detectors.code_context import CodeContext, code_word
 from privsplit.edge.privacy.detectors.code_names import TextNames
 from privsplit.edge.privacy.detectors.name_evidence import name_like
 from privsplit.edge.privacy.detectors.org_evidence import CORPORATE
@@ -459,8 +461,15 @@ class TermDetector(Detector):
         words = [m for m in WORD_OR_PLACEHOLDER.finditer(text) if m.group("placeholder") is None]
         lang, native = text_languages(language_text or text, [m.group() for m in words])
         names = TextNames.of(text, self.public)
+        original = language_text if language_text and len(language_text) == len(text) else text
+        code = CodeContext.of(original)
         flagged: list[str | None] = []
         for m in words:
+            if (code.in_code(m.start(), m.end()) and code.public_code_word(m.group())) or (
+                code.code_literal(m.start(), m.end()) and code_word(m.group())
+            ):
+                flagged.append("KEEP")  # the language's own word, written in code
+                continue
             start = SENTENCE_START.search(text[max(0, m.start() - 12) : m.start()]) is not None
             flagged.append(
                 self.classify(
@@ -474,7 +483,6 @@ class TermDetector(Detector):
             )
         self._before_corporate(text, words, flagged)
         self._keep_headings(text, words, flagged)
-        original = language_text if language_text and len(language_text) == len(text) else text
         self._keep_public(original, words, flagged, lang if native else None)
         self._titled_runs(text, words, flagged)
         spans = self._policy_phrases(text, words, flagged, lang if native else None)
