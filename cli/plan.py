@@ -39,7 +39,7 @@ def plan(
         for request in requests:
             try:
                 planned = pipeline.plan_request(request.text, Vault(), documents=request.documents)
-                line = {"id": request.id, "route": planned.route, "outbound": planned.outbound}
+                line = {"id": request.id, "route": planned.route, "outbound": planned.sent}
                 reid = {k: v for k, v in planned.decisions.items() if k.startswith("reid")}
                 if reid:  # the re-identification budget: spend and what it generalized
                     line["reid"] = reid

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from privsplit.edge.privacy.standins import PEOPLE
 from privsplit.shared.models import ModelStore
 from privsplit.shared.settings import PrivsplitSettings
 
@@ -39,6 +40,10 @@ os.environ.setdefault(
 # reaches the cloud rely on every request going there, so the suite runs with it off and the
 # cache's own tests (tests/edge/cache, tests/e2e/test_answer_cache.py) turn it on.
 os.environ.setdefault("PRIVSPLIT_EDGE_CACHE__ENABLED", "false")
+
+
+# what the cloud is sent for a request's first two-word person (pipeline.stand_ins, default on)
+PERSON_SENT = " ".join(PEOPLE[0])
 
 
 @pytest.fixture(scope="session")

@@ -57,6 +57,8 @@ class Embedder:
         """Pairwise cosine of a[i], b[i]; an empty answer scores 0."""
         import numpy as np
 
+        if not a:  # nothing to compare (e.g. a frontier run for leakage only)
+            return []
         ea = self.model.encode(list(a), normalize_embeddings=True, batch_size=16)
         eb = self.model.encode(list(b), normalize_embeddings=True, batch_size=16)
         sims = (np.asarray(ea) * np.asarray(eb)).sum(axis=1)

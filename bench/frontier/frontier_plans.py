@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from frontier_settings import NULL_POINT, SETTINGS
+from frontier_settings import NULL_POINT, SAME_PLANS, SETTINGS
 from plan_leakage import plan_records
 
 # the code that decides what is sent: a plan made with other code is marked stale
@@ -68,6 +68,7 @@ def plan_is_current(name: str, args: argparse.Namespace) -> bool:
     do not depend on it; a plan from before this stamp existed counts as stale)."""
     if name in ("raw", NULL_POINT, "pupa-reference"):
         return True
+    name = SAME_PLANS.get(name, name)
     meta = args.out_dir / f"plan-{name}.code"
     return meta.exists() and meta.read_text("utf-8").strip() == code_fingerprint()
 
@@ -89,7 +90,9 @@ def plans_for(name: str, records: list[dict], args: argparse.Namespace) -> list[
     """The setting's plan rows, from ``--out-dir`` where already computed for these ids
     (``--replan``, or ``--replan-stale`` when the code has changed since: recomputed).
     Rows are appended to the file as they are made, so a stopped run resumes where it was;
-    a plan completed by other code than it was started with keeps its old (stale) stamp."""
+    a plan completed by other code than it was started with keeps its old (stale) stamp.
+    A setting in ``SAME_PLANS`` reads (and makes) the other's plans."""
+    name = SAME_PLANS.get(name, name)
     path = args.out_dir / f"plan-{name}.jsonl"
     meta = args.out_dir / f"plan-{name}.code"
     fresh = args.replan or (args.replan_stale and not plan_is_current(name, args))

@@ -2,6 +2,9 @@
 
 ``SETTINGS`` maps a name to (edge settings overrides, description); ``POINTS`` are the
 baselines that are not privsplit settings. The product's default is ``DEFAULT_SETTING``.
+A setting in ``SAME_PLANS`` hides exactly what another does (its plans are that one's) and
+differs only in how the cloud is asked (``pipeline.stand_ins``: made-up names or typed
+placeholders on the wire).
 """
 
 from __future__ import annotations
@@ -49,11 +52,21 @@ SETTINGS: dict[str, tuple[dict, str]] = {
         {"pipeline": {**NO_MODEL, "terms": {"zipf_shift": 1.0}}},
         "term pass, thresholds +1.0",
     ),
+    "no-model-placeholders": (
+        {"pipeline": {**NO_MODEL, "stand_ins": False}},
+        "no-model's plans, sent with typed placeholders ([PERSON_1]) instead of stand-ins",
+    ),
+    "default-placeholders": (
+        {"pipeline": {"stand_ins": False}},
+        "default's plans, sent with typed placeholders ([PERSON_1]) instead of stand-ins",
+    ),
     "default": (
         {},
-        "the product's defaults (edge/pipeline/settings.py): no-model + the edge model hider (0.5B)",
+        "the product's defaults (edge/pipeline/settings.py): no-model + the edge model hider "
+        "(0.5B), names sent as stand-ins",
     ),
 }
+SAME_PLANS = {"no-model-placeholders": "no-model", "default-placeholders": "default"}
 DEFAULT_SETTING = "default"
 NULL_POINT = "raw-resample"
 BASELINES = ("raw", NULL_POINT, "presidio", "pupa-reference")
@@ -72,3 +85,13 @@ def uses_model(name: str) -> bool:
 
     pipeline = SETTINGS[name][0].get("pipeline", {})
     return pipeline.get("hide_with_model", PipelineSettings().hide_with_model)
+
+
+def uses_stand_ins(name: str) -> bool:
+    """The setting sends made-up names for name placeholders (a baseline point never)."""
+    from privsplit.edge.pipeline.settings import PipelineSettings
+
+    if name not in SETTINGS:
+        return False
+    pipeline = SETTINGS[name][0].get("pipeline", {})
+    return pipeline.get("stand_ins", PipelineSettings().stand_ins)

@@ -4,7 +4,10 @@ Contract: ``plan_records(overrides, records)`` builds an offline pipeline with t
 settings ``overrides`` (e.g. ``{"pipeline": {"hide_with_model": False}}``), plans every
 record with a fresh vault and returns one row per record:
 
-- ``outbound``: the exact strings that would leave the device ([] = blocked or local);
+- ``outbound``: the strings that would leave the device ([] = blocked or local), in
+  placeholder form: the stand-ins a setting sends instead of name placeholders are put on
+  when it is answered (``run.py``); a stand-in is never a word of the text nor of a hidden
+  value, so what leaks is the same;
 - ``leaked``: the record's labeled PII units (>= 3 characters) found in them, as whole
   words, case-insensitively (``bench/delegation/metrics.leaked_units``, the issue's metric);
 - ``hidden``: the values that got a placeholder, and ``over_hidden``: those that overlap no
@@ -49,7 +52,8 @@ def plan_records(
         vault = Vault()
         t0 = time.perf_counter()
         try:
-            outbound, route = pipeline.plan(rec["text"], vault), "cloud"
+            # placeholder form: a setting's stand-ins are put on at answer time (run.py)
+            outbound, route = pipeline.plan_request(rec["text"], vault).outbound, "cloud"
         except PrivacyBlocked:
             outbound, route = [], "blocked"
         except PrivsplitError as exc:  # e.g. unreadable model output, failing closed

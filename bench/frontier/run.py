@@ -59,6 +59,7 @@ from frontier_settings import (  # noqa: E402
     POINTS,
     SETTINGS,
     uses_model,
+    uses_stand_ins,
 )
 from plan_leakage import restore, summary  # noqa: E402
 from quality import reference, score  # noqa: E402
@@ -121,20 +122,29 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-async def answer_rows(rows: list[dict], answerer: Answerer, *, generate: bool) -> list[str | None]:
-    """The restored answer per row ('' when blocked; None when not cached and not generated)."""
+async def answer_rows(
+    rows: list[dict], answerer: Answerer, *, generate: bool, stand_ins: bool = False
+) -> list[str | None]:
+    """The restored answer per row ('' when blocked; None when not cached and not generated).
+    With ``stand_ins`` the cloud is asked as the product asks it (``privacy.standins``: the
+    same choice from the same text and values) and its answer decoded before the restore."""
+    from privsplit.edge.privacy.standins import StandIns
+
     out: list[str | None] = []
     for i, r in enumerate(rows, 1):
         if not r["outbound"]:
             out.append("")
             continue
+        wire = StandIns()
+        if stand_ins:
+            wire = StandIns.choose(r["outbound"], r["vault"].get, r["hidden"])
         texts = []
         for query in r["outbound"]:
-            hit = answerer.cached(query)
+            hit = answerer.cached(wire.encode(query))
             if hit is None and generate:
-                hit = await answerer.answer(query)
+                hit = await answerer.answer(wire.encode(query))
                 print(f"  answered {i}/{len(rows)} {r['id']}", file=sys.stderr, flush=True)
-            texts.append(None if hit is None else restore(hit["answer"], r["vault"]))
+            texts.append(None if hit is None else restore(wire.decode(hit["answer"]), r["vault"]))
         out.append(None if None in texts else "\n\n".join(texts))  # type: ignore[arg-type]
     return out
 
@@ -219,7 +229,10 @@ async def measure(args: argparse.Namespace) -> list[dict]:
                         )
                 for name in to_generate:
                     if i < len(plans[name]) and plans[name][i]["id"] in planned[name]:
-                        await answer_rows([plans[name][i]], answerer, generate=True)
+                        row = plans[name][i]
+                        await answer_rows(
+                            [row], answerer, generate=True, stand_ins=uses_stand_ins(name)
+                        )
                 print(
                     f"generated {i + 1}/{len(quality_records)} {rec['id']} "
                     f"(new answers so far {answerer.generated})",
@@ -242,7 +255,12 @@ async def measure(args: argparse.Namespace) -> list[dict]:
             elif name == NULL_POINT:
                 answers = [ref.null_answers.get(i) for i in range(len(quality_records))]
             else:
-                answers = await answer_rows(rows[: len(quality_records)], answerer, generate=False)
+                answers = await answer_rows(
+                    rows[: len(quality_records)],
+                    answerer,
+                    generate=False,
+                    stand_ins=uses_stand_ins(name),
+                )
             idx = [
                 i
                 for i in ref.scored

@@ -153,7 +153,7 @@ class EdgeAgentService(EdgeAgentServicer):
                 conversation_id=request.conversation_id,
             )
         reply = edge.PlanResponse(
-            route=ROUTES.get(plan.route, edge.ROUTE_UNSPECIFIED), outbound=plan.outbound
+            route=ROUTES.get(plan.route, edge.ROUTE_UNSPECIFIED), outbound=plan.sent
         )
         if (risk := ReidReport.of(plan.decisions)) is not None:
             reply.reid.CopyFrom(risk.to_pb())

@@ -106,13 +106,14 @@ async def delegate_and_merge(
         yield PipelineEvent.step("cache")
     else:
         decisions = {"route": tally.route, "protection": GUARDED, **plan.decisions}
-        release = await delegator.release(plan.outbound, envelope, decisions)  # may refuse
+        release = await delegator.release(plan.sent, envelope, decisions)  # may refuse
         vault.reveal(plan.revealed)  # released: the conversation's spend grows
-        yield PipelineEvent("outbound", outbound=tuple(plan.outbound), route="cloud")
+        yield PipelineEvent("outbound", outbound=tuple(plan.sent), route="cloud")
         yield PipelineEvent.step("delegate")
+        wire = {"params": params, "stand_ins": plan.stand_ins}
         if merger is None and len(plan.outbound) == 1:  # the cloud's answer is the answer
             query = plan.outbound[0]
-            async for piece in delegator.stream_one(release, query, tally, vault, params=params):
+            async for piece in delegator.stream_one(release, query, tally, vault, **wire):
                 yield piece
             return
         # the device's answer to its own parts needs nothing from the cloud: started now
@@ -120,7 +121,7 @@ async def delegate_and_merge(
             merger.early(text, plan.private_context) if isinstance(merger, PartsMerger) else None
         )
         try:
-            answers = await delegator.all(release, plan.outbound, tally, vault, params=params)
+            answers = await delegator.all(release, plan.outbound, tally, vault, **wire)
         except BaseException:
             if early is not None:
                 early.cancel()

@@ -40,7 +40,7 @@ class Pipeline(PipelineParts):
     def plan(self, text: str, vault: Vault, *, documents: Sequence[str] = ()) -> list[str]:
         """The exact strings that would leave the device (guard applied); [] when the request
         stays local or is blocked."""
-        return self.plan_request(text, vault, documents=documents).outbound
+        return self.plan_request(text, vault, documents=documents).sent
 
     def plan_request(
         self,
@@ -68,7 +68,7 @@ class Pipeline(PipelineParts):
         plan_subqueries(plan, vault, settings=self.settings, model=self.split_model)
 
     def _guard(self, plan: Plan, vault: Vault) -> None:
-        guard(plan, vault, guard=self.guard, budget=self.budget)
+        guard(plan, vault, guard=self.guard, budget=self.budget, stand_ins=self.settings.stand_ins)
 
     # -- asking ---------------------------------------------------------------------------
     async def ask(self, text: str, **options) -> AskResult:

@@ -10,9 +10,15 @@ Each sub-query is one streamed ``Complete`` call (the client applies the deadlin
 ``max_parallel`` calls are in flight. The first failure cancels the others and is raised as
 the typed error the client produced.
 
+Sub-queries come in placeholder form. With ``stand_ins`` (``privacy.standins``) each is sent
+with its made-up names, and the answer comes back in placeholder form, also when it streams
+(a made-up name split across chunks is held back until it is whole): the device never reads a
+stand-in after this module.
+
 With an answer cache (``privsplit.edge.cache``), ``cached`` answers a request whose every
-sub-query is in it (nothing is sent), and ``remember`` keeps the cloud's sanitized answers; a
-cache that cannot be read or written never fails a request.
+sub-query is in it (nothing is sent), and ``remember`` keeps the cloud's sanitized answers in
+placeholder form, keyed by the placeholder form; a cache that cannot be read or written never
+fails a request.
 """
 
 from __future__ import annotations
@@ -27,11 +33,13 @@ from privsplit.edge.cloud_client import CloudClient
 from privsplit.edge.egress import UNPROTECTED, EgressGate, Envelope, OutboundBatch, Release
 from privsplit.edge.pipeline.events import AskResult, Tally
 from privsplit.edge.pipeline.prompts import load_prompt
+from privsplit.edge.privacy.standins import StandIns
 from privsplit.edge.privacy.vault import Vault
 from privsplit.shared.logging import get_logger
 from privsplit.shared.types import CompletionRequest, GenerationParams, Usage
 
 log = get_logger(__name__)
+PLAIN = StandIns()  # no stand-ins: placeholders go as they are
 
 
 @dataclass(frozen=True)
@@ -140,22 +148,34 @@ class Delegator:
         vault: Vault,
         *,
         params: GenerationParams | None = None,
+        stand_ins: StandIns = PLAIN,
     ) -> AsyncIterator[str]:
         """The answer to one sub-query as it streams; its usage and wait go to ``tally`` and
         the whole answer to the cache."""
-        started, received = time.perf_counter(), []
-        async for chunk in self.cloud.stream(self.request(release, query, params=params)):
+        started, received, decoder = time.perf_counter(), [], stand_ins.decoder()
+        sent = self.request(release, stand_ins.encode(query), params=params)
+        async for chunk in self.cloud.stream(sent):
             tally.usage = chunk.usage or tally.usage
-            received.append(chunk.text)
-            yield chunk.text
+            if piece := decoder.feed(chunk.text):
+                received.append(piece)
+                yield piece
+        if tail := decoder.flush():
+            received.append(tail)
+            yield tail
         tally.cloud_seconds += time.perf_counter() - started
         await self.remember([CloudAnswer(query, "".join(received), tally.usage)], vault, params)
 
     async def one(
-        self, release: Release, query: str, *, params: GenerationParams | None = None
+        self,
+        release: Release,
+        query: str,
+        *,
+        params: GenerationParams | None = None,
+        stand_ins: StandIns = PLAIN,
     ) -> CloudAnswer:
-        text, usage = await self.cloud.complete(self.request(release, query, params=params))
-        return CloudAnswer(query=query, text=text, usage=usage)
+        sent = self.request(release, stand_ins.encode(query), params=params)
+        text, usage = await self.cloud.complete(sent)
+        return CloudAnswer(query=query, text=stand_ins.decode(text), usage=usage)
 
     async def all(
         self,
@@ -165,17 +185,18 @@ class Delegator:
         vault: Vault | None = None,
         *,
         params: GenerationParams | None = None,
+        stand_ins: StandIns = PLAIN,
     ) -> list[CloudAnswer]:
         """Every sub-query's answer (at most ``max_parallel`` in flight); with a ``tally``
         their usage and the wait are added to it, and with a ``vault`` they are cached."""
         for query in queries:  # all or nothing: check every string before the first send
-            release.check(self.gate, query)
+            release.check(self.gate, stand_ins.encode(query))
         slots = asyncio.Semaphore(self.max_parallel)
         started = time.perf_counter()
 
         async def bounded(query: str) -> CloudAnswer:
             async with slots:
-                return await self.one(release, query, params=params)
+                return await self.one(release, query, params=params, stand_ins=stand_ins)
 
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(bounded(q)) for q in queries]

@@ -65,7 +65,7 @@ class AskResult:
         result = cls(
             answer="".join(parts),
             route=tally.route,
-            outbound=list(plan.outbound) if tally.route not in ("cache", "local") else [],
+            outbound=plan.sent if tally.route not in ("cache", "local") else [],
             cloud_usage=tally.usage,
             seconds_total=total,
             seconds_edge=max(0.0, total - tally.cloud_seconds),

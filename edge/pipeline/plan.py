@@ -28,6 +28,7 @@ from privsplit.edge.pipeline.settings import PipelineSettings
 from privsplit.edge.privacy.quasi import ReidBudget
 from privsplit.edge.privacy.quasi.echo import Generalization
 from privsplit.edge.privacy.spans import Redaction
+from privsplit.edge.privacy.standins import StandIns
 from privsplit.edge.privacy.vault import Vault
 from privsplit.edge.runtime import LocalModel
 from privsplit.shared.logging import get_logger
@@ -164,6 +165,8 @@ class Plan:
     # when that is not known (Summarizer.stats.beyond)
     answered_parts: tuple[bool, ...] = ()
     by_parts: bool = False  # the cloud is asked the parts the documents leave (no planner call)
+    # made-up names for the name placeholders of ``outbound``, on the wire only (``sent``)
+    stand_ins: StandIns = field(default_factory=StandIns)
 
     @classmethod
     def prepared(
@@ -192,6 +195,11 @@ class Plan:
             answered_parts=answered_parts,
             decisions={**request.decisions, **context.decisions, "model_output": model_output},
         )
+
+    @property
+    def sent(self) -> list[str]:
+        """Exactly what leaves the device: ``outbound`` with its stand-ins."""
+        return [self.stand_ins.encode(query) for query in self.outbound]
 
     @property
     def whole(self) -> str:

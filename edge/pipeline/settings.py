@@ -99,6 +99,14 @@ class PipelineSettings(BaseModel):
         description="The edge model lists identifying details the detectors missed (employers, "
         "schools, places, people); they get placeholders too.",
     )
+    stand_ins: bool = Field(
+        default=True,
+        description="On the wire to the cloud, name placeholders ([PERSON_1], [LOCATION_1], "
+        "...) become made-up names of their type ('Riley Hartwell', 'Riverton'), and the "
+        "answer's made-up names become the placeholders again before restore "
+        "(edge/privacy/standins.py). What is hidden does not change; false: placeholders "
+        "go as they are.",
+    )
     hide_chunk_chars: int = Field(default=2500, ge=200, description="Characters per hide call.")
     hide_max_chunks: int = Field(
         default=6,

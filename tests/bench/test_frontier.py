@@ -17,8 +17,8 @@ sys.path.insert(0, str(FRONTIER))
 import cloud_answers as answers  # noqa: E402
 import frontier_plans as plans  # noqa: E402
 import frontier_report as report  # noqa: E402
+import frontier_settings  # noqa: E402
 import plan_leakage as leakage  # noqa: E402
-import surrogates  # noqa: E402
 
 
 def _load_run():
@@ -276,17 +276,35 @@ def test_the_null_point_is_a_baseline_answered_by_one_more_sample(tmp_path: Path
     assert b != answers.answer_key("m", 64, "q", temperature=0.7, seed=answers.sample_seed(1))
 
 
-def test_stand_ins_avoid_the_texts_words_and_the_hidden_values_and_come_back() -> None:
-    vault = {"[PERSON_1]": "Elaine Paul", "[PERSON_2]": "Alex", "[EMAIL_1]": "e@x.org"}
-    sent = "Tell [PERSON_2] about [PERSON_1]; Sam Taylor agrees. Mail [EMAIL_1]."
-    text, chosen = surrogates.encode(sent, vault)
-    # "Alex" is a hidden value and "Sam" a word of the text: neither is a stand-in
-    assert chosen == {"[PERSON_2]": "Jordan", "[PERSON_1]": "Casey Reed"}
-    assert text == "Tell Jordan about Casey Reed; Sam Taylor agrees. Mail [EMAIL_1]."
-    answer = "Jordan met casey reed. Ms. Reed and Casey wrote to [EMAIL_1]; Sam Taylor too."
-    assert surrogates.decode(answer, chosen, vault) == (
-        "Alex met Elaine Paul. Ms. Paul and Elaine wrote to e@x.org; Sam Taylor too."
-    )
+def test_a_setting_with_stand_ins_is_asked_and_scored_as_the_product_asks() -> None:
+    """The cloud is asked with the product's own stand-ins (privacy.standins, the same choice
+    from the same text and values), and its answer decoded, then restored."""
+    import tempfile
+
+    from privsplit.edge.privacy.standins import PEOPLE, StandIns
+
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = answers.AnswerCache(Path(tmp) / "a.jsonl")
+        answerer = answers.Answerer(cache, model="m", max_tokens=64)
+        row = {
+            "outbound": ["Write to [PERSON_1] ([EMAIL_1])."],
+            "vault": {"[PERSON_1]": "Ada Quist", "[EMAIL_1]": "a@q.org"},
+            "hidden": ["Ada Quist", "a@q.org"],
+        }
+        sent = StandIns.choose(row["outbound"], row["vault"].get, row["hidden"])
+        first, last = PEOPLE[0]
+        assert sent.encode(row["outbound"][0]) == f"Write to {first} {last} ([EMAIL_1])."
+        cache.put(
+            answers.answer_key("m", 64, f"Write to {first} {last} ([EMAIL_1])."),
+            {"answer": f"Dear {first}, I wrote to {last} at [EMAIL_1]."},
+        )
+        typed = asyncio.run(run.answer_rows([row], answerer, generate=False))
+        stood = asyncio.run(run.answer_rows([row], answerer, generate=False, stand_ins=True))
+    assert typed == [None]  # the typed-placeholder text was never asked
+    assert stood == ["Dear Ada Quist, I wrote to Ada Quist at a@q.org."]
+    assert frontier_settings.uses_stand_ins("default")
+    assert not frontier_settings.uses_stand_ins("default-placeholders")
+    assert not frontier_settings.uses_stand_ins("presidio")
 
 
 def test_the_code_stamp_ignores_documentation_but_not_behaviour(tmp_path: Path) -> None:

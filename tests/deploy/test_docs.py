@@ -28,7 +28,7 @@ import yaml
 from privsplit.cloud.settings import CloudSettings
 from privsplit.shared.tls import init_pki
 from tests.cloud.conftest import free_port
-from tests.conftest import REPO
+from tests.conftest import PERSON_SENT, REPO
 
 DOC = REPO / "docs" / "deploy.md"
 BLOCK = re.compile(r"(?:<!-- (runnable|not run: [^>]*) -->\n)?```(\w+)\n(.*?)```", re.S)
@@ -141,11 +141,11 @@ def test_runnable_blocks_work_as_written(tmp_path: Path, test_model_path: Path) 
         assert tenant["token_sha256"] == hashlib.sha256(token.encode()).hexdigest()
         # three health checks reported SERVING: the trial, and both CAs after the rotation
         assert out.count("SERVING") - out.count("NOT_SERVING") >= 3, out
-        # the edge's request left sanitized; the audit log shows the placeholders
+        # the edge's request left sanitized (the name as its stand-in); the audit log shows it
         sent = [line for line in err.splitlines() if "sent to cloud" in line]
-        assert sent and "[PERSON_1]" in sent[0], err[-2000:]
+        assert sent and PERSON_SENT in sent[0], err[-2000:]
         assert not any(v in line for v in PRIVATE for line in sent)
-        assert "[PERSON_1]" in out and token not in out + err
+        assert PERSON_SENT in out and token not in out + err
         # a client certificate from another CA is still refused by the rotated gateway
         rogue = init_pki(tmp_path / "rogue", server_names=["x"], clients=["probe"])
         health = [sys.executable, "-m", "privsplit.cli.main", "cloud", "health"]

@@ -36,7 +36,7 @@ from privsplit.shared.errors import (
     PrivsplitError,
     Unavailable,
 )
-from tests.conftest import REPO
+from tests.conftest import PERSON_SENT, REPO
 from tests.deploy import wire
 
 CLOUD_IP, EDGE_IP, PORT = "192.0.2.1", "192.0.2.2", 50051
@@ -305,7 +305,7 @@ def test_private_request_crosses_the_link_sanitized_over_tls13(hosts: Hosts) -> 
         answer = client.ask(ASK)
     assert answer.route == "cloud" and answer.text.strip()
     sent = "\n".join(answer.outbound)
-    assert "[PERSON_1]" in sent and not any(v in sent for v in PRIVATE)
+    assert PERSON_SENT in sent and not any(v in sent for v in PRIVATE)
     time.sleep(0.3)  # the last frames reach the capture file
 
     streams = _gateway_streams(hosts)

@@ -29,7 +29,7 @@ from privsplit.edge.provider import build_pipeline, build_redactor
 from privsplit.edge.settings import EdgeSettings
 from privsplit.shared.errors import ConfigError, PrivsplitError
 from privsplit.shared.types import GenerationParams
-from tests.conftest import REPO, ServerProcess
+from tests.conftest import PERSON_SENT, REPO, ServerProcess
 
 pytestmark = pytest.mark.slow
 
@@ -102,7 +102,7 @@ def test_ask_in_split_mode_leaves_a_verifiable_record_of_the_sanitized_text(
     n = len(record["outbound"])
     assert cloud_calls(cloud_server, expect=before + n) == before + n
     sent = "\n".join(record["outbound"])
-    assert "[PERSON_1]" in sent and "[EMAIL_ADDRESS_1]" in sent
+    assert PERSON_SENT in sent and "[EMAIL_ADDRESS_1]" in sent  # the name as its stand-in
     for value in PRIVATE:
         assert value not in sent  # the record holds what left, not the private value
     for query in record["outbound"]:
@@ -226,7 +226,7 @@ def test_ask_approve_shows_the_outbound_text_and_a_no_sends_nothing(
 ) -> None:
     before = cloud_calls(cloud_server)
     code, out, err = _ask_on_a_terminal(ask(cloud_server, "--approve", PROMPT), reply, env)
-    assert "Send it?" in err and "[PERSON_1]" in err  # shown before anything is sent
+    assert "Send it?" in err and PERSON_SENT in err  # shown before anything is sent
     assert "Maria Gonzalez" not in err
     logged = records(tmp_path / "audit")
     if sent:

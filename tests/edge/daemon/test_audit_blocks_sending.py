@@ -13,6 +13,7 @@ import pytest
 
 from privsplit.client import AuditLogError, Client
 from privsplit.edge.audit import AuditLog
+from tests.conftest import PERSON_SENT
 from tests.edge.daemon.conftest import Daemon, completions_done, start_daemon
 
 pytestmark = pytest.mark.slow
@@ -68,7 +69,8 @@ def test_audit_cli_show_and_verify(daemon: Daemon) -> None:
     copy = daemon.audit_dir.parent / "audit-copy"
     shutil.copytree(daemon.audit_dir, copy)
     data = (copy / "egress.log").read_bytes()
-    (copy / "egress.log").write_bytes(data.replace(b"[PERSON_1]", b"[PERSON_9]", 1))
+    changed = PERSON_SENT.replace(PERSON_SENT[-1], "x")
+    (copy / "egress.log").write_bytes(data.replace(PERSON_SENT.encode(), changed.encode(), 1))
     bad = _cli("audit", "verify", "--dir", str(copy))
     assert bad.returncode == 1 and "FAILED" in bad.stdout and "tampered" in bad.stderr
 
@@ -93,7 +95,7 @@ def test_cli_ask_with_approval_prompt(daemon: Daemon, cloud_server, reply: str, 
         text=True,
         timeout=180,
     )
-    assert "[PERSON_1]" in proc.stderr and "Send it?" in proc.stderr  # shown before sending
+    assert PERSON_SENT in proc.stderr and "Send it?" in proc.stderr  # shown before sending
     assert "Maria Gonzalez" not in proc.stderr
     if sent:
         assert proc.returncode == 0, proc.stderr

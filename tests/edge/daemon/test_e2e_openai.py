@@ -10,6 +10,7 @@ import openai
 import pytest
 
 from privsplit.edge.audit.log import read_records
+from tests.conftest import PERSON_SENT
 from tests.edge.daemon.conftest import API_KEY, Daemon
 
 pytestmark = pytest.mark.slow
@@ -28,7 +29,7 @@ def test_chat_completion(client: openai.OpenAI, daemon: Daemon) -> None:
     assert reply.usage.completion_tokens > 0
     last = list(read_records(daemon.audit_dir / "egress.log"))[-1]
     assert last["request_id"] == reply.id.removeprefix("chatcmpl-")
-    assert "[PERSON_1]" in last["outbound"][0] and "Maria" not in last["outbound"][0]
+    assert PERSON_SENT in last["outbound"][0] and "Maria" not in last["outbound"][0]
 
 
 def test_chat_completion_streaming(client: openai.OpenAI) -> None:
@@ -51,7 +52,6 @@ def test_multi_turn_messages_and_conversation_header(client: openai.OpenAI, daem
 
     with Client(socket_path=daemon.socket_path) as sdk:
         conv = sdk.create_conversation()
-        sdk.redact("John Smith", conversation_id=conv.id)  # [PERSON_1] is John in this vault
         reply = client.chat.completions.create(
             model="privsplit",
             extra_headers={"X-Privsplit-Conversation": conv.id},
@@ -62,10 +62,12 @@ def test_multi_turn_messages_and_conversation_header(client: openai.OpenAI, daem
                 {"role": "user", "content": "Greet Maria Gonzalez."},
             ],
         )
+        # the chat used this conversation's vault: Maria took [PERSON_1] there, John comes second
+        assert sdk.redact("John Smith", conversation_id=conv.id).text == "[PERSON_2]"
         conv.delete()
     assert reply.choices[0].message.content
     sent = list(read_records(daemon.audit_dir / "egress.log"))[-1]["outbound"][0]
-    assert "[PERSON_2]" in sent and "[PERSON_1]" not in sent and "Maria" not in sent
+    assert PERSON_SENT in sent and "Maria" not in sent and "[PERSON_" not in sent
 
 
 def test_models(client: openai.OpenAI) -> None:

@@ -18,6 +18,7 @@ from privsplit.client import (
 )
 from privsplit.edge.audit import verify_log
 from privsplit.edge.audit.log import read_records
+from tests.conftest import PERSON_SENT
 from tests.edge.daemon.conftest import API_KEY, Daemon, completions_done
 
 pytestmark = pytest.mark.slow
@@ -42,7 +43,7 @@ def test_sync_ask_over_unix_socket_hides_and_restores(daemon: Daemon, cloud_serv
     assert answer.route == "cloud" and answer.text.strip()
     assert answer.cloud_usage.completion_tokens > 0
     sent = "\n".join(answer.outbound)
-    assert "[PERSON_1]" in sent and "[EMAIL_ADDRESS_1]" in sent
+    assert PERSON_SENT in sent and "[EMAIL_ADDRESS_1]" in sent
     assert not any(value in sent for value in PRIVATE)
     records = audit_records(daemon)
     assert len(records) == before + 1
@@ -63,7 +64,7 @@ def test_sync_stream_events_in_order(daemon: Daemon) -> None:
     assert kinds[-1] == "done" and "outbound" in kinds
     assert kinds.index("outbound") < kinds.index("done")
     outbound = next(e for e in events if e.kind == "outbound").outbound
-    assert "[PERSON_1]" in outbound[0]
+    assert PERSON_SENT in outbound[0]
     deltas = "".join(e.text for e in events if e.kind == "delta")
     assert deltas == events[-1].answer.text and deltas.strip()
 
@@ -77,7 +78,7 @@ def test_redact_and_plan_send_nothing(daemon: Daemon, cloud_server) -> None:
     for span in redacted.spans:  # offsets are into the input, in code points
         assert PROMPT[span.start : span.end] in PRIVATE
     assert "Maria Gonzalez" not in redacted.text
-    assert plan.route == "cloud" and "[PERSON_1]" in plan.outbound[0]
+    assert plan.route == "cloud" and PERSON_SENT in plan.outbound[0]
     assert completions_done(cloud_server) == before_cloud
     assert len(audit_records(daemon)) == before_audit
 
@@ -91,7 +92,7 @@ def test_conversation_keeps_one_vault_across_turns(daemon: Daemon) -> None:
             assert "[PERSON_1]" in first.text
             assert second.text.endswith(" that [PERSON_1] called.")  # still the same person
             assert "[PERSON_2]" in second.text and "Smith" not in second.text
-            assert "[PERSON_1]" in answer.outbound[0]
+            assert PERSON_SENT in answer.outbound[0]
             assert audit_records(daemon)[-1]["conversation_id"] == conv.id
         with pytest.raises(NotFound):  # deleted on leaving the block
             client.redact("Maria Gonzalez", conversation_id=conv.id)
@@ -125,7 +126,7 @@ def test_tcp_needs_the_api_key(daemon: Daemon) -> None:
 async def test_async_ask_stream_and_conversation(daemon: Daemon) -> None:
     async with AsyncClient(socket_path=daemon.socket_path) as client:
         answer = await client.ask(PROMPT)
-        assert answer.route == "cloud" and "[PERSON_1]" in answer.outbound[0]
+        assert answer.route == "cloud" and PERSON_SENT in answer.outbound[0]
         events = [e async for e in client.stream(PROMPT)]
         assert events[-1].kind == "done"
         assert "".join(e.text for e in events if e.kind == "delta") == events[-1].answer.text

@@ -20,6 +20,7 @@ from privsplit.edge.privacy.vault import Vault
 from privsplit.edge.provider import build_cloud_client, build_guard, build_redactor
 from privsplit.edge.settings import EdgeSettings
 from privsplit.shared.types import GenerationParams, Message
+from tests.conftest import PERSON_SENT
 
 from .test_retrieval_units import PLANTED, TWO_PARTS, chunks
 
@@ -150,7 +151,7 @@ async def test_the_device_answers_its_part_and_the_cloud_the_other_with_no_plan_
     (sent,) = result.outbound
     assert (
         sent
-        == "[PERSON_1] had an MRI of the left knee. what side effects should the patient watch for?"
+        == f"{PERSON_SENT} had an MRI of the left knee. what side effects should the patient watch for?"
     )
     assert "Gadavist" not in sent and "Ray" not in sent
     prompts = [system for system, _ in model.calls]

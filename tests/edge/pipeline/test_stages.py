@@ -18,6 +18,7 @@ from privsplit.edge.provider import build_guard, build_redactor
 from privsplit.edge.settings import EdgeSettings
 from privsplit.shared.errors import ConfigError, InvalidRequest, PrivacyBlocked
 from privsplit.shared.types import Usage
+from tests.conftest import PERSON_SENT
 
 pytestmark = pytest.mark.slow
 
@@ -111,7 +112,7 @@ def test_plan_never_lets_a_hidden_value_out(pipeline, decompose: str, documents:
     for _, value in vault.values():  # everything hidden (detectors and the model) stays hidden
         assert value.casefold() not in sent
     if not documents:
-        assert plan.outbound == pipeline.plan(PROMPT, Vault())  # deterministic
+        assert plan.sent == pipeline.plan(PROMPT, Vault())  # deterministic
 
 
 def test_policy_routes_stay_on_the_device(pipeline) -> None:
@@ -142,6 +143,6 @@ def test_bad_requests_are_clear_errors(pipeline) -> None:
 
 def test_redact_mode_needs_no_local_model_but_refuses_documents(pipeline) -> None:
     pipeline.local = None
-    assert pipeline.plan(PROMPT, Vault())[0].startswith("Write a note to [PERSON_1]")
+    assert pipeline.plan(PROMPT, Vault())[0].startswith(f"Write a note to {PERSON_SENT}")
     with pytest.raises(InvalidRequest, match="documents need the edge model"):
         pipeline.plan(PROMPT, Vault(), documents=[RECORD])

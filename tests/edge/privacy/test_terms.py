@@ -89,7 +89,7 @@ def test_redact_mode_pipeline_never_sends_a_hidden_term() -> None:
         settings=PipelineSettings(mode="redact"),
     )
     request = "Write why I want to work at Gotion High-Tech in Hefei; my manager is nouf from vnit."
-    outbound = pipeline.plan(request, Vault())
+    outbound = pipeline.plan_request(request, Vault()).outbound  # placeholder form
     assert len(outbound) == 1
     for value in ("Gotion", "Hefei", "nouf", "vnit"):
         assert value.casefold() not in outbound[0].casefold()
