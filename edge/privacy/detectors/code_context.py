@@ -44,6 +44,7 @@ from privsplit.edge.privacy.detectors.name_evidence import name_like
 from privsplit.edge.privacy.detectors.public_terms import load_public_terms
 from privsplit.edge.privacy.detectors.terms_lexicon import english_word
 from privsplit.edge.privacy.detectors.terms_wordfreq import zipf
+from privsplit.edge.privacy.vault import BRACKETED_RE
 
 WINDOW = 80  # characters around a position in which code punctuation is counted
 MIN_MARKS = 5  # ; { } ( ) [ ] = < > in the window: code (prose has a bracket pair or two)
@@ -133,6 +134,9 @@ def _regions(text: str) -> list[tuple[int, int]]:
         return out
     prefix = [0] * (n + 1)
     prose = {i for m in PROSE_BRACKETS.finditer(text) for i in (m.start(), m.end() - 1)}
+    # a placeholder the detectors wrote ("[PERSON_1]: ok, mail [EMAIL_ADDRESS_1]") is a word,
+    # not code: chat lines full of them read as code otherwise
+    prose |= {i for m in BRACKETED_RE.finditer(text) for i in (m.start(), m.end() - 1)}
     for i, c in enumerate(text):
         mark = i not in prose and (
             c in CODE_MARKS

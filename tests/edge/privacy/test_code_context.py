@@ -119,6 +119,18 @@ def test_prose_is_no_code() -> None:
     assert not context.in_code(text.find("Rose"), text.find("Rose") + 4)
 
 
+def test_placeholders_in_a_chat_log_are_no_code() -> None:
+    """The term pass reads text the detectors already redacted: a chat log full of
+    placeholders must not read as code (it kept the speakers' names there)."""
+    text = (
+        "Hello [PERSON_1] and [PERSON_2], [3pm] Tiffany: ok, sending it now. My mobile is "
+        "[PHONE_NUMBER_1], text [EMAIL_ADDRESS_1]. [noon] Billy: yes, call me on [PHONE_NUMBER_2]"
+    )
+    context = CodeContext.of(text)
+    assert context.regions == ()
+    assert not context.in_code(text.find("Tiffany"), text.find("Tiffany") + 7)
+
+
 def test_literals_and_comments_inside_code_are_not_code() -> None:
     text = 'x = f(a); y = g(b); z = h(c); // call Rose Baker\nname = "Rose Baker"; w = k(d);'
     context = CodeContext.of(text)
