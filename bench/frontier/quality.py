@@ -10,6 +10,9 @@ with all k samples cached, ``quality_n_k``):
 
 - ``quality`` / ``quality_uncapped`` / ``share_ge_0_9``: the first definition, kept as it
   was: r_i = c_i / cos(S_i0, A_i), capped at 1 per query. Its denominator is one sample.
+  Every capped mean also floors r_i at 0: an answer pointing away from A (a negative cosine)
+  is an unrelated answer, worth nothing; divided by a small denominator it would otherwise
+  count as -5 and outweigh five good answers (seen with the 1.5B cloud model).
 - ``quality_k`` / ``share_k``: r_i = c_i / mean over j < k of cos(S_ij, A_i), capped at 1:
   the same ratio with the denominator averaged over k samples.
 - ``ratio_of_means``: sum of c_i / sum of the k-sample denominators over the same queries,
@@ -112,7 +115,7 @@ def _capped(ratios: Iterable[float], suffix: str) -> dict:
     if not ratios:
         return {f"quality{suffix}": None, share: None, f"quality_n{suffix}": 0}
     return {
-        f"quality{suffix}": mean(min(x, 1.0) for x in ratios),
+        f"quality{suffix}": mean(min(max(x, 0.0), 1.0) for x in ratios),
         share: sum(x >= 0.9 for x in ratios) / len(ratios),
         f"quality_n{suffix}": len(ratios),
     }

@@ -258,6 +258,9 @@ def test_the_ratio_with_one_sample_with_k_samples_and_of_means() -> None:
     assert got["single"] == {0: pytest.approx(1.26), 1: pytest.approx(0.95)}
     # the raw row is A itself: 1.0 by definition; no query: no figure
     assert quality.score(ref, [0, 1], [1.0, 1.0], identity=True)["quality_k"] == 1.0
+    # an answer pointing away from A is worth 0, not a negative weight on the mean
+    away = quality.score(ref, [0, 1], [-0.5, 0.76])
+    assert away["quality"] == pytest.approx((0.0 + 0.95) / 2)
     empty = quality.score(ref, [], [])
     assert empty["quality"] is None and empty["ratio_of_means"] is None
 
