@@ -179,7 +179,7 @@ class StandIns:
             return text[start:]
         out, cursor = [], start
         for m in self._pattern.finditer(text, start):
-            out += [text[cursor : m.start()], self._forms[_key(m.group(0))]]
+            out += [text[cursor : m.start()], self._written[m.group(0)]]
             cursor = m.end()
         return "".join(out) + text[cursor:]
 
@@ -202,29 +202,21 @@ class StandIns:
         return {**pieces, **{s: p for p, s in self.chosen.items()}}
 
     @cached_property
-    def _forms(self) -> dict[str, str]:
-        """Every written form the answer may use (folded) -> placeholder."""
-        return {_key(piece): placeholder for piece, placeholder in self._pieces.items()}
-
-    @cached_property
-    def _written(self) -> list[str]:
-        """The forms as they may appear: as sent and in capitals (lower case too for a
-        made-up one-word name, which no English word equals)."""
-        out: set[str] = set()
+    def _written(self) -> dict[str, str]:
+        """Every form the answer may write -> its placeholder: as sent and in capitals (lower
+        case too for a made-up word, which no English word equals)."""
+        out: dict[str, str] = {}
         for piece, placeholder in self._pieces.items():
-            out |= {piece, piece.upper()}
+            out |= {piece: placeholder, piece.upper(): placeholder}
             if placeholder.startswith(("[NAME_", "[TERM_")):
-                out.add(piece.lower())
-        return sorted(out, key=len, reverse=True)
+                out[piece.lower()] = placeholder
+        return out
 
     @cached_property
     def _pattern(self) -> re.Pattern[str]:
-        alternatives = "|".join(re.escape(w) for w in self._written)
+        longest_first = sorted(self._written, key=len, reverse=True)
+        alternatives = "|".join(re.escape(w) for w in longest_first)
         return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])")
-
-
-def _key(written: str) -> str:
-    return " ".join(written.split()).casefold()
 
 
 def _pick(pool: tuple[str, ...], start: int, avoid: set[str]) -> tuple[int, str] | None:
@@ -243,7 +235,7 @@ class StreamDecoder:
 
     def __init__(self, stand_ins: StandIns) -> None:
         self.stand_ins = stand_ins
-        self._written = stand_ins._written if stand_ins.chosen else []
+        self._written = list(stand_ins._written) if stand_ins.chosen else []
         self._buf = ""
         self._before = ""  # the last character released, as the cloud wrote it
 

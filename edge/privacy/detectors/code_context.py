@@ -35,13 +35,12 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 import regex as re
 
 from privsplit.edge.privacy.detectors.code_names import python_names
 from privsplit.edge.privacy.detectors.name_evidence import name_like
-from privsplit.edge.privacy.detectors.public_terms import load_public_terms
+from privsplit.edge.privacy.detectors.public_terms import data_lines, load_public_terms
 from privsplit.edge.privacy.detectors.terms_lexicon import english_word
 from privsplit.edge.privacy.detectors.terms_wordfreq import zipf
 from privsplit.edge.privacy.vault import BRACKETED_RE
@@ -88,33 +87,24 @@ PARTS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 @lru_cache(maxsize=1)
 def code_vocabulary() -> frozenset[str]:
     """``code_vocabulary.txt``, case-folded."""
-    text = (
-        resources.files("privsplit.edge.privacy.detectors")
-        .joinpath("code_vocabulary.txt")
-        .read_text("utf-8")
-    )
     return frozenset(
-        w.casefold() for line in text.splitlines() if not line.startswith("#") for w in line.split()
+        w.casefold() for line in data_lines("code_vocabulary.txt") for w in line.split()
     )
 
 
 def code_word(word: str) -> bool:
     """A programming word (``code_vocabulary.txt``, Python's names, ``public_terms.txt``)."""
-    return _vocabulary(word)
-
-
-def _vocabulary(word: str) -> bool:
     folded = word.casefold()
     return folded in code_vocabulary() or word in python_names() or folded in load_public_terms()
 
 
 def _namespace_root(word: str) -> bool:
-    return word in sys.stdlib_module_names or _vocabulary(word)
+    return word in sys.stdlib_module_names or code_word(word)
 
 
 def _english_part(part: str) -> bool:
     folded = part.casefold()
-    if _vocabulary(part):
+    if code_word(part):
         return True
     if not folded.isalpha() or len(folded) < 2:
         return False
@@ -197,7 +187,7 @@ def _declared(text: str) -> frozenset[str]:
         for part in m.group(1).split("."):
             # 'new Thickness(5)', 'new Uri(…)': a library's one-word class is instantiated,
             # not defined; 'class Customer' defines one
-            if not _vocabulary(part) and (m.group().startswith("class") or not _one_word(part)):
+            if not code_word(part) and (m.group().startswith("class") or not _one_word(part)):
                 names.add(part)
     for m in IMPORTS.finditer(text):
         line = text[text.rfind("\n", 0, m.start()) + 1 : m.start()]
@@ -241,8 +231,8 @@ class CodeContext:
         """``word``, written in code, is the language's or a library's, not the author's."""
         word = word.strip("_$")
         if not word or any(c.isdigit() for c in word):
-            return _vocabulary(word)  # 'utf-8', 'h1' are vocabulary; other codes are not
-        if _vocabulary(word):
+            return code_word(word)  # 'utf-8', 'h1' are vocabulary; other codes are not
+        if code_word(word):
             return True
         dotted = [p for p in word.split(".") if p]
         if any(p.casefold() in self.declared for p in dotted):
@@ -253,7 +243,7 @@ class CodeContext:
             for chunk in piece.split("_"):
                 if not chunk:
                     continue
-                if _vocabulary(chunk):
+                if code_word(chunk):
                     continue
                 if chunk.isupper() and "_" not in piece and len(chunk) > 3:
                     return False  # 'SUBWAY' in a table: a word in capitals, maybe a name

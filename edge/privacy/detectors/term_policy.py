@@ -28,12 +28,12 @@ from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
-from importlib import resources
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from privsplit.edge.privacy.detectors import terms_cache
+from privsplit.edge.privacy.detectors.public_terms import data_lines
 from privsplit.shared.errors import ConfigError
 
 Vocabulary = Literal["languages", "drugs", "procedures"]
@@ -172,14 +172,7 @@ def _drugs(path) -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def procedures() -> frozenset[str]:
-    text = (
-        resources.files("privsplit.edge.privacy.detectors")
-        .joinpath("public_procedures.txt")
-        .read_text("utf-8")
-    )
-    return frozenset(
-        fold(line) for line in text.splitlines() if line.strip() and not line.startswith("#")
-    )
+    return frozenset(fold(line) for line in data_lines("public_procedures.txt"))
 
 
 PLACES_RULE = {"min_population": MIN_CITY_POPULATION, "abbreviations": 1, "fold": 1}
