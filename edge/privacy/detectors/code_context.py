@@ -26,6 +26,10 @@ ru.acme.lab.Binding``) are its own, and stay judged as before. By rule, for any 
   do not read as names (``name_evidence.name_like``): ``HorizontalAlignment``,
   ``FirstOrDefault``, ``Visibility.Hidden``, ``Grid``. Parts with digits are left to the
   identifier rules (``x86_64``, ``test123``), and so are rare parts (``snilsWindow``).
+- **Colours** (``colours``): a hex colour written in code (``color: #10b981;``,
+  ``fill="#fff"``) is a style, not an identifier, and no detector's span inside one counts
+  (the engine drops them). In prose, comments and HTML text it is judged as before ("ticket
+  #123456"), and so are three or four letters that could be a name ("#bea").
 
 Patterns that find secrets, e-mails, IPs and keys are not affected: they run on their own.
 """
@@ -33,7 +37,7 @@ Patterns that find secrets, e-mails, IPs and keys are not affected: they run on 
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import regex as re
@@ -82,6 +86,9 @@ IMPORTS = re.compile(
     r"([A-Za-z_][\w]*(?:[./:]+[A-Za-z_][\w]*)*)"
 )
 PARTS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+# a CSS hex colour: '#' and 3, 4, 6 or 8 hex digits, a whole token
+STYLE_VALUE = re.compile(r"[A-Za-z-]+\s*:\s*[^;:{}\"'<>]*$")  # 'border: 1px solid ' before it
+HEX_COLOUR = re.compile(r"(?<![\w#&])#(?:[0-9A-Fa-f]{8}|[0-9A-Fa-f]{6}|[0-9A-Fa-f]{3,4})(?![\w-])")
 
 
 @lru_cache(maxsize=1)
@@ -211,6 +218,7 @@ class CodeContext:
     regions: tuple[tuple[int, int], ...]
     not_code: tuple[tuple[int, int], ...]
     declared: frozenset[str]
+    colours: tuple[tuple[int, int], ...] = ()  # hex colours written in code, '#' included
 
     @classmethod
     def of(cls, text: str) -> CodeContext:
@@ -226,6 +234,10 @@ class CodeContext:
         """``text[start:end]`` is the whole of a string literal in code (an attribute's value:
         ``name="viewport"``, ``charset='utf-8'``): a programming word there is kept too."""
         return any(a == start - 1 and b == end + 1 for a, b in self.not_code)
+
+    def in_colour(self, start: int, end: int) -> bool:
+        """``text[start:end]`` lies inside a hex colour written in code."""
+        return any(a <= start and end <= b for a, b in self.colours)
 
     def public_code_word(self, word: str) -> bool:
         """``word``, written in code, is the language's or a library's, not the author's."""
@@ -255,6 +267,12 @@ class CodeContext:
         return True
 
 
+def _colour_digits(digits: str) -> bool:
+    """Hex digits that read as a colour, not a word: a digit in them, six or eight of them
+    ('#fafafa'), or one letter repeated ('#fff'); '#bea', '#dad' and '#abe' may be names."""
+    return any(c.isdigit() for c in digits) or len(digits) >= 6 or len(set(digits.casefold())) == 1
+
+
 @lru_cache(maxsize=64)
 def _context(text: str) -> CodeContext:
     regions = _regions(text)
@@ -262,4 +280,18 @@ def _context(text: str) -> CodeContext:
         return CodeContext((), (), frozenset())
     # declarations are read in the whole text: a name declared outside what reads as code
     # ("a new Approach") is only judged as before, never kept by mistake
-    return CodeContext(tuple(regions), tuple(_not_code(text, regions)), _declared(text))
+    context = CodeContext(tuple(regions), tuple(_not_code(text, regions)), _declared(text))
+    colours = tuple(
+        (m.start(), m.end())
+        for m in HEX_COLOUR.finditer(text)
+        if _colour_digits(m.group()[1:])
+        and any(a <= m.start() and m.end() <= b for a, b in regions)
+        # in code proper, the whole of a string literal there (fill="#fff"), or the value of
+        # a style property in one (style="color: #ff5733")
+        and (
+            context.in_code(m.start(), m.end())
+            or context.code_literal(m.start(), m.end())
+            or STYLE_VALUE.search(text, max(0, m.start() - 40), m.start()) is not None
+        )
+    )
+    return replace(context, colours=colours)

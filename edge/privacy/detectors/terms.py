@@ -81,6 +81,10 @@ QUANTITY = re.compile(
     r"min|d|gb|mb|kb|tb|ghz|mhz|hz|px|pt|v|w|kw|kwh|mp|fps|p|yo|y|mo)",
     re.IGNORECASE,
 )
+# a number padded with zeros to a machine word ('0000000000000006', '00000000000013c4'): what
+# it says is its significant digits; at most four hex digits (16 bits) identify nothing
+ZERO_PADDED = re.compile(r"0{4,}([0-9A-Fa-f]*)")
+PADDED_SIGNIFICANT = 5
 # a software version: 2.8.1, v0.9.3-rc2, 5.15.0-91-generic
 VERSION = re.compile(r"v?\d+(?:\.\d+)+(?:[-+][0-9A-Za-z]+(?:[.-][0-9A-Za-z]+)*)?", re.IGNORECASE)
 COMMON_OPENER = 4.8  # Zipf of words such as "The", "Please", "My"
@@ -397,6 +401,8 @@ class TermDetector(Detector):
             return None
         if VERSION.fullmatch(base):
             return None
+        if (padded := ZERO_PADDED.fullmatch(base)) and len(padded[1]) < PADDED_SIGNIFICANT:
+            return None  # a register or offset in a dump: as telling as '13c4' or '6'
         digits = sum(c.isdigit() for c in base)
         letters = sum(c.isalpha() for c in base)
         if digits and not letters:
@@ -465,10 +471,12 @@ class TermDetector(Detector):
         code = CodeContext.of(original)
         flagged: list[str | None] = []
         for m in words:
-            if (code.in_code(m.start(), m.end()) and code.public_code_word(m.group())) or (
-                code.code_literal(m.start(), m.end()) and code_word(m.group())
+            if (
+                (code.in_code(m.start(), m.end()) and code.public_code_word(m.group()))
+                or (code.code_literal(m.start(), m.end()) and code_word(m.group()))
+                or code.in_colour(m.start(), m.end())
             ):
-                flagged.append("KEEP")  # the language's own word, written in code
+                flagged.append("KEEP")  # the language's own word or a colour, written in code
                 continue
             start = SENTENCE_START.search(text[max(0, m.start() - 12) : m.start()]) is not None
             flagged.append(
