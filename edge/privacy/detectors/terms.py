@@ -45,6 +45,7 @@ from privsplit.edge.privacy.detectors.terms_lexicon import (
     CLINICAL_WORD,
     english_vocabulary,
     inflected_word,
+    misspelled_word,
     no_vocabulary,
     prefixed_word,
 )
@@ -441,6 +442,13 @@ class TermDetector(Detector):
             return None  # 'retry', 'overheat': a prefix and a common English word
         if zipf < t.lowercase and self.policy.english_words and english_vocabulary(folded):
             return None  # 'bustle', 'famished': English's own words, rare but not names
+        if (
+            zipf < t.lowercase
+            and self.policy.english_words
+            and not native
+            and misspelled_word(folded)
+        ):
+            return None  # 'sutdent', 'informaiton': a typo of a common word, not a name
         if native and (
             _zipf(folded, lang) >= t.native_lowercase
             or compound_word(folded, lang)
