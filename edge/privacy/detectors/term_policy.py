@@ -70,7 +70,8 @@ class TermPolicy(BaseModel):
     english_words: bool = Field(
         default=True,
         description="A rare lowercase word that is English vocabulary (in WordNet and used far "
-        "more in English than in French, German and Spanish: 'bustle', 'famished') is not "
+        "more in English than in French, German and Spanish: 'bustle', 'famished'), or a typo "
+        "of a common English word that is no word anywhere ('sutdent', 'informaiton'), is not "
         "hidden for its rarity; false judges it by frequency like any word.",
     )
     name_cues: bool = Field(
