@@ -12,7 +12,9 @@ a typed placeholder from the request's vault, so the guard checks it and the ans
 back on restore. Items that are long (a sentence, not a name), short (< 3 characters) or
 absent from the text are ignored: the model can only add hiding, never remove it. Nor does it
 hide what the term pass's allow-lists keep (``public_term``: "CT scan" listed as an
-organization), except a person: a person named like a drug or a language stays hidden.
+organization), nor the language's own names written in code (``code_word_only``:
+``System.Linq``, as ``code_context`` judges them), except a person: a person named like a
+drug or a language stays hidden.
 
 The model hider reads every character of the request or refuses it (``IncompleteCoverage``),
 and an answer it cannot read is never taken as "nothing to hide": it is asked again once,
@@ -35,6 +37,7 @@ from privsplit.edge.pipeline.prompts import load_prompt
 from privsplit.edge.pipeline.settings import PipelineSettings
 from privsplit.edge.privacy.detectors import Detector, create_detector, term_policy
 from privsplit.edge.privacy.detectors.calendar_words import date_expression
+from privsplit.edge.privacy.detectors.code_context import CodeContext
 from privsplit.edge.privacy.guard import find_known
 from privsplit.edge.privacy.vault import PLACEHOLDER_RE, Vault
 from privsplit.edge.runtime import LocalModel
@@ -139,6 +142,18 @@ def public_term(item: Hidden, policy: term_policy.TermPolicy) -> bool:
         return term_policy.fold(item.value) in term_policy.allowed(policy)
     except ConfigError:
         return False
+
+
+def code_word_only(item: Hidden, text: str, code: CodeContext) -> bool:
+    """Every occurrence of ``item`` in ``text`` is written in code and is the language's or a
+    public library's name (``code_context``: ``System.Collections.Generic``, ``Visibility``),
+    as the term pass judges it; a person is never judged so."""
+    if item.entity_type == "PERSON":
+        return False
+    hits = list(_pattern(item.value).finditer(text))
+    return bool(hits) and all(
+        code.in_code(m.start(), m.end()) and code.public_code_word(m.group()) for m in hits
+    )
 
 
 _QUOTES = re.compile(r"\\?['\u2019\u2018\u02bc]")
@@ -276,9 +291,10 @@ class Hider:
         self.unparsed = 0
         found: dict[str, Hidden] = {}
         public = 0  # items the allow-lists keep (counted, never logged by value)
+        code = CodeContext.of(text)
         for chunk in chunks:
             for item in self._ask(chunk):
-                if public_term(item, self.settings.terms):
+                if public_term(item, self.settings.terms) or code_word_only(item, text, code):
                     public += 1
                 elif _pattern(item.value).search(chunk):
                     found.setdefault(item.value.casefold(), item)

@@ -348,3 +348,34 @@ def test_an_allow_list_turned_off_lets_the_model_hide_its_words_again() -> None:
     settings = PipelineSettings(**FAST, terms={"allow": ["languages"]})
     items = Hider(model=Scripted([PUBLIC_ANSWER]), settings=settings).find(PUBLIC_REQUEST)
     assert sorted(i.value for i in items) == ["Allegra", "Allegra Voss", "CT scan", "Ozempic"]
+
+
+# ---- code -------------------------------------------------------------------------------
+
+CODE_REQUEST = """My colleague Visibility Okonkwo from the Quillfeather team wrote the class below
+last week, and since then the whole build of our billing application fails. Why?
+using System.Collections.Generic; using System.Linq; using Quillfeather.Billing;
+public class InvoicePage { public void Load() { var items = new List<string>();
+items.Where(i => i != null).ToList(); mainGrid.Visibility = Visibility.Hidden; } }"""
+
+
+def test_the_languages_own_names_in_code_are_not_taken_from_the_model() -> None:
+    """The model (scripted: the source of its list) lists standard namespaces and a library's
+    names written in code; the term pass keeps those (code_context), so the hider does too.
+    The author's namespace, a name also written in prose, and a person stay hidden."""
+    listed = [
+        ("System.Collections.Generic", "ORGANIZATION"),
+        ("System.Linq", "ORGANIZATION"),
+        ("Quillfeather.Billing", "ORGANIZATION"),  # the author's own namespace
+        ("Visibility", "ORGANIZATION"),  # also written in prose, as a name
+        ("InvoicePage", "ORGANIZATION"),  # declared by the author
+        ("Okonkwo", "PERSON"),
+    ]
+    answer = json.dumps({"private": [{"text": t, "type": k} for t, k in listed]})
+    items = Hider(model=Scripted([answer]), settings=PipelineSettings(**FAST)).find(CODE_REQUEST)
+    assert sorted(i.value for i in items) == [
+        "InvoicePage",
+        "Okonkwo",
+        "Quillfeather.Billing",
+        "Visibility",
+    ]
