@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from frontier_settings import NULL_POINT, SAME_PLANS, SETTINGS
+from frontier_settings import LABELS_POINT, NULL_POINT, SAME_PLANS, SETTINGS
 from plan_leakage import plan_records
 
 # the code that decides what is sent: a plan made with other code is marked stale
@@ -125,6 +125,9 @@ def plans_for(name: str, records: list[dict], args: argparse.Namespace) -> list[
             elif name == "presidio":
                 for r in presidio_rows(missing):
                     save(r)
+            elif name == LABELS_POINT:
+                for r in labeled_rows(missing):
+                    save(r)
             else:
                 plan_records(SETTINGS[name][0], missing, on_row=save)
     return [rows[r["id"]] for r in records]
@@ -164,6 +167,40 @@ def presidio_rows(records: list[dict]) -> list[dict]:
         vault = Vault()
         sent = [redactor.redact(rec["text"], vault).text]
         rows.append(_row(rec, sent, {p: vault.value_of(p) for p in _placeholders(sent)}))
+    return rows
+
+
+def labeled_rows(records: list[dict]) -> list[dict]:
+    """PUPA's labeled units hidden, and nothing else: each whole-word occurrence of a unit
+    (case-insensitive) gets a placeholder of the type privsplit's detectors give the words
+    there, ``NAME`` where they find none. Sent with stand-ins like the default, it is what a
+    policy that hid exactly what PUPA labels would score: the quality the labels leave."""
+    import regex as re
+    from plan_leakage import units_of
+
+    from privsplit.edge.privacy.factory import build_engine
+    from privsplit.edge.privacy.settings import PrivacySettings
+    from privsplit.edge.privacy.spans import Span, resolve_overlaps
+    from privsplit.edge.privacy.vault import Vault
+
+    engine = build_engine(PrivacySettings(), terms=False)
+    rows = []
+    for rec in records:
+        text = rec["text"]
+        found = engine.detect(text)
+        spans = []
+        for unit in units_of(rec):
+            for m in re.finditer(rf"(?<!\w){re.escape(unit)}(?!\w)", text, re.IGNORECASE):
+                kind = next(
+                    (f.entity_type for f in found if f.start < m.end() and m.start() < f.end),
+                    "NAME",
+                )
+                spans.append(Span(m.start(), m.end(), kind, 1.0, "pupa_label"))
+        vault = Vault()
+        sent = [vault.redact(text, resolve_overlaps(spans, text))]
+        row = _row(rec, sent, {p: vault.value_of(p) for p in _placeholders(sent)})
+        row["hidden"] = sorted(set(row["vault"].values()))
+        rows.append(row)
     return rows
 
 

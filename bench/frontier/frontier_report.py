@@ -125,6 +125,7 @@ def write_png(results: list[dict], path: Path) -> None:
         "raw": ("s", "tab:red"),
         "presidio": ("^", "tab:orange"),
         "raw-resample": ("X", "tab:purple"),
+        "pupa-labels": ("P", "tab:brown"),
     }
     for r in results:
         if not r["point"]:

@@ -1,7 +1,8 @@
 """bench/frontier: the settings the frontier measures and the points beside them.
 
 ``SETTINGS`` maps a name to (edge settings overrides, description); ``POINTS`` are the
-baselines that are not privsplit settings. The product's default is ``DEFAULT_SETTING``.
+baselines that are not privsplit settings (``LABELS_POINT`` is sent with stand-ins, as
+the default is). The product's default is ``DEFAULT_SETTING``.
 A setting in ``SAME_PLANS`` hides exactly what another does (its plans are that one's) and
 differs only in how the cloud is asked (``pipeline.stand_ins``: made-up names or typed
 placeholders on the wire).
@@ -69,13 +70,16 @@ SETTINGS: dict[str, tuple[dict, str]] = {
 SAME_PLANS = {"no-model-placeholders": "no-model", "default-placeholders": "default"}
 DEFAULT_SETTING = "default"
 NULL_POINT = "raw-resample"
-BASELINES = ("raw", NULL_POINT, "presidio", "pupa-reference")
+LABELS_POINT = "pupa-labels"
+BASELINES = ("raw", NULL_POINT, "presidio", "pupa-reference", LABELS_POINT)
 POINTS = {
     "raw": "the request as it is (answer A: the reference)",
     NULL_POINT: "the request as it is, answered by one more raw sample (T=0.7, a seed in no "
     "denominator): a sampled null point, optimistic with this seed (seed_check.py)",
     "presidio": "Presidio's default recognizers + spaCy, placeholders restored",
     "pupa-reference": "PUPA's own redaction ([REDACTED], nothing restored)",
+    LABELS_POINT: "PUPA's labeled units hidden and nothing else (typed by privsplit's "
+    "detectors, else NAME), sent with stand-ins and restored: the quality PUPA's labels leave",
 }
 
 
@@ -91,6 +95,8 @@ def uses_stand_ins(name: str) -> bool:
     """The setting sends made-up names for name placeholders (a baseline point never)."""
     from privsplit.edge.pipeline.settings import PipelineSettings
 
+    if name == LABELS_POINT:
+        return True
     if name not in SETTINGS:
         return False
     pipeline = SETTINGS[name][0].get("pipeline", {})

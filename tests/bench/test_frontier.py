@@ -328,3 +328,24 @@ def test_the_code_stamp_ignores_documentation_but_not_behaviour(tmp_path: Path) 
     assert stamp('"""Rule."""\nLIMIT = 3.0\nx = Field(default=2, description="old")\n') != base
     (tmp_path / "edge" / "pipeline" / "hide.txt").write_text("a prompt")  # data files count
     assert stamp('"""Rule."""\nLIMIT = 3.0\nx = Field(default=1, description="old")\n') != base
+
+
+def test_the_labels_point_hides_exactly_the_labeled_units(tmp_path: Path) -> None:
+    """PUPA's labels as the policy: every whole-word occurrence of a unit hidden (any case),
+    typed by the detectors where they find it, nothing else hidden; sent with stand-ins."""
+    record = {
+        "id": "t-2",
+        "text": "Ada Quist moved to Oslo; ada quist works at Brightmoor Labs. Ask Oslob.",
+        "pii_units": ["ada quist", "brightmoor labs", "oslo"],
+        "reference_redacted": "",
+    }
+    args = run.parse_args(["--out-dir", str(tmp_path)])
+    (row,) = plans.plans_for(frontier_settings.LABELS_POINT, [record], args)
+    (sent,) = row["outbound"]
+    assert row["leaked"] == []
+    assert "Oslob" in sent and "moved to" in sent  # a longer word holding a unit is no unit
+    assert {v.casefold() for v in row["vault"].values()} == {"ada quist", "brightmoor labs", "oslo"}
+    assert "Ada" not in sent and "ada" not in sent and "Brightmoor" not in sent
+    person = next(p for p, v in row["vault"].items() if v == "Ada Quist")
+    assert person.startswith("[PERSON_")  # the detectors' type where they find the words
+    assert frontier_settings.uses_stand_ins(frontier_settings.LABELS_POINT)
