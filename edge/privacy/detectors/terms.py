@@ -15,6 +15,10 @@ they are rare in ordinary English, or written as names. This detector flags a wo
 - it is written in another script inside Latin text (a Korean company name in an English
   e-mail).
 
+Each word is judged on its own here (``TermDetector.classify``), in the language the text
+is written in (``terms_language``: "Beschluss" in German text is a German word); the passes
+over runs of words then revise the verdicts by context (``terms_runs``: heading lines, firm
+names before "Ltd", titles, the policy's vocabularies, names after "called" or "my brother").
 A run of capitalized words that contains a flagged word is hidden as a whole ("Arab Open
 University-Dammam"). Technical vocabulary that identifies no one (programming languages,
 libraries, file formats) is listed in ``public_terms.txt`` and never flagged; rare words that
@@ -28,19 +32,22 @@ since a hidden word comes back in the answer when placeholders are restored.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from functools import lru_cache
 
 import regex as re
 
-from privsplit.edge.privacy.detectors import language, term_policy
+from privsplit.edge.privacy.detectors import term_policy
 from privsplit.edge.privacy.detectors.base import Detector, register_detector
-from privsplit.edge.privacy.detectors.calendar_words import calendar_word
 from privsplit.edge.privacy.detectors.code_context import CodeContext, code_word
 from privsplit.edge.privacy.detectors.code_names import TextNames
-from privsplit.edge.privacy.detectors.name_evidence import name_like
-from privsplit.edge.privacy.detectors.org_evidence import CORPORATE
 from privsplit.edge.privacy.detectors.public_terms import load_public_terms
 from privsplit.edge.privacy.detectors.term_policy import TermPolicy
+from privsplit.edge.privacy.detectors.terms_language import (
+    LATIN_LANGUAGES,
+    latin_word,
+    mostly_latin,
+    script_language,
+    text_languages,
+)
 from privsplit.edge.privacy.detectors.terms_lexicon import (
     CLINICAL_WORD,
     english_vocabulary,
@@ -49,7 +56,15 @@ from privsplit.edge.privacy.detectors.terms_lexicon import (
     no_vocabulary,
     prefixed_word,
 )
-from privsplit.edge.privacy.detectors.terms_public import public_codes, public_word
+from privsplit.edge.privacy.detectors.terms_runs import (
+    SENTENCE_START,
+    before_corporate,
+    capitalized_run,
+    keep_headings,
+    keep_public,
+    policy_phrases,
+    titled_runs,
+)
 from privsplit.edge.privacy.detectors.terms_wordfreq import zipf as _zipf
 from privsplit.edge.privacy.detectors.vocabulary import (
     compound_word,
@@ -64,7 +79,6 @@ from privsplit.shared.errors import ConfigError
 WORD = re.compile(r"_*[\p{L}\p{N}](?:[\p{L}\p{M}\p{N}_]|[.'’\-](?=[\p{L}\p{N}_]))*")
 # a placeholder, numbered ([PERSON_1]) or masked ([PERSON]), is skipped whole
 WORD_OR_PLACEHOLDER = re.compile(rf"(?P<placeholder>{BRACKETED})|{WORD.pattern}")
-SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\"“(*#>•\-]|\d[.)])[\s\"“'‘(*]*$")
 DOMAIN = re.compile(
     r"(?:[a-z0-9_-]+\.)+(?:com|net|org|io|ai|co|uk|de|fr|in|us|ca|au|ru|cn|jp|info|biz|app|"
     r"dev|me|tv|edu|gov|xyz|online|site|store|shop)"
@@ -75,7 +89,6 @@ NOT_LETTER = re.compile(r"[^\p{L}]")
 POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
 # an elided article or pronoun of French or Italian: l'COPD, d'Alembert, qu'il
 ELISION = re.compile(r"^(?:[cdjlmnst]|qu)['’](?=\p{L})", re.IGNORECASE)
-NATIVE_WORD = 3.0  # Zipf in the text's language: a lowercase word of it, not a place name
 # numbers with a unit or an ordinal are quantities, not identifiers
 QUANTITY = re.compile(
     r"\d+(?:[.,]\d+)*(?:st|nd|rd|th|s|am|pm|k|m|b|x|kg|km|g|mg|ml|l|cm|mm|m2|h|hr|hrs|"
@@ -88,32 +101,6 @@ ZERO_PADDED = re.compile(r"0{4,}([0-9A-Fa-f]*)")
 PADDED_SIGNIFICANT = 5
 # a software version: 2.8.1, v0.9.3-rc2, 5.15.0-91-generic
 VERSION = re.compile(r"v?\d+(?:\.\d+)+(?:[-+][0-9A-Za-z]+(?:[.-][0-9A-Za-z]+)*)?", re.IGNORECASE)
-COMMON_OPENER = 4.8  # Zipf of words such as "The", "Please", "My"
-CONNECTORS = frozenset(
-    {
-        "of",
-        "de",
-        "del",
-        "la",
-        "le",
-        "du",
-        "da",
-        "van",
-        "von",
-        "der",
-        "the",
-        "and",
-        "&",
-        "for",
-        "y",
-        "e",
-        "di",
-        "al",
-        "el",
-        "bin",
-        "ibn",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -144,171 +131,8 @@ class Thresholds:
         )
 
 
-# a name cue before a word of an allow-list makes it a name again ("my friend Allegra")
-NAME_CUE = re.compile(
-    r"(?:\b(?:mr|mrs|ms|miss|dr|prof|sir|madam|dear|hi|hello|hey|by|from|to|with|"
-    r"called|named|name is|i am|i'm|"
-    r"(?:my|his|her|our|their|your) (?:friend|brother|sister|wife|husband|son|daughter|"
-    r"mother|father|mom|dad|boss|colleague|partner|cousin|uncle|aunt|neighbou?r|client|"
-    r"patient|teacher|student|manager|girlfriend|boyfriend|fianc[ée]e?))\.?\s+)$",
-    re.IGNORECASE,
-)
-# "a company called tech stop", 'an app named "Mario"': the words after it are a name
-CALLED = re.compile(r"(?<![\w-])(?:called|named)\s+[\"“'‘]?$", re.IGNORECASE)
-# "my brother harrison", "his wife eden", "I m larry zhang": a word that looks like a name
-# (``name_evidence.name_like``: rare, or used as much in fr/de/es as in English) is one
-PERSON_CUE = re.compile(
-    r"(?<![\w-])(?:(?:my|his|her|our|their|your) (?:friend|brother|sister|wife|husband|son|"
-    r"daughter|mother|father|mom|mum|dad|boss|colleague|partner|cousin|uncle|aunt|nephew|niece|"
-    r"grandson|granddaughter|grandmother|grandfather|fianc[ée]e?|girlfriend|boyfriend)|"
-    r"i am|i'm|i’m|i m|my name is|name's|this is)\s+$",
-    re.IGNORECASE,
-)
-# a line that is a heading: 1-6 capitalized words (connectors between), maybe numbered,
-# bulleted or marked up, maybe ending with a colon
-HEADING_LINE = re.compile(
-    r"[ \t]*(?:[#*•\-–>]+[ \t]*|\d+[.)][ \t]*)?"
-    r"\p{Lu}[\p{L}'’\-]*(?:[ \t]+(?:\p{Lu}[\p{L}'’\-]*|and|of|&|for|the|in|to)){0,5}"
-    r"[ \t]*[:*]*[ \t]*"
-)
-# function words written with a capital inside a run of capitalized words: a title
-TITLE_FUNCTION_WORDS = frozenset({"To", "The", "Of", "And", "For", "In", "On", "At", "With"})
-TITLE_OPENERS = frozenset(
-    """i i'm i’m you you're you’re we we're we’re they they're it it's it’s he she my your our
-    their this that these those how why what when where who""".split()
-)
-QUOTES = frozenset("\"“”'‘’«")
-
-
-def _line(text: str, start: int, end: int) -> str:
-    """The whole line that holds ``text[start:end]``."""
-    b = text.find("\n", end)
-    return text[text.rfind("\n", 0, start) + 1 : len(text) if b < 0 else b]
-
-
-# a month or weekday name is kept ("Feb", "Jun 2021") unless a person cue introduces it
-# ("my friend June", "Dear April", "a girl named May")
-CALENDAR_NAME_CUE = re.compile(
-    r"(?:\b(?:mr|mrs|ms|miss|dr|prof|dear|hi|hello|hey|called|named|name is)\.?\s+)$",
-    re.IGNORECASE,
-)
-# "by anna university", "at hamdard college": name-like words before an institution word
-INSTITUTION = frozenset(
-    {"university", "college", "institute", "hospital", "academy", "school", "clinic"}
-)
-CUE_WORD_MAX_ZIPF = 5.0  # "called me", "named the": a common word first is no name
-CUE_NEXT_MAX_ZIPF = 6.0  # later words of the name; function words ("that", "in") end it
-CUE_MAX_WORDS = 3
-
-
-SMALL_LIST_ZIPF = 3.0  # wordfreq's small lists hold every word at least this frequent
-
-
-def _common_zipf(word: str, lang: str) -> float:
-    """Zipf frequency from wordfreq's small list of ``lang`` (words at least once per million,
-    Zipf >= 3): the same value as the full list at and above 3, and a smaller table to load,
-    so ``second_language`` can ask 26 languages."""
-    return _zipf(word, lang, "small")
-
-
-_SCRIPT_LANGUAGES = (("CYRILLIC", "ru"), ("GREEK", "el"), ("ARABIC", "ar"), ("HEBREW", "he"))
-
-
-def _script_language(word: str) -> str | None:
-    """The wordfreq language to look a non-Latin word up in, when its script has one
-    language that needs no extra segmenter."""
-    names = [_char_name(c) for c in word if c.isalpha()]
-    for script, lang in _SCRIPT_LANGUAGES:
-        if names and all(script in n for n in names):
-            return lang
-    return None
-
-
-def _is_latin_word(word: str) -> bool:
-    if word.isascii():  # every ASCII letter is a Latin one
-        return True
-    return all(not c.isalpha() or "LATIN" in _char_name(c) for c in word)
-
-
-@lru_cache(maxsize=4096)
-def _char_name(c: str) -> str:
-    import unicodedata
-
-    return unicodedata.name(c, "")
-
-
-def _mostly_latin(text: str) -> bool:
-    if text.isascii():  # no letters, or only Latin ones
-        return True
-    letters = [c for c in text if c.isalpha()]
-    if not letters:
-        return True
-    return sum(1 for c in letters if c.isascii() or "LATIN" in _char_name(c)) >= 0.6 * len(letters)
-
-
-# Latin-script languages wordfreq knows: a quoted Spanish e-mail is not a list of rare words
-LATIN_LANGUAGES = (
-    "es",
-    "fr",
-    "de",
-    "pt",
-    "it",
-    "nl",
-    "ro",
-    "pl",
-    "tr",
-    "id",
-    "ms",
-    "ca",
-    "sv",
-    "da",
-    "nb",
-    "fi",
-    "cs",
-    "sk",
-    "sl",
-    "sh",
-    "hu",
-    "lt",
-    "lv",
-    "is",
-    "vi",
-    "fil",
-)
 NO_IMPORTS = TextNames(frozenset())
 SHOUTED = 6  # letters: a word in capitals this long is shouted, not an acronym
-
-
-def second_language(words: list[str], *, common: float = 3.5, min_words: int = 3) -> str | None:
-    """The other language a text is partly written in: among its words that are uncommon in
-    English, the language in which most of them are common (at least ``min_words`` and 40%
-    of them). Names are rare in every language, so they do not elect one."""
-    uncommon = list(
-        dict.fromkeys(
-            w.casefold()
-            for w in words
-            if w.isalpha() and _is_latin_word(w) and _zipf(w.casefold()) < 3.0
-        )
-    )
-    if len(uncommon) < min_words:
-        return None
-    lookup = _common_zipf if common >= SMALL_LIST_ZIPF else _zipf
-    best, best_count = None, 0
-    for lang in LATIN_LANGUAGES:
-        count = sum(lookup(w, lang) >= common for w in uncommon)
-        if count > best_count:
-            best, best_count = lang, count
-    return best if best_count >= max(min_words, 0.4 * len(uncommon)) else None
-
-
-def text_languages(text: str, words: list[str]) -> tuple[str | None, bool]:
-    """The language besides English whose words are ordinary in ``text``, and whether the
-    text is written in it: its detected language when that is a Latin-script language
-    wordfreq knows, else the language of a quoted passage (``second_language``), if any."""
-    detected = language.text_language(text) if language.is_available() else None
-    if detected in LATIN_LANGUAGES:
-        return detected, True
-    return second_language(words), False
 
 
 @register_detector
@@ -358,7 +182,7 @@ class TermDetector(Detector):
         is written in that language (detected), so its vocabulary is judged as that
         language's (``vocabulary.own_language_word``: capitalized nouns, compounds).
         ``code_names``: the public names the text imports (``code_names.TextNames``)."""
-        if not _is_latin_word(word):
+        if not latin_word(word):
             return self._classify_other_script(word, latin_text)
         base = ELISION.sub("", POSSESSIVE.sub("", word)).strip("_")
         folded = base.casefold()
@@ -463,7 +287,7 @@ class TermDetector(Detector):
         segmenter a name cannot be told from a word."""
         if not any(c.isalpha() for c in word):
             return None
-        lang = _script_language(word)
+        lang = script_language(word)
         if lang is not None:
             return "TERM" if _zipf(word.casefold(), lang) < self.t.other_script else None
         return "NAME" if latin_text else None
@@ -471,7 +295,7 @@ class TermDetector(Detector):
     def detect(self, text: str, *, language_text: str | None = None) -> list[Span]:
         """``language_text``: the text to read the language from, when ``text`` is a copy of
         it with what the detectors found masked (the engine's ``term_spans``)."""
-        latin_text = _mostly_latin(text)
+        latin_text = mostly_latin(text)
         words = [m for m in WORD_OR_PLACEHOLDER.finditer(text) if m.group("placeholder") is None]
         lang, native = text_languages(language_text or text, [m.group() for m in words])
         names = TextNames.of(text, self.public)
@@ -497,11 +321,19 @@ class TermDetector(Detector):
                     code_names=names,
                 )
             )
-        self._before_corporate(text, words, flagged)
-        self._keep_headings(text, words, flagged)
-        self._keep_public(original, words, flagged, lang if native else None)
-        self._titled_runs(text, words, flagged)
-        spans = self._policy_phrases(text, words, flagged, lang if native else None)
+        before_corporate(text, words, flagged)
+        keep_headings(text, words, flagged, capitalized_common=self.t.capitalized_common)
+        keep_public(original, words, flagged, lang if native else None)
+        titled_runs(text, words, flagged)
+        spans = policy_phrases(
+            text,
+            words,
+            flagged,
+            lang if native else None,
+            policy=self.policy,
+            public=self.public,
+            detector=self.name,
+        )
         i = 0
         while i < len(words):
             if flagged[i] in (None, "KEEP", "CUE"):  # kept, or hidden by the policy pass
@@ -509,246 +341,8 @@ class TermDetector(Detector):
                 continue
             lo = hi = i
             if flagged[i] == "NAME" and words[i].group()[:1].isupper():
-                lo, hi = self._capitalized_run(text, words, i)
+                lo, hi = capitalized_run(text, words, i)
             entity = flagged[i]
             spans.append(Span(words[lo].start(), words[hi].end(), entity, 0.6, self.name))
             i = hi + 1
         return sorted(spans, key=lambda s: s.start)
-
-    def _keep_headings(self, text: str, words: list, flagged: list[str | None]) -> None:
-        """Keep the English words of heading lines ("Soft Skills", "Certification:",
-        "## Volunteering"): a section's title, not a name. A heading that holds a word
-        reading as a name, a rare word or a corporate word is left to the rules above."""
-        common = self.t.capitalized_common
-        for i, m in enumerate(words):
-            if flagged[i] != "NAME" or not m.group()[:1].isupper():
-                continue
-            folded = m.group().casefold()
-            if folded in CORPORATE or _zipf(folded) < common or name_like(folded):
-                continue
-            if HEADING_LINE.fullmatch(_line(text, m.start(), m.end())):
-                flagged[i] = None
-
-    @staticmethod
-    def _titled_runs(text: str, words: list, flagged: list[str | None]) -> None:
-        """Three or more capitalized words in a row, one of them a capitalized function word
-        after the first ("Key To The World", "Friends Of The Earth"), are a title or a name
-        in running text, however common their words: the first one is flagged, and the
-        capitalized run around it is hidden whole. Heading lines, quoted titles and runs
-        opened by a pronoun ("You're Supposed To Hate", a headline) are left alone."""
-        i = 0
-        while i < len(words):
-            if not words[i].group()[:1].isupper():
-                i += 1
-                continue
-            j = i
-            while (
-                j + 1 < len(words)
-                and text[words[j].end() : words[j + 1].start()] == " "
-                and words[j + 1].group()[:1].isupper()
-            ):
-                j += 1
-            run = words[i : j + 1]
-            before = text[max(0, run[0].start() - 1) : run[0].start()]
-            if (
-                len(run) >= 3
-                and run[0].group().casefold() not in TITLE_OPENERS
-                and before not in QUOTES  # "Carry Me Back To Canada": a quoted work's title
-                and any(m.group() in TITLE_FUNCTION_WORDS for m in run[1:-1])
-                and "NAME" not in flagged[i : j + 1]
-            ):
-                line = _line(text, run[0].start(), run[-1].end())
-                free = [k for k in range(i, j + 1) if flagged[k] is None]
-                if free and not HEADING_LINE.fullmatch(line):
-                    flagged[free[0]] = "NAME"
-            i = j + 1
-
-    @staticmethod
-    def _before_corporate(text: str, words: list, flagged: list[str | None]) -> None:
-        """A capitalized word right before a corporate or institution word ("Shepherd Ltd",
-        "Lending Club", "Key Bank") is a firm's name, however common the word."""
-        for i in range(len(words) - 1):
-            a, b = words[i], words[i + 1]
-            if (
-                flagged[i] is None
-                and a.group()[:1].isupper()
-                and b.group()[:1].isupper()
-                and text[a.end() : b.start()] == " "
-                and b.group().casefold() in CORPORATE
-                and a.group().casefold() not in CONNECTORS
-                and _zipf(a.group().casefold()) < COMMON_OPENER
-            ):
-                flagged[i] = "NAME"
-
-    @staticmethod
-    def _keep_public(
-        text: str, words: list, flagged: list[str | None], lang: str | None = None
-    ) -> None:
-        """Mark ``KEEP`` the flagged words that are public by their context
-        (``terms_public``, read in ``text`` as written, before the detectors' masks): inside a registry or error code, eponyms, model designations,
-        imperative verbs, names in code, nouns after an article (``lang``: the language the
-        text is written in, if detected); and month and weekday names that no person cue
-        introduces (``calendar_words``)."""
-        if not any(f for f in flagged):
-            return
-        codes = public_codes(text)
-        for i, m in enumerate(words):
-            if flagged[i] is None:
-                continue
-            if calendar_word(m.group()):
-                before = text[max(0, m.start() - 24) : m.start()]
-                if not (CALENDAR_NAME_CUE.search(before) or PERSON_CUE.search(before)):
-                    flagged[i] = "KEEP"
-                    continue
-            if any(a <= m.start() and m.end() <= b for a, b in codes) or public_word(
-                text, m.start(), m.end(), lang
-            ):
-                flagged[i] = "KEEP"
-
-    def _policy_phrases(
-        self, text: str, words: list, flagged: list[str | None], lang: str | None = None
-    ) -> list[Span]:
-        """Apply the policy's vocabularies to ``flagged`` in place (``KEEP``: an allow-listed
-        word, never joined into a name run; ``None``: a word already spoken for) and return
-        the spans it hides itself: places (``places="hide"``) and names after a cue. In text
-        written in ``lang`` (detected), a lowercase word common in that language is that
-        word, not a place ("la réunion", "la reunión")."""
-        policy = self.policy
-        allow = term_policy.allowed(policy)
-        place_names = term_policy.places() if policy.places != "allow" else frozenset()
-        spans: list[Span] = []
-        # joined[k]: words k and k + 1 are one phrase's (a space or a hyphen between them)
-        joined = [text[a.end() : b.start()] in (" ", "-") for a, b in zip(words, words[1:])]
-        i = 0
-        while i < len(words):
-            found = None
-            for n in range(min(term_policy.MAX_PHRASE_WORDS, len(words) - i), 0, -1):
-                last = words[i + n - 1]
-                if not all(joined[i : i + n - 1]):
-                    continue
-                written = text[words[i].start() : last.end()]
-                phrase = term_policy.fold(written)
-                if (
-                    lang is not None
-                    and written.islower()
-                    and _zipf(written.casefold(), lang) >= NATIVE_WORD
-                ):
-                    continue
-                if policy.places == "hide" and phrase in place_names:
-                    found = ("LOCATION", n)
-                    break
-                if phrase in allow or (policy.places == "allow" and phrase in place_names):
-                    before = text[max(0, words[i].start() - 40) : words[i].start()]
-                    if not NAME_CUE.search(before):
-                        found = ("KEEP", n)
-                        break
-            if found is None:
-                i += 1
-                continue
-            kind, n = found
-            if kind == "LOCATION":
-                spans.append(
-                    Span(words[i].start(), words[i + n - 1].end(), "LOCATION", 0.6, self.name)
-                )
-                flagged[i : i + n] = [None] * n
-            else:
-                flagged[i : i + n] = ["KEEP"] * n
-            i += n
-        if policy.name_cues:
-            spans.extend(self._cued_names(text, words, flagged))
-        return spans
-
-    def _cued_names(self, text: str, words: list, flagged: list[str | None]) -> list[Span]:
-        """Up to ``CUE_MAX_WORDS`` words after "called"/"named", in any case."""
-        out: list[Span] = []
-        for i, m in enumerate(words):
-            before = text[max(0, m.start() - 24) : m.start()]
-            called = CALLED.search(before[-12:]) is not None
-            if not called and not PERSON_CUE.search(before):
-                continue
-            if flagged[i] is not None or m.group().casefold() in self.public:
-                continue  # already hidden, or kept on purpose
-            if called and _zipf(m.group().casefold()) >= CUE_WORD_MAX_ZIPF:
-                continue
-            if not called and not (m.group().isalpha() and name_like(m.group().casefold())):
-                continue
-
-            def more(k: int, called: bool = called) -> bool:
-                w = words[k].group()
-                if called:
-                    return _zipf(w.casefold()) < CUE_NEXT_MAX_ZIPF
-                return w.isalpha() and name_like(w.casefold())  # a surname
-
-            hi = i
-            while (
-                hi + 1 < len(words)
-                and hi + 1 - i < CUE_MAX_WORDS
-                and text[words[hi].end() : words[hi + 1].start()] == " "
-                and flagged[hi + 1] is None
-                and more(hi + 1)
-            ):
-                hi += 1
-            out.append(Span(m.start(), words[hi].end(), "NAME", 0.6, self.name))
-            flagged[i : hi + 1] = ["CUE"] * (hi + 1 - i)
-        for i, m in enumerate(words):
-            if i == 0 or m.group().casefold() not in INSTITUTION:
-                continue
-            lo = i
-            while (
-                lo > 0
-                and i - lo < CUE_MAX_WORDS - 1
-                and text[words[lo - 1].end() : words[lo].start()] == " "
-                and flagged[lo - 1] is None
-                and words[lo - 1].group().isalpha()
-                and name_like(words[lo - 1].group().casefold())
-            ):
-                lo -= 1
-            if lo < i:
-                out.append(Span(words[lo].start(), m.end(), "ORGANIZATION", 0.6, self.name))
-                flagged[lo : i + 1] = ["CUE"] * (i + 1 - lo)
-        return out
-
-    @staticmethod
-    def _capitalized_run(text: str, words: list, i: int) -> tuple[int, int]:
-        """The run of capitalized words (joined by spaces and connectors such as 'of') around
-        word ``i``, on one line."""
-
-        def joined(a, b) -> bool:
-            gap = text[a.end() : b.start()]
-            return gap in (" ", " - ", " & ")
-
-        def cap(m) -> bool:
-            return m.group()[:1].isupper()
-
-        def opens_sentence(k: int) -> bool:  # "Please", "The", "My" before a name
-            before = text[max(0, words[k].start() - 12) : words[k].start()]
-            return (
-                SENTENCE_START.search(before) is not None
-                and _zipf(words[k].group().casefold()) >= COMMON_OPENER
-            )
-
-        lo = i
-        while (
-            lo > 0
-            and joined(words[lo - 1], words[lo])
-            and cap(words[lo - 1])
-            and len(words[lo - 1].group()) > 1
-            and not opens_sentence(lo - 1)
-        ):
-            lo -= 1
-        hi = i
-        while hi + 1 < len(words) and joined(words[hi], words[hi + 1]):
-            nxt = words[hi + 1]
-            if cap(nxt) and len(nxt.group()) > 1:
-                hi += 1
-            elif (
-                nxt.group().casefold() in CONNECTORS
-                and hi + 2 < len(words)
-                and joined(nxt, words[hi + 2])
-                and cap(words[hi + 2])
-                and len(words[hi + 2].group()) > 1
-            ):
-                hi += 2
-            else:
-                break
-        return lo, hi

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from privsplit.edge.privacy.detectors import create_detector, terms_lexicon
-from privsplit.edge.privacy.detectors.terms import LATIN_LANGUAGES
+from privsplit.edge.privacy.detectors.terms_language import LATIN_LANGUAGES
 
 
 def hidden(text: str) -> dict[str, str]:
