@@ -54,8 +54,8 @@ def write_table(results: list[dict], path: Path, *, note: str = "") -> str:
             f"| {name} | {r['description']} | {r['leaked']}/{r['units']} "
             f"| {r['leakage']:.1%} | {r['blocked']} | {r['over_hidden_per_query']:.1f} "
             f"| {_fmt(r['quality'], '.3f')} | {_fmt(r.get('quality_uncapped'), '.3f')} "
-            f"| {_fmt(r['share_ge_0_9'], '.0%')} "
-            f"| {_fmt(r.get('quality_k'), '.3f')} | {_fmt(r.get('share_k'), '.0%')} "
+            f"| {_fmt(r['share_ge_0_9'], '.1%')} "
+            f"| {_fmt(r.get('quality_k'), '.3f')} | {_fmt(r.get('share_k'), '.1%')} "
             f"| {_fmt(r.get('ratio_of_means'), '.3f')} "
             f"| {_quality_n(r)} | {_paired(r)} |"
         )
