@@ -108,6 +108,11 @@ def score(ref: Reference, idx: list[int], cos: list[float], *, identity: bool = 
     }
 
 
+def capped(ratio: float) -> float:
+    """One query's ratio as every mean here counts it: floored at 0, capped at 1."""
+    return min(max(ratio, 0.0), 1.0)
+
+
 def _capped(ratios: Iterable[float], suffix: str) -> dict:
     """Mean of the ratios capped at 1, the share >= 0.9 and their count."""
     ratios = list(ratios)
@@ -115,7 +120,7 @@ def _capped(ratios: Iterable[float], suffix: str) -> dict:
     if not ratios:
         return {f"quality{suffix}": None, share: None, f"quality_n{suffix}": 0}
     return {
-        f"quality{suffix}": mean(min(max(x, 0.0), 1.0) for x in ratios),
+        f"quality{suffix}": mean(capped(x) for x in ratios),
         share: sum(x >= 0.9 for x in ratios) / len(ratios),
         f"quality_n{suffix}": len(ratios),
     }

@@ -62,7 +62,7 @@ from frontier_settings import (  # noqa: E402
     uses_stand_ins,
 )
 from plan_leakage import restore, summary  # noqa: E402
-from quality import reference, score  # noqa: E402
+from quality import capped, reference, score  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -299,7 +299,8 @@ async def measure(args: argparse.Namespace) -> list[dict]:
 def paired_with_default(results: list[dict]) -> None:
     """Each row's quality minus the default's on the queries both have answers for (the rows'
     own figures cover different queries: those whose sanitized text was answered), with the
-    single-sample ratio and with the k-sample one."""
+    single-sample ratio and with the k-sample one; each ratio counted as the means count it
+    (``quality.capped``)."""
     default = next((r for r in results if r["default"]), None)
     for r in results:
         for key, field in (("paired_delta", "ratios"), ("paired_delta_k", "ratios_k")):
@@ -310,7 +311,7 @@ def paired_with_default(results: list[dict]) -> None:
             )
             r["paired_n" if field == "ratios" else "paired_n_k"] = len(common)
             r[key] = (
-                mean(min(r[field][i], 1.0) - min(default[field][i], 1.0) for i in common)
+                mean(capped(r[field][i]) - capped(default[field][i]) for i in common)
                 if common
                 else None
             )

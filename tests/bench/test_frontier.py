@@ -221,6 +221,17 @@ def test_quality_is_also_compared_on_the_queries_shared_with_the_default(
     assert "| +0.400 (1 queries) |" in text and "| +0.000 (2 queries) |" in text
 
 
+def test_the_paired_difference_counts_each_ratio_as_the_means_do(results: list[dict]) -> None:
+    """Floored at 0 and capped at 1: a negative ratio of the default (an answer pointing away
+    from A over a tiny denominator) must not inflate another row's lead."""
+    ratios = {"default": {"q1": -5.3, "q2": 1.4}, "engine-only": {"q1": 0.5, "q2": 0.8}}
+    for r in results:
+        r["ratios"] = ratios.get(r["name"], {})
+    run.paired_with_default(results)
+    engine = next(r for r in results if r["name"] == "engine-only")
+    assert engine["paired_delta"] == pytest.approx(((0.5 - 0.0) + (0.8 - 1.0)) / 2)
+
+
 class _Cosine:
     """Cosine by a table of (answer, reference) pairs: the ratio arithmetic is under test
     here, not the sentence embedder (which ``run.measure`` uses on real answers)."""
