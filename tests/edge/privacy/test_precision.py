@@ -189,10 +189,10 @@ def test_a_hashtag_that_reads_as_a_name_is_hidden_with_its_mentions() -> None:
 
 def test_a_run_of_chinese_with_a_number_is_not_cut_as_code() -> None:
     """Scripts without spaces hold numbers inside one token; only ASCII codes split a span."""
-    from privsplit.edge.privacy.detectors.spacy_ner import _pieces
+    from privsplit.edge.privacy.detectors.ner_slips import span_pieces
 
     text = "早安，愛麗絲，今天早上我必須在6 點起床 ticket AB12 Jane Roe"
-    pieces = [text[a:b] for a, b in _pieces(text, 0, len(text))]
+    pieces = [text[a:b] for a, b in span_pieces(text, 0, len(text))]
     assert pieces[0].startswith("早安，愛麗絲") and "AB12" not in " ".join(pieces)
     assert pieces[-1] == "Jane Roe"
 
