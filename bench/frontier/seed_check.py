@@ -36,12 +36,13 @@ from cloud_answers import (  # noqa: E402
     pupa,
     sample_seed,
 )
+from quality import capped  # noqa: E402
 
 SEEDS = 4
 
 
 def _capped_mean_share(ratios: list[float]) -> str:
-    return f"mean capped {mean(min(x, 1.0) for x in ratios):.3f}, " + (
+    return f"mean capped {mean(capped(x) for x in ratios):.3f}, " + (
         f">= 0.9 {mean(x >= 0.9 for x in ratios):.1%}"
     )
 

@@ -106,9 +106,10 @@ async def delegate_and_merge(
         yield PipelineEvent.step("cache")
     else:
         decisions = {"route": tally.route, "protection": GUARDED, **plan.decisions}
-        release = await delegator.release(plan.sent, envelope, decisions)  # may refuse
+        sent = plan.sent  # what leaves: the sub-queries with their stand-ins
+        release = await delegator.release(sent, envelope, decisions)  # may refuse
         vault.reveal(plan.revealed)  # released: the conversation's spend grows
-        yield PipelineEvent("outbound", outbound=tuple(plan.sent), route="cloud")
+        yield PipelineEvent("outbound", outbound=tuple(sent), route="cloud")
         yield PipelineEvent.step("delegate")
         wire = {"params": params, "stand_ins": plan.stand_ins}
         if merger is None and len(plan.outbound) == 1:  # the cloud's answer is the answer

@@ -87,8 +87,9 @@ IMPORTS = re.compile(
 )
 PARTS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 # a CSS hex colour: '#' and 3, 4, 6 or 8 hex digits, a whole token
-STYLE_VALUE = re.compile(r"[A-Za-z-]+\s*:\s*[^;:{}\"'<>]*$")  # 'border: 1px solid ' before it
 HEX_COLOUR = re.compile(r"(?<![\w#&])#(?:[0-9A-Fa-f]{8}|[0-9A-Fa-f]{6}|[0-9A-Fa-f]{3,4})(?![\w-])")
+# a style property's value before a colour: 'border: 1px solid #fff'
+STYLE_VALUE = re.compile(r"[A-Za-z-]+\s*:\s*[^;:{}\"'<>]*$")
 
 
 @lru_cache(maxsize=1)

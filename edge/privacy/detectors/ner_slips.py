@@ -18,7 +18,6 @@ common words with nothing in the text that makes it one (``org_evidence``: "Skil
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from privsplit.edge.privacy.detectors.calendar_words import calendar_word
 from privsplit.edge.privacy.detectors.code_context import CodeContext
@@ -281,12 +280,6 @@ def code_words(text: str, span: Span, code: CodeContext) -> bool:
         return False
     words = _CODE_WORD.findall(text, span.start, span.end)
     return bool(words) and all(code.public_code_word(w) for w in words)
-
-
-def mostly_latin(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    latin = sum(c.isascii() or "LATIN" in unicodedata.name(c, "") for c in letters)
-    return latin >= 0.6 * max(len(letters), 1)
 
 
 def _ordinary_words(value: str, lang: str) -> bool:

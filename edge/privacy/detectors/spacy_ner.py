@@ -35,10 +35,10 @@ from privsplit.edge.privacy.detectors.ner_slips import (
     CODE_CUT,
     code_words,
     known_slip,
-    mostly_latin,
     span_pieces,
     trim_leading,
 )
+from privsplit.edge.privacy.detectors.terms_language import mostly_latin
 from privsplit.edge.privacy.spans import Span
 from privsplit.shared.logging import get_logger
 
