@@ -7,6 +7,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 MIN_UNIT_CHARS = 3
+# Han, Kana, Hangul and CJK compatibility ideographs: written without spaces, so a unit is a
+# whole word wherever it sits between them ("从青岛到北京", "告诉Tim，"); ``\w`` counts them
+# as letters, and a boundary test on ``\w`` would find no unit in such text
+CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+GLUED = rf"[^\W{CJK}]"  # a character that continues a word: a letter, digit or _, not CJK
 
 
 def units_of(record: dict) -> list[str]:
@@ -18,13 +23,14 @@ def leaked_units(
     units: Sequence[str], outbound: Sequence[str], *, whole_word: bool = True
 ) -> list[str]:
     """Units that occur (case-insensitively; as whole words when ``whole_word``) in any string
-    sent to the cloud."""
+    sent to the cloud. A whole word is not glued to a letter, digit or underscore; a CJK
+    character next to it is no such glue (``CJK``)."""
     sent = "\n".join(outbound).casefold()
     out = []
     for unit in units:
         needle = unit.strip().casefold()
         if whole_word:
-            if re.search(r"(?<!\w)" + re.escape(needle) + r"(?!\w)", sent):
+            if re.search(rf"(?<!{GLUED}){re.escape(needle)}(?!{GLUED})", sent):
                 out.append(unit)
         elif needle in sent:
             out.append(unit)

@@ -360,3 +360,14 @@ def test_the_labels_point_hides_exactly_the_labeled_units(tmp_path: Path) -> Non
     person = next(p for p, v in row["vault"].items() if v == "Ada Quist")
     assert person.startswith("[PERSON_")  # the detectors' type where they find the words
     assert frontier_settings.uses_stand_ins(frontier_settings.LABELS_POINT)
+
+
+def test_a_unit_written_between_cjk_characters_is_counted_as_leaked() -> None:
+    """Chinese, Japanese and Korean are written without spaces: "从青岛到北京" sends both
+    cities, "告诉Tim，" sends the name. A boundary test on ``\\w`` (which CJK characters
+    match) counted neither."""
+    sent = ["从青岛到北京上班", "发封英语邮件告诉Tim，附件是", "ein Timetable und Annika"]
+    assert leakage.leaked_units(["青岛市", "tim", "ann", "北京上班"], sent) == ["tim", "北京上班"]
+    assert leakage.leaked_units(["从青岛到"], sent) == ["从青岛到"]
+    # a Latin letter, digit or underscore still glues: no unit inside another word
+    assert leakage.leaked_units(["time", "nika", "上班x"], ["Timetable Annika 上班xy"]) == []
