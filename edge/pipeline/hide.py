@@ -39,6 +39,7 @@ from privsplit.edge.privacy.detectors import Detector, create_detector, term_pol
 from privsplit.edge.privacy.detectors.calendar_words import date_expression
 from privsplit.edge.privacy.detectors.code_context import CodeContext
 from privsplit.edge.privacy.guard import find_known
+from privsplit.edge.privacy.scripts import CJK_LETTERS, cjk_letter
 from privsplit.edge.privacy.vault import PLACEHOLDER_RE, Vault
 from privsplit.edge.runtime import LocalModel
 from privsplit.shared.errors import ConfigError, IncompleteCoverage, ModelOutputInvalid
@@ -163,8 +164,13 @@ def _pattern(value: str) -> re.Pattern[str]:
     """Whole words (letters and digits around are not allowed), any case, any run of spaces,
     and any apostrophe (' and \u2019 alike)."""
     words = [_QUOTES.sub("['\u2019\u2018\u02bc]", re.escape(w)) for w in value.split()]
-    # "_" is a boundary as in the egress guard: "__android_log" holds the word "android"
-    return re.compile(r"(?<![^\W_])" + r"\s+".join(words) + r"(?![^\W_])", re.IGNORECASE)
+    # "_" is a boundary as in the egress guard: "__android_log" holds the word "android";
+    # so is a CJK letter on either side, written without spaces: "告诉Tim，", "在清华大学读书",
+    # "C航安"
+    glue = rf"[^\W_{CJK_LETTERS}]"
+    before = "" if cjk_letter(value[:1]) else rf"(?<!{glue})"
+    after = "" if cjk_letter(value[-1:]) else rf"(?!{glue})"
+    return re.compile(before + r"\s+".join(words) + after, re.IGNORECASE)
 
 
 def apply_hidden(text: str, items: Sequence[Hidden], vault: Vault) -> tuple[str, int]:

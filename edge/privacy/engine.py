@@ -7,6 +7,12 @@ With a ``terms`` detector the engine also runs the rare-term pass the pipeline r
 egress (``pipeline.hide_terms``), the way the pipeline runs it: on the text with what the
 detectors found already hidden (``term_spans``), and every other mention of a hidden term
 is hidden too. ``privsplit redact`` uses it so its output hides what ``plan`` would.
+
+The structured detectors also read each text with its CJK characters as word breaks
+(``scripts.structured_spans``, same length, so offsets hold): their patterns need a word
+boundary that Chinese, Japanese and Korean text does not write ("电话是090-1234-5678").
+The other detectors read the text as written: names and rare terms are read from the
+words around them.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from privsplit.edge.privacy.detectors.name_evidence import name_evidence_spans
 from privsplit.edge.privacy.detectors.terms import TermDetector
 from privsplit.edge.privacy.layout import contact_block_spans, list_and_speaker_spans
 from privsplit.edge.privacy.policy import Action, Policy
+from privsplit.edge.privacy.scripts import structured_spans
 from privsplit.edge.privacy.spans import Redaction, Span, resolve_overlaps
 from privsplit.edge.privacy.vault import Vault
 from privsplit.shared.errors import ConfigError, PrivacyBlocked
@@ -115,6 +122,8 @@ class PrivacyEngine:
             try:
                 if getattr(detector, "reads_found", False):
                     results = detector.detect_remaining(texts, self._found_so_far(texts, found))
+                elif getattr(detector, "structured", False):
+                    results = structured_spans(detector, texts)
                 else:
                     results = detector.detect_batch(texts)
             except PrivacyBlocked as exc:  # typed, with our own message: keep it

@@ -18,6 +18,9 @@ and escape marks become spaces, so the value dressed up inside is scanned like a
 The structured checks are the policy's own: its recognizers' scores against its
 ``min_score``, its allow list and its deny list (``Policy.counts`` / ``Policy.deny_spans``,
 the same calls the privacy engine makes), so the guard is never laxer than the redaction.
+Like the engine, the guard runs them on the detector form as written and with its CJK
+characters as word breaks (``scripts.structured_spans``): a phone number glued to Chinese
+text ("电话090-1234-5678") has no word boundary to match on otherwise.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from collections.abc import Sequence
 
 from privsplit.edge.privacy.detectors import Detector
 from privsplit.edge.privacy.policy import Action, Policy
+from privsplit.edge.privacy.scripts import joined, structured_spans
 from privsplit.edge.privacy.vault import MASK_RE, TOKEN_RE, Vault
 from privsplit.shared.errors import PrivacyBlocked
 from privsplit.shared.logging import get_logger
@@ -133,7 +137,7 @@ class EgressGuard:
         for text, ours in (detector_form(t, vault) for t in outbound):
             spans = policy.deny_spans(text)
             for detector in self.detectors:
-                spans.extend(detector.detect(text))
+                spans.extend(structured_spans(detector, [text])[0])
             hits.update(
                 s.entity_type
                 for s in spans
@@ -206,4 +210,5 @@ def find_known(text: str, vault: Vault) -> list[tuple[int, int, str]]:
 def _boundary(text: str, start: int, end: int) -> bool:
     before = text[start - 1] if start > 0 else " "
     after = text[end] if end < len(text) else " "
-    return not before.isalnum() and not after.isalnum()
+    # a CJK letter on either side of a boundary makes it one
+    return not joined(before, text[start]) and not joined(text[end - 1], after)

@@ -15,6 +15,7 @@ import unicodedata
 
 import regex as re
 
+from privsplit.edge.privacy.detectors import terms_han
 from privsplit.edge.privacy.detectors.base import Detector, register_detector
 from privsplit.edge.privacy.detectors.name_evidence import name_like
 from privsplit.edge.privacy.detectors.terms_wordfreq import zipf as zipf_frequency
@@ -354,6 +355,7 @@ def _companion(text: str, start: int, end: int) -> bool:
 _LETTER = re.compile(r"\p{L}")
 _LATIN_LETTER = re.compile(r"(?=\p{Latin})\p{L}")
 _LATIN = re.compile(r"\p{Latin}")
+_HAN = re.compile(r"\p{Han}")
 
 
 # scripts with case whose words wordfreq knows, by the language to look them up in
@@ -381,12 +383,27 @@ def foreign_script_names(text: str) -> list[tuple[int, int]]:
         return []
     if len(_LATIN_LETTER.findall(text)) < LATIN_SHARE * letters:
         return []
-    return [
+    runs = [
         m.span()
         for m in FOREIGN_RUN.finditer(text)
         if len(_LETTER.findall(m.group())) >= 2
         and not _LATIN.search(m.group())
         and not _phrase_in_its_language(m.group())
+    ]
+    han = terms_han.han_spans(text) if any(_HAN.search(text, a, b) for a, b in runs) else None
+    if han is None:
+        return runs
+    # Chinese is segmented: a clause ("请将这段话翻译成中文") is not taken, only the names
+    # in it; any other run still is, whole
+    kept = [
+        (a, b) for a, b in runs if not _HAN.search(text, a, b) or not terms_han.clause(text[a:b])
+    ]
+    people = [(s.start, s.end) for s in han if s.entity_type == "PERSON"]
+    return kept + [
+        p
+        for p in people
+        if any(a <= p[0] and p[1] <= b for a, b in runs)
+        and not any(a <= p[0] and p[1] <= b for a, b in kept)
     ]
 
 

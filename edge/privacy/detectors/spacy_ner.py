@@ -11,7 +11,9 @@ spans at all rather than the English model's guesses (it tags ordinary Spanish a
 words as people and places); the other detectors and the rare-term pass, which reads word
 frequencies in the text's language, still run on it. Texts in other scripts (Chinese,
 Korean, Russian...) still go to the English model: there it only sees the Latin-script
-names and a few others, and finds names the rest would miss (measured on PUPA). Sentence-
+names and a few others, and finds names the rest would miss (measured on PUPA). Its spans
+over Chinese characters are guesses (a whole paragraph as one LOCATION) and are dropped
+where the term pass segments Chinese (``terms_han``). Sentence-
 initial words and PERSON spans of a non-English model that are ordinary words of its
 language ("Pouvez", "Quels") are dropped. A configured model that is not
 installed leaves its language without NER (logged once, by model name).
@@ -27,7 +29,7 @@ import re
 import threading
 from collections.abc import Mapping, Sequence
 
-from privsplit.edge.privacy.detectors import language
+from privsplit.edge.privacy.detectors import language, terms_han
 from privsplit.edge.privacy.detectors.base import Detector, register_detector
 from privsplit.edge.privacy.detectors.code_context import CodeContext
 from privsplit.edge.privacy.detectors.lean_import import lean_imports
@@ -126,10 +128,11 @@ class SpacyNerDetector(Detector):
     def _spans(self, text: str, doc, lang: str = "en") -> list[Span]:
         out: list[Span] = []
         code = CodeContext.of(text)
+        han = lang == "en" and terms_han.reads(text)
         for ent in doc.ents:
             label = LABELS.get(ent.label_)
-            if label is None:
-                continue
+            if label is None or (han and terms_han.HAN.search(ent.text)):
+                continue  # the English model cannot read Chinese: the segmenter does
             pieces = span_pieces(text, ent.start_char, ent.end_char)
             cut = any(CODE_CUT.search(tok) for tok in ent.text.split())  # a code token taken out
             for start, end in pieces:

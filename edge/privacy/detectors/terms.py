@@ -35,7 +35,7 @@ from dataclasses import dataclass, fields, replace
 
 import regex as re
 
-from privsplit.edge.privacy.detectors import term_policy
+from privsplit.edge.privacy.detectors import term_policy, terms_han
 from privsplit.edge.privacy.detectors.base import Detector, register_detector
 from privsplit.edge.privacy.detectors.code_context import CodeContext, code_word
 from privsplit.edge.privacy.detectors.code_names import TextNames
@@ -75,10 +75,19 @@ from privsplit.edge.privacy.spans import Span
 from privsplit.edge.privacy.vault import BRACKETED
 from privsplit.shared.errors import ConfigError
 
-# a word: letters, marks and digits, joined by inner . ' ’ - _ (not at either end)
-WORD = re.compile(r"_*[\p{L}\p{N}](?:[\p{L}\p{M}\p{N}_]|[.'’\-](?=[\p{L}\p{N}_]))*")
+# scripts written without spaces: a run of them is one word of its own, so a Latin word or a
+# number written against them ("告诉Tim，", "电话是13812345678") is read on its own
+CJK = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}"
+LETTER = rf"[[\p{{L}}\p{{N}}]--[{CJK}]]"
+# a word: letters, marks and digits, joined by inner . ' ’ - _ (not at either end); or a run
+# of CJK characters
+WORD = re.compile(
+    rf"_*{LETTER}(?:[[\p{{L}}\p{{M}}\p{{N}}_]--[{CJK}]]|[.'’\-](?=[[\p{{L}}\p{{N}}_]--[{CJK}]]))*"
+    rf"|[{CJK}]+",
+    re.V1,
+)
 # a placeholder, numbered ([PERSON_1]) or masked ([PERSON]), is skipped whole
-WORD_OR_PLACEHOLDER = re.compile(rf"(?P<placeholder>{BRACKETED})|{WORD.pattern}")
+WORD_OR_PLACEHOLDER = re.compile(rf"(?P<placeholder>{BRACKETED})|{WORD.pattern}", re.V1)
 DOMAIN = re.compile(
     r"(?:[a-z0-9_-]+\.)+(?:com|net|org|io|ai|co|uk|de|fr|in|us|ca|au|ru|cn|jp|info|biz|app|"
     r"dev|me|tv|edu|gov|xyz|online|site|store|shop)"
@@ -284,7 +293,8 @@ class TermDetector(Detector):
     def _classify_other_script(self, word: str, latin_text: bool) -> str | None:
         """Cyrillic, Greek, Arabic and Hebrew words are looked up in that language; other
         scripts (Han, Hangul, Kana...) inside Latin text are hidden, since without a
-        segmenter a name cannot be told from a word."""
+        segmenter a name cannot be told from a word (Chinese, when jieba is installed, is
+        segmented instead: ``terms_han``)."""
         if not any(c.isalpha() for c in word):
             return None
         lang = script_language(word)
@@ -301,8 +311,15 @@ class TermDetector(Detector):
         names = TextNames.of(text, self.public)
         original = language_text if language_text and len(language_text) == len(text) else text
         code = CodeContext.of(original)
+        han = terms_han.han_spans(text, detector=self.name)  # None: Han is read word by word
         flagged: list[str | None] = []
         for m in words:
+            if han is not None and terms_han.HAN.search(m.group()):
+                # segmented: its names are in ``han``; in Latin text, a run that is no clause
+                # may be a name and is hidden whole, as without a segmenter
+                keep = not latin_text or terms_han.clause(m.group())
+                flagged.append("KEEP" if keep else "NAME")
+                continue
             if (
                 (code.in_code(m.start(), m.end()) and code.public_code_word(m.group()))
                 or (code.code_literal(m.start(), m.end()) and code_word(m.group()))
@@ -334,6 +351,7 @@ class TermDetector(Detector):
             public=self.public,
             detector=self.name,
         )
+        spans.extend(han or ())
         i = 0
         while i < len(words):
             if flagged[i] in (None, "KEEP", "CUE"):  # kept, or hidden by the policy pass
