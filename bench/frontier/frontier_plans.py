@@ -176,6 +176,7 @@ def labeled_rows(records: list[dict]) -> list[dict]:
     there, ``NAME`` where they find none. Sent with stand-ins like the default, it is what a
     policy that hid exactly what PUPA labels would score: the quality the labels leave."""
     import regex as re
+    from metrics import GLUED
     from plan_leakage import units_of
 
     from privsplit.edge.privacy.factory import build_engine
@@ -190,7 +191,9 @@ def labeled_rows(records: list[dict]) -> list[dict]:
         found = engine.detect(text)
         spans = []
         for unit in units_of(rec):
-            for m in re.finditer(rf"(?<!\w){re.escape(unit)}(?!\w)", text, re.IGNORECASE):
+            # whole words as the leak metric counts them (a CJK neighbour is no glue)
+            whole = rf"(?<!{GLUED}){re.escape(unit)}(?!{GLUED})"
+            for m in re.finditer(whole, text, re.IGNORECASE):
                 kind = next(
                     (f.entity_type for f in found if f.start < m.end() and m.start() < f.end),
                     "NAME",

@@ -41,6 +41,10 @@ SETTINGS: dict[str, tuple[dict, str]] = {
         {"pipeline": {**NO_MODEL, "terms": {"english_words": False}}},
         "term pass; rare lowercase English vocabulary judged by frequency like any word",
     ),
+    "capitalized-words": (
+        {"pipeline": {**NO_MODEL, "terms": {"capitalized_words": True}}},
+        "term pass; a rare capitalized English word standing alone is kept ('Molarity')",
+    ),
     "no-model": (
         {"pipeline": NO_MODEL},
         "pipeline.terms defaults (shift 0, places hidden, allow-lists, name cues); model hider off",

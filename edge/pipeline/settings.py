@@ -91,7 +91,8 @@ class PipelineSettings(BaseModel):
         default_factory=TermPolicy,
         description="What the term pass hides: rarity thresholds (zipf_shift), public "
         "vocabularies it keeps (allow), place names (places), rare English vocabulary "
-        "(english_words), names after 'called'/'named' (name_cues). See docs in "
+        "(english_words), rare capitalized English words standing alone "
+        "(capitalized_words), names after 'called'/'named' (name_cues). See docs in "
         "edge/privacy/detectors/term_policy.py.",
     )
     hide_with_model: bool = Field(

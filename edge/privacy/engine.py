@@ -23,6 +23,7 @@ from collections.abc import Sequence
 
 from privsplit.edge.privacy.detectors import Detector
 from privsplit.edge.privacy.detectors.code_context import CodeContext
+from privsplit.edge.privacy.detectors.formulas import in_formula
 from privsplit.edge.privacy.detectors.name_evidence import name_evidence_spans
 from privsplit.edge.privacy.detectors.terms import TermDetector
 from privsplit.edge.privacy.layout import contact_block_spans, list_and_speaker_spans
@@ -170,17 +171,18 @@ class PrivacyEngine:
         return merge_addresses(text, resolve_overlaps(spans + extra, text))
 
     def _finish(self, text: str, spans: list[Span]) -> list[Span]:
-        # a colour in code is a style, whichever detector or evidence took it for a name
-        # ('fill: #fff' is no hashtag); the user's deny list still applies
+        # a colour in code is a style, and a chemical formula a formula, whichever detector
+        # or evidence took it for a name ('fill: #fff' is no hashtag, 'AgNO3' no person);
+        # the user's deny list still applies
         code = CodeContext.of(text)
-        spans = [s for s in spans if not code.in_colour(s.start, s.end)]
+        spans = [s for s in spans if not _public_literal(text, s, code)]
         spans.extend(self.policy.deny_spans(text))
         kept = [s for s in spans if self.policy.counts(s, text)]
         kept.extend(repeated_mentions(text, kept))
         kept.extend(name_evidence_spans(text, kept))
         kept.extend(contact_block_spans(text, kept))
         kept.extend(list_and_speaker_spans(text, kept))
-        kept = [s for s in kept if s.detector == "deny_list" or not code.in_colour(s.start, s.end)]
+        kept = [s for s in kept if s.detector == "deny_list" or not _public_literal(text, s, code)]
         return self._with_terms(text, merge_addresses(text, resolve_overlaps(kept, text)))
 
     # ---- redaction -------------------------------------------------------------------------
@@ -249,6 +251,10 @@ NAME_PARTS_IGNORED = frozenset(
         "los",
     }
 )
+
+
+def _public_literal(text: str, span: Span, code: CodeContext) -> bool:
+    return code.in_colour(span.start, span.end) or in_formula(text, span.start, span.end)
 
 
 def repeated_mentions(text: str, spans: list[Span]) -> list[Span]:

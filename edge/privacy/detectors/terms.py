@@ -39,6 +39,7 @@ from privsplit.edge.privacy.detectors import term_policy, terms_han
 from privsplit.edge.privacy.detectors.base import Detector, register_detector
 from privsplit.edge.privacy.detectors.code_context import CodeContext, code_word
 from privsplit.edge.privacy.detectors.code_names import TextNames
+from privsplit.edge.privacy.detectors.formulas import formula
 from privsplit.edge.privacy.detectors.public_terms import load_public_terms
 from privsplit.edge.privacy.detectors.term_policy import TermPolicy
 from privsplit.edge.privacy.detectors.terms_language import (
@@ -62,6 +63,7 @@ from privsplit.edge.privacy.detectors.terms_runs import (
     capitalized_run,
     keep_headings,
     keep_public,
+    lone_vocabulary,
     policy_phrases,
     titled_runs,
 )
@@ -185,7 +187,8 @@ class TermDetector(Detector):
         native: bool = False,
         code_names: TextNames | None = None,
     ) -> str | None:
-        """The entity type a word is hidden as (NAME, ID, TERM), or None to keep it.
+        """The entity type a word is hidden as (NAME, ID, TERM), or None to keep it; VOCAB
+        for a capitalized English word that is a name only in context (``lone_vocabulary``).
         ``second_language``: another language the text is partly written in (see
         ``second_language``); its common words are ordinary words too. ``native``: the text
         is written in that language (detected), so its vocabulary is judged as that
@@ -233,7 +236,7 @@ class TermDetector(Detector):
         folded = base.casefold()
         if folded in self.public or len(base) < 2:
             return None
-        if VERSION.fullmatch(base):
+        if VERSION.fullmatch(base) or formula(base):  # 2.8.1, AgNO3
             return None
         if (padded := ZERO_PADDED.fullmatch(base)) and len(padded[1]) < PADDED_SIGNIFICANT:
             return None  # a register or offset in a dump: as telling as '13c4' or '6'
@@ -260,7 +263,10 @@ class TermDetector(Detector):
             return None
         if core[:1].isupper():
             if zipf < (t.sentence_start if sentence_start else t.capitalized):
-                return "NAME"
+                # 'Molarity', 'Volunteering': English's own word, capitalized; kept unless
+                # it stands in a run of capitalized words or is a place (``lone_vocabulary``)
+                vocabulary = self.policy.capitalized_words and english_vocabulary(folded)
+                return "VOCAB" if vocabulary else "NAME"
             # a sentence's first word is capitalized whatever it is, so it needs to be rarer
             # to count as a name; a word that is no language's word ("Nate has been an
             # attorney") has no such excuse, and is judged as in mid-sentence
@@ -338,6 +344,7 @@ class TermDetector(Detector):
                     code_names=names,
                 )
             )
+        lone_vocabulary(text, words, flagged)
         before_corporate(text, words, flagged)
         keep_headings(text, words, flagged, capitalized_common=self.t.capitalized_common)
         keep_public(original, words, flagged, lang if native else None)

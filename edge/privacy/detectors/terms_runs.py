@@ -40,6 +40,8 @@ from privsplit.edge.privacy.spans import Span
 SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\"“(*#>•\-]|\d[.)])[\s\"“'‘(*]*$")
 NATIVE_WORD = 3.0  # Zipf in the text's language: a lowercase word of it, not a place name
 COMMON_OPENER = 4.8  # Zipf of words such as "The", "Please", "My"
+FIRM_WORDS = CORPORATE | {"incorporated", "limited", "corporate", "enterprises", "industries"}
+FUNCTION_WORD = 5.5  # Zipf of "The", "My", "Please", "This" (not "Lost", "Peak")
 CONNECTORS = frozenset(
     {
         "of",
@@ -171,6 +173,33 @@ def titled_runs(text: str, words: list, flagged: list[str | None]) -> None:
             if free and not HEADING_LINE.fullmatch(line):
                 flagged[free[0]] = "NAME"
         i = j + 1
+
+
+def lone_vocabulary(text: str, words: list, flagged: list[str | None]) -> None:
+    """A capitalized word of English's own vocabulary (``english_vocabulary``: in WordNet,
+    and not a word that travels between languages as names do), rare enough to be read as a
+    name ("VOCAB"), is kept when it stands alone ("the Molarity of a solution", "Soft
+    Volunteering"); in a run of capitalized words ("Operation Desert Storm", "Lost Bubble"),
+    as a place ("Norfolk") or a firm's suffix ("Feather Friends, Incorporated") it is a name."""
+    places = term_policy.places() | term_policy.towns()
+
+    def capitalized(k: int) -> bool:  # a sentence's "The", "My", "Please" do not count
+        word = words[k].group()
+        opens = SENTENCE_START.search(text[max(0, words[k].start() - 12) : words[k].start()])
+        return word[:1].isupper() and not (opens and _zipf(word.casefold()) >= FUNCTION_WORD)
+
+    def joined(a: int, b: int) -> bool:
+        return text[words[a].end() : words[b].start()] in (" ", " - ", " & ")
+
+    for i, m in enumerate(words):
+        if flagged[i] != "VOCAB":
+            continue
+        folded = m.group().casefold()
+        alone = not (i and joined(i - 1, i) and capitalized(i - 1)) and not (
+            i + 1 < len(words) and joined(i, i + 1) and capitalized(i + 1)
+        )
+        kept = alone and folded not in places and folded not in FIRM_WORDS
+        flagged[i] = None if kept else "NAME"
 
 
 def before_corporate(text: str, words: list, flagged: list[str | None]) -> None:
