@@ -74,7 +74,12 @@ def plan_is_current(name: str, args: argparse.Namespace) -> bool:
 
 
 def read_rows(path: Path) -> dict[str, dict]:
-    """A plan file's rows by record id (a last line cut by a stopped run is skipped)."""
+    """A plan file's rows by record id (a last line cut by a stopped run is skipped). The
+    leaked units are counted again from what the row sends: the metric is not part of the
+    plan's code stamp, and a plan that needs no replanning (raw, PUPA's reference) would
+    otherwise keep a count made by an older metric."""
+    from plan_leakage import leaked_units
+
     rows: dict[str, dict] = {}
     for line in path.read_text("utf-8").splitlines():
         if line.strip():
@@ -82,6 +87,7 @@ def read_rows(path: Path) -> dict[str, dict]:
                 row = json.loads(line)
             except json.JSONDecodeError:  # the last line of a run stopped mid-write
                 continue
+            row["leaked"] = leaked_units(row["units"], row["outbound"])
             rows[row["id"]] = row
     return rows
 

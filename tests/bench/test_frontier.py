@@ -178,6 +178,17 @@ def test_a_stopped_plan_resumes_from_its_saved_rows(tmp_path: Path) -> None:
     assert again[0]["seconds"] == 0.0
 
 
+def test_a_saved_plan_is_counted_by_the_current_leak_metric(tmp_path: Path) -> None:
+    """A plan needing no replanning (raw) keeps its rows; what leaked is counted again, so a
+    corrected metric reaches it (a count saved by the old CJK-blind metric said nothing)."""
+    args = run.parse_args(["--out-dir", str(tmp_path)])
+    record = {"id": "t-9", "text": "告诉Tim，从青岛到北京", "pii_units": ["tim"]}
+    (saved,) = plans.baseline_rows([record], lambda r: [r["text"]])
+    (tmp_path / "plan-raw.jsonl").write_text(json.dumps({**saved, "leaked": []}), "utf-8")
+    (row,) = plans.plans_for("raw", [record], args)
+    assert row["leaked"] == ["tim"]
+
+
 def test_the_model_setting_covers_every_leak_of_its_base(tmp_path: Path) -> None:
     assert run.uses_model(run.DEFAULT_SETTING) == run.uses_model("default")
     assert run.uses_model("default") and not run.uses_model("no-model")
