@@ -18,6 +18,7 @@ DEFAULT_DETECTORS = [
     "presidio_patterns",
     "fields",
     "hangul",
+    "japanese",
     "titles",
     "holdings",
 ]

@@ -42,6 +42,7 @@ DETECTORS: Registry[Detector] = Registry(
         "hangul",
         "holdings",
         "identifiers",
+        "japanese",
         "llm",
         "names",
         "patterns",
